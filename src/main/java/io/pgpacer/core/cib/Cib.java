@@ -1,0 +1,143 @@
+package io.pgpacer.core.cib;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The cluster information base: configuration, observed status, goals, the primary lease, fail-counts
+ * and the timeline history. Immutable; the store replaces it with the result of applying each command.
+ *
+ * @param epoch grows with every applied command
+ * @param goalsVersion grows with every change of goals; the controller's decisions compare-and-set it
+ */
+public record Cib(
+        long epoch,
+        String clusterName,
+        List<NodeSpec> nodes,
+        ClusterSettings settings,
+        Map<String, NodeReport> reports,
+        Map<String, NodeGoal> goals,
+        long goalsVersion,
+        Lease lease,
+        Map<String, FailCount> failCounts,
+        List<FailedAction> failedActions,
+        List<PromotionRecord> history) {
+
+    /** How many failed actions are kept; older ones are dropped first. */
+    public static final int FAILED_ACTIONS_KEPT = 50;
+
+    public static final Cib EMPTY = new Cib(0, null, List.of(), ClusterSettings.DEFAULTS, Map.of(), Map.of(), 0,
+            Lease.FREE, Map.of(), List.of(), List.of());
+
+    public Cib {
+        nodes = List.copyOf(nodes);
+        reports = Collections.unmodifiableMap(new LinkedHashMap<>(reports));
+        goals = Collections.unmodifiableMap(new LinkedHashMap<>(goals));
+        failCounts = Collections.unmodifiableMap(new LinkedHashMap<>(failCounts));
+        failedActions = List.copyOf(failedActions);
+        history = List.copyOf(history);
+        lease = lease == null ? Lease.FREE : lease;
+    }
+
+    public boolean initialized() {
+        return clusterName != null;
+    }
+
+    public Optional<NodeSpec> node(String name) {
+        return nodes.stream().filter(n -> n.name().equals(name)).findFirst();
+    }
+
+    public List<NodeSpec> dataNodes() {
+        return nodes.stream().filter(NodeSpec::holdsData).toList();
+    }
+
+    public Optional<NodeReport> report(String node) {
+        return Optional.ofNullable(reports.get(node));
+    }
+
+    public Optional<NodeGoal> goal(String node) {
+        return Optional.ofNullable(goals.get(node));
+    }
+
+    public FailCount failCount(String node) {
+        return failCounts.getOrDefault(node, FailCount.NONE);
+    }
+
+    /** The node whose goal is primary, if any. */
+    public Optional<String> goalPrimary() {
+        return goals.entrySet().stream().filter(e -> e.getValue().role() == Role.PRIMARY).map(Map.Entry::getKey)
+                .findFirst();
+    }
+
+    public Optional<PromotionRecord> lastPromotion() {
+        return history.isEmpty() ? Optional.empty() : Optional.of(history.get(history.size() - 1));
+    }
+
+    public boolean eligibleForPrimary(String node) {
+        return failCount(node).count() < settings.migrationThreshold();
+    }
+
+    // The withers below keep CibReducer readable; each returns a copy with one part replaced.
+
+    public Cib withEpoch(long newEpoch) {
+        return new Cib(newEpoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history);
+    }
+
+    public Cib withReport(NodeReport report) {
+        Map<String, NodeReport> copy = new LinkedHashMap<>(reports);
+        copy.put(report.node(), report);
+        return new Cib(epoch, clusterName, nodes, settings, copy, goals, goalsVersion, lease, failCounts,
+                failedActions, history);
+    }
+
+    public Cib withGoals(Map<String, NodeGoal> changes) {
+        Map<String, NodeGoal> copy = new LinkedHashMap<>(goals);
+        copy.putAll(changes);
+        return new Cib(epoch, clusterName, nodes, settings, reports, copy, goalsVersion + 1, lease, failCounts,
+                failedActions, history);
+    }
+
+    public Cib withLease(Lease newLease) {
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, newLease, failCounts,
+                failedActions, history);
+    }
+
+    public Cib withFailCount(String node, FailCount count) {
+        Map<String, FailCount> copy = new LinkedHashMap<>(failCounts);
+        if (count.count() == 0) {
+            copy.remove(node);
+        } else {
+            copy.put(node, count);
+        }
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, copy,
+                failedActions, history);
+    }
+
+    public Cib withFailedActions(List<FailedAction> actions) {
+        List<FailedAction> kept = actions.size() <= FAILED_ACTIONS_KEPT ? actions
+                : actions.subList(actions.size() - FAILED_ACTIONS_KEPT, actions.size());
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                kept, history);
+    }
+
+    public Cib withHistory(List<PromotionRecord> newHistory) {
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, newHistory);
+    }
+
+    public Cib withHistoryEntry(PromotionRecord entry) {
+        List<PromotionRecord> copy = new ArrayList<>(history);
+        copy.add(entry);
+        return withHistory(copy);
+    }
+
+    public Cib initializedAs(String name, List<NodeSpec> members, ClusterSettings clusterSettings) {
+        return new Cib(epoch, name, members, clusterSettings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history);
+    }
+}

@@ -1,0 +1,16 @@
+package io.pgpacer.core.cib;
+
+/**
+ * Cluster-wide policy, the same for every node, stored in the CIB when the cluster is initialised.
+ *
+ * @param migrationThreshold failures after which a node may no longer hold the primary role (Pacemaker's
+ *     {@code migration-threshold}); it may still run as a standby until its fail-count is cleaned up
+ * @param leaseMillis how long a primary lease stays valid after the controller last saw it renewed
+ * @param nodeTimeoutMillis how long a node may stay silent before the controller counts it offline
+ * @param bootstrapWaitMillis how long the first election waits for every data node to report
+ */
+public record ClusterSettings(
+        int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis) {
+
+    public static final ClusterSettings DEFAULTS = new ClusterSettings(1, 3_000, 3_000, 30_000);
+}

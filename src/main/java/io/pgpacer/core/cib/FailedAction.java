@@ -1,0 +1,11 @@
+package io.pgpacer.core.cib;
+
+/**
+ * A resource operation that failed, shown like Pacemaker's "Failed Resource Actions"
+ * ({@code pgsql_monitor_3000 on pg-151 'not running' (7)}).
+ *
+ * @param operation {@code start}, {@code monitor}, {@code promote}, {@code stop}, {@code rewind}, ...
+ * @param rc the OCF-style return code: 1 generic error, 7 not running
+ */
+public record FailedAction(String node, String operation, int rc, String exitReason, String at) {
+}

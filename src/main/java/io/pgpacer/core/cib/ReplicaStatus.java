@@ -1,0 +1,7 @@
+package io.pgpacer.core.cib;
+
+import io.pgpacer.core.model.Lsn;
+
+/** One row of the primary's {@code pg_stat_replication}, named by the standby's application_name. */
+public record ReplicaStatus(String name, String state, String syncState, Lsn flushLsn, Lsn replayLsn) {
+}

@@ -1,0 +1,217 @@
+package io.pgpacer.core.command;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.FailCount;
+import io.pgpacer.core.cib.FailedAction;
+import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.Role;
+import io.pgpacer.core.command.StoreCommand.AcquireLease;
+import io.pgpacer.core.command.StoreCommand.AssignGoals;
+import io.pgpacer.core.command.StoreCommand.CleanupFailures;
+import io.pgpacer.core.command.StoreCommand.CorrectPromotion;
+import io.pgpacer.core.command.StoreCommand.ExpireLease;
+import io.pgpacer.core.command.StoreCommand.InitializeCluster;
+import io.pgpacer.core.command.StoreCommand.RecordPromotion;
+import io.pgpacer.core.command.StoreCommand.ReleaseLease;
+import io.pgpacer.core.command.StoreCommand.RenewLease;
+import io.pgpacer.core.command.StoreCommand.ReportFailure;
+import io.pgpacer.core.command.StoreCommand.ReportStatus;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Applies a {@link StoreCommand} to a {@link Cib}. Deterministic: no clock, no I/O, no randomness, so
+ * every Raft member that applies the same log reaches the same CIB. A refused command leaves the CIB as
+ * it was and says why.
+ */
+public final class CibReducer {
+
+    /** The CIB after a command, and what the command's sender is told. */
+    public record Outcome(Cib cib, CommandResult result) {
+    }
+
+    private CibReducer() {
+    }
+
+    public static Outcome apply(Cib cib, StoreCommand command) {
+        if (!cib.initialized() && !(command instanceof InitializeCluster)) {
+            return refuse(cib, "the cluster is not initialised yet");
+        }
+        // Java 17 has no pattern switch; the sealed interface keeps this list complete by review and test.
+        if (command instanceof InitializeCluster c) {
+            return initialize(cib, c);
+        } else if (command instanceof ReportStatus c) {
+            return reportStatus(cib, c);
+        } else if (command instanceof AssignGoals c) {
+            return assignGoals(cib, c);
+        } else if (command instanceof ExpireLease c) {
+            return expireLease(cib, c);
+        } else if (command instanceof AcquireLease c) {
+            return acquireLease(cib, c);
+        } else if (command instanceof RenewLease c) {
+            return renewLease(cib, c);
+        } else if (command instanceof ReleaseLease c) {
+            return releaseLease(cib, c);
+        } else if (command instanceof ReportFailure c) {
+            return reportFailure(cib, c);
+        } else if (command instanceof RecordPromotion c) {
+            return recordPromotion(cib, c);
+        } else if (command instanceof CorrectPromotion c) {
+            return correctPromotion(cib, c);
+        } else if (command instanceof CleanupFailures c) {
+            return cleanupFailures(cib, c);
+        }
+        throw new IllegalArgumentException("unknown command " + command.getClass().getName());
+    }
+
+    private static Outcome initialize(Cib cib, InitializeCluster c) {
+        if (cib.initialized()) {
+            if (cib.clusterName().equals(c.clusterName())) {
+                return new Outcome(cib, CommandResult.rejected(cib.epoch(), "already initialised"));
+            }
+            return refuse(cib, "this store belongs to cluster '" + cib.clusterName() + "', not '"
+                    + c.clusterName() + "'");
+        }
+        return accept(cib.initializedAs(c.clusterName(), c.nodes(), c.settings()), "cluster initialised");
+    }
+
+    private static Outcome reportStatus(Cib cib, ReportStatus c) {
+        String node = c.report().node();
+        if (cib.node(node).isEmpty()) {
+            return refuse(cib, "unknown node '" + node + "'");
+        }
+        return accept(cib.withReport(c.report()), "reported");
+    }
+
+    private static Outcome assignGoals(Cib cib, AssignGoals c) {
+        if (c.expectedGoalsVersion() != cib.goalsVersion()) {
+            return refuse(cib, "goals changed meanwhile (version " + cib.goalsVersion() + ", expected "
+                    + c.expectedGoalsVersion() + ")");
+        }
+        for (String node : c.goals().keySet()) {
+            if (cib.node(node).filter(n -> n.holdsData()).isEmpty()) {
+                return refuse(cib, "unknown data node '" + node + "'");
+            }
+        }
+        Map<String, NodeGoal> merged = new HashMap<>(cib.goals());
+        merged.putAll(c.goals());
+        List<String> primaries = merged.entrySet().stream().filter(e -> e.getValue().role() == Role.PRIMARY)
+                .map(Map.Entry::getKey).sorted().toList();
+        if (primaries.size() > 1) {
+            return refuse(cib, "goals would name two primaries: " + primaries);
+        }
+        // why: the lease holder may still be writable; nobody else may be told to become primary until
+        // the lease is released or has expired.
+        if (!primaries.isEmpty() && !cib.lease().isFree() && !cib.lease().heldBy(primaries.get(0))) {
+            return refuse(cib, "cannot make " + primaries.get(0) + " primary: " + cib.lease().holder()
+                    + " holds the primary lease");
+        }
+        return accept(cib.withGoals(c.goals()), "goals assigned");
+    }
+
+    private static Outcome expireLease(Cib cib, ExpireLease c) {
+        Lease lease = cib.lease();
+        if (!lease.heldBy(c.holder()) || lease.generation() != c.generation() || lease.renewals() != c.renewals()) {
+            return refuse(cib, "the lease changed since it was judged expired");
+        }
+        return accept(cib.withLease(new Lease(null, lease.generation(), 0)), "lease of " + c.holder() + " expired");
+    }
+
+    private static Outcome acquireLease(Cib cib, AcquireLease c) {
+        Lease lease = cib.lease();
+        if (lease.heldBy(c.node())) {
+            return new Outcome(cib, new CommandResult(false, "already held", cib.epoch(), lease.generation()));
+        }
+        if (!lease.isFree()) {
+            return refuse(cib, "the lease is held by " + lease.holder());
+        }
+        if (cib.goal(c.node()).map(NodeGoal::role).orElse(null) != Role.PRIMARY) {
+            return refuse(cib, c.node() + " is not the assigned primary");
+        }
+        long generation = lease.generation() + 1;
+        Cib next = cib.withLease(new Lease(c.node(), generation, 0)).withEpoch(cib.epoch() + 1);
+        return new Outcome(next, new CommandResult(true, "lease acquired", next.epoch(), generation));
+    }
+
+    private static Outcome renewLease(Cib cib, RenewLease c) {
+        Lease lease = cib.lease();
+        if (!lease.heldBy(c.node()) || lease.generation() != c.generation()) {
+            return refuse(cib, c.node() + " no longer holds lease generation " + c.generation());
+        }
+        return accept(cib.withLease(new Lease(c.node(), c.generation(), lease.renewals() + 1)), "renewed");
+    }
+
+    private static Outcome releaseLease(Cib cib, ReleaseLease c) {
+        Lease lease = cib.lease();
+        if (!lease.heldBy(c.node()) || lease.generation() != c.generation()) {
+            return refuse(cib, c.node() + " does not hold lease generation " + c.generation());
+        }
+        return accept(cib.withLease(new Lease(null, lease.generation(), 0)), "lease released");
+    }
+
+    private static Outcome reportFailure(Cib cib, ReportFailure c) {
+        if (cib.node(c.node()).isEmpty()) {
+            return refuse(cib, "unknown node '" + c.node() + "'");
+        }
+        FailCount count = new FailCount(cib.failCount(c.node()).count() + 1, c.at());
+        List<FailedAction> actions = new ArrayList<>(cib.failedActions());
+        actions.add(new FailedAction(c.node(), c.operation(), c.rc(), c.exitReason(), c.at()));
+        Cib next = cib.withFailCount(c.node(), count).withFailedActions(actions);
+        if (next.lease().heldBy(c.node()) && !next.eligibleForPrimary(c.node())) {
+            next = next.withLease(new Lease(null, next.lease().generation(), 0));
+            return accept(next, "fail-count " + count.count() + " reached migration-threshold; lease released");
+        }
+        return accept(next, "fail-count " + count.count());
+    }
+
+    private static Outcome recordPromotion(Cib cib, RecordPromotion c) {
+        PromotionRecord entry = c.entry();
+        if (!cib.lease().heldBy(entry.node()) || cib.lease().generation() != c.leaseGeneration()) {
+            return refuse(cib, entry.node() + " must hold the lease to record its promotion");
+        }
+        return accept(cib.withHistoryEntry(entry), "promotion recorded");
+    }
+
+    private static Outcome correctPromotion(Cib cib, CorrectPromotion c) {
+        if (!cib.lease().heldBy(c.node()) || cib.lease().generation() != c.leaseGeneration()) {
+            return refuse(cib, c.node() + " must hold the lease to correct its promotion");
+        }
+        PromotionRecord last = cib.lastPromotion().orElse(null);
+        if (last == null || !Objects.equals(last.node(), c.node())) {
+            return refuse(cib, "the last promotion is not " + c.node() + "'s");
+        }
+        List<PromotionRecord> copy = new ArrayList<>(cib.history());
+        copy.set(copy.size() - 1, new PromotionRecord(last.node(), last.oldTimeline(), c.switchLsn(),
+                c.newTimeline(), last.at(), last.reason()));
+        return accept(cib.withHistory(copy), "promotion corrected");
+    }
+
+    private static Outcome cleanupFailures(Cib cib, CleanupFailures c) {
+        if (c.node() != null && cib.node(c.node()).isEmpty()) {
+            return refuse(cib, "unknown node '" + c.node() + "'");
+        }
+        Cib next = cib;
+        for (var node : cib.nodes()) {
+            if (c.node() == null || c.node().equals(node.name())) {
+                next = next.withFailCount(node.name(), FailCount.NONE);
+            }
+        }
+        List<FailedAction> kept = next.failedActions().stream()
+                .filter(a -> c.node() != null && !c.node().equals(a.node())).toList();
+        return accept(next.withFailedActions(kept), "cleaned up");
+    }
+
+    private static Outcome accept(Cib next, String message) {
+        Cib stamped = next.withEpoch(next.epoch() + 1);
+        return new Outcome(stamped, CommandResult.applied(stamped.epoch(), message));
+    }
+
+    private static Outcome refuse(Cib cib, String message) {
+        return new Outcome(cib, CommandResult.rejected(cib.epoch(), message));
+    }
+}

@@ -1,0 +1,69 @@
+package io.pgpacer.core.command;
+
+import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.model.Lsn;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A change to the CIB, replicated through Raft and applied by {@link CibReducer} on every member. Each
+ * command that decides something names what it expects to find (compare-and-set), so two decisions made
+ * on stale views can never both take effect.
+ */
+public sealed interface StoreCommand {
+
+    /** Sets the cluster's name, members and settings once; later calls with the same name change nothing. */
+    record InitializeCluster(String clusterName, List<NodeSpec> nodes, ClusterSettings settings)
+            implements StoreCommand {
+    }
+
+    /** A node's agent publishes what it observed. */
+    record ReportStatus(NodeReport report) implements StoreCommand {
+    }
+
+    /** The controller (or an operator) changes goals, if nobody else changed them since it looked. */
+    record AssignGoals(long expectedGoalsVersion, Map<String, NodeGoal> goals) implements StoreCommand {
+    }
+
+    /** The controller saw the lease unchanged for the lease time; frees it if it is still exactly so. */
+    record ExpireLease(String holder, long generation, long renewals) implements StoreCommand {
+    }
+
+    /** A node whose goal is primary takes the free lease, before it lets PostgreSQL accept writes. */
+    record AcquireLease(String node) implements StoreCommand {
+    }
+
+    /** The holder extends its lease. */
+    record RenewLease(String node, long generation) implements StoreCommand {
+    }
+
+    /** The holder gives the lease up (it stopped PostgreSQL or lost its primary goal). */
+    record ReleaseLease(String node, long generation) implements StoreCommand {
+    }
+
+    /**
+     * A resource operation failed on a node. Its fail-count grows; if that makes the node ineligible for
+     * the primary role while it holds the lease, the lease is released in the same step so that failover
+     * need not wait for it to expire.
+     */
+    record ReportFailure(String node, String operation, int rc, String exitReason, String at)
+            implements StoreCommand {
+    }
+
+    /** The lease holder records its promotion in the timeline history before it accepts writes. */
+    record RecordPromotion(long leaseGeneration, PromotionRecord entry) implements StoreCommand {
+    }
+
+    /** The new primary corrects its history entry with the timeline and switch point PostgreSQL chose. */
+    record CorrectPromotion(String node, long leaseGeneration, long newTimeline, Lsn switchLsn)
+            implements StoreCommand {
+    }
+
+    /** Resets fail-counts and failed actions of one node, or of all nodes when {@code node} is null. */
+    record CleanupFailures(String node) implements StoreCommand {
+    }
+}

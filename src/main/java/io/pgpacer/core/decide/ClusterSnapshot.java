@@ -1,0 +1,43 @@
+package io.pgpacer.core.decide;
+
+import io.pgpacer.core.cib.Cib;
+import java.util.Map;
+
+/**
+ * Everything the scheduler decides on: the CIB plus what the controller observed with its own monotonic
+ * clock. All times are milliseconds on that one clock; the scheduler never reads a clock itself.
+ *
+ * @param now the controller's clock when the snapshot was taken
+ * @param lastHeard per node, when the controller last saw that node's report change
+ * @param leaseSeenAt when the controller first saw the lease exactly as it is now (holder, generation,
+ *     renewals): a held lease is expired once {@code now - leaseSeenAt >= leaseMillis}; a free lease has
+ *     been free since then
+ * @param controllerSince when this controller became the Raft leader: nothing older is known to it
+ */
+public record ClusterSnapshot(Cib cib, long now, Map<String, Long> lastHeard, long leaseSeenAt,
+        long controllerSince) {
+
+    public ClusterSnapshot {
+        lastHeard = Map.copyOf(lastHeard);
+    }
+
+    /** A node is online while its reports keep changing within the node timeout. */
+    public boolean online(String node) {
+        Long heard = lastHeard.get(node);
+        return heard != null && now - heard < cib.settings().nodeTimeoutMillis();
+    }
+
+    /** Whether the node reported since the lease was last seen changing (e.g. since it became free). */
+    public boolean heardSinceLeaseChange(String node) {
+        Long heard = lastHeard.get(node);
+        return heard != null && heard > leaseSeenAt;
+    }
+
+    public long leaseAge() {
+        return now - leaseSeenAt;
+    }
+
+    public long sinceControllerStart() {
+        return now - controllerSince;
+    }
+}

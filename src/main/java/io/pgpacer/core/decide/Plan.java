@@ -1,0 +1,39 @@
+package io.pgpacer.core.decide;
+
+import io.pgpacer.core.command.StoreCommand;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The scheduler's answer: commands for the store, each with its reason, and notes that explain why
+ * nothing else happens ("no promotion: node2 lease still valid for 1.2 s").
+ */
+public record Plan(List<Step> steps, List<String> notes) {
+
+    /** One command and the sentence that explains it. */
+    public record Step(StoreCommand command, String reason) {
+    }
+
+    public static final Plan NOTHING = new Plan(List.of(), List.of());
+
+    public Plan {
+        steps = List.copyOf(steps);
+        notes = List.copyOf(notes);
+    }
+
+    public static Plan note(String note) {
+        return new Plan(List.of(), List.of(note));
+    }
+
+    public boolean isEmpty() {
+        return steps.isEmpty();
+    }
+
+    /** One line per step, then one per note: the text of golden files, logs and the event feed. */
+    public String render() {
+        String stepLines = steps.stream().map(s -> PlanText.describe(s.command()) + ": " + s.reason())
+                .collect(Collectors.joining("\n"));
+        String noteLines = notes.stream().map(n -> "note: " + n).collect(Collectors.joining("\n"));
+        return (stepLines + (stepLines.isEmpty() || noteLines.isEmpty() ? "" : "\n") + noteLines);
+    }
+}

@@ -1,0 +1,36 @@
+package io.pgpacer.core.decide;
+
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.command.StoreCommand;
+import io.pgpacer.core.command.StoreCommand.AssignGoals;
+import io.pgpacer.core.command.StoreCommand.ExpireLease;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/** Renders store commands as the operator-facing words used in logs, status and golden files. */
+final class PlanText {
+
+    private PlanText() {
+    }
+
+    static String describe(StoreCommand command) {
+        if (command instanceof ExpireLease c) {
+            return "expire lease of " + c.holder() + " (generation " + c.generation() + ")";
+        }
+        if (command instanceof AssignGoals c) {
+            Map<String, NodeGoal> sorted = new TreeMap<>(c.goals());
+            return "assign " + sorted.entrySet().stream().map(e -> e.getKey() + "=" + goalText(e.getValue()))
+                    .collect(Collectors.joining(", "));
+        }
+        return command.toString();
+    }
+
+    static String goalText(NodeGoal goal) {
+        return switch (goal.role()) {
+            case PRIMARY -> "primary";
+            case STANDBY -> "standby of " + goal.upstream();
+            case STOPPED -> "stopped";
+        };
+    }
+}

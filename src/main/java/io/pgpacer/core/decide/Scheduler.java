@@ -1,0 +1,172 @@
+package io.pgpacer.core.decide;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.command.StoreCommand.AssignGoals;
+import io.pgpacer.core.command.StoreCommand.ExpireLease;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Pacemaker's policy engine for pgpacer: a pure function from a {@link ClusterSnapshot} to a {@link Plan}.
+ * It runs on the Raft leader; it reads no clock and does no I/O, so every decision can be replayed from
+ * its input.
+ */
+public final class Scheduler {
+
+    private Scheduler() {
+    }
+
+    public static Plan decide(ClusterSnapshot snapshot) {
+        Cib cib = snapshot.cib();
+        if (!cib.initialized()) {
+            return Plan.note("waiting for the cluster to be initialised");
+        }
+        // 1. A lease nobody renews any more is freed first; promotion is decided on the next pass, on a
+        //    CIB that shows the lease free.
+        Optional<Plan> expiry = expireStaleLease(snapshot);
+        if (expiry.isPresent()) {
+            return expiry.get();
+        }
+        // 2. Choose the primary.
+        PrimaryChoice choice = choosePrimary(snapshot);
+        if (choice.primary() == null) {
+            return Plan.note(choice.reason());
+        }
+        // 3. Everyone else streams from it.
+        return assignGoals(cib, choice);
+    }
+
+    /** The node that should be primary, and why; {@code primary} is null when nobody can be now. */
+    record PrimaryChoice(String primary, String reason, boolean changed) {
+    }
+
+    // when the holder stops renewing: free the lease once the lease time passed by the controller's clock
+    private static Optional<Plan> expireStaleLease(ClusterSnapshot snapshot) {
+        Lease lease = snapshot.cib().lease();
+        long leaseMillis = snapshot.cib().settings().leaseMillis();
+        if (lease.isFree() || snapshot.leaseAge() < leaseMillis) {
+            return Optional.empty();
+        }
+        String reason = lease.holder() + " lease not renewed for " + seconds(snapshot.leaseAge()) + " (lease-time "
+                + seconds(leaseMillis) + ")";
+        return Optional.of(new Plan(
+                List.of(new Plan.Step(new ExpireLease(lease.holder(), lease.generation(), lease.renewals()), reason)),
+                List.of()));
+    }
+
+    private static PrimaryChoice choosePrimary(ClusterSnapshot snapshot) {
+        Cib cib = snapshot.cib();
+        Lease lease = cib.lease();
+        // A valid lease decides: its holder is the primary until it releases the lease or it expires.
+        if (!lease.isFree()) {
+            return new PrimaryChoice(lease.holder(), lease.holder() + " holds a valid lease", false);
+        }
+        Optional<String> goalPrimary = cib.goalPrimary();
+        if (goalPrimary.isPresent() && keepsPrimaryRole(snapshot, goalPrimary.get())) {
+            return new PrimaryChoice(goalPrimary.get(), goalPrimary.get() + " remains the assigned primary", false);
+        }
+        if (goalPrimary.isEmpty() && cib.history().isEmpty()) {
+            return electInitialPrimary(snapshot);
+        }
+        return electFailoverPrimary(snapshot, goalPrimary.orElse(null));
+    }
+
+    // The assigned primary keeps its role while it can still take the lease: it is eligible and online, or
+    // this controller has not yet waited bootstrap-wait for it (a full cluster restart keeps its master).
+    private static boolean keepsPrimaryRole(ClusterSnapshot snapshot, String node) {
+        Cib cib = snapshot.cib();
+        if (!cib.eligibleForPrimary(node)) {
+            return false;
+        }
+        if (snapshot.online(node)) {
+            return true;
+        }
+        boolean neverHeard = !snapshot.lastHeard().containsKey(node);
+        return neverHeard && snapshot.sinceControllerStart() < cib.settings().bootstrapWaitMillis();
+    }
+
+    // when no promotion was ever recorded: wait for the data nodes, then take the most advanced WAL
+    private static PrimaryChoice electInitialPrimary(ClusterSnapshot snapshot) {
+        Cib cib = snapshot.cib();
+        List<String> silent = cib.dataNodes().stream().map(NodeSpec::name)
+                .filter(n -> !snapshot.online(n) || !cib.reports().containsKey(n)).toList();
+        long waited = snapshot.sinceControllerStart();
+        long wait = cib.settings().bootstrapWaitMillis();
+        if (!silent.isEmpty() && waited < wait) {
+            return new PrimaryChoice(null, "initial start: waiting for " + String.join(", ", silent)
+                    + " to report (bootstrap-wait " + seconds(wait) + ", " + seconds(wait - waited) + " left)", false);
+        }
+        CandidateRanking.Ranking ranking = CandidateRanking.initialCandidates(snapshot);
+        if (ranking.best().isEmpty()) {
+            return new PrimaryChoice(null, "initial start: no node can start the cluster: " + ranking.excludedText(),
+                    false);
+        }
+        String best = ranking.best().get();
+        NodeReport report = cib.reports().get(best);
+        String why = report.hasData()
+                ? "initial start: " + best + " has the most advanced WAL (timeline " + report.timeline() + ", "
+                        + report.lsn() + ")"
+                : "initial start: no node has data; " + best + " is first in the configured order and runs initdb";
+        return new PrimaryChoice(best, why, true);
+    }
+
+    // when the primary is lost (lease free, assigned primary gone or ineligible): promote the best standby
+    private static PrimaryChoice electFailoverPrimary(ClusterSnapshot snapshot, String lostPrimary) {
+        Cib cib = snapshot.cib();
+        CandidateRanking.Ranking ranking = CandidateRanking.failoverCandidates(snapshot, lostPrimary);
+        String lost = lostPrimary == null ? "no primary is assigned" : lostPrimary + " " + lossReason(snapshot, lostPrimary);
+        if (ranking.best().isEmpty()) {
+            return new PrimaryChoice(null, "no promotion: " + lost + ", and no standby is eligible: "
+                    + ranking.excludedText(), false);
+        }
+        String best = ranking.best().get();
+        NodeReport report = cib.reports().get(best);
+        return new PrimaryChoice(best, "failover: " + lost + "; " + best + " is the most advanced standby ("
+                + report.lsn() + ")", true);
+    }
+
+    private static String lossReason(ClusterSnapshot snapshot, String node) {
+        Cib cib = snapshot.cib();
+        if (!cib.eligibleForPrimary(node)) {
+            return "reached migration-threshold (fail-count " + cib.failCount(node).count() + ")";
+        }
+        return "is offline";
+    }
+
+    private static Plan assignGoals(Cib cib, PrimaryChoice choice) {
+        String primary = choice.primary();
+        Map<String, NodeGoal> changes = new LinkedHashMap<>();
+        NodeGoal primaryGoal = NodeGoal.primary(choice.reason());
+        if (!primaryGoal.sameTarget(cib.goals().get(primary))) {
+            changes.put(primary, primaryGoal);
+        }
+        for (NodeSpec node : cib.dataNodes()) {
+            if (node.name().equals(primary)) {
+                continue;
+            }
+            String why = choice.changed() ? "follow the new primary " + primary : "stream from the primary " + primary;
+            NodeGoal goal = NodeGoal.standbyOf(primary, why);
+            if (!goal.sameTarget(cib.goals().get(node.name()))) {
+                changes.put(node.name(), goal);
+            }
+        }
+        if (changes.isEmpty()) {
+            return Plan.note("no action: " + choice.reason());
+        }
+        List<Plan.Step> steps = new ArrayList<>();
+        String reason = changes.containsKey(primary) ? choice.reason() : "standbys follow " + primary;
+        steps.add(new Plan.Step(new AssignGoals(cib.goalsVersion(), changes), reason));
+        return new Plan(steps, List.of());
+    }
+
+    static String seconds(long millis) {
+        return String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
+    }
+}

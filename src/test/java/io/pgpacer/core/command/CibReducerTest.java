@@ -1,0 +1,118 @@
+package io.pgpacer.core.command;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.command.StoreCommand.AcquireLease;
+import io.pgpacer.core.command.StoreCommand.AssignGoals;
+import io.pgpacer.core.command.StoreCommand.CleanupFailures;
+import io.pgpacer.core.command.StoreCommand.ExpireLease;
+import io.pgpacer.core.command.StoreCommand.InitializeCluster;
+import io.pgpacer.core.command.StoreCommand.RecordPromotion;
+import io.pgpacer.core.command.StoreCommand.RenewLease;
+import io.pgpacer.core.command.StoreCommand.ReportFailure;
+import io.pgpacer.core.model.Lsn;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CibReducerTest {
+
+    private static final List<NodeSpec> NODES = List.of(
+            new NodeSpec("n1", "127.0.0.1", 8001, 9001, 5401, false),
+            new NodeSpec("n2", "127.0.0.1", 8002, 9002, 5402, false),
+            new NodeSpec("w", "127.0.0.1", 8003, 9003, 0, true));
+
+    private Cib cib = CibReducer.apply(Cib.EMPTY,
+            new InitializeCluster("pgc", NODES, new ClusterSettings(2, 3000, 3000, 1000))).cib();
+
+    private CommandResult run(StoreCommand command) {
+        CibReducer.Outcome outcome = CibReducer.apply(cib, command);
+        if (!outcome.result().applied()) {
+            assertSame(cib, outcome.cib(), "a refused command must leave the CIB unchanged");
+        }
+        cib = outcome.cib();
+        return outcome.result();
+    }
+
+    @Test
+    void commandsBeforeInitialisationAreRefused() {
+        CibReducer.Outcome outcome = CibReducer.apply(Cib.EMPTY, new AcquireLease("n1"));
+        assertFalse(outcome.result().applied());
+        assertEquals("the cluster is not initialised yet", outcome.result().message());
+    }
+
+    @Test
+    void goalsAreCompareAndSetOnTheirVersion() {
+        long version = cib.goalsVersion();
+        assertTrue(run(new AssignGoals(version, Map.of("n1", NodeGoal.primary("a")))).applied());
+        CommandResult second = run(new AssignGoals(version, Map.of("n2", NodeGoal.primary("b"))));
+        assertFalse(second.applied());
+        assertEquals("goals changed meanwhile (version 1, expected 0)", second.message());
+        assertEquals("n1", cib.goalPrimary().orElseThrow());
+    }
+
+    @Test
+    void goalsNeverNameTwoPrimariesNorAWitness() {
+        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
+        assertEquals("goals would name two primaries: [n1, n2]",
+                run(new AssignGoals(1, Map.of("n2", NodeGoal.primary("b")))).message());
+        assertEquals("unknown data node 'w'", run(new AssignGoals(1, Map.of("w", NodeGoal.standbyOf("n1", "x")))).message());
+    }
+
+    @Test
+    void onlyTheAssignedPrimaryTakesTheLeaseAndNobodyElseIsMadePrimaryWhileItHoldsIt() {
+        assertEquals("n2 is not the assigned primary", run(new AcquireLease("n2")).message());
+        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
+        CommandResult acquired = run(new AcquireLease("n1"));
+        assertTrue(acquired.applied());
+        assertEquals(1, acquired.value());
+        assertEquals("cannot make n2 primary: n1 holds the primary lease",
+                run(new AssignGoals(1, Map.of("n1", NodeGoal.standbyOf("n2", "x"), "n2", NodeGoal.primary("b")))).message());
+    }
+
+    @Test
+    void expiryOnlyFreesTheLeaseItJudgedAndGenerationsKeepGrowing() {
+        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
+        run(new AcquireLease("n1"));
+        assertTrue(run(new RenewLease("n1", 1)).applied());
+        assertFalse(run(new ExpireLease("n1", 1, 0)).applied(), "a renewal after the judgement saves the lease");
+        assertTrue(run(new ExpireLease("n1", 1, 1)).applied());
+        assertEquals(new Lease(null, 1, 0), cib.lease());
+        assertFalse(run(new RenewLease("n1", 1)).applied(), "an expired holding cannot be renewed");
+        assertEquals(2, run(new AcquireLease("n1")).value());
+    }
+
+    @Test
+    void failureAtTheMigrationThresholdReleasesTheHoldersLease() {
+        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
+        run(new AcquireLease("n1"));
+        assertEquals("fail-count 1", run(new ReportFailure("n1", "monitor", 7, "not running", "t1")).message());
+        assertTrue(cib.lease().heldBy("n1"));
+        assertEquals("fail-count 2 reached migration-threshold; lease released",
+                run(new ReportFailure("n1", "monitor", 7, "not running", "t2")).message());
+        assertTrue(cib.lease().isFree());
+        assertEquals(2, cib.failedActions().size());
+        run(new CleanupFailures("n1"));
+        assertEquals(0, cib.failCount("n1").count());
+        assertTrue(cib.failedActions().isEmpty());
+    }
+
+    @Test
+    void onlyTheLeaseHolderRecordsAPromotion() {
+        PromotionRecord entry = new PromotionRecord("n1", 1, Lsn.parse("0/3000000"), 2, "t", "failover");
+        assertFalse(run(new RecordPromotion(1, entry)).applied());
+        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
+        run(new AcquireLease("n1"));
+        assertTrue(run(new RecordPromotion(1, entry)).applied());
+        assertEquals(List.of(entry), cib.history());
+    }
+}

@@ -1,0 +1,245 @@
+package io.pgpacer.core.decide;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.FailCount;
+import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.model.Lsn;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Table tests of the scheduler: a cluster state in, the rendered plan out. */
+class SchedulerTest {
+
+    private static final ClusterSettings SETTINGS = new ClusterSettings(1, 3_000, 3_000, 30_000);
+
+    /** Builds a snapshot of nodes n1..n3 at controller time {@code now}. */
+    private static final class Given {
+        private Cib cib = Cib.EMPTY.initializedAs("pgc", List.of(
+                new NodeSpec("n1", "127.0.0.1", 8001, 9001, 5401, false),
+                new NodeSpec("n2", "127.0.0.1", 8002, 9002, 5402, false),
+                new NodeSpec("n3", "127.0.0.1", 8003, 9003, 5403, false)), SETTINGS);
+        private long now = 100_000;
+        private long controllerSince = 0;
+        private long leaseSeenAt = 0;
+        private final Map<String, Long> lastHeard = new HashMap<>();
+
+        Given report(String node, PgState state, long timeline, String lsn) {
+            cib = cib.withReport(new NodeReport(node, 1, state, 0, timeline, Lsn.parse(lsn), Lsn.parse(lsn), null,
+                    state == PgState.STANDBY, List.of(), null, null, null));
+            lastHeard.put(node, now - 100);
+            return this;
+        }
+
+        Given silent(String node, long forMillis) {
+            lastHeard.put(node, now - forMillis);
+            return this;
+        }
+
+        Given primaryOf(String primary, long timeline) {
+            Map<String, NodeGoal> goals = new LinkedHashMap<>();
+            for (NodeSpec n : cib.dataNodes()) {
+                goals.put(n.name(), n.name().equals(primary) ? NodeGoal.primary("test")
+                        : NodeGoal.standbyOf(primary, "test"));
+            }
+            cib = cib.withGoals(goals).withHistoryEntry(
+                    new PromotionRecord(primary, timeline - 1, Lsn.parse("0/3000000"), timeline, "t", "test"));
+            return this;
+        }
+
+        Given lease(String holder, long seenMillisAgo) {
+            cib = cib.withLease(holder == null ? new Lease(null, 4, 0) : new Lease(holder, 4, 17));
+            leaseSeenAt = now - seenMillisAgo;
+            return this;
+        }
+
+        Given failCount(String node, int count) {
+            cib = cib.withFailCount(node, new FailCount(count, "t"));
+            return this;
+        }
+
+        Given controllerStartedAgo(long millis) {
+            controllerSince = now - millis;
+            return this;
+        }
+
+        String plan() {
+            return Scheduler.decide(new ClusterSnapshot(cib, now, lastHeard, leaseSeenAt, controllerSince)).render();
+        }
+    }
+
+    private static Given given() {
+        return new Given().controllerStartedAgo(60_000);
+    }
+
+    // --- initial election -------------------------------------------------------------------------
+
+    @Test
+    void initialStartPromotesTheMostAdvancedWal() {
+        String plan = given().report("n1", PgState.STOPPED, 1, "0/3000000").report("n2", PgState.STOPPED, 2, "0/1000000")
+                .report("n3", PgState.STOPPED, 2, "0/2000000").plan();
+        assertEquals("assign n1=standby of n3, n2=standby of n3, n3=primary: initial start: n3 has the most advanced"
+                + " WAL (timeline 2, 0/2000000)", plan);
+    }
+
+    @Test
+    void initialStartBreaksTiesByConfiguredOrder() {
+        String plan = given().report("n3", PgState.STOPPED, 1, "0/2000000").report("n2", PgState.STOPPED, 1, "0/2000000")
+                .report("n1", PgState.STOPPED, 1, "0/1000000").plan();
+        assertEquals("assign n1=standby of n2, n2=primary, n3=standby of n2: initial start: n2 has the most advanced"
+                + " WAL (timeline 1, 0/2000000)", plan);
+    }
+
+    @Test
+    void initialStartWithoutDataRunsInitdbOnTheFirstNode() {
+        String plan = given().report("n2", PgState.NO_DATA, 0, "0/0").report("n1", PgState.NO_DATA, 0, "0/0")
+                .report("n3", PgState.NO_DATA, 0, "0/0").plan();
+        assertEquals("assign n1=primary, n2=standby of n1, n3=standby of n1: initial start: no node has data; n1 is"
+                + " first in the configured order and runs initdb", plan);
+    }
+
+    @Test
+    void initialStartPrefersNodesWithDataOverEmptyOnes() {
+        String plan = given().report("n1", PgState.NO_DATA, 0, "0/0").report("n2", PgState.STOPPED, 1, "0/100")
+                .report("n3", PgState.NO_DATA, 0, "0/0").plan();
+        assertEquals("assign n1=standby of n2, n2=primary, n3=standby of n2: initial start: n2 has the most advanced"
+                + " WAL (timeline 1, 0/100)", plan);
+    }
+
+    @Test
+    void initialStartWaitsForAMissingNodeWithinBootstrapWait() {
+        String plan = given().controllerStartedAgo(10_000).report("n1", PgState.NO_DATA, 0, "0/0")
+                .report("n2", PgState.NO_DATA, 0, "0/0").plan();
+        assertEquals("note: initial start: waiting for n3 to report (bootstrap-wait 30.0 s, 20.0 s left)", plan);
+    }
+
+    @Test
+    void initialStartGoesAheadWithoutAMissingNodeAfterBootstrapWait() {
+        String plan = given().controllerStartedAgo(31_000).report("n2", PgState.NO_DATA, 0, "0/0")
+                .report("n3", PgState.STOPPED, 1, "0/100").plan();
+        assertEquals("assign n1=standby of n3, n2=standby of n3, n3=primary: initial start: n3 has the most advanced"
+                + " WAL (timeline 1, 0/100)", plan);
+    }
+
+    // --- steady state and restart in place ----------------------------------------------------------
+
+    @Test
+    void healthyClusterNeedsNoAction() {
+        String plan = given().primaryOf("n1", 1).lease("n1", 500).report("n1", PgState.PRIMARY, 1, "0/5000")
+                .report("n2", PgState.STANDBY, 1, "0/5000").report("n3", PgState.STANDBY, 1, "0/5000").plan();
+        assertEquals("note: no action: n1 holds a valid lease", plan);
+    }
+
+    @Test
+    void primaryBelowMigrationThresholdIsRestartedInPlaceNotFailedOver() {
+        Given g = given();
+        g.cib = g.cib.initializedAs("pgc", g.cib.nodes(), new ClusterSettings(3, 3_000, 3_000, 30_000));
+        String plan = g.primaryOf("n1", 1).failCount("n1", 2).lease("n1", 500).report("n1", PgState.FAILED, 1, "0/5000")
+                .report("n2", PgState.STANDBY, 1, "0/5000").report("n3", PgState.STANDBY, 1, "0/5000").plan();
+        assertEquals("note: no action: n1 holds a valid lease", plan);
+    }
+
+    @Test
+    void primaryAtMigrationThresholdFailsOverToTheMostAdvancedStandby() {
+        // the reducer released n1's lease when its fail-count reached the threshold
+        String plan = given().primaryOf("n1", 1).failCount("n1", 1).report("n1", PgState.FAILED, 1, "0/5000")
+                .lease(null, 300).report("n2", PgState.STANDBY, 1, "0/4000").report("n3", PgState.STANDBY, 1, "0/4800")
+                .plan();
+        assertEquals("assign n1=standby of n3, n2=standby of n3, n3=primary: failover: n1 reached migration-threshold"
+                + " (fail-count 1); n3 is the most advanced standby (0/4800)", plan);
+    }
+
+    @Test
+    void restartedPrimaryBelowThresholdKeepsItsRoleWhenTheLeaseIsFree() {
+        String plan = given().primaryOf("n1", 1).lease(null, 300).report("n1", PgState.STOPPED, 1, "0/5000")
+                .report("n2", PgState.STANDBY, 1, "0/5000").report("n3", PgState.STANDBY, 1, "0/5000").plan();
+        assertEquals("note: no action: n1 remains the assigned primary", plan);
+    }
+
+    // --- lost primary agent: the lease decides ------------------------------------------------------
+
+    @Test
+    void silentPrimaryIsNotReplacedWhileItsLeaseIsValid() {
+        String plan = given().primaryOf("n1", 1).lease("n1", 2_900).silent("n1", 5_000)
+                .report("n2", PgState.STANDBY, 1, "0/5000").report("n3", PgState.STANDBY, 1, "0/5000").plan();
+        assertEquals("note: no action: n1 holds a valid lease", plan);
+    }
+
+    @Test
+    void leaseNotRenewedForTheLeaseTimeIsExpired() {
+        String plan = given().primaryOf("n1", 1).lease("n1", 3_100).silent("n1", 5_000)
+                .report("n2", PgState.STANDBY, 1, "0/5000").report("n3", PgState.STANDBY, 1, "0/5000").plan();
+        assertEquals("expire lease of n1 (generation 4): n1 lease not renewed for 3.1 s (lease-time 3.0 s)", plan);
+    }
+
+    @Test
+    void afterExpiryTheBestStandbyIsPromotedAndTheOthersFollowIt() {
+        String plan = given().primaryOf("n1", 3).lease(null, 300).silent("n1", 6_000)
+                .report("n2", PgState.STANDBY, 3, "0/5100").report("n3", PgState.STANDBY, 3, "0/5000").plan();
+        assertEquals("assign n1=standby of n2, n2=primary, n3=standby of n2: failover: n1 is offline; n2 is the most"
+                + " advanced standby (0/5100)", plan);
+    }
+
+    @Test
+    void standbysMustReportAfterTheLeaseWasFreedSoTheirLsnIsCurrent() {
+        Given g = given().primaryOf("n1", 1).silent("n1", 6_000).report("n2", PgState.STANDBY, 1, "0/5100")
+                .report("n3", PgState.STANDBY, 1, "0/5000");
+        g.lastHeard.put("n2", g.now - 400);
+        String plan = g.lease(null, 300).plan();
+        assertEquals("assign n1=standby of n3, n2=standby of n3, n3=primary: failover: n1 is offline; n3 is the most"
+                + " advanced standby (0/5000)", plan);
+    }
+
+    // --- best-standby choice -------------------------------------------------------------------------
+
+    @Test
+    void failoverSkipsOfflineFailedAndBehindStandbys() {
+        String plan = given().primaryOf("n1", 2).lease(null, 300).silent("n1", 6_000)
+                .report("n2", PgState.STANDBY, 1, "0/9000").report("n3", PgState.STANDBY, 2, "0/5000").plan();
+        assertEquals("assign n1=standby of n3, n2=standby of n3, n3=primary: failover: n1 is offline; n3 is the most"
+                + " advanced standby (0/5000)", plan);
+    }
+
+    @Test
+    void noPromotionWhenNoStandbyIsEligibleAndTheReasonIsSaid() {
+        String plan = given().primaryOf("n1", 1).lease(null, 50).silent("n1", 6_000).report("n2", PgState.STANDBY, 1, "0/9000")
+                .failCount("n2", 1).report("n3", PgState.STOPPED, 1, "0/5000").plan();
+        assertEquals("note: no promotion: n1 is offline, and no standby is eligible: n2 fail-count 1 >= migration-threshold"
+                + " 1; n3 is not a running standby (STOPPED)", plan);
+    }
+
+    // --- full cluster restart -------------------------------------------------------------------------
+
+    @Test
+    void fullRestartKeepsTheRecordedPrimaryWhileItIsExpected() {
+        Given g = given().controllerStartedAgo(2_000).primaryOf("n2", 2).lease(null, 2_000)
+                .report("n1", PgState.STANDBY, 2, "0/9000").report("n3", PgState.STANDBY, 2, "0/9000");
+        assertEquals("note: no action: n2 remains the assigned primary", g.plan());
+    }
+
+    @Test
+    void fullRestartFailsOverWhenTheRecordedPrimaryNeverReturns() {
+        Given g = given().controllerStartedAgo(31_000).primaryOf("n2", 2).lease(null, 31_000)
+                .report("n1", PgState.STANDBY, 2, "0/9000").report("n3", PgState.STANDBY, 2, "0/9000");
+        assertEquals("assign n1=primary, n2=standby of n1, n3=standby of n1: failover: n2 is offline; n1 is the most"
+                + " advanced standby (0/9000)", g.plan());
+    }
+
+    @Test
+    void aStandbyWithAWrongUpstreamIsToldToFollowThePrimary() {
+        Given g = given().primaryOf("n1", 1).lease("n1", 100).report("n1", PgState.PRIMARY, 1, "0/5000")
+                .report("n2", PgState.STANDBY, 1, "0/5000").report("n3", PgState.STANDBY, 1, "0/5000");
+        g.cib = g.cib.withGoals(Map.of("n3", NodeGoal.standbyOf("n2", "stale")));
+        assertEquals("assign n3=standby of n1: standbys follow n1", g.plan());
+    }
+}
