@@ -1,0 +1,157 @@
+package io.pgpacer.postgres;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One node's PostgreSQL server: its data directory, its postmaster process and its SQL connection.
+ * Every method is safe to call from any thread; {@link #observe()} never waits for a long operation
+ * such as a base backup. Failures are {@link PostgresException}s whose message carries PostgreSQL's
+ * own output.
+ */
+public interface PostgresInstance extends AutoCloseable {
+
+    /**
+     * Reads the data directory without starting PostgreSQL ({@code pg_controldata} and signal files).
+     * Read-only and idempotent; safe while the server runs, though the control file then lags.
+     *
+     * @throws PostgresException if pg_controldata fails on an initialized directory
+     */
+    DataDirState inspect();
+
+    /**
+     * Creates a new cluster with initdb (scram-sha-256 for TCP, peer for the unix socket), turns on
+     * {@code wal_log_hints} for pg_rewind, includes {@code pgpacer.conf} from postgresql.conf and writes
+     * the baseline pg_hba.conf (loopback only; call {@link #writeHba} with the node addresses next).
+     * Not idempotent.
+     *
+     * @throws DataDirectoryNotEmptyException if the data directory exists and is not empty
+     * @throws PostgresException if initdb fails
+     */
+    void initdb();
+
+    /**
+     * Rewrites pg_hba.conf (atomically) for a cluster whose nodes have these addresses: trust on
+     * loopback for the agent, scram-sha-256 for replication and for pg_rewind's superuser connection
+     * from each node, then the operator's extra lines. Takes effect at the next start or
+     * {@link #reload()}. Idempotent.
+     *
+     * @throws PostgresException if the data directory is not initialized or cannot be written
+     */
+    void writeHba(List<String> nodeAddresses);
+
+    /**
+     * Sets this node's role on disk: renders {@code pgpacer.conf} (a standby gets
+     * {@code primary_conninfo} for the upstream and {@code recovery_target_timeline = 'latest'}),
+     * creates or removes {@code standby.signal}, and writes the libpq passfile. Passwords never go into
+     * a configuration file other than the 0600 passfile. The choice is remembered and re-rendered by
+     * {@link #start()}. A running server picks up a changed upstream only after {@link #reload()}
+     * (PostgreSQL 13+) or a restart, and a role change only after a restart. Idempotent.
+     *
+     * @param upstreamOrNull the primary to stream from, or null to run as a primary
+     * @throws PostgresException if the data directory is not initialized or a file cannot be written
+     */
+    void configure(Upstream upstreamOrNull);
+
+    /**
+     * Re-renders the configuration chosen by the last {@link #configure} and launches the postmaster as
+     * a direct child of this JVM that the kernel kills when the JVM dies, so that a dead agent never
+     * leaves a writable primary behind. Returns once PostgreSQL accepts connections. The fork happens on
+     * a thread this instance owns for its whole life, because the kernel delivers that death signal
+     * when the forking thread ends, whichever thread calls this method. Idempotent: returns at once
+     * if the postmaster this instance started is running.
+     *
+     * @throws IllegalStateException if {@link #configure} was never called on this instance
+     * @throws PostmasterAlreadyRunningException if a postmaster this instance did not start serves the
+     *         data directory
+     * @throws PostgresException if the postmaster exits or does not accept connections within the start
+     *         timeout (it is then left running); the message holds the tail of postgresql.log
+     */
+    void start();
+
+    /**
+     * Stops PostgreSQL with {@code pg_ctl stop -m fast|immediate}. If the postmaster this instance
+     * started is still alive after the stop timeout, it (and only it) gets SIGKILL. Idempotent: a
+     * stopped server is left alone.
+     *
+     * @throws PostgresException if a server still runs afterwards
+     */
+    void stop(StopMode mode);
+
+    /** True while the postmaster this instance started is alive. */
+    boolean isRunning();
+
+    /** The pid of the postmaster this instance started, or 0 when none is alive. */
+    long pid();
+
+    /**
+     * Completes with the exit status of the postmaster this instance started most recently, the moment
+     * the process ends; already complete (with -1 if none was ever started) when none is alive.
+     * Dependent actions run on a JDK thread: keep them short.
+     */
+    CompletableFuture<Integer> exitFuture();
+
+    /**
+     * Promotes a standby ({@code pg_promote(true, 30)}) and returns when it accepts writes on a new
+     * timeline. Not idempotent: calling it on a primary throws, so that a caller never records a
+     * promotion that did not happen.
+     *
+     * @throws PostgresException if the server is not a standby, is unreachable, or did not finish
+     *         promoting within 30 s
+     */
+    void promote();
+
+    /**
+     * Makes the running server re-read its configuration files ({@code pg_ctl reload}); this is how a
+     * standby follows a new upstream without a restart on PostgreSQL 13+. Idempotent.
+     *
+     * @throws PostgresException if no server runs or pg_ctl fails
+     */
+    void reload();
+
+    /**
+     * Clones the upstream into this node's empty data directory with pg_basebackup. The copy is made in
+     * a temporary sibling directory and renamed into place only when complete, so a failure leaves no
+     * half-written data directory. May take hours on a large cluster: interrupting the calling thread
+     * cancels it.
+     *
+     * @throws DataDirectoryNotEmptyException if the data directory exists and is not empty
+     * @throws PostgresException if pg_basebackup fails (its output is in the message)
+     */
+    void baseBackupFrom(Upstream upstream);
+
+    /**
+     * Rewinds this stopped node's diverged data directory to the upstream's timeline with pg_rewind,
+     * first finishing crash recovery in single-user mode if the node crashed as a primary. A freshly
+     * promoted upstream is first made to CHECKPOINT: until then its control file names the old timeline
+     * and pg_rewind (before PostgreSQL 16) would wrongly answer "no rewind required". Follow with
+     * {@link #configure} and {@link #start()} so it streams the rest. Idempotent in effect.
+     *
+     * @throws PostgresException if the server runs, the directory is not initialized, or single-user
+     *         recovery or pg_rewind fails (their output is in the message)
+     */
+    void rewindFrom(Upstream upstream);
+
+    /**
+     * On a running primary: creates the replication role if missing (REPLICATION LOGIN) and sets the
+     * configured replication and superuser passwords. Passwords are hashed (SCRAM) by the driver before
+     * they are sent, so they never appear in PostgreSQL's logs or in exceptions. Idempotent.
+     *
+     * @throws PostgresException if the server is unreachable, is a standby, or a statement fails
+     */
+    void ensureRoles();
+
+    /**
+     * Looks at the server: process state plus one SQL round trip over a cached connection that is
+     * re-opened after an error. Returns within about 2 s even if PostgreSQL is frozen; never throws for
+     * an unreachable server (see {@link PgObservation#error()}).
+     */
+    PgObservation observe();
+
+    /**
+     * Stops the postmaster this instance started (fast) and releases the connection and the launcher
+     * thread. The instance cannot be started again afterwards.
+     */
+    @Override
+    void close();
+}

@@ -1,0 +1,15 @@
+package io.pgpacer.postgres.conf;
+
+import io.pgpacer.core.model.Lsn;
+import java.util.Map;
+
+/**
+ * The fields of {@code pg_controldata} output that decide a node's fate, plus every field by its
+ * English name (pg_controldata must run with {@code LC_ALL=C}).
+ */
+public record ControlData(String systemIdentifier, String clusterState, Lsn checkpointLsn, long checkpointTimeline,
+                          Lsn minRecoveryEnd, Map<String, String> fields) {
+    public ControlData {
+        fields = Map.copyOf(fields);
+    }
+}

@@ -1,0 +1,239 @@
+package io.pgpacer.postgres.local;
+
+import io.pgpacer.core.model.Lsn;
+import io.pgpacer.postgres.PgObservation;
+import io.pgpacer.postgres.PostgresException;
+import io.pgpacer.postgres.ReplicaRow;
+import io.pgpacer.postgres.conf.SqlQuoting;
+import io.pgpacer.postgres.conf.WalFileNames;
+import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.postgresql.PGConnection;
+
+/**
+ * The agent's SQL access to its local PostgreSQL, as the superuser. Monitoring uses one cached
+ * connection with 1-second connect, login and socket timeouts and a single round trip per look, so
+ * a frozen server costs at most about a second; other operations open their own connection.
+ */
+final class JdbcSession implements AutoCloseable {
+    private static final Driver DRIVER = new org.postgresql.Driver();
+    private static final int MONITOR_TIMEOUT_SECONDS = 1;
+    private static final int PROMOTE_WAIT_SECONDS = 30;
+    // A checkpoint writes every dirty buffer: minutes on a large, busy server.
+    private static final int CHECKPOINT_WAIT_SECONDS = 600;
+
+    // Two statements, one network round trip. pg_current_wal_lsn() and pg_walfile_name() raise an error
+    // during recovery, hence the CASE (pg_walfile_name is strict, so NULL in gives NULL out).
+    private static final String OBSERVE_SQL = """
+            SELECT s.in_recovery, s.current_lsn::text, pg_walfile_name(s.current_lsn),
+                   pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,
+                   (SELECT timeline_id FROM pg_control_checkpoint()),
+                   r.status, r.received_tli, r.sender_host, r.sender_port
+              FROM (SELECT pg_is_in_recovery() AS in_recovery,
+                           CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END AS current_lsn) AS s
+              LEFT JOIN pg_stat_wal_receiver AS r ON true;
+            SELECT application_name, client_addr::text, state, sync_state,
+                   sent_lsn::text, flush_lsn::text, replay_lsn::text
+              FROM pg_stat_replication ORDER BY application_name, client_addr""";
+
+    private final String url;
+    private final String user;
+    private final String password;
+    private Connection monitorConnection; // guarded by this
+
+    JdbcSession(String host, int port, String user, String passwordOrNull) {
+        String hostInUrl = host.contains(":") ? "[" + host + "]" : host;
+        this.url = "jdbc:postgresql://" + hostInUrl + ":" + port + "/postgres";
+        this.user = user;
+        this.password = passwordOrNull;
+    }
+
+    /** One look; never throws: an unreachable server yields an observation carrying the driver's message. */
+    synchronized PgObservation observe(boolean running, long pid) {
+        try {
+            if (monitorConnection == null) {
+                monitorConnection = open(MONITOR_TIMEOUT_SECONDS, MONITOR_TIMEOUT_SECONDS);
+            }
+            return query(monitorConnection, running, pid);
+        } catch (SQLException | RuntimeException e) {
+            closeMonitorConnection();
+            return PgObservation.unreachable(running, pid, describe(e));
+        }
+    }
+
+    /**
+     * Runs {@code pg_promote(true, 30)}.
+     *
+     * @throws PostgresException if it fails or does not finish in time
+     */
+    void promote() {
+        try (Connection connection = open(5, PROMOTE_WAIT_SECONDS + 10);
+             Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT pg_promote(true, " + PROMOTE_WAIT_SECONDS + ")")) {
+            result.next();
+            if (!result.getBoolean(1)) {
+                throw new PostgresException("promote failed: PostgreSQL did not finish promoting within "
+                        + PROMOTE_WAIT_SECONDS + " s; see postgresql.log");
+            }
+        } catch (SQLException e) {
+            throw new PostgresException("promote failed: SELECT pg_promote(true, " + PROMOTE_WAIT_SECONDS + "): "
+                    + describe(e), e);
+        }
+    }
+
+    /**
+     * Creates or fixes the replication role and sets passwords (null means leave unset).
+     *
+     * @throws PostgresException if the server is a standby or a statement fails
+     */
+    void ensureRoles(String replicationUser, String replicationPassword, String superuser, String superuserPassword) {
+        try (Connection connection = open(5, 10)) {
+            try (Statement statement = connection.createStatement();
+                 ResultSet result = statement.executeQuery("SELECT pg_is_in_recovery()")) {
+                result.next();
+                if (result.getBoolean(1)) {
+                    throw new PostgresException("cannot create roles on a standby: roles are created on the"
+                            + " primary and replicate to the standbys");
+                }
+            }
+            boolean exists;
+            try (PreparedStatement statement = connection.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+                statement.setString(1, replicationUser);
+                try (ResultSet result = statement.executeQuery()) {
+                    exists = result.next();
+                }
+            }
+            try (Statement statement = connection.createStatement()) {
+                statement.execute((exists ? "ALTER ROLE " : "CREATE ROLE ") + SqlQuoting.identifier(replicationUser)
+                        + " WITH REPLICATION LOGIN");
+            }
+            // The driver hashes the password (SCRAM) before sending it, so the plain text never reaches
+            // the server, its logs (log_statement = ddl) or an error message.
+            PGConnection pg = connection.unwrap(PGConnection.class);
+            if (replicationPassword != null) {
+                pg.alterUserPassword(replicationUser, replicationPassword.toCharArray(), "scram-sha-256");
+            }
+            if (superuserPassword != null) {
+                pg.alterUserPassword(superuser, superuserPassword.toCharArray(), "scram-sha-256");
+            }
+        } catch (SQLException e) {
+            throw new PostgresException("creating the replication role " + replicationUser + " failed: "
+                    + describe(e), e);
+        }
+    }
+
+    /**
+     * Makes a primary's control file name its current timeline, by a CHECKPOINT if it lags. Right after
+     * a promotion it still holds the old timeline until the (spread) end-of-recovery checkpoint ends,
+     * and pg_rewind before PostgreSQL 16 reads the source's timeline from there: it would answer "no
+     * rewind required" for a node that diverged. Does nothing on a standby.
+     *
+     * @throws PostgresException if the server cannot be reached or the checkpoint fails
+     */
+    void checkpointIfControlFileLagsTimeline() {
+        String query = "SELECT pg_is_in_recovery(), (SELECT timeline_id FROM pg_control_checkpoint()),"
+                + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END";
+        try (Connection connection = open(5, CHECKPOINT_WAIT_SECONDS);
+             Statement statement = connection.createStatement()) {
+            boolean lags;
+            try (ResultSet result = statement.executeQuery(query)) {
+                result.next();
+                lags = !result.getBoolean(1) && result.getLong(2) < WalFileNames.timeline(result.getString(3));
+            }
+            if (lags) {
+                statement.execute("CHECKPOINT");
+            }
+        } catch (SQLException e) {
+            throw new PostgresException("making " + url + " checkpoint its new timeline failed: " + describe(e), e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closeMonitorConnection();
+    }
+
+    private Connection open(int connectSeconds, int socketSeconds) throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", user);
+        if (password != null) {
+            properties.setProperty("password", password);
+        }
+        properties.setProperty("connectTimeout", Integer.toString(connectSeconds));
+        properties.setProperty("loginTimeout", Integer.toString(connectSeconds));
+        properties.setProperty("socketTimeout", Integer.toString(socketSeconds));
+        properties.setProperty("ApplicationName", "pgpacer");
+        Connection connection = DRIVER.connect(url, properties);
+        if (connection == null) {
+            throw new SQLException("the PostgreSQL driver does not accept " + url);
+        }
+        return connection;
+    }
+
+    private static PgObservation query(Connection connection, boolean running, long pid) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(OBSERVE_SQL);
+            boolean inRecovery;
+            long timeline;
+            Lsn currentLsn;
+            Lsn receiveLsn;
+            Lsn replayLsn;
+            boolean streaming;
+            String senderHost;
+            int senderPort;
+            try (ResultSet server = statement.getResultSet()) {
+                server.next();
+                inRecovery = server.getBoolean(1);
+                currentLsn = lsn(server.getString(2));
+                receiveLsn = lsn(server.getString(4));
+                replayLsn = lsn(server.getString(5));
+                long checkpointTimeline = server.getLong(6);
+                streaming = "streaming".equals(server.getString(7));
+                long receivedTimeline = server.getLong(8);
+                senderHost = server.getString(9);
+                senderPort = server.getInt(10);
+                timeline = inRecovery ? Math.max(receivedTimeline, checkpointTimeline)
+                        : WalFileNames.timeline(server.getString(3));
+            }
+            List<ReplicaRow> replicas = new ArrayList<>();
+            if (statement.getMoreResults()) {
+                try (ResultSet rows = statement.getResultSet()) {
+                    while (rows.next()) {
+                        replicas.add(new ReplicaRow(rows.getString(1), rows.getString(2), rows.getString(3),
+                                rows.getString(4), lsn(rows.getString(5)), lsn(rows.getString(6)),
+                                lsn(rows.getString(7))));
+                    }
+                }
+            }
+            return new PgObservation(running, pid, true, inRecovery, timeline, currentLsn, receiveLsn, replayLsn,
+                    streaming, senderHost, senderPort, replicas, null);
+        }
+    }
+
+    private static Lsn lsn(String text) {
+        return text == null ? Lsn.ZERO : Lsn.parse(text);
+    }
+
+    private static String describe(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private void closeMonitorConnection() {
+        if (monitorConnection != null) {
+            try {
+                // abort() does not wait for the server, which may be frozen.
+                monitorConnection.abort(Runnable::run);
+            } catch (SQLException | RuntimeException e) {
+                // The connection is being discarded; there is nothing left to do with it.
+            }
+            monitorConnection = null;
+        }
+    }
+}

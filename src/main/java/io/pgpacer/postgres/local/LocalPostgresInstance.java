@@ -1,0 +1,591 @@
+package io.pgpacer.postgres.local;
+
+import io.pgpacer.core.model.Lsn;
+import io.pgpacer.postgres.DataDirState;
+import io.pgpacer.postgres.DataDirectoryNotEmptyException;
+import io.pgpacer.postgres.PgObservation;
+import io.pgpacer.postgres.PostgresException;
+import io.pgpacer.postgres.PostgresInstance;
+import io.pgpacer.postgres.PostgresSettings;
+import io.pgpacer.postgres.PostmasterAlreadyRunningException;
+import io.pgpacer.postgres.StopMode;
+import io.pgpacer.postgres.Upstream;
+import io.pgpacer.postgres.conf.Conninfo;
+import io.pgpacer.postgres.conf.ControlData;
+import io.pgpacer.postgres.conf.ControlDataParser;
+import io.pgpacer.postgres.conf.HbaRules;
+import io.pgpacer.postgres.conf.ListenAddresses;
+import io.pgpacer.postgres.conf.Passfile;
+import io.pgpacer.postgres.conf.PgpacerConf;
+import io.pgpacer.postgres.conf.PostmasterPidFile;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link PostgresInstance} on this host: the postmaster runs as a child of the agent's JVM (killed by
+ * the kernel if the JVM dies), PostgreSQL's programs run as the PostgreSQL OS user, and monitoring goes
+ * over JDBC to the loopback address.
+ */
+public final class LocalPostgresInstance implements PostgresInstance {
+    /** How long {@link #start()} waits for PostgreSQL to accept connections unless told otherwise. */
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+    /** How long {@link #stop} lets pg_ctl wait before the postmaster gets SIGKILL, unless told otherwise. */
+    public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(60);
+
+    private static final System.Logger LOG = System.getLogger(LocalPostgresInstance.class.getName());
+    private static final String LOG_FILE = "postgresql.log";
+    private static final String PASSFILE = "pgpass";
+    private static final String STANDBY_SIGNAL = "standby.signal";
+    private static final int LOG_LINES_IN_ERRORS = 20;
+    private static final Duration QUICK_COMMAND_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration INITDB_TIMEOUT = Duration.ofMinutes(5);
+    // Base backups, rewinds and crash recovery of a large cluster take hours; callers cancel them by
+    // interrupting the calling thread rather than by a timeout that would be wrong for someone.
+    private static final Duration LONG_OPERATION_TIMEOUT = Duration.ofHours(24);
+    private static final Duration START_POLL_INTERVAL = Duration.ofMillis(50);
+
+    private final PostgresSettings settings;
+    private final PostgresBinaries binaries;
+    private final OsCommand command;
+    private final OwnedFiles files;
+    private final Duration startTimeout;
+    private final Duration stopTimeout;
+    private final Path dataDir;
+    private final Path runDir;
+    private final JdbcSession sql;
+    private final ExecutorService postmasterLauncher;
+    private final Object lifecycleLock = new Object();
+
+    private volatile Process postmaster;
+    private volatile boolean configured;
+    private volatile Upstream upstream;
+    private volatile boolean closed;
+
+    /**
+     * Uses the default start and stop timeouts.
+     *
+     * @throws io.pgpacer.postgres.PostgresBinariesNotFoundException if no usable PostgreSQL is installed
+     * @throws PostgresException if the OS user cannot be used
+     */
+    public LocalPostgresInstance(PostgresSettings settings) {
+        this(settings, PostgresBinaries.locate(settings.binDir()), DEFAULT_START_TIMEOUT, DEFAULT_STOP_TIMEOUT);
+    }
+
+    /**
+     * @param startTimeout how long {@link #start()} waits until PostgreSQL accepts connections
+     * @param stopTimeout how long pg_ctl may take to stop PostgreSQL before the postmaster gets SIGKILL
+     * @throws PostgresException if the OS user cannot be used
+     */
+    public LocalPostgresInstance(PostgresSettings settings, PostgresBinaries binaries, Duration startTimeout,
+                                 Duration stopTimeout) {
+        this.settings = settings;
+        this.binaries = binaries;
+        OsUser user = OsUser.resolve(settings.osUser());
+        this.command = OsCommand.as(user);
+        this.files = new OwnedFiles(user);
+        this.startTimeout = startTimeout;
+        this.stopTimeout = stopTimeout;
+        this.dataDir = settings.dataDir().toAbsolutePath().normalize();
+        this.runDir = settings.runDir().toAbsolutePath().normalize();
+        this.sql = new JdbcSession(ListenAddresses.monitorHost(settings.listenAddress()), settings.port(),
+                settings.superuser(), settings.superuserPassword());
+        // The kernel sends the postmaster its death signal when the thread that forked it ends, not when
+        // the JVM does; this thread lives as long as the instance, whoever calls start().
+        this.postmasterLauncher = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "pgpacer-postmaster-parent-" + settings.nodeName());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    public PostgresSettings settings() {
+        return settings;
+    }
+
+    public PostgresBinaries binaries() {
+        return binaries;
+    }
+
+    /** The file the postmaster's output is appended to. */
+    public Path logFile() {
+        return runDir.resolve(LOG_FILE);
+    }
+
+    @Override
+    public DataDirState inspect() {
+        if (!Files.isDirectory(dataDir)) {
+            return DataDirState.empty();
+        }
+        boolean standbySignal = Files.exists(dataDir.resolve(STANDBY_SIGNAL));
+        if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
+            return new DataDirState(true, false, standbySignal, null, 0, Lsn.ZERO, Lsn.ZERO, null);
+        }
+        String output = command.check("reading the control file of " + dataDir,
+                List.of(binaries.program("pg_controldata"), "-D", dataDir.toString()),
+                Map.of("LC_ALL", "C"), QUICK_COMMAND_TIMEOUT);
+        try {
+            ControlData control = ControlDataParser.parse(output);
+            return new DataDirState(true, true, standbySignal, control.clusterState(), control.checkpointTimeline(),
+                    control.checkpointLsn(), control.minRecoveryEnd(), control.systemIdentifier());
+        } catch (IllegalArgumentException e) {
+            throw new PostgresException("reading the control file of " + dataDir + " failed: " + e.getMessage()
+                    + ". pg_controldata printed:\n" + output, e);
+        }
+    }
+
+    @Override
+    public void initdb() {
+        synchronized (lifecycleLock) {
+            requireOpen();
+            if (!OwnedFiles.isMissingOrEmpty(dataDir)) {
+                throw new DataDirectoryNotEmptyException("initdb", dataDir);
+            }
+            files.createDirectory(dataDir, "rwx------");
+            files.createDirectory(runDir, "rwxr-xr-x");
+            // C collation: the same on every host and glibc version, so a standby's indexes match its primary's.
+            command.check("initdb of " + dataDir, List.of(binaries.program("initdb"), "-D", dataDir.toString(),
+                    "-U", settings.superuser(), "--auth-local=peer", "--auth-host=scram-sha-256",
+                    "--encoding=UTF8", "--no-locale"), Map.of(), INITDB_TIMEOUT);
+            String appended = "\n# Added by pgpacer: pg_rewind needs hint-bit changes in the WAL.\n"
+                    + "wal_log_hints = on\n"
+                    + "# pgpacer renders its settings into this file; being included last, it wins.\n"
+                    + PgpacerConf.INCLUDE_LINE + "\n";
+            try {
+                Files.writeString(dataDir.resolve("postgresql.conf"), appended, StandardCharsets.UTF_8,
+                        StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw new PostgresException("initdb of " + dataDir + " failed: could not extend postgresql.conf: " + e, e);
+            }
+            writeHba(List.of());
+        }
+    }
+
+    @Override
+    public void writeHba(List<String> nodeAddresses) {
+        requireInitialized("writing pg_hba.conf");
+        String rules = HbaRules.render(nodeAddresses, settings.superuser(), settings.replicationUser(),
+                settings.hbaLines());
+        files.writeAtomically(dataDir.resolve("pg_hba.conf"), rules, "rw-------");
+    }
+
+    @Override
+    public void configure(Upstream upstreamOrNull) {
+        synchronized (lifecycleLock) {
+            requireOpen();
+            requireInitialized("configuring " + (upstreamOrNull == null ? "a primary" : "a standby"));
+            renderRole(upstreamOrNull);
+            upstream = upstreamOrNull;
+            configured = true;
+        }
+    }
+
+    @Override
+    public void start() {
+        synchronized (lifecycleLock) {
+            requireOpen();
+            if (isRunning()) {
+                return;
+            }
+            if (!configured) {
+                throw new IllegalStateException("configure(upstream) must be called before start(): it decides"
+                        + " whether " + settings.nodeName() + " starts as a primary or as a standby");
+            }
+            requireInitialized("starting PostgreSQL");
+            refuseForeignPostmaster();
+            // Re-render: a base backup or pg_rewind copies the upstream's configuration files over ours.
+            renderRole(upstream);
+            Path logFile = logFile();
+            files.touch(logFile, "rw-r-----");
+            long logOffset = sizeOf(logFile);
+            List<String> program = List.of(binaries.program("postgres"), "-D", dataDir.toString());
+            Process process = launch(program, logFile);
+            postmaster = process;
+            waitUntilAcceptingConnections(process, logFile, logOffset);
+        }
+    }
+
+    @Override
+    public void stop(StopMode mode) {
+        synchronized (lifecycleLock) {
+            Process ours = postmaster;
+            boolean oursAlive = ours != null && ours.isAlive();
+            PostmasterPidFile pidFile = readPidFile();
+            boolean foreignAlive = !oursAlive && pidFile != null && ProcessTable.isPostmasterOf(pidFile.pid(), dataDir);
+            if (!oursAlive && !foreignAlive) {
+                return;
+            }
+            OsCommand.Result result = command.run("stopping PostgreSQL (" + mode.pgCtlName() + ")",
+                    List.of(binaries.program("pg_ctl"), "stop", "-D", dataDir.toString(), "-m", mode.pgCtlName(),
+                            "-w", "-t", Long.toString(Math.max(1, stopTimeout.toSeconds()))),
+                    Map.of(), stopTimeout.plusSeconds(10));
+            if (oursAlive) {
+                awaitExitOrKill(ours, result);
+            } else if (!result.succeeded() && ProcessTable.isAlive(pidFile.pid())) {
+                throw new PostgresException("stopping PostgreSQL failed: " + result.commandLine()
+                        + " exited with status " + result.exitCode() + ":\n" + result.outputTail());
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        Process process = postmaster;
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public long pid() {
+        Process process = postmaster;
+        return process != null && process.isAlive() ? process.pid() : 0;
+    }
+
+    @Override
+    public CompletableFuture<Integer> exitFuture() {
+        Process process = postmaster;
+        if (process == null) {
+            return CompletableFuture.completedFuture(-1);
+        }
+        return process.onExit().thenApply(Process::exitValue);
+    }
+
+    @Override
+    public void promote() {
+        sql.promote();
+    }
+
+    @Override
+    public void reload() {
+        PostmasterPidFile pidFile = readPidFile();
+        if (!isRunning() && (pidFile == null || !ProcessTable.isPostmasterOf(pidFile.pid(), dataDir))) {
+            throw new PostgresException("reloading the configuration of " + dataDir + " failed: PostgreSQL is not running");
+        }
+        command.check("reloading the configuration of " + dataDir,
+                List.of(binaries.program("pg_ctl"), "reload", "-D", dataDir.toString()), Map.of(), QUICK_COMMAND_TIMEOUT);
+    }
+
+    @Override
+    public void baseBackupFrom(Upstream source) {
+        synchronized (lifecycleLock) {
+            requireOpen();
+            String what = "base backup of " + dataDir + " from " + source.nodeName() + " (" + source.host() + ":"
+                    + source.port() + ")";
+            if (!OwnedFiles.isMissingOrEmpty(dataDir)) {
+                throw new DataDirectoryNotEmptyException(what, dataDir);
+            }
+            files.createDirectory(runDir, "rwxr-xr-x");
+            writePassfile();
+            Path staging = dataDir.resolveSibling(dataDir.getFileName() + ".pgpacer-basebackup");
+            // Only an interrupted base backup of ours leaves this directory; it never held a used cluster.
+            OwnedFiles.deleteOwnStagingTree(staging);
+            files.createDirectory(staging, "rwx------");
+            String conninfo = Conninfo.replication(source.host(), source.port(), settings.replicationUser(),
+                    "pgpacer_basebackup_" + settings.nodeName(), passfile().toString());
+            try {
+                command.check(what, List.of(binaries.program("pg_basebackup"), "--pgdata=" + staging,
+                                "--wal-method=stream", "--checkpoint=fast", "--no-password", "--dbname=" + conninfo),
+                        Map.of("PGPASSFILE", passfile().toString()), LONG_OPERATION_TIMEOUT);
+                // rename(2) cannot portably replace a directory; the empty one was checked above and a
+                // file appearing in it meanwhile makes this delete fail rather than lose anything.
+                Files.deleteIfExists(dataDir);
+                Files.move(staging, dataDir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                OwnedFiles.deleteOwnStagingTree(staging);
+                throw new PostgresException(what + " failed while moving the copy into place: " + e, e);
+            } catch (RuntimeException e) {
+                OwnedFiles.deleteOwnStagingTree(staging);
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void rewindFrom(Upstream source) {
+        synchronized (lifecycleLock) {
+            requireOpen();
+            String what = "pg_rewind of " + dataDir + " from " + source.nodeName() + " (" + source.host() + ":"
+                    + source.port() + ")";
+            PostmasterPidFile pidFile = readPidFile();
+            if (isRunning() || (pidFile != null && ProcessTable.isPostmasterOf(pidFile.pid(), dataDir))) {
+                throw new PostgresException(what + " refused: PostgreSQL is running; stop it first");
+            }
+            DataDirState state = inspect();
+            if (!state.initialized()) {
+                throw new PostgresException(what + " refused: " + dataDir + " holds no cluster; use a base backup");
+            }
+            files.createDirectory(runDir, "rwxr-xr-x");
+            writePassfile();
+            if ("in production".equals(state.clusterState())) {
+                finishCrashRecovery(what);
+            }
+            try (JdbcSession sourceSql = new JdbcSession(source.host(), source.port(), settings.superuser(),
+                    settings.superuserPassword())) {
+                sourceSql.checkpointIfControlFileLagsTimeline();
+            }
+            String conninfo = Conninfo.rewindSource(source.host(), source.port(), settings.superuser(),
+                    passfile().toString());
+            String output = command.check(what, List.of(binaries.program("pg_rewind"), "--target-pgdata=" + dataDir,
+                    "--source-server=" + conninfo), Map.of("PGPASSFILE", passfile().toString()), LONG_OPERATION_TIMEOUT);
+            LOG.log(System.Logger.Level.INFO, what + ": " + output.strip());
+        }
+    }
+
+    @Override
+    public void ensureRoles() {
+        sql.ensureRoles(settings.replicationUser(), settings.replicationPassword(), settings.superuser(),
+                settings.superuserPassword());
+    }
+
+    @Override
+    public PgObservation observe() {
+        Process process = postmaster;
+        boolean running = process != null && process.isAlive();
+        return sql.observe(running, running ? process.pid() : 0);
+    }
+
+    @Override
+    public void close() {
+        synchronized (lifecycleLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                // Only our own postmaster: stop() would also stop one someone else started on this directory.
+                if (isRunning()) {
+                    stop(StopMode.FAST);
+                }
+            } catch (PostgresException e) {
+                LOG.log(System.Logger.Level.WARNING, "stopping PostgreSQL while closing failed: " + e.getMessage());
+                Process process = postmaster;
+                if (process != null) {
+                    process.destroyForcibly();
+                }
+            } finally {
+                postmasterLauncher.shutdown();
+                sql.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LocalPostgresInstance[" + settings.nodeName() + ", " + dataDir + ", port " + settings.port() + "]";
+    }
+
+    private Process launch(List<String> program, Path logFile) {
+        try {
+            return postmasterLauncher.submit(() -> command.startChildOfThisThread(program, Map.of(), logFile)).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new PostgresException("starting PostgreSQL failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PostgresException("starting PostgreSQL was interrupted", e);
+        }
+    }
+
+    private void waitUntilAcceptingConnections(Process process, Path logFile, long logOffset) {
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        String lastStatus = null;
+        try {
+            while (true) {
+                if (process.waitFor(START_POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new PostgresException("starting PostgreSQL on " + dataDir + " failed: the postmaster exited"
+                            + " with status " + process.exitValue() + ". Last lines of " + logFile + ":\n"
+                            + logTail(logFile, logOffset));
+                }
+                PostmasterPidFile pidFile = readPidFile();
+                // A stale pid file from a killed postmaster may still say "ready": only ours counts.
+                if (pidFile != null && pidFile.pid() == process.pid()) {
+                    if (pidFile.acceptsConnections()) {
+                        return;
+                    }
+                    lastStatus = pidFile.status();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new PostgresException("starting PostgreSQL on " + dataDir + " failed: it did not accept"
+                            + " connections within " + startTimeout.toSeconds() + " s (status '" + lastStatus
+                            + "'; a standby accepts connections only once its WAL is consistent, so check that"
+                            + " its upstream is reachable). It is still running as pid " + process.pid()
+                            + ". Last lines of " + logFile + ":\n" + logTail(logFile, logOffset));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PostgresException("waiting for PostgreSQL to start was interrupted; it is running as pid "
+                    + process.pid(), e);
+        }
+    }
+
+    private void awaitExitOrKill(Process process, OsCommand.Result pgCtl) {
+        try {
+            if (process.waitFor(pgCtl.succeeded() ? 5 : 0, TimeUnit.SECONDS)) {
+                return;
+            }
+            // Only the postmaster we started gets SIGKILL; its children exit when they see it gone.
+            LOG.log(System.Logger.Level.WARNING, "PostgreSQL on " + dataDir + " did not stop ("
+                    + pgCtl.commandLine() + ": " + pgCtl.outputTail() + "); sending SIGKILL to pid " + process.pid());
+            process.destroyForcibly();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                throw new PostgresException("stopping PostgreSQL failed: postmaster pid " + process.pid()
+                        + " survived SIGKILL for 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PostgresException("stopping PostgreSQL was interrupted; pid " + process.pid() + " may still run", e);
+        }
+    }
+
+    /** Single-user mode replays the WAL and writes a shutdown checkpoint, which pg_rewind requires. */
+    private void finishCrashRecovery(String what) {
+        // archive_mode=on with a failing command keeps WAL that was never archived marked as pending.
+        command.check(what + ": crash recovery in single-user mode",
+                List.of(binaries.program("postgres"), "--single", "-D", dataDir.toString(),
+                        "-c", "archive_mode=on", "-c", "archive_command=false", "postgres"),
+                Map.of(), LONG_OPERATION_TIMEOUT);
+    }
+
+    private void renderRole(Upstream upstreamOrNull) {
+        files.createDirectory(runDir, "rwxr-xr-x");
+        writePassfile();
+        String primaryConninfo = upstreamOrNull == null ? null : Conninfo.replication(upstreamOrNull.host(),
+                upstreamOrNull.port(), settings.replicationUser(), settings.nodeName(), passfile().toString());
+        Map<String, String> parameters = PgpacerConf.parameters(new PgpacerConf.Inputs(binaries.majorVersion(),
+                settings.listenAddress(), settings.port(), runDir.toString(), settings.nodeName(),
+                settings.parameters(), primaryConninfo));
+        files.writeAtomically(dataDir.resolve(PgpacerConf.FILE_NAME), PgpacerConf.render(parameters), "rw-------");
+        Path standbySignal = dataDir.resolve(STANDBY_SIGNAL);
+        if (upstreamOrNull != null) {
+            files.touch(standbySignal, "rw-------");
+        } else {
+            try {
+                Files.deleteIfExists(standbySignal);
+            } catch (IOException e) {
+                throw new PostgresException("could not remove " + standbySignal + ": " + e, e);
+            }
+        }
+    }
+
+    private void writePassfile() {
+        List<Passfile.Entry> entries = new ArrayList<>();
+        if (settings.replicationPassword() != null) {
+            entries.add(Passfile.Entry.anywhere(settings.replicationUser(), settings.replicationPassword()));
+        }
+        if (settings.superuserPassword() != null) {
+            entries.add(Passfile.Entry.anywhere(settings.superuser(), settings.superuserPassword()));
+        }
+        // libpq ignores a passfile that group or others can read.
+        files.writeAtomically(passfile(), Passfile.render(entries), "rw-------");
+    }
+
+    private Path passfile() {
+        return runDir.resolve(PASSFILE);
+    }
+
+    private void refuseForeignPostmaster() {
+        PostmasterPidFile pidFile = readPidFile();
+        if (pidFile == null) {
+            return;
+        }
+        if (ProcessTable.isPostmasterOf(pidFile.pid(), dataDir)) {
+            throw new PostmasterAlreadyRunningException(dataDir, pidFile.pid());
+        }
+        // PostgreSQL's lock-file check sees a zombie as alive and would blame "another postmaster". A zombie
+        // is dead (init systems that never reap orphans leave them), so once none of its backends still works
+        // in the data directory, its lock file is stale and may be set aside.
+        if (ProcessTable.isZombie(pidFile.pid())) {
+            List<Long> stillWorking = ProcessTable.workingIn(dataDir);
+            if (!stillWorking.isEmpty()) {
+                throw new PostgresException("cannot start PostgreSQL on " + dataDir + " yet: the previous postmaster"
+                        + " (pid " + pidFile.pid() + ") is dead but processes " + stillWorking
+                        + " still work in the data directory; they exit on their own shortly");
+            }
+            setAsideStaleLock(dataDir.resolve(PostmasterPidFile.FILE_NAME), pidFile.pid());
+            setAsideStaleLock(runDir.resolve(".s.PGSQL." + settings.port() + ".lock"), pidFile.pid());
+        }
+    }
+
+    // Moves a lock file of a dead postmaster aside (kept, for the curious), if it still names that postmaster.
+    private static void setAsideStaleLock(Path lock, long deadPid) {
+        try {
+            List<String> lines = Files.readAllLines(lock, StandardCharsets.UTF_8);
+            if (lines.isEmpty() || !lines.get(0).trim().equals(Long.toString(deadPid))) {
+                return;
+            }
+            Files.move(lock, lock.resolveSibling(lock.getFileName() + ".zombie-" + deadPid),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (NoSuchFileException e) {
+            // nothing to set aside
+        } catch (IOException e) {
+            throw new PostgresException("cannot set aside the stale lock file " + lock + " of dead postmaster "
+                    + deadPid + ": " + e.getMessage(), e);
+        }
+    }
+
+    private PostmasterPidFile readPidFile() {
+        try {
+            return PostmasterPidFile.parse(Files.readString(dataDir.resolve(PostmasterPidFile.FILE_NAME)));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | IllegalArgumentException e) {
+            // Being written right now, or garbage: either way it names no postmaster we can talk about.
+            return null;
+        }
+    }
+
+    private void requireInitialized(String what) {
+        if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
+            throw new PostgresException(what + " failed: " + dataDir + " holds no PostgreSQL cluster (no PG_VERSION);"
+                    + " run initdb or a base backup first");
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The last lines PostgreSQL wrote since {@code offset}, where its own error message is. */
+    private static String logTail(Path logFile, long offset) {
+        final int maxBytes = 64 * 1024;
+        try (RandomAccessFile file = new RandomAccessFile(logFile.toFile(), "r")) {
+            long start = Math.max(offset, file.length() - maxBytes);
+            byte[] bytes = new byte[(int) Math.max(0, file.length() - start)];
+            file.seek(start);
+            file.readFully(bytes);
+            List<String> lines = Arrays.asList(new String(bytes, StandardCharsets.UTF_8).split("\\R"));
+            List<String> tail = lines.subList(Math.max(0, lines.size() - LOG_LINES_IN_ERRORS), lines.size());
+            String text = String.join("\n", tail).strip();
+            return text.isEmpty() ? "(PostgreSQL wrote nothing)" : text;
+        } catch (IOException e) {
+            return "(could not read " + logFile + ": " + e.getMessage() + ")";
+        }
+    }
+}
