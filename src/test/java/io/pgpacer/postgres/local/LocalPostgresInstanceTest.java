@@ -1,5 +1,6 @@
 package io.pgpacer.postgres.local;
 
+import io.pgpacer.testkit.Eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,5 +1,6 @@
 package io.pgpacer.postgres.local;
 
+import io.pgpacer.testkit.Eventually;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;

@@ -1,0 +1,177 @@
+package io.pgpacer.store;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.jsontype.NamedType;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.command.CommandResult;
+import io.pgpacer.core.command.StoreCommand;
+import io.pgpacer.core.model.Lsn;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * The JSON form of the CIB, of store commands and of their results: what the Raft log, the snapshots and
+ * the API carry. Commands are tagged by their simple record name ({@code {"type":"AcquireLease",...}}) and
+ * LSNs are written as PostgreSQL prints them ({@code "0/3000148"}).
+ *
+ * <p>Commands are decoded strictly (an unknown or missing property is bad input and is refused with a
+ * message naming it); a CIB is decoded tolerantly (unknown properties ignored, missing ones take their
+ * defaults), so that a snapshot or a read answered by a member one version ahead still loads.
+ */
+public final class CibJson {
+
+    /** A CIB as a snapshot file holds it, with the Raft position it reflects. */
+    public record Snapshot(long term, long index, Cib cib) {
+    }
+
+    private static final ObjectMapper MAPPER = mapper();
+    private static final ObjectWriter COMMAND_WRITER = MAPPER.writerFor(StoreCommand.class);
+    private static final ObjectReader COMMAND_READER = MAPPER.readerFor(StoreCommand.class)
+            .with(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+    private static final ObjectReader CIB_READER = MAPPER.readerFor(Cib.class)
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectReader SNAPSHOT_READER = MAPPER.readerFor(Snapshot.class)
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectReader RESULT_READER = MAPPER.readerFor(CommandResult.class)
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private CibJson() {
+    }
+
+    /**
+     * A new mapper configured for the CIB types, strict about unknown properties (the right default for
+     * operator input such as a CIB replace request). Callers may configure their copy further.
+     */
+    public static ObjectMapper mapper() {
+        SimpleModule module = new SimpleModule("pgpacer-cib");
+        module.addSerializer(Lsn.class, new LsnSerializer());
+        module.addDeserializer(Lsn.class, new LsnDeserializer());
+        // why: the core stays free of Jackson annotations, so the polymorphism is declared here.
+        module.setMixInAnnotation(StoreCommand.class, StoreCommandTypes.class);
+        module.registerSubtypes(Arrays.stream(StoreCommand.class.getPermittedSubclasses())
+                .map(type -> new NamedType(type, type.getSimpleName())).toArray(NamedType[]::new));
+        return JsonMapper.builder()
+                .addModule(module)
+                // why: derived accessors such as Lease.isFree() are not state; only record components are.
+                .visibility(PropertyAccessor.IS_GETTER, Visibility.NONE)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
+    }
+
+    public static byte[] encode(StoreCommand command) {
+        return write(COMMAND_WRITER, command);
+    }
+
+    /** @throws IllegalArgumentException naming what is wrong when the bytes are not a valid command */
+    public static StoreCommand decodeCommand(byte[] json) {
+        return read(COMMAND_READER, json, "store command");
+    }
+
+    public static byte[] encode(Cib cib) {
+        return write(MAPPER.writer(), cib);
+    }
+
+    /** @throws IllegalArgumentException naming what is wrong when the bytes are not a CIB */
+    public static Cib decodeCib(byte[] json) {
+        return read(CIB_READER, json, "CIB");
+    }
+
+    public static byte[] encode(CommandResult result) {
+        return write(MAPPER.writer(), result);
+    }
+
+    /** @throws IllegalArgumentException naming what is wrong when the bytes are not a command result */
+    public static CommandResult decodeResult(byte[] json) {
+        return read(RESULT_READER, json, "command result");
+    }
+
+    public static byte[] encode(Snapshot snapshot) {
+        return write(MAPPER.writer(), snapshot);
+    }
+
+    /** @throws IllegalArgumentException naming what is wrong when the bytes are not a CIB snapshot */
+    public static Snapshot decodeSnapshot(byte[] json) {
+        Snapshot snapshot = read(SNAPSHOT_READER, json, "CIB snapshot");
+        if (snapshot.cib() == null) {
+            throw new IllegalArgumentException("not a CIB snapshot: it has no 'cib' property");
+        }
+        return snapshot;
+    }
+
+    private static byte[] write(ObjectWriter writer, Object value) {
+        try {
+            return writer.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            // why: every type written here is a plain record of strings, numbers and collections.
+            throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
+        }
+    }
+
+    private static <T> T read(ObjectReader reader, byte[] json, String what) {
+        try {
+            T value = reader.readValue(json);
+            if (value == null) {
+                throw new IllegalArgumentException("not a " + what + ": the JSON is null");
+            }
+            return value;
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not a " + what + ": " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")"), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Declares the command tag; applied to {@link StoreCommand} as a mix-in. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+    private interface StoreCommandTypes {
+    }
+
+    private static final class LsnSerializer extends StdScalarSerializer<Lsn> {
+        LsnSerializer() {
+            super(Lsn.class);
+        }
+
+        @Override
+        public void serialize(Lsn lsn, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            gen.writeString(lsn.toString());
+        }
+    }
+
+    private static final class LsnDeserializer extends StdScalarDeserializer<Lsn> {
+        LsnDeserializer() {
+            super(Lsn.class);
+        }
+
+        @Override
+        public Lsn deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            String text = parser.getValueAsString();
+            if (text == null) {
+                return (Lsn) context.handleUnexpectedToken(Lsn.class, parser);
+            }
+            try {
+                return Lsn.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw context.weirdStringException(text, Lsn.class, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.pgpacer.store;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.FailCount;
+import io.pgpacer.core.cib.FailedAction;
+import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.ReplicaStatus;
+import io.pgpacer.core.command.CommandResult;
+import io.pgpacer.core.command.StoreCommand;
+import io.pgpacer.core.model.Lsn;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class CibJsonTest {
+
+    static final List<NodeSpec> NODES = List.of(
+            new NodeSpec("node1", "10.0.0.1", 7800, 7801, 5432, false),
+            new NodeSpec("node2", "10.0.0.2", 7800, 7801, 5432, false),
+            new NodeSpec("witness", "10.0.0.3", 7800, 7801, 0, true));
+
+    static final NodeReport REPORT = new NodeReport("node1", 17, PgState.PRIMARY, 4242, 3,
+            Lsn.parse("0/3000148"), Lsn.parse("1/A0"), null, false,
+            List.of(new ReplicaStatus("node2", "streaming", "sync", Lsn.parse("0/3000100"), Lsn.parse("0/3000000"))),
+            "monitoring", null, "2024-05-01T10:00:00Z");
+
+    static final PromotionRecord PROMOTION = new PromotionRecord("node1", 2, Lsn.parse("0/2FFFFF8"), 3,
+            "2024-05-01T09:59:00Z", "failover", true);
+
+    /** One sample per command type; the test below fails when a new command has no sample here. */
+    static final List<StoreCommand> EVERY_COMMAND = List.of(
+            new StoreCommand.InitializeCluster("prod", NODES, new ClusterSettings(3, 5_000, 4_000, 60_000)),
+            new StoreCommand.ReportStatus(REPORT),
+            new StoreCommand.AssignGoals(4, goals()),
+            new StoreCommand.ExpireLease("node1", 7, 120),
+            new StoreCommand.AcquireLease("node2"),
+            new StoreCommand.RenewLease("node1", 7),
+            new StoreCommand.ReleaseLease("node1", 7),
+            new StoreCommand.ReportFailure("node2", "monitor", 7, "not running", "2024-05-01T10:01:00Z"),
+            new StoreCommand.RecordPromotion(7, PROMOTION),
+            new StoreCommand.ConfirmPromotion("node1", 7, 4),
+            new StoreCommand.CleanupFailures(null));
+
+    static Map<String, NodeGoal> goals() {
+        Map<String, NodeGoal> goals = new LinkedHashMap<>();
+        goals.put("node1", NodeGoal.primary("initial start: most advanced WAL"));
+        goals.put("node2", NodeGoal.standbyOf("node1", "initial start"));
+        return goals;
+    }
+
+    static Cib populatedCib() {
+        return Cib.EMPTY.initializedAs("prod", NODES, ClusterSettings.DEFAULTS)
+                .withReport(REPORT)
+                .withGoals(goals())
+                .withLease(new Lease("node1", 7, 3))
+                .withFailCount("node2", new FailCount(2, "2024-05-01T10:01:00Z"))
+                .withFailedActions(List.of(new FailedAction("node2", "monitor", 7, "not running",
+                        "2024-05-01T10:01:00Z")))
+                .withHistoryEntry(PROMOTION)
+                .withEpoch(42);
+    }
+
+    @Test
+    void everyCommandTypeRoundTrips() {
+        Set<String> sampled = EVERY_COMMAND.stream().map(c -> c.getClass().getSimpleName())
+                .collect(Collectors.toSet());
+        Set<String> declared = Arrays.stream(StoreCommand.class.getPermittedSubclasses())
+                .map(Class::getSimpleName).collect(Collectors.toSet());
+        assertEquals(declared, sampled, "every StoreCommand type needs a sample in EVERY_COMMAND");
+        for (StoreCommand command : EVERY_COMMAND) {
+            byte[] json = CibJson.encode(command);
+            assertTrue(new String(json, UTF_8).startsWith("{\"type\":\"" + command.getClass().getSimpleName() + "\""),
+                    () -> new String(json, UTF_8));
+            assertEquals(command, CibJson.decodeCommand(json));
+        }
+    }
+
+    @Test
+    void populatedCibRoundTrips() {
+        Cib cib = populatedCib();
+        assertEquals(cib, CibJson.decodeCib(CibJson.encode(cib)));
+        assertEquals(Cib.EMPTY, CibJson.decodeCib(CibJson.encode(Cib.EMPTY)));
+    }
+
+    @Test
+    void lsnIsWrittenAsPostgresPrintsIt() {
+        String json = new String(CibJson.encode(new StoreCommand.ReportStatus(REPORT)), UTF_8);
+        assertTrue(json.contains("\"lsn\":\"0/3000148\""), json);
+        assertTrue(json.contains("\"replayLsn\":\"1/A0\""), json);
+    }
+
+    @Test
+    void derivedAccessorsAreNotWritten() {
+        String json = new String(CibJson.encode(populatedCib()), UTF_8);
+        assertFalse(json.contains("\"free\""), json);
+        assertFalse(json.contains("\"initialized\""), json);
+    }
+
+    @Test
+    void resultAndSnapshotRoundTrip() {
+        CommandResult result = new CommandResult(true, "lease acquired", 9, 8);
+        assertEquals(result, CibJson.decodeResult(CibJson.encode(result)));
+        CibJson.Snapshot snapshot = new CibJson.Snapshot(3, 1042, populatedCib());
+        assertEquals(snapshot, CibJson.decodeSnapshot(CibJson.encode(snapshot)));
+    }
+
+    @Test
+    void badCommandsAreRefusedWithTheReason() {
+        IllegalArgumentException unknownField = assertThrows(IllegalArgumentException.class, () -> CibJson
+                .decodeCommand("{\"type\":\"AcquireLease\",\"node\":\"node1\",\"force\":true}".getBytes(UTF_8)));
+        assertTrue(unknownField.getMessage().contains("force"), unknownField.getMessage());
+
+        IllegalArgumentException unknownType = assertThrows(IllegalArgumentException.class,
+                () -> CibJson.decodeCommand("{\"type\":\"DropTables\"}".getBytes(UTF_8)));
+        assertTrue(unknownType.getMessage().contains("DropTables"), unknownType.getMessage());
+
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> CibJson.decodeCommand("{\"type\":\"RenewLease\",\"node\":\"node1\"}".getBytes(UTF_8)));
+        assertTrue(missing.getMessage().contains("generation"), missing.getMessage());
+
+        IllegalArgumentException badLsn = assertThrows(IllegalArgumentException.class, () -> CibJson.decodeCommand(
+                ("{\"type\":\"RecordPromotion\",\"leaseGeneration\":1,\"entry\":{\"node\":\"node1\","
+                        + "\"oldTimeline\":1,\"switchLsn\":\"3000148\",\"newTimeline\":2,\"at\":\"t\","
+                        + "\"reason\":\"failover\",\"confirmed\":false}}").getBytes(UTF_8)));
+        assertTrue(badLsn.getMessage().contains("3000148"), badLsn.getMessage());
+
+        assertThrows(IllegalArgumentException.class, () -> CibJson.decodeCommand("not json".getBytes(UTF_8)));
+    }
+
+    @Test
+    void aCibFromANewerVersionStillLoads() {
+        String json = new String(CibJson.encode(populatedCib()), UTF_8)
+                .replaceFirst("\\{", "{\"addedInALaterRelease\":{\"x\":1},");
+        assertEquals(populatedCib(), CibJson.decodeCib(json.getBytes(UTF_8)));
+    }
+}
