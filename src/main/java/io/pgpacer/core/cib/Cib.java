@@ -77,6 +77,16 @@ public record Cib(
         return history.isEmpty() ? Optional.empty() : Optional.of(history.get(history.size() - 1));
     }
 
+    /** The timeline of the last promotion PostgreSQL confirmed, 0 when none was. */
+    public long currentTimeline() {
+        for (int i = history.size() - 1; i >= 0; i--) {
+            if (history.get(i).confirmed()) {
+                return history.get(i).newTimeline();
+            }
+        }
+        return 0;
+    }
+
     public boolean eligibleForPrimary(String node) {
         return failCount(node).count() < settings.migrationThreshold();
     }

@@ -16,6 +16,15 @@ public record NodeGoal(Role role, String upstream, String reason) {
         return new NodeGoal(Role.STANDBY, upstream, reason);
     }
 
+    /** The goal in operator words: {@code primary}, {@code standby of node1}, {@code stopped}. */
+    public String describe() {
+        return switch (role) {
+            case PRIMARY -> "primary";
+            case STANDBY -> "standby of " + upstream;
+            case STOPPED -> "stopped";
+        };
+    }
+
     /** Same role and upstream; the reason is commentary and does not make a goal different. */
     public boolean sameTarget(NodeGoal other) {
         return other != null && role == other.role && java.util.Objects.equals(upstream, other.upstream);

@@ -4,11 +4,16 @@ import io.pgpacer.core.model.Lsn;
 
 /**
  * One entry of the timeline history: a node became primary. Appended before the new primary accepts
- * writes, with the timeline it expects; corrected once PostgreSQL reports the timeline it really chose.
+ * writes, with the timeline it expects, and confirmed once PostgreSQL reports the timeline it really chose;
+ * an unconfirmed entry records an attempt that may not have happened.
  *
- * @param switchLsn where the old timeline ended (the new primary's last replayed position)
+ * @param switchLsn where the old timeline ended (the new primary's last received position)
  * @param reason {@code initial start}, {@code failover}, {@code switchover}, ...
  */
 public record PromotionRecord(
-        String node, long oldTimeline, Lsn switchLsn, long newTimeline, String at, String reason) {
+        String node, long oldTimeline, Lsn switchLsn, long newTimeline, String at, String reason, boolean confirmed) {
+
+    public PromotionRecord confirm(long actualTimeline) {
+        return new PromotionRecord(node, oldTimeline, switchLsn, actualTimeline, at, reason, true);
+    }
 }

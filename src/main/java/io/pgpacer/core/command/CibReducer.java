@@ -10,7 +10,7 @@ import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.command.StoreCommand.AcquireLease;
 import io.pgpacer.core.command.StoreCommand.AssignGoals;
 import io.pgpacer.core.command.StoreCommand.CleanupFailures;
-import io.pgpacer.core.command.StoreCommand.CorrectPromotion;
+import io.pgpacer.core.command.StoreCommand.ConfirmPromotion;
 import io.pgpacer.core.command.StoreCommand.ExpireLease;
 import io.pgpacer.core.command.StoreCommand.InitializeCluster;
 import io.pgpacer.core.command.StoreCommand.RecordPromotion;
@@ -61,8 +61,8 @@ public final class CibReducer {
             return reportFailure(cib, c);
         } else if (command instanceof RecordPromotion c) {
             return recordPromotion(cib, c);
-        } else if (command instanceof CorrectPromotion c) {
-            return correctPromotion(cib, c);
+        } else if (command instanceof ConfirmPromotion c) {
+            return confirmPromotion(cib, c);
         } else if (command instanceof CleanupFailures c) {
             return cleanupFailures(cib, c);
         }
@@ -133,6 +133,10 @@ public final class CibReducer {
         if (cib.goal(c.node()).map(NodeGoal::role).orElse(null) != Role.PRIMARY) {
             return refuse(cib, c.node() + " is not the assigned primary");
         }
+        if (!cib.eligibleForPrimary(c.node())) {
+            return refuse(cib, c.node() + " has fail-count " + cib.failCount(c.node()).count()
+                    + " >= migration-threshold " + cib.settings().migrationThreshold() + "; run cleanup first");
+        }
         long generation = lease.generation() + 1;
         Cib next = cib.withLease(new Lease(c.node(), generation, 0)).withEpoch(cib.epoch() + 1);
         return new Outcome(next, new CommandResult(true, "lease acquired", next.epoch(), generation));
@@ -177,18 +181,17 @@ public final class CibReducer {
         return accept(cib.withHistoryEntry(entry), "promotion recorded");
     }
 
-    private static Outcome correctPromotion(Cib cib, CorrectPromotion c) {
+    private static Outcome confirmPromotion(Cib cib, ConfirmPromotion c) {
         if (!cib.lease().heldBy(c.node()) || cib.lease().generation() != c.leaseGeneration()) {
-            return refuse(cib, c.node() + " must hold the lease to correct its promotion");
+            return refuse(cib, c.node() + " must hold the lease to confirm its promotion");
         }
         PromotionRecord last = cib.lastPromotion().orElse(null);
         if (last == null || !Objects.equals(last.node(), c.node())) {
             return refuse(cib, "the last promotion is not " + c.node() + "'s");
         }
         List<PromotionRecord> copy = new ArrayList<>(cib.history());
-        copy.set(copy.size() - 1, new PromotionRecord(last.node(), last.oldTimeline(), c.switchLsn(),
-                c.newTimeline(), last.at(), last.reason()));
-        return accept(cib.withHistory(copy), "promotion corrected");
+        copy.set(copy.size() - 1, last.confirm(c.newTimeline()));
+        return accept(cib.withHistory(copy), "promotion confirmed");
     }
 
     private static Outcome cleanupFailures(Cib cib, CleanupFailures c) {

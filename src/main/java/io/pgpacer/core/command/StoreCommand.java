@@ -5,7 +5,6 @@ import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PromotionRecord;
-import io.pgpacer.core.model.Lsn;
 import java.util.List;
 import java.util.Map;
 
@@ -58,9 +57,8 @@ public sealed interface StoreCommand {
     record RecordPromotion(long leaseGeneration, PromotionRecord entry) implements StoreCommand {
     }
 
-    /** The new primary corrects its history entry with the timeline and switch point PostgreSQL chose. */
-    record CorrectPromotion(String node, long leaseGeneration, long newTimeline, Lsn switchLsn)
-            implements StoreCommand {
+    /** The new primary confirms its history entry with the timeline PostgreSQL chose. */
+    record ConfirmPromotion(String node, long leaseGeneration, long newTimeline) implements StoreCommand {
     }
 
     /** Resets fail-counts and failed actions of one node, or of all nodes when {@code node} is null. */

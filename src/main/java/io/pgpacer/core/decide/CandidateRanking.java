@@ -38,7 +38,7 @@ final class CandidateRanking {
      */
     static Ranking failoverCandidates(ClusterSnapshot snapshot, String lostPrimary) {
         Cib cib = snapshot.cib();
-        long currentTimeline = cib.lastPromotion().map(p -> p.newTimeline()).orElse(0L);
+        long currentTimeline = cib.currentTimeline();
         List<String> eligible = new ArrayList<>();
         List<String> excluded = new ArrayList<>();
         for (NodeSpec node : cib.dataNodes()) {

@@ -20,17 +20,9 @@ final class PlanText {
         }
         if (command instanceof AssignGoals c) {
             Map<String, NodeGoal> sorted = new TreeMap<>(c.goals());
-            return "assign " + sorted.entrySet().stream().map(e -> e.getKey() + "=" + goalText(e.getValue()))
+            return "assign " + sorted.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().describe())
                     .collect(Collectors.joining(", "));
         }
         return command.toString();
-    }
-
-    static String goalText(NodeGoal goal) {
-        return switch (goal.role()) {
-            case PRIMARY -> "primary";
-            case STANDBY -> "standby of " + goal.upstream();
-            case STOPPED -> "stopped";
-        };
     }
 }

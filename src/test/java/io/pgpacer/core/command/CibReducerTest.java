@@ -108,7 +108,7 @@ class CibReducerTest {
 
     @Test
     void onlyTheLeaseHolderRecordsAPromotion() {
-        PromotionRecord entry = new PromotionRecord("n1", 1, Lsn.parse("0/3000000"), 2, "t", "failover");
+        PromotionRecord entry = new PromotionRecord("n1", 1, Lsn.parse("0/3000000"), 2, "t", "failover", false);
         assertFalse(run(new RecordPromotion(1, entry)).applied());
         run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
         run(new AcquireLease("n1"));

@@ -53,7 +53,7 @@ class SchedulerTest {
                         : NodeGoal.standbyOf(primary, "test"));
             }
             cib = cib.withGoals(goals).withHistoryEntry(
-                    new PromotionRecord(primary, timeline - 1, Lsn.parse("0/3000000"), timeline, "t", "test"));
+                    new PromotionRecord(primary, timeline - 1, Lsn.parse("0/3000000"), timeline, "t", "test", true));
             return this;
         }
 

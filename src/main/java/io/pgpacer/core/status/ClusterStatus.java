@@ -1,0 +1,128 @@
+package io.pgpacer.core.status;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.FailedAction;
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.ReplicaStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The cluster as {@code pgpacer status} shows it, derived purely from the CIB, the answering agent's view
+ * of who is online, and who leads the store.
+ *
+ * @param quorum whether the answering agent could read the CIB through a majority just now
+ * @param leaseHolder the node allowed to accept writes, or null
+ */
+public record ClusterStatus(
+        String cluster,
+        String controller,
+        boolean quorum,
+        String answeredBy,
+        String lastUpdated,
+        long epoch,
+        int nodesConfigured,
+        List<String> online,
+        List<String> offline,
+        List<String> masters,
+        List<String> slaves,
+        List<String> stopped,
+        String leaseHolder,
+        List<NodeStatus> nodes,
+        List<FailedAction> failedActions,
+        int migrationThreshold,
+        PromotionRecord lastPromotion) {
+
+    /** Score the reference gives nodes that must never be promoted. */
+    public static final String MINUS_INFINITY = "-INFINITY";
+
+    public static ClusterStatus of(Cib cib, Predicate<String> online, String controller, boolean quorum,
+            String answeredBy, String now) {
+        List<String> up = new ArrayList<>();
+        List<String> down = new ArrayList<>();
+        List<String> masters = new ArrayList<>();
+        List<String> slaves = new ArrayList<>();
+        List<String> stopped = new ArrayList<>();
+        List<NodeStatus> nodes = new ArrayList<>();
+        Optional<NodeReport> primaryReport = cib.lease().isFree() ? Optional.empty() : cib.report(cib.lease().holder());
+        for (NodeSpec spec : cib.nodes()) {
+            boolean isOnline = online.test(spec.name());
+            (isOnline ? up : down).add(spec.name());
+            NodeReport report = cib.reports().get(spec.name());
+            if (!spec.witness()) {
+                PgState state = report == null ? null : report.pgState();
+                if (state == PgState.PRIMARY && isOnline) {
+                    masters.add(spec.name());
+                } else if (state == PgState.STANDBY && isOnline) {
+                    slaves.add(spec.name());
+                } else {
+                    stopped.add(spec.name());
+                }
+            }
+            nodes.add(nodeStatus(cib, spec, report, isOnline, primaryReport));
+        }
+        return new ClusterStatus(cib.clusterName(), controller, quorum, answeredBy, now, cib.epoch(), cib.nodes().size(),
+                up, down, masters, slaves, stopped, cib.lease().holder(), nodes, cib.failedActions(),
+                cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null));
+    }
+
+    private static NodeStatus nodeStatus(Cib cib, NodeSpec spec, NodeReport report, boolean online,
+            Optional<NodeReport> primary) {
+        String goal = cib.goal(spec.name()).map(NodeGoal::describe).orElse(spec.witness() ? "witness" : "none");
+        if (report == null || spec.witness()) {
+            return new NodeStatus(spec.name(), online, spec.witness(), goal, report == null ? "UNKNOWN" : "WITNESS",
+                    spec.witness() ? "-" : "STOP", spec.witness() ? "-" : "DISCONNECT", spec.witness() ? "-" : MINUS_INFINITY,
+                    null, 0, null, null, 0, cib.failCount(spec.name()).count(), cib.failCount(spec.name()).lastFailureAt(),
+                    report == null ? null : report.activity(), report == null ? null : report.lastError());
+        }
+        Optional<ReplicaStatus> asReplica = primary.flatMap(p -> p.replicas().stream()
+                .filter(r -> r.name().equals(spec.name())).findFirst());
+        String pgsqlStatus;
+        String dataStatus;
+        String baseline = null;
+        switch (report.pgState()) {
+            case PRIMARY -> {
+                pgsqlStatus = "PRI";
+                dataStatus = "LATEST";
+                baseline = cib.lastPromotion().filter(p -> p.node().equals(spec.name()))
+                        .map(p -> p.switchLsn().toBaseline()).orElse(null);
+            }
+            case STANDBY -> {
+                String sync = asReplica.map(r -> r.syncState().toLowerCase(Locale.ROOT)).orElse(null);
+                pgsqlStatus = sync == null || !report.streaming() ? "HS:alone" : "HS:" + sync;
+                dataStatus = sync == null || !report.streaming() ? "DISCONNECT"
+                        : "STREAMING|" + sync.toUpperCase(Locale.ROOT);
+            }
+            case UNRESPONSIVE -> {
+                pgsqlStatus = "UNKNOWN";
+                dataStatus = "DISCONNECT";
+            }
+            default -> {
+                pgsqlStatus = "STOP";
+                dataStatus = "DISCONNECT";
+            }
+        }
+        return new NodeStatus(spec.name(), online, false, goal, report.pgState().name(), pgsqlStatus, dataStatus,
+                masterScore(cib, spec.name(), report, online), baseline, report.timeline(), report.lsn().toString(),
+                report.upstream(), report.postmasterPid(), cib.failCount(spec.name()).count(),
+                cib.failCount(spec.name()).lastFailureAt(), report.activity(), report.lastError());
+    }
+
+    // 1000 for the running primary, 100 for a streaming standby that may be promoted, else -INFINITY.
+    private static String masterScore(Cib cib, String node, NodeReport report, boolean online) {
+        if (!online || !cib.eligibleForPrimary(node)) {
+            return MINUS_INFINITY;
+        }
+        if (report.pgState() == PgState.PRIMARY) {
+            return "1000";
+        }
+        return report.pgState() == PgState.STANDBY && report.streaming() ? "100" : MINUS_INFINITY;
+    }
+}
