@@ -1,0 +1,361 @@
+package io.pgpacer.agent;
+
+import io.pgpacer.config.AgentConfig;
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.ReplicaStatus;
+import io.pgpacer.core.cib.Role;
+import io.pgpacer.core.command.CommandResult;
+import io.pgpacer.core.command.StoreCommand.InitializeCluster;
+import io.pgpacer.core.command.StoreCommand.ReportFailure;
+import io.pgpacer.core.command.StoreCommand.ReportStatus;
+import io.pgpacer.core.model.Lsn;
+import io.pgpacer.postgres.DataDirState;
+import io.pgpacer.postgres.PgObservation;
+import io.pgpacer.postgres.PostgresException;
+import io.pgpacer.postgres.PostgresInstance;
+import io.pgpacer.postgres.StopMode;
+import io.pgpacer.store.ClusterStore;
+import io.pgpacer.store.StoreUnavailableException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One host's agent: observes its PostgreSQL, reports to the store, and moves PostgreSQL towards the goal
+ * the controller assigned. One thread owns all of it ({@link #run}); the lease keeper and the controller
+ * have their own threads so that a long step here never delays fencing or decisions.
+ */
+public final class Agent implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    private static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);
+    /** How often a node reports while the cluster is changing (no lease holder, or its goal not reached). */
+    private static final long FAST_MILLIS = 200;
+    private static final long MAX_BACKOFF_MILLIS = 30_000;
+
+    private final AgentConfig config;
+    private final ClusterStore store;
+    private final PostgresInstance pg;
+    private final LongSupplier millis;
+    private final Observations observations;
+    private final EventFeed events;
+    private final LeaseKeeper lease;
+    private final Controller controller;
+    private final Executor executor;
+    private final Object wakeup = new Object();
+    private final AtomicBoolean expectingStop = new AtomicBoolean();
+    private final AtomicBoolean unexpectedExit = new AtomicBoolean();
+    private volatile boolean running = true;
+
+    private long sequence;
+    private long lastReportAt = Long.MIN_VALUE / 2;
+    private NodeReport lastReport;
+    private DataDirState data;
+    private boolean dataStale = true;
+    private String activity = "starting";
+    private String lastError;
+    private long backoffUntil;
+    private int consecutiveFailures;
+    private long watchedPid;
+
+    /**
+     * @param pg this host's PostgreSQL; null for a witness
+     * @param monotonicMillis the clock for leases and timeouts (never the wall clock)
+     */
+    public Agent(AgentConfig config, ClusterStore store, PostgresInstance pg, LongSupplier monotonicMillis,
+            EventFeed events) {
+        this.config = config;
+        this.store = store;
+        this.pg = pg;
+        this.millis = monotonicMillis;
+        this.events = events;
+        this.observations = new Observations(monotonicMillis);
+        this.sequence = System.currentTimeMillis();
+        this.lease = new LeaseKeeper(config.nodeName(), store, config.timings(), this::fence, monotonicMillis);
+        this.controller = new Controller(store, observations, events);
+        this.executor = pg == null ? null
+                : new Executor(config.nodeName(), store, pg, lease, monotonicMillis, () -> expectingStop.set(true));
+        store.onApplied(cib -> {
+            observations.record(cib);
+            controller.wake();
+            if (decisionsChanged(cib)) {
+                wake();
+            }
+        });
+    }
+
+    /** Whether {@code node} reported within the node timeout, by this agent's clock. */
+    public boolean online(String node) {
+        return observations.online(node, store.localCopy().settings().nodeTimeoutMillis());
+    }
+
+    public String activity() {
+        return activity;
+    }
+
+    /** Runs the agent on the calling thread until {@link #close()}; the thread must live as long as the agent. */
+    public void run() {
+        lease.start();
+        controller.start();
+        events.add("agent", "agent " + config.nodeName() + " started");
+        String lastOutcome = "";
+        while (running) {
+            String outcome;
+            try {
+                outcome = runOnce();
+            } catch (StoreUnavailableException e) {
+                outcome = "store unavailable: " + e.getMessage();
+            } catch (RuntimeException e) {
+                outcome = "agent pass failed: " + e;
+                LOG.error(outcome);
+            }
+            if (!outcome.equals(lastOutcome)) {
+                LOG.info(outcome);
+                lastOutcome = outcome;
+            }
+            pause(settled() ? config.timings().monitorInterval().toMillis() : FAST_MILLIS);
+        }
+    }
+
+    /** One observe → report → step pass; returns a sentence saying what happened. */
+    String runOnce() {
+        Cib cib = store.localCopy();
+        if (!cib.initialized()) {
+            CommandResult result = store.submit(
+                    new InitializeCluster(config.clusterName(), config.nodes(), config.clusterSettings()), STORE_TIMEOUT);
+            return "initialising the cluster store: " + result.message();
+        }
+        if (pg == null) {
+            report(cib, null, null);
+            return "witness: voting only";
+        }
+        reportUnexpectedExit();
+        PgObservation observed = pg.observe();
+        watchExit(observed);
+        if (dataStale || !observed.running()) {
+            data = pg.inspect();
+            dataStale = false;
+        }
+        report(cib, observed, data);
+        if (millis.getAsLong() < backoffUntil) {
+            return activity;
+        }
+        NodeGoal goal = cib.goals().get(config.nodeName());
+        Executor.StepOutcome outcome;
+        try {
+            outcome = executor.step(cib, goal, observed, data);
+        } catch (PostgresException | IllegalStateException e) {
+            outcome = new Executor.StepOutcome(e.getMessage(), operationOf(goal, observed), 1);
+        } finally {
+            dataStale = true;
+        }
+        if (outcome.failedOperation() != null) {
+            fail(outcome.failedOperation(), outcome.rc(), outcome.text());
+            return "failed: " + outcome.text();
+        }
+        consecutiveFailures = 0;
+        activity = outcome.text();
+        if (!outcome.text().equals(lastReport == null ? null : lastReport.activity())) {
+            events.add("agent", outcome.text());
+        }
+        return outcome.text();
+    }
+
+    private static String operationOf(NodeGoal goal, PgObservation observed) {
+        if (goal != null && goal.role() == Role.PRIMARY && observed.running()) {
+            return "promote";
+        }
+        return "start";
+    }
+
+    // The postmaster is our child: its death is known at once, not at the next SQL probe.
+    private void watchExit(PgObservation observed) {
+        if (observed.running() && observed.pid() != watchedPid) {
+            watchedPid = observed.pid();
+            expectingStop.set(false);
+            pg.exitFuture().thenAccept(code -> {
+                if (!expectingStop.get()) {
+                    unexpectedExit.set(true);
+                }
+                wake();
+            });
+        }
+    }
+
+    private void reportUnexpectedExit() {
+        if (unexpectedExit.getAndSet(false)) {
+            watchedPid = 0;
+            fail("monitor", 7, "not running: the postmaster exited unexpectedly");
+        }
+    }
+
+    private void fail(String operation, int rc, String reason) {
+        lastError = operation + ": " + reason;
+        activity = "failed " + operation + ": " + reason;
+        events.add("agent", activity);
+        LOG.warn(activity);
+        consecutiveFailures++;
+        long backoff = Math.min(MAX_BACKOFF_MILLIS, 500L << Math.min(consecutiveFailures - 1, 6));
+        backoffUntil = millis.getAsLong() + backoff;
+        try {
+            CommandResult result = store.submit(new ReportFailure(config.nodeName(), operation, rc, reason,
+                    Executor.wallClock()), STORE_TIMEOUT);
+            if (result.message().endsWith("lease released")) {
+                lease.forget();
+            }
+        } catch (StoreUnavailableException e) {
+            LOG.warn("could not record the failure (" + e.getMessage() + ")");
+        }
+    }
+
+    private void fence(String reason) {
+        expectingStop.set(true);
+        events.add("lease", "fencing: " + reason);
+        try {
+            pg.stop(StopMode.IMMEDIATE);
+        } catch (RuntimeException e) {
+            LOG.error("fencing could not stop PostgreSQL: " + e.getMessage());
+        }
+        wake();
+    }
+
+    private void report(Cib cib, PgObservation observed, DataDirState dataState) {
+        NodeReport next = buildReport(cib, observed, dataState);
+        long now = millis.getAsLong();
+        boolean changed = lastReport == null || !sameObservation(lastReport, next);
+        long interval = settled() ? config.timings().monitorInterval().toMillis() : FAST_MILLIS;
+        if (!changed && now - lastReportAt < interval) {
+            return;
+        }
+        store.submit(new ReportStatus(next), STORE_TIMEOUT);
+        lastReport = next;
+        lastReportAt = now;
+    }
+
+    private NodeReport buildReport(Cib cib, PgObservation observed, DataDirState dataState) {
+        sequence++;
+        String reportedAt = Executor.wallClock();
+        if (observed == null) {
+            return new NodeReport(config.nodeName(), sequence, PgState.NO_DATA, 0, 0, Lsn.ZERO, Lsn.ZERO, null, false,
+                    List.of(), "witness", null, reportedAt);
+        }
+        PgState state;
+        long timeline;
+        Lsn lsn;
+        if (!dataState.initialized()) {
+            state = PgState.NO_DATA;
+            timeline = 0;
+            lsn = Lsn.ZERO;
+        } else if (!observed.running()) {
+            state = activity.startsWith("failed") ? PgState.FAILED : PgState.STOPPED;
+            timeline = dataState.timeline();
+            lsn = dataState.checkpointLsn();
+        } else if (!observed.reachable()) {
+            state = PgState.UNRESPONSIVE;
+            timeline = dataState.timeline();
+            lsn = dataState.checkpointLsn();
+        } else {
+            state = observed.inRecovery() ? PgState.STANDBY : PgState.PRIMARY;
+            timeline = observed.timeline();
+            lsn = observed.inRecovery() ? Lsn.max(observed.receiveLsn(), observed.replayLsn()) : observed.currentLsn();
+        }
+        String upstream = observed.streaming() ? nodeAt(cib, observed.senderHost(), observed.senderPort()) : null;
+        List<ReplicaStatus> replicas = observed.replicas().stream()
+                .map(r -> new ReplicaStatus(r.applicationName(), r.state(), r.syncState(), r.flushLsn(), r.replayLsn()))
+                .toList();
+        return new NodeReport(config.nodeName(), sequence, state, observed.pid(), timeline, lsn,
+                observed.replayLsn(), upstream, observed.streaming(), replicas, activity, lastError, reportedAt);
+    }
+
+    // Reports are sent when something an operator or the scheduler cares about changed, else at the interval.
+    private static boolean sameObservation(NodeReport a, NodeReport b) {
+        return a.pgState() == b.pgState() && a.timeline() == b.timeline() && a.streaming() == b.streaming()
+                && Objects.equals(a.upstream(), b.upstream()) && Objects.equals(a.activity(), b.activity())
+                && a.replicas().size() == b.replicas().size();
+    }
+
+    /** The configured node whose PostgreSQL listens at host:port, or null. */
+    static String nodeAt(Cib cib, String host, int port) {
+        if (host == null) {
+            return null;
+        }
+        return cib.dataNodes().stream().filter(n -> n.pgPort() == port && n.address().equals(host))
+                .map(NodeSpec::name).findFirst().orElse(null);
+    }
+
+    // Settled: a lease holder exists and this node's PostgreSQL is where its goal wants it.
+    private boolean settled() {
+        Cib cib = store.localCopy();
+        if (pg == null) {
+            return true;
+        }
+        if (cib.lease().isFree() || lastReport == null) {
+            return false;
+        }
+        NodeGoal goal = cib.goals().get(config.nodeName());
+        if (goal == null) {
+            return false;
+        }
+        return switch (goal.role()) {
+            case PRIMARY -> lastReport.pgState() == PgState.PRIMARY;
+            case STANDBY -> lastReport.streaming() && goal.upstream().equals(lastReport.upstream());
+            case STOPPED -> lastReport.pgState() == PgState.STOPPED;
+        };
+    }
+
+    private volatile long seenGoalsVersion = -1;
+    private volatile Object seenLease;
+
+    // Called on the store's apply thread: reports of other nodes do not concern this loop; goals and the
+    // lease do.
+    private boolean decisionsChanged(Cib cib) {
+        boolean changed = cib.goalsVersion() != seenGoalsVersion || !cib.lease().equals(seenLease);
+        seenGoalsVersion = cib.goalsVersion();
+        seenLease = cib.lease();
+        return changed;
+    }
+
+    private void wake() {
+        synchronized (wakeup) {
+            wakeup.notifyAll();
+        }
+    }
+
+    private void pause(long millisToWait) {
+        synchronized (wakeup) {
+            try {
+                wakeup.wait(millisToWait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    /** Stops the loop, PostgreSQL (fast shutdown) and the helpers. The store is closed by its owner. */
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        controller.close();
+        lease.close();
+        if (pg != null) {
+            expectingStop.set(true);
+            try {
+                pg.stop(StopMode.FAST);
+            } catch (RuntimeException e) {
+                LOG.warn("could not stop PostgreSQL: " + e.getMessage());
+            }
+            lease.release();
+            pg.close();
+        }
+    }
+}

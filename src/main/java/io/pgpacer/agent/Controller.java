@@ -1,0 +1,104 @@
+package io.pgpacer.agent;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.command.CommandResult;
+import io.pgpacer.core.decide.Plan;
+import io.pgpacer.core.decide.Scheduler;
+import io.pgpacer.store.ClusterStore;
+import io.pgpacer.store.StoreUnavailableException;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The designated controller: while this member is the Raft leader, it runs the scheduler on the CIB and
+ * what this member observed, and submits the plan. Every plan it acts on, and every note that changes, is
+ * logged with its reasons and kept in the event feed.
+ */
+final class Controller implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
+    private static final long TICK_MILLIS = 100;
+
+    private final ClusterStore store;
+    private final Observations observations;
+    private final EventFeed events;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private long leaderSince = -1;
+    private String lastRendered = "";
+
+    Controller(ClusterStore store, Observations observations, EventFeed events) {
+        this.store = store;
+        this.observations = observations;
+        this.events = events;
+        this.thread = new Thread(this::run, "pgpacer-controller");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Wakes the controller now (a CIB change may call for a decision). */
+    synchronized void wake() {
+        notifyAll();
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                runOnce();
+            } catch (StoreUnavailableException e) {
+                LOG.debug("controller: store unavailable: " + e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.error("controller pass failed: " + e);
+            }
+            synchronized (this) {
+                try {
+                    wait(TICK_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void runOnce() {
+        if (!store.isLeader()) {
+            if (leaderSince >= 0) {
+                events.add("controller", "this node is no longer the controller");
+            }
+            leaderSince = -1;
+            return;
+        }
+        if (leaderSince < 0) {
+            leaderSince = observations.now();
+            events.add("controller", "this node became the controller");
+        }
+        Cib cib = store.localCopy();
+        Plan plan = Scheduler.decide(observations.snapshot(cib, leaderSince));
+        String rendered = plan.render();
+        if (!rendered.equals(lastRendered)) {
+            lastRendered = rendered;
+            if (!rendered.isEmpty()) {
+                LOG.info("controller: " + rendered.replace("\n", "; "));
+                events.add("controller", rendered);
+            }
+        }
+        for (Plan.Step step : plan.steps()) {
+            CommandResult result = store.submit(step.command(), Duration.ofSeconds(2));
+            if (!result.applied()) {
+                LOG.info("controller: not applied (" + result.message() + "): " + step.reason());
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+    }
+}

@@ -1,0 +1,253 @@
+package io.pgpacer.agent;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.Role;
+import io.pgpacer.core.command.CommandResult;
+import io.pgpacer.core.command.StoreCommand.AcquireLease;
+import io.pgpacer.core.command.StoreCommand.ConfirmPromotion;
+import io.pgpacer.core.command.StoreCommand.RecordPromotion;
+import io.pgpacer.core.model.Lsn;
+import io.pgpacer.postgres.DataDirState;
+import io.pgpacer.postgres.PgObservation;
+import io.pgpacer.postgres.PostgresInstance;
+import io.pgpacer.postgres.StopMode;
+import io.pgpacer.postgres.Upstream;
+import io.pgpacer.store.ClusterStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.OptionalLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The PostgreSQL resource agent's reconcile step: given the node's goal and what it observes, take the one
+ * next action towards the goal and say what it did. Writes happen only under the lease: the lease is
+ * acquired before PostgreSQL starts as a primary or is promoted, and the promotion is recorded in the
+ * timeline history before PostgreSQL is told to promote.
+ */
+final class Executor {
+
+    /** What one step did; {@code failure} names the failed operation for the fail-count, else null. */
+    record StepOutcome(String text, String failedOperation, int rc) {
+
+        static StepOutcome did(String text) {
+            return new StepOutcome(text, null, 0);
+        }
+    }
+
+    private static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);
+
+    private final String self;
+    private final ClusterStore store;
+    private final PostgresInstance pg;
+    private final LeaseKeeper lease;
+    private final LongSupplier millis;
+    private final Runnable expectStop;
+    private String configuredUpstream;
+
+    Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, LongSupplier monotonicMillis,
+            Runnable expectStop) {
+        this.self = self;
+        this.store = store;
+        this.pg = pg;
+        this.lease = lease;
+        this.millis = monotonicMillis;
+        this.expectStop = expectStop;
+    }
+
+    StepOutcome step(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
+        if (goal == null) {
+            return StepOutcome.did("waiting for the controller to assign a role");
+        }
+        return switch (goal.role()) {
+            case PRIMARY -> towardsPrimary(cib, goal, observed, data);
+            case STANDBY -> towardsStandby(cib, goal, observed, data);
+            case STOPPED -> towardsStopped(observed);
+        };
+    }
+
+    // --- primary --------------------------------------------------------------------------------------
+
+    private StepOutcome towardsPrimary(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
+        OptionalLong generation = lease.held();
+        if (generation.isEmpty()) {
+            if (observed.running() && observed.reachable() && !observed.inRecovery()) {
+                // why: a writable PostgreSQL without the lease must not keep running, not even for a moment.
+                stop(StopMode.IMMEDIATE);
+                return StepOutcome.did("stopped PostgreSQL: it was writable without holding the lease");
+            }
+            long sentAt = millis.getAsLong();
+            CommandResult result = store.submit(new AcquireLease(self), STORE_TIMEOUT);
+            if (!result.applied() && !"already held".equals(result.message())) {
+                return StepOutcome.did("waiting for the primary lease: " + result.message());
+            }
+            lease.hold(result.value(), sentAt);
+            return StepOutcome.did("acquired the primary lease (generation " + result.value() + ")");
+        }
+        long gen = generation.getAsLong();
+        if (!data.initialized()) {
+            if (!cib.history().isEmpty()) {
+                return new StepOutcome("cannot run as primary: the data directory is empty but the cluster already"
+                        + " has a timeline history; another node must become primary", "start", 5);
+            }
+            pg.initdb();
+            pg.writeHba(cib.dataNodes().stream().map(NodeSpec::address).distinct().toList());
+            configure(null);
+            pg.start();
+            pg.ensureRoles();
+            PgObservation now = pg.observe();
+            record(gen, new PromotionRecord(self, 0, now.currentLsn(), Math.max(1, now.timeline()), wallClock(),
+                    "initial start (initdb)", true));
+            return StepOutcome.did("initialised a new cluster with initdb and started it as primary");
+        }
+        if (!observed.running()) {
+            boolean recordedPrimary = cib.lastPromotion().filter(p -> p.confirmed() && p.node().equals(self)
+                    && p.newTimeline() == data.timeline()).isPresent();
+            if (data.standbySignal() || !recordedPrimary) {
+                // why: only the recorded primary may resume its own timeline; any other node must be promoted
+                // (timeline + 1), or it would continue a timeline beside another primary's writes.
+                configure(formerUpstream(cib));
+                pg.start();
+                return StepOutcome.did("started PostgreSQL as a standby, to promote it");
+            }
+            configure(null);
+            pg.start();
+            return StepOutcome.did("started PostgreSQL as primary on its recorded timeline " + data.timeline());
+        }
+        if (!observed.reachable()) {
+            return StepOutcome.did("PostgreSQL runs but does not answer yet: " + observed.error());
+        }
+        if (observed.inRecovery()) {
+            return promote(gen, goal, observed);
+        }
+        if (cib.history().isEmpty()) {
+            record(gen, new PromotionRecord(self, observed.timeline(), observed.currentLsn(), observed.timeline(),
+                    wallClock(), "initial start (existing data)", true));
+            return StepOutcome.did("recorded this node as the initial primary");
+        }
+        return StepOutcome.did("primary on timeline " + observed.timeline() + " holding lease generation " + gen);
+    }
+
+    private StepOutcome promote(long gen, NodeGoal goal, PgObservation observed) {
+        Lsn switchLsn = Lsn.max(observed.receiveLsn(), observed.replayLsn());
+        long oldTimeline = observed.timeline();
+        String reason = goal.reason() != null && goal.reason().startsWith("initial start") ? "initial start" : "failover";
+        record(gen, new PromotionRecord(self, oldTimeline, switchLsn, oldTimeline + 1, wallClock(), reason, false));
+        // why: standby.signal stays until PostgreSQL removes it itself; PostgreSQL 15 stops with FATAL at the end
+        // of recovery when the file it found at start is gone.
+        pg.promote();
+        configure(null);
+        PgObservation after = pg.observe();
+        long timeline = after.reachable() && after.timeline() > oldTimeline ? after.timeline() : oldTimeline + 1;
+        CommandResult confirmed = store.submit(new ConfirmPromotion(self, gen, timeline), STORE_TIMEOUT);
+        if (!confirmed.applied()) {
+            throw new IllegalStateException("promoted, but could not confirm the promotion: " + confirmed.message());
+        }
+        return StepOutcome.did("promoted to primary: timeline " + oldTimeline + " -> " + timeline + " at "
+                + switchLsn + " (" + goal.reason() + ")");
+    }
+
+    // A standby about to be promoted still needs an upstream to start; the last primary is the natural one.
+    private Upstream formerUpstream(Cib cib) {
+        String former = cib.lastPromotion().map(PromotionRecord::node).filter(n -> !n.equals(self))
+                .orElseGet(() -> cib.dataNodes().stream().map(NodeSpec::name).filter(n -> !n.equals(self))
+                        .findFirst().orElse(self));
+        NodeSpec node = cib.node(former).orElseThrow();
+        return new Upstream(node.name(), node.address(), node.pgPort());
+    }
+
+    private void record(long gen, PromotionRecord entry) {
+        CommandResult result = store.submit(new RecordPromotion(gen, entry), STORE_TIMEOUT);
+        if (!result.applied()) {
+            throw new IllegalStateException("could not record the promotion in the timeline history: "
+                    + result.message());
+        }
+    }
+
+    // --- standby --------------------------------------------------------------------------------------
+
+    private StepOutcome towardsStandby(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
+        if (lease.held().isPresent()) {
+            stop(StopMode.FAST);
+            lease.release();
+            return StepOutcome.did("stepped down: stopped PostgreSQL and released the primary lease");
+        }
+        if (observed.running() && observed.reachable() && !observed.inRecovery()) {
+            stop(StopMode.IMMEDIATE);
+            return StepOutcome.did("stopped PostgreSQL: it was writable but this node is not the primary");
+        }
+        NodeSpec upstreamNode = cib.node(goal.upstream()).orElse(null);
+        if (upstreamNode == null) {
+            return StepOutcome.did("waiting: upstream " + goal.upstream() + " is not a configured node");
+        }
+        Upstream upstream = new Upstream(upstreamNode.name(), upstreamNode.address(), upstreamNode.pgPort());
+        boolean upstreamServes = cib.report(upstreamNode.name()).map(NodeReport::pgState)
+                .filter(s -> s == PgState.PRIMARY).isPresent();
+        if (!data.initialized()) {
+            if (!upstreamServes) {
+                return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary to clone it");
+            }
+            pg.baseBackupFrom(upstream);
+            configure(upstream);
+            pg.start();
+            return StepOutcome.did("cloned from " + upstream.nodeName() + " with pg_basebackup and started as standby");
+        }
+        if (!data.standbySignal() && !observed.running()) {
+            // A former primary: its WAL may have gone past the point where the new primary's timeline forked.
+            if (!upstreamServes) {
+                return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary to rewind from it");
+            }
+            pg.rewindFrom(upstream);
+            configure(upstream);
+            pg.start();
+            return StepOutcome.did("rejoined as standby of " + upstream.nodeName() + " after pg_rewind");
+        }
+        if (!observed.running()) {
+            configure(upstream);
+            pg.start();
+            return StepOutcome.did("started as standby of " + upstream.nodeName());
+        }
+        if (!upstream.nodeName().equals(configuredUpstream)) {
+            configure(upstream);
+            pg.reload();
+            return StepOutcome.did("now following " + upstream.nodeName());
+        }
+        return StepOutcome.did(observed.streaming() ? "streaming from " + upstream.nodeName()
+                : "standby of " + upstream.nodeName() + ", not streaming yet");
+    }
+
+    // --- stopped --------------------------------------------------------------------------------------
+
+    private StepOutcome towardsStopped(PgObservation observed) {
+        if (lease.held().isPresent()) {
+            stop(StopMode.FAST);
+            lease.release();
+            return StepOutcome.did("stopped PostgreSQL and released the primary lease");
+        }
+        if (observed.running()) {
+            stop(StopMode.FAST);
+            return StepOutcome.did("stopped PostgreSQL");
+        }
+        return StepOutcome.did("stopped, as assigned");
+    }
+
+    private void stop(StopMode mode) {
+        expectStop.run();
+        pg.stop(mode);
+    }
+
+    static String wallClock() {
+        return Instant.now().toString();
+    }
+
+    // why: PostgreSQL runs only after this executor configured it (the agent's death takes PostgreSQL with
+    // it), so the upstream it last configured is the one PostgreSQL follows.
+    private void configure(Upstream upstream) {
+        pg.configure(upstream);
+        configuredUpstream = upstream == null ? null : upstream.nodeName();
+    }
+}

@@ -1,0 +1,63 @@
+package io.pgpacer.agent;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.decide.ClusterSnapshot;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * What this member saw change, and when, by its own monotonic clock: each node's reports and the lease.
+ * Updated from every applied CIB.
+ *
+ * <p>Why a follower's observations are safe for a new controller: a renewal is applied here only after
+ * its holder sent it, so "lease unchanged for the lease time since I saw it" is never earlier than the
+ * holder's own deadline, which is measured from the send.
+ */
+final class Observations {
+
+    private final LongSupplier millis;
+    private final long since;
+    private final Map<String, Long> lastSequence = new HashMap<>();
+    private final Map<String, Long> lastHeard = new HashMap<>();
+    private Lease lastLease;
+    private long leaseSeenAt;
+
+    Observations(LongSupplier monotonicMillis) {
+        this.millis = monotonicMillis;
+        this.since = monotonicMillis.getAsLong();
+        this.leaseSeenAt = since;
+    }
+
+    synchronized void record(Cib cib) {
+        long now = millis.getAsLong();
+        for (NodeReport report : cib.reports().values()) {
+            Long previous = lastSequence.put(report.node(), report.sequence());
+            // why: a report already in the CIB when we start says nothing about whether its node is alive now;
+            // only a change seen by us does.
+            if (previous != null && previous != report.sequence()) {
+                lastHeard.put(report.node(), now);
+            }
+        }
+        if (!cib.lease().equals(lastLease)) {
+            lastLease = cib.lease();
+            leaseSeenAt = now;
+        }
+    }
+
+    synchronized ClusterSnapshot snapshot(Cib cib, long controllerSince) {
+        long leaseSince = cib.lease().equals(lastLease) ? leaseSeenAt : millis.getAsLong();
+        return new ClusterSnapshot(cib, millis.getAsLong(), Map.copyOf(lastHeard), leaseSince, controllerSince);
+    }
+
+    synchronized boolean online(String node, long nodeTimeoutMillis) {
+        Long heard = lastHeard.get(node);
+        return heard != null && millis.getAsLong() - heard < nodeTimeoutMillis;
+    }
+
+    long now() {
+        return millis.getAsLong();
+    }
+}

@@ -1,0 +1,94 @@
+package io.pgpacer.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.store.CibJson;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The CLI's typed client of the agents' API. It asks the given agents in order and uses the first that
+ * answers, so the CLI works while any agent is up.
+ */
+public final class ApiClient {
+
+    /** The API answered with an error status; the message is the agent's own explanation. */
+    public static final class ApiException extends RuntimeException {
+        private final int status;
+
+        public ApiException(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    private final List<URI> agents;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final ObjectMapper json = CibJson.mapper();
+
+    public ApiClient(List<URI> agents) {
+        this.agents = List.copyOf(agents);
+    }
+
+    public ClusterStatus status() {
+        return json.convertValue(call("GET", "/status"), ClusterStatus.class);
+    }
+
+    public JsonNode cib() {
+        return call("GET", "/cib");
+    }
+
+    public JsonNode cleanup(String nodeOrNull) {
+        return call("POST", "/resource/cleanup" + (nodeOrNull == null ? "" : "?node=" + nodeOrNull));
+    }
+
+    /**
+     * Sends one request to the first agent that answers.
+     *
+     * @throws ApiException when an agent answered with an error status, or none answered
+     */
+    public JsonNode call(String method, String path) {
+        List<String> failures = new ArrayList<>();
+        for (URI agent : agents) {
+            HttpRequest request = HttpRequest.newBuilder(agent.resolve(path)).timeout(Duration.ofSeconds(5))
+                    .method(method, HttpRequest.BodyPublishers.noBody()).build();
+            HttpResponse<String> response;
+            try {
+                response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                failures.add(agent + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiException(0, "interrupted");
+            }
+            JsonNode body = parse(response.body());
+            if (response.statusCode() >= 400) {
+                String message = body != null && body.has("error") ? body.get("error").asText()
+                        : body != null && body.has("message") ? body.get("message").asText() : response.body();
+                throw new ApiException(response.statusCode(), message);
+            }
+            return body;
+        }
+        throw new ApiException(0, "no agent answered: " + String.join("; ", failures));
+    }
+
+    private JsonNode parse(String body) {
+        try {
+            return json.readTree(body);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

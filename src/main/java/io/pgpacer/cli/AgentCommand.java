@@ -1,0 +1,110 @@
+package io.pgpacer.cli;
+
+import io.pgpacer.agent.Agent;
+import io.pgpacer.agent.EventFeed;
+import io.pgpacer.api.HttpApi;
+import io.pgpacer.config.AgentConfig;
+import io.pgpacer.config.ConfigException;
+import io.pgpacer.config.ConfigLoader;
+import io.pgpacer.config.PostgresConfig;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.postgres.PostgresBinariesNotFoundException;
+import io.pgpacer.postgres.PostgresInstance;
+import io.pgpacer.postgres.PostgresSettings;
+import io.pgpacer.postgres.local.LocalPostgresInstance;
+import io.pgpacer.store.ratis.RatisClusterStore;
+import io.pgpacer.store.ratis.RatisStoreConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code pgpacer agent}: the daemon that runs on every host. The composition root of the agent. */
+@Command(name = "agent", description = {"Run this host's agent: a member of the Raft store, the controller when",
+        "elected, and the resource agent of the local PostgreSQL.",
+        "Stopping the agent stops its PostgreSQL (the agent is PostgreSQL's parent, so a dead agent can never",
+        "leave an unmanaged primary behind). Needs root only for virtual IPs; as root, PostgreSQL runs as",
+        "postgresql.os-user.",
+        "pcs equivalent: 'pcs cluster start' on one node."})
+final class AgentCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, description = "This node's YAML configuration.")
+    Path configFile;
+
+    @Option(names = "--node", description = "This node's name, if the file does not say (one file for the cluster).")
+    String node;
+
+    @Override
+    public Integer call() throws Exception {
+        AgentConfig config;
+        PostgresInstance pg;
+        try {
+            config = ConfigLoader.load(configFile, node);
+            pg = config.witness() ? null : new LocalPostgresInstance(postgresSettings(config));
+        } catch (ConfigException | PostgresBinariesNotFoundException e) {
+            System.err.println("pgpacer agent: " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
+        Files.createDirectories(config.stateDir());
+        EventFeed events = new EventFeed();
+        RatisClusterStore store = RatisClusterStore.start(storeConfig(config));
+        Agent agent = new Agent(config, store, pg, AgentCommand::monotonicMillis, events);
+        NodeSpec self = config.self();
+        HttpApi api;
+        try {
+            api = new HttpApi(config.nodeName(), new InetSocketAddress(self.address(), self.apiPort()), store, agent,
+                    events);
+        } catch (IOException e) {
+            store.close();
+            System.err.println("pgpacer agent: cannot listen on " + self.address() + ":" + self.apiPort()
+                    + " for the API: " + e.getMessage() + " (is another agent running, or is api-port wrong?)");
+            return 1;
+        }
+        api.start();
+        Thread main = Thread.currentThread();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            api.close();
+            store.close();
+            try {
+                main.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "pgpacer-shutdown"));
+        agent.run();
+        return 0;
+    }
+
+    static long monotonicMillis() {
+        return System.nanoTime() / 1_000_000;
+    }
+
+    private static PostgresSettings postgresSettings(AgentConfig config) {
+        PostgresConfig pg = config.postgres();
+        NodeSpec self = config.self();
+        try {
+            return new PostgresSettings(pg.binDir(), pg.dataDir(), config.stateDir().resolve("run"), self.address(),
+                    self.pgPort(), pg.osUser(), pg.superuser(), pg.superuserPassword(), pg.replicationUser(),
+                    pg.replicationPassword(), pg.parameters(), pg.hbaLines(), config.nodeName());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(config.file() + ": key 'postgresql': " + e.getMessage());
+        }
+    }
+
+    private static RatisStoreConfig storeConfig(AgentConfig config) {
+        Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
+        for (NodeSpec n : config.nodes()) {
+            peers.put(n.name(), new InetSocketAddress(n.address(), n.raftPort()));
+        }
+        Path raftDir = config.stateDir().resolve("raft");
+        return new RatisStoreConfig(config.clusterName(), config.nodeName(), peers, raftDir,
+                RatisStoreConfig.DEFAULT_ELECTION_TIMEOUT_MIN, RatisStoreConfig.DEFAULT_ELECTION_TIMEOUT_MAX,
+                RatisStoreConfig.DEFAULT_SNAPSHOT_THRESHOLD);
+    }
+}

@@ -1,0 +1,27 @@
+package io.pgpacer.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code pgpacer} command: the agent daemon, the operator's commands and the demo. */
+@Command(name = "pgpacer", mixinStandardHelpOptions = true, version = "pgpacer 0.1.0",
+        description = "High-availability cluster manager for PostgreSQL streaming replication.",
+        subcommands = {AgentCommand.class, StatusCommand.class, ResourceCommand.class, DemoCommand.class})
+public final class Main implements Runnable {
+
+    /** Exit code for bad input: a wrong argument, an invalid configuration, a refused request. */
+    static final int BAD_INPUT = 2;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new Main());
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+}

@@ -1,0 +1,109 @@
+package io.pgpacer.cli;
+
+import io.pgpacer.core.cib.FailedAction;
+import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.core.status.NodeStatus;
+import java.util.List;
+
+/**
+ * Renders {@link ClusterStatus} the way {@code pcs status} and {@code crm_mon -Afr -1} lay it out, so
+ * Pacemaker users find everything where they expect it.
+ */
+final class StatusPrinter {
+
+    private StatusPrinter() {
+    }
+
+    static String render(ClusterStatus s, boolean full) {
+        StringBuilder out = new StringBuilder();
+        out.append("Cluster name: ").append(s.cluster()).append('\n');
+        out.append("Stack: pgpacer (Raft)\n");
+        out.append("Current DC: ").append(s.controller() == null ? "NONE" : s.controller())
+                .append(s.quorum() ? " - partition with quorum" : " - partition WITHOUT quorum").append('\n');
+        out.append("Last updated: ").append(s.lastUpdated()).append(" (answered by ").append(s.answeredBy())
+                .append(")\n");
+        out.append("Last change: CIB epoch ").append(s.epoch()).append("\n\n");
+        out.append(s.nodesConfigured()).append(" nodes configured\n\n");
+        out.append("Online: ").append(list(s.online())).append('\n');
+        if (!s.offline().isEmpty()) {
+            out.append("OFFLINE: ").append(list(s.offline())).append('\n');
+        }
+        out.append("\nFull list of resources:\n\n");
+        out.append(" Master/Slave Set: msPostgresql [pgsql]\n");
+        out.append("     Masters: ").append(list(s.masters())).append('\n');
+        out.append("     Slaves: ").append(list(s.slaves())).append('\n');
+        if (!s.stopped().isEmpty()) {
+            out.append("     Stopped: ").append(list(s.stopped())).append('\n');
+        }
+        if (s.masters().size() > 1) {
+            out.append("\n  WARNING: more than one node reports a writable PostgreSQL; only ")
+                    .append(s.leaseHolder()).append(" holds the primary lease\n");
+        }
+        if (full) {
+            out.append("\nNode Attributes:\n");
+            for (NodeStatus n : s.nodes()) {
+                out.append("* Node ").append(n.name()).append(":\n");
+                if (n.witness()) {
+                    out.append(attribute("role", "witness (votes only)"));
+                    continue;
+                }
+                out.append(attribute("master-pgsql", n.masterScore()));
+                out.append(attribute("pgsql-data-status", n.dataStatus()));
+                if (n.masterBaseline() != null) {
+                    out.append(attribute("pgsql-master-baseline", n.masterBaseline()));
+                }
+                out.append(attribute("pgsql-status", n.pgsqlStatus()));
+                out.append(attribute("pgpacer-goal", n.goal()));
+                out.append(attribute("pgpacer-wal", "timeline " + n.timeline() + ", " + n.lsn()));
+                if (n.activity() != null) {
+                    out.append(attribute("pgpacer-activity", n.activity()));
+                }
+            }
+            out.append("\nMigration Summary:\n");
+            for (NodeStatus n : s.nodes()) {
+                out.append("* Node ").append(n.name()).append(":\n");
+                if (n.failCount() > 0) {
+                    out.append("   pgsql: migration-threshold=").append(s.migrationThreshold()).append(" fail-count=")
+                            .append(n.failCount()).append(" last-failure='").append(n.lastFailure()).append("'\n");
+                }
+            }
+            PromotionRecord last = s.lastPromotion();
+            if (last != null) {
+                out.append("\nTimeline history (latest): ").append(last.node()).append(" promoted ").append(last.at())
+                        .append(", timeline ").append(last.oldTimeline()).append(" -> ").append(last.newTimeline())
+                        .append(" at ").append(last.switchLsn()).append(" (").append(last.reason()).append(")\n");
+            }
+        }
+        List<FailedAction> failed = s.failedActions();
+        if (!failed.isEmpty()) {
+            out.append("\nFailed Resource Actions:\n");
+            for (FailedAction a : failed) {
+                out.append("* pgsql_").append(a.operation()).append(" on ").append(a.node()).append(" '")
+                        .append(rcText(a.rc())).append("' (").append(a.rc()).append("): exitreason='")
+                        .append(a.exitReason()).append("',\n    last-rc-change='").append(a.at()).append("'\n");
+            }
+        }
+        return out.toString();
+    }
+
+    private static String attribute(String name, String value) {
+        return String.format("    + %-32s: %s%n", name, value);
+    }
+
+    private static String list(List<String> names) {
+        return names.isEmpty() ? "[ ]" : "[ " + String.join(" ", names) + " ]";
+    }
+
+    // The OCF meanings the reference prints next to each code.
+    private static String rcText(int rc) {
+        return switch (rc) {
+            case 1 -> "unknown error";
+            case 2 -> "invalid parameter";
+            case 5 -> "not installed";
+            case 6 -> "not configured";
+            case 7 -> "not running";
+            default -> "error";
+        };
+    }
+}

@@ -1,0 +1,335 @@
+package io.pgpacer.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgpacer.core.cib.NodeSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a node's YAML configuration and validates all of it before anything starts. Every problem is
+ * reported as one {@link ConfigException} naming the file, the key, what was found and what is expected.
+ * Paths may contain {@code {node}}, replaced by the local node's name; relative paths are resolved against
+ * the file's directory.
+ */
+public final class ConfigLoader {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
+    private static final Set<String> TOP_KEYS = Set.of("cluster", "node", "nodes", "postgresql", "state-dir",
+            "timings", "migration-threshold");
+    private static final Set<String> NODE_KEYS = Set.of("name", "address", "api-port", "raft-port", "pg-port", "role");
+    private static final Set<String> PG_KEYS = Set.of("bin-dir", "data-dir", "os-user", "superuser",
+            "superuser-password", "superuser-password-file", "replication-user", "replication-password",
+            "replication-password-file", "parameters", "pg-hba");
+    private static final Set<String> TIMING_KEYS = Set.of("monitor-interval", "lease-time", "bootstrap-wait");
+
+    /** Stands for "whichever node comes first" when the caller is not a node. */
+    private static final String ANY_NODE = "\0any";
+
+    private final Path file;
+
+    private ConfigLoader(Path file) {
+        this.file = file;
+    }
+
+    /**
+     * Loads and validates {@code file}.
+     *
+     * @param nodeOverride the local node's name from the command line, or null to take the file's {@code node}
+     */
+    public static AgentConfig load(Path file, String nodeOverride) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": no such file; pass the agent's YAML configuration with --config");
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage());
+        }
+        return parse(file, text, nodeOverride);
+    }
+
+    /**
+     * Loads {@code file} for an operator command, which needs the cluster's nodes but runs as no node: the
+     * file's {@code node} key is optional then.
+     */
+    public static AgentConfig loadCluster(Path file) {
+        return load(file, ANY_NODE);
+    }
+
+    /** Validates configuration text as if it had been read from {@code file}. */
+    public static AgentConfig parse(Path file, String text, String nodeOverride) {
+        return new ConfigLoader(file).read(text, nodeOverride);
+    }
+
+    private AgentConfig read(String text, String nodeOverride) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(text);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw fail("is not valid YAML" + where + ": " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw fail("must be a YAML mapping with at least 'cluster', 'nodes' and 'postgresql'");
+        }
+        rejectUnknownKeys(root, "", TOP_KEYS);
+        String cluster = name(root, "cluster");
+        List<NodeSpec> nodes = nodes(root.get("nodes"));
+        String node = ANY_NODE.equals(nodeOverride)
+                ? (root.has("node") ? textOf(root.get("node"), "node") : nodes.get(0).name())
+                : nodeOverride != null ? nodeOverride
+                : requiredText(root, "node", "node", "the local node's name (or pass --node)");
+        if (nodes.stream().noneMatch(n -> n.name().equals(node))) {
+            throw fail("key 'node': '" + node + "' is not one of the configured nodes "
+                    + nodes.stream().map(NodeSpec::name).toList());
+        }
+        boolean witness = nodes.stream().filter(n -> n.name().equals(node)).findFirst().orElseThrow().witness();
+        PostgresConfig postgres = witness && !root.has("postgresql") ? null : postgres(root.get("postgresql"), node);
+        Path stateDir = root.has("state-dir") ? path(textOf(root.get("state-dir"), "state-dir"), node)
+                : Path.of("/var/lib/pgpacer", node);
+        Timings timings = timings(root.get("timings"));
+        int threshold = root.has("migration-threshold")
+                ? intIn(root.get("migration-threshold"), "migration-threshold", 1, 1_000_000, "a whole number >= 1")
+                : 1;
+        return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold);
+    }
+
+    private List<NodeSpec> nodes(JsonNode list) {
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            throw fail("key 'nodes': expected a list of nodes, each with 'name' and 'address'");
+        }
+        List<NodeSpec> nodes = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Set<String> endpoints = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            String key = "nodes[" + i + "]";
+            JsonNode n = list.get(i);
+            if (!n.isObject()) {
+                throw fail("key '" + key + "': expected a mapping with 'name' and 'address'");
+            }
+            rejectUnknownKeys(n, key + ".", NODE_KEYS);
+            String name = name(n, key + ".name");
+            if (!names.add(name)) {
+                throw fail("key '" + key + ".name': node name '" + name + "' is used twice");
+            }
+            String address = requiredText(n, "address", key + ".address", "the host name or IP address of the node");
+            int api = port(n, "api-port", key, 8008);
+            int raft = port(n, "raft-port", key, 7400);
+            int pg = port(n, "pg-port", key, 5432);
+            String role = n.has("role") ? textOf(n.get("role"), key + ".role") : "data";
+            if (!role.equals("data") && !role.equals("witness")) {
+                throw fail("key '" + key + ".role': expected 'data' or 'witness', got '" + role + "'");
+            }
+            boolean witness = role.equals("witness");
+            for (int port : witness ? new int[] {api, raft} : new int[] {api, raft, pg}) {
+                if (!endpoints.add(address + ":" + port)) {
+                    throw fail("key '" + key + "': port " + port + " on " + address
+                            + " is already used by another node or service in this file");
+                }
+            }
+            nodes.add(new NodeSpec(name, address, api, raft, witness ? 0 : pg, witness));
+        }
+        if (nodes.stream().noneMatch(NodeSpec::holdsData)) {
+            throw fail("key 'nodes': at least one node must have role 'data'");
+        }
+        return nodes;
+    }
+
+    private PostgresConfig postgres(JsonNode pg, String node) {
+        if (pg == null || !pg.isObject()) {
+            throw fail("key 'postgresql': expected a mapping with at least 'data-dir'");
+        }
+        rejectUnknownKeys(pg, "postgresql.", PG_KEYS);
+        Path binDir = pg.has("bin-dir") ? path(textOf(pg.get("bin-dir"), "postgresql.bin-dir"), node) : null;
+        Path dataDir = path(requiredText(pg, "data-dir", "postgresql.data-dir",
+                "the PostgreSQL data directory, e.g. /var/lib/pgpacer/{node}/data"), node);
+        String osUser = optionalText(pg, "os-user", "postgresql.os-user", "postgres");
+        String superuser = optionalText(pg, "superuser", "postgresql.superuser", "postgres");
+        String replicationUser = optionalText(pg, "replication-user", "postgresql.replication-user", "replicator");
+        String superPassword = secret(pg, "superuser-password", node);
+        String replicationPassword = secret(pg, "replication-password", node);
+        Map<String, String> parameters = new LinkedHashMap<>();
+        if (pg.has("parameters")) {
+            JsonNode params = pg.get("parameters");
+            if (!params.isObject()) {
+                throw fail("key 'postgresql.parameters': expected a mapping of postgresql.conf settings");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = params.fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getKey().matches("[a-z_][a-z0-9_.]*")) {
+                    throw fail("key 'postgresql.parameters." + e.getKey() + "': not a PostgreSQL setting name");
+                }
+                if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                    throw fail("key 'postgresql.parameters." + e.getKey() + "': expected a single value");
+                }
+                parameters.put(e.getKey(), e.getValue().asText());
+            }
+        }
+        List<String> hba = new ArrayList<>();
+        if (pg.has("pg-hba")) {
+            JsonNode lines = pg.get("pg-hba");
+            if (!lines.isArray()) {
+                throw fail("key 'postgresql.pg-hba': expected a list of pg_hba.conf lines");
+            }
+            for (int i = 0; i < lines.size(); i++) {
+                String line = textOf(lines.get(i), "postgresql.pg-hba[" + i + "]");
+                if (!line.matches("\\s*(local|host|hostssl|hostnossl|hostgssenc|hostnogssenc)\\s+\\S.*")) {
+                    throw fail("key 'postgresql.pg-hba[" + i + "]': expected a pg_hba.conf line starting with local,"
+                            + " host, hostssl or hostnossl, got '" + line + "'");
+                }
+                hba.add(line.trim());
+            }
+        }
+        return new PostgresConfig(binDir, dataDir, osUser, superuser, superPassword, replicationUser,
+                replicationPassword, parameters, hba);
+    }
+
+    private String secret(JsonNode pg, String key, String node) {
+        String fileKey = key + "-file";
+        if (pg.has(key) && pg.has(fileKey)) {
+            throw fail("keys 'postgresql." + key + "' and 'postgresql." + fileKey + "': give one of them, not both");
+        }
+        if (pg.has(key)) {
+            return textOf(pg.get(key), "postgresql." + key);
+        }
+        if (!pg.has(fileKey)) {
+            return null;
+        }
+        Path secretFile = path(textOf(pg.get(fileKey), "postgresql." + fileKey), node);
+        try {
+            String content = Files.readString(secretFile, StandardCharsets.UTF_8).strip();
+            if (content.isEmpty()) {
+                throw fail("key 'postgresql." + fileKey + "': " + secretFile + " is empty");
+            }
+            return content.lines().findFirst().orElseThrow();
+        } catch (IOException e) {
+            throw fail("key 'postgresql." + fileKey + "': cannot read " + secretFile + ": " + e.getMessage());
+        }
+    }
+
+    private Timings timings(JsonNode t) {
+        if (t == null) {
+            return Timings.DEFAULTS;
+        }
+        if (!t.isObject()) {
+            throw fail("key 'timings': expected a mapping with monitor-interval, lease-time, bootstrap-wait");
+        }
+        rejectUnknownKeys(t, "timings.", TIMING_KEYS);
+        Timings d = Timings.DEFAULTS;
+        Duration monitor = t.has("monitor-interval") ? duration(t.get("monitor-interval"), "timings.monitor-interval")
+                : d.monitorInterval();
+        Duration lease = t.has("lease-time") ? duration(t.get("lease-time"), "timings.lease-time") : d.leaseTime();
+        Duration wait = t.has("bootstrap-wait") ? duration(t.get("bootstrap-wait"), "timings.bootstrap-wait")
+                : d.bootstrapWait();
+        if (monitor.compareTo(Duration.ofMillis(100)) < 0) {
+            throw fail("key 'timings.monitor-interval': " + text(monitor) + " is too short; use at least 100ms");
+        }
+        if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw fail("key 'timings.lease-time': " + text(lease) + " is too short; use at least 1s");
+        }
+        if (lease.compareTo(monitor) <= 0) {
+            throw fail("key 'timings.lease-time': lease-time (" + text(lease) + ") must exceed monitor-interval ("
+                    + text(monitor) + ")");
+        }
+        return new Timings(monitor, lease, wait);
+    }
+
+    private Duration duration(JsonNode value, String key) {
+        String raw = value.isNumber() ? value.asText() + "s" : value.asText().trim().toLowerCase(Locale.ROOT);
+        Matcher m = DURATION.matcher(raw);
+        if (!value.isValueNode() || !m.matches()) {
+            throw fail("key '" + key + "': expected a duration like 500ms, 3s or 1m, got '" + value.asText() + "'");
+        }
+        double amount = Double.parseDouble(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        double millis = switch (unit) {
+            case "ms" -> amount;
+            case "s" -> amount * 1000;
+            case "m" -> amount * 60_000;
+            default -> amount * 3_600_000;
+        };
+        return Duration.ofMillis(Math.round(millis));
+    }
+
+    private static String text(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
+    }
+
+    private int port(JsonNode n, String field, String key, int defaultPort) {
+        return n.has(field) ? intIn(n.get(field), key + "." + field, 1, 65535, "a port number 1-65535") : defaultPort;
+    }
+
+    private int intIn(JsonNode value, String key, int min, int max, String expected) {
+        if (!value.canConvertToInt() || !value.isIntegralNumber() || value.asInt() < min || value.asInt() > max) {
+            throw fail("key '" + key + "': expected " + expected + ", got '" + value.asText() + "'");
+        }
+        return value.asInt();
+    }
+
+    private String name(JsonNode parent, String key) {
+        String field = key.contains(".") ? key.substring(key.lastIndexOf('.') + 1) : key;
+        String value = requiredText(parent, field, key, "a name of letters, digits, '_', '.' or '-'");
+        if (!NAME.matcher(value).matches()) {
+            throw fail("key '" + key + "': '" + value + "' is not a valid name; use letters, digits, '_', '.' or '-'"
+                    + " (at most 63 characters, starting with a letter or digit)");
+        }
+        return value;
+    }
+
+    private String requiredText(JsonNode parent, String field, String key, String expected) {
+        JsonNode value = parent.get(field);
+        if (value == null || value.isNull()) {
+            throw fail("key '" + key + "' is missing: expected " + expected);
+        }
+        return textOf(value, key);
+    }
+
+    private String optionalText(JsonNode parent, String field, String key, String defaultValue) {
+        return parent.has(field) ? textOf(parent.get(field), key) : defaultValue;
+    }
+
+    private String textOf(JsonNode value, String key) {
+        if (!value.isValueNode() || value.isNull() || value.asText().isBlank()) {
+            throw fail("key '" + key + "': expected a non-empty value");
+        }
+        return value.asText().trim();
+    }
+
+    private Path path(String raw, String node) {
+        Path p = Path.of(raw.replace("{node}", node));
+        Path base = file.toAbsolutePath().getParent();
+        return p.isAbsolute() || base == null ? p : base.resolve(p).normalize();
+    }
+
+    private void rejectUnknownKeys(JsonNode object, String prefix, Set<String> known) {
+        for (Iterator<String> it = object.fieldNames(); it.hasNext();) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                throw fail("unknown key '" + prefix + key + "'; expected one of " + known.stream().sorted().toList());
+            }
+        }
+    }
+
+    private ConfigException fail(String problem) {
+        return new ConfigException(file + ": " + problem);
+    }
+}

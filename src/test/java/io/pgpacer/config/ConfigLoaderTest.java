@@ -1,0 +1,89 @@
+package io.pgpacer.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+
+    private static final Path FILE = Path.of("/etc/pgpacer/cluster.yaml");
+
+    private static final String VALID = """
+            cluster: pgcluster
+            node: pg-151
+            nodes:
+              - {name: pg-151, address: 10.0.0.1}
+              - {name: pg-152, address: 10.0.0.2, api-port: 8010, raft-port: 7410, pg-port: 5433}
+              - {name: arbiter, address: 10.0.0.3, role: witness}
+            postgresql:
+              data-dir: /var/lib/pgpacer/{node}/data
+              replication-password: s3cret
+              parameters: {max_connections: 200}
+              pg-hba: ["host all app 10.0.0.0/24 scram-sha-256"]
+            timings: {monitor-interval: 500ms, lease-time: 2s}
+            migration-threshold: 3
+            """;
+
+    @Test
+    void validConfigurationHasDefaultsFilledIn() {
+        AgentConfig config = ConfigLoader.parse(FILE, VALID, null);
+        assertEquals("pgcluster", config.clusterName());
+        assertEquals(Path.of("/var/lib/pgpacer/pg-151/data"), config.postgres().dataDir());
+        assertEquals(8008, config.self().apiPort());
+        assertEquals(5433, config.nodes().get(1).pgPort());
+        assertTrue(config.nodes().get(2).witness());
+        assertEquals(Duration.ofMillis(500), config.timings().monitorInterval());
+        assertEquals(Duration.ofSeconds(30), config.timings().bootstrapWait());
+        assertEquals(3, config.migrationThreshold());
+        assertEquals("replicator", config.postgres().replicationUser());
+        assertEquals("200", config.postgres().parameters().get("max_connections"));
+    }
+
+    @Test
+    void theNodeMayBeGivenOnTheCommandLineAndAWitnessNeedsNoPostgres() {
+        AgentConfig config = ConfigLoader.parse(FILE, VALID.replace("postgresql:", "postgresql-x:")
+                .replaceAll("(?s)postgresql-x:.*?timings", "timings"), "arbiter");
+        assertTrue(config.witness());
+        assertNull(config.postgres());
+    }
+
+    @Test
+    void passwordsNeverAppearInToString() {
+        AgentConfig config = ConfigLoader.parse(FILE, VALID, null);
+        assertFalse(config.toString().contains("s3cret"), config.toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "missing cluster         | cluster: pgcluster\\n|| key 'cluster' is missing: expected a name",
+        "bad cluster name        | cluster: pgcluster|cluster: 'pg cluster'| key 'cluster': 'pg cluster' is not a valid name",
+        "unknown top key         | migration-threshold: 3|migration-treshold: 3| unknown key 'migration-treshold'",
+        "unknown node key        | address: 10.0.0.1}|adress: 10.0.0.1}| unknown key 'nodes[0].adress'",
+        "node not in list        | node: pg-151|node: pg-999| key 'node': 'pg-999' is not one of the configured nodes",
+        "duplicate name          | name: pg-152|name: pg-151| key 'nodes[1].name': node name 'pg-151' is used twice",
+        "bad port                | api-port: 8010|api-port: 99999| key 'nodes[1].api-port': expected a port number 1-65535, got '99999'",
+        "bad role                | role: witness|role: arbiter| key 'nodes[2].role': expected 'data' or 'witness', got 'arbiter'",
+        "bad duration            | lease-time: 2s|lease-time: soon| key 'timings.lease-time': expected a duration like 500ms, 3s or 1m, got 'soon'",
+        "lease below monitor     | monitor-interval: 500ms|monitor-interval: 3s| key 'timings.lease-time': lease-time (2s) must exceed monitor-interval (3s)",
+        "threshold zero          | migration-threshold: 3|migration-threshold: 0| key 'migration-threshold': expected a whole number >= 1, got '0'",
+        "missing data dir        | data-dir: /var/lib/pgpacer/{node}/data|bin-dir: /x| key 'postgresql.data-dir' is missing",
+        "bad hba line            | host all app|hots all app| key 'postgresql.pg-hba[0]': expected a pg_hba.conf line",
+        "bad parameter name      | max_connections: 200|Max Connections: 200| key 'postgresql.parameters.Max Connections': not a PostgreSQL setting name",
+        "not yaml                | nodes:|nodes: [| is not valid YAML",
+    })
+    void badInputGetsOneMessageNamingFileAndKey(String title, String find, String replace, String expected) {
+        String text = VALID.replace(find.replace("\\n", "\n"), replace == null ? "" : replace);
+        assertFalse(text.equals(VALID), "the case must change the file: " + title);
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE, text, null));
+        assertTrue(e.getMessage().startsWith(FILE + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains(expected.trim()), "expected '" + expected.trim() + "' in: " + e.getMessage());
+    }
+}
