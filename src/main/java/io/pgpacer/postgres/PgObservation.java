@@ -21,4 +21,10 @@ public record PgObservation(boolean running, long pid, boolean reachable, boolea
         return new PgObservation(running, pid, false, false, 0, Lsn.ZERO, Lsn.ZERO, Lsn.ZERO, false, null, 0,
                 List.of(), error);
     }
+
+    /** The same observation on another timeline. */
+    public PgObservation withTimeline(long newTimeline) {
+        return new PgObservation(running, pid, reachable, inRecovery, newTimeline, currentLsn, receiveLsn, replayLsn,
+                streaming, senderHost, senderPort, replicas, error);
+    }
 }

@@ -355,7 +355,23 @@ public final class LocalPostgresInstance implements PostgresInstance {
     public PgObservation observe() {
         Process process = postmaster;
         boolean running = process != null && process.isAlive();
-        return sql.observe(running, running ? process.pid() : 0);
+        PgObservation observed = sql.observe(running, running ? process.pid() : 0);
+        if (!observed.reachable() || !observed.inRecovery()) {
+            return observed;
+        }
+        // A standby's received timeline vanishes with its WAL receiver and its checkpoint's lags behind;
+        // the newest timeline history file it received says which timeline its WAL follows.
+        long timeline = Math.max(observed.timeline(), newestHistoryTimeline());
+        return timeline == observed.timeline() ? observed : observed.withTimeline(timeline);
+    }
+
+    private long newestHistoryTimeline() {
+        try (java.util.stream.Stream<Path> files = Files.list(dataDir.resolve("pg_wal"))) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{8}\\.history"))
+                    .mapToLong(n -> Long.parseLong(n.substring(0, 8), 16)).max().orElse(0);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     @Override
