@@ -1,0 +1,112 @@
+package io.pgpacer.bench;
+
+import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.testkit.ClusterHarness;
+import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.Workload;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Measures, on a real 3-node loopback cluster with a write workload: the write-unavailability after kill -9
+ * of the primary's postmaster and of the primary's agent (N rounds each, median and max), acknowledged writes
+ * lost (async), overlapping primaries, and each agent's idle resident memory and CPU. Run by bench/failover.
+ */
+public final class FailoverBench {
+
+    private static final Duration CONVERGE = Duration.ofSeconds(90);
+
+    private FailoverBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        try (ClusterHarness cluster = ClusterHarness.start("bench", 3, "timings: {bootstrap-wait: 20s}\n")) {
+            ClusterStatus status = cluster.awaitHealthy(Duration.ofSeconds(180));
+            idle(cluster);
+            Workload workload = new Workload(cluster.pgPorts());
+            int promotionsBefore = cluster.promotions();
+            workload.start(ClusterHarness.primary(status));
+            List<Long> postmaster = new ArrayList<>();
+            List<Long> agent = new ArrayList<>();
+            for (int i = 0; i < rounds; i++) {
+                postmaster.add(round(cluster, workload, false));
+                agent.add(round(cluster, workload, true));
+            }
+            workload.stop();
+            String primary = ClusterHarness.primary(cluster.awaitHealthy(CONVERGE));
+            Workload.Verdict verdict = workload.verdict(primary, cluster.promotions() - promotionsBefore);
+            System.out.println();
+            System.out.println("fault              rounds  median ms  max ms   (write unavailability, async mode)");
+            System.out.println(row("postmaster kill -9", postmaster));
+            System.out.println(row("agent kill -9", agent));
+            System.out.println("workload: " + verdict);
+        }
+    }
+
+    // One fault on the current primary; returns ms from the fault to the first write acknowledged by the new one.
+    private static long round(ClusterHarness cluster, Workload workload, boolean killAgent) throws IOException {
+        ClusterStatus before = cluster.awaitHealthy(CONVERGE);
+        String old = ClusterHarness.primary(before);
+        long faultAt = System.nanoTime();
+        if (killAgent) {
+            cluster.cluster().killAgent(old);
+        } else {
+            ProcessHandle.of(ClusterHarness.node(before, old).postmasterPid()).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        ClusterStatus after = cluster.awaitStatus("a new primary", CONVERGE,
+                s -> ClusterHarness.primary(s) != null && !old.equals(ClusterHarness.primary(s)));
+        String promoted = ClusterHarness.primary(after);
+        long firstAck = Eventually.await("writes on " + promoted, CONVERGE, () -> workload.firstAckBy(promoted, faultAt),
+                t -> t > 0);
+        if (killAgent) {
+            cluster.cluster().start(old);
+        }
+        cluster.awaitStatus(old + " streaming again", CONVERGE, ClusterHarness::healthy);
+        cluster.api().cleanup(null);
+        long ms = (firstAck - faultAt) / 1_000_000;
+        System.out.printf("%s on %s: writes back on %s after %d ms%n", killAgent ? "agent kill" : "postmaster kill", old,
+                promoted, ms);
+        return ms;
+    }
+
+    // Idle cost of each agent JVM: resident memory, and CPU over 30 s of a healthy, quiet cluster.
+    private static void idle(ClusterHarness cluster) throws IOException, InterruptedException {
+        Thread.sleep(10_000); // let start-up work (JIT, base backups) settle before measuring idle
+        List<String> nodes = cluster.cluster().nodes();
+        long[] before = new long[nodes.size()];
+        for (int i = 0; i < nodes.size(); i++) {
+            before[i] = cpuTicks(cluster.cluster().agent(nodes.get(i)).pid());
+        }
+        long window = 30;
+        Thread.sleep(window * 1000); // the measurement window itself
+        for (int i = 0; i < nodes.size(); i++) {
+            long pid = cluster.cluster().agent(nodes.get(i)).pid();
+            double cpu = (cpuTicks(pid) - before[i]) / 100.0 / window * 100;
+            System.out.printf(Locale.ROOT, "idle agent %s: RSS %d MB, CPU %.2f %% of a core%n", nodes.get(i),
+                    rssKb(pid) / 1024, cpu);
+        }
+    }
+
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, in clock ticks (100 Hz)
+    }
+
+    private static long rssKb(long pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                .filter(l -> l.startsWith("VmRSS:")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).sum();
+    }
+
+    private static String row(String fault, List<Long> millis) {
+        List<Long> sorted = millis.stream().sorted().toList();
+        return String.format(Locale.ROOT, "%-18s %6d %10d %7d", fault, sorted.size(), sorted.get(sorted.size() / 2),
+                sorted.get(sorted.size() - 1));
+    }
+}

@@ -1,0 +1,160 @@
+package io.pgpacer.testkit;
+
+import io.pgpacer.api.ApiClient;
+import io.pgpacer.cli.LoopbackCluster;
+import io.pgpacer.config.AgentConfig;
+import io.pgpacer.config.ConfigLoader;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.core.status.NodeStatus;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * A real pgpacer cluster for integration tests: agent processes on loopback (real Raft, real PostgreSQL,
+ * real streaming replication), with the operator's view through the API. Data lives under
+ * {@code target/it}; {@link #close()} stops every process it started and deletes the data unless a test
+ * failed ({@code keepData}).
+ */
+public final class ClusterHarness implements AutoCloseable {
+
+    private final LoopbackCluster cluster;
+    private final ApiClient api;
+    private final Map<String, NodeSpec> specs = new LinkedHashMap<>();
+    private boolean keepData;
+
+    private ClusterHarness(LoopbackCluster cluster) {
+        this.cluster = cluster;
+        AgentConfig config = ConfigLoader.loadCluster(cluster.config());
+        config.nodes().forEach(n -> specs.put(n.name(), n));
+        this.api = new ApiClient(config.nodes().stream()
+                .map(n -> URI.create("http://" + n.address() + ":" + n.apiPort())).toList());
+    }
+
+    /** Writes a configuration for {@code nodes} data nodes under target/it and starts every agent. */
+    public static ClusterHarness start(String name, int nodes, String extraYaml) throws IOException {
+        Path dir = Path.of("target", "it", name + "-" + UUID.randomUUID().toString().substring(0, 8))
+                .toAbsolutePath();
+        ClusterHarness harness = new ClusterHarness(LoopbackCluster.in(dir, nodes, extraYaml));
+        harness.cluster.startAll();
+        return harness;
+    }
+
+    public LoopbackCluster cluster() {
+        return cluster;
+    }
+
+    public ApiClient api() {
+        return api;
+    }
+
+    public int pgPort(String node) {
+        return specs.get(node).pgPort();
+    }
+
+    public Map<String, Integer> pgPorts() {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        specs.values().stream().filter(NodeSpec::holdsData).forEach(n -> ports.put(n.name(), n.pgPort()));
+        return ports;
+    }
+
+    /** A superuser connection to {@code node}'s PostgreSQL over loopback. */
+    public Connection connect(String node) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort(node)
+                + "/postgres?user=postgres&connectTimeout=2&socketTimeout=5&loginTimeout=2");
+    }
+
+    /** Polls the cluster's status until {@code condition} holds; the failure shows the status and the agents' logs. */
+    public ClusterStatus awaitStatus(String expectation, Duration within, Predicate<ClusterStatus> condition) {
+        try {
+            return Eventually.await(expectation, within, this::statusOrFail, condition);
+        } catch (AssertionError e) {
+            keepData = true;
+            throw new AssertionError(e.getMessage() + "\n" + logTails(), e);
+        }
+    }
+
+    private ClusterStatus statusOrFail() {
+        String dead = cluster.deadAgent();
+        if (dead != null) {
+            throw new IllegalStateException(dead);
+        }
+        return api.status();
+    }
+
+    /** One primary and every other data node streaming from it. */
+    public ClusterStatus awaitHealthy(Duration within) {
+        return awaitStatus("one primary with every standby streaming", within, ClusterHarness::healthy);
+    }
+
+    public static boolean healthy(ClusterStatus s) {
+        if (s.masters().size() != 1) {
+            return false;
+        }
+        String primary = s.masters().get(0);
+        return s.nodes().stream().filter(n -> !n.witness() && !n.name().equals(primary))
+                .allMatch(n -> n.dataStatus().startsWith("STREAMING") && primary.equals(n.upstream()));
+    }
+
+    public static NodeStatus node(ClusterStatus s, String name) {
+        return s.nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    public static String primary(ClusterStatus s) {
+        return s.masters().size() == 1 ? s.masters().get(0) : null;
+    }
+
+    /** How many promotions the timeline history holds. */
+    public int promotions() {
+        return api.cib().path("history").size();
+    }
+
+    /** Marks the data to be kept for inspection (a test failed). */
+    public void keepData() {
+        keepData = true;
+    }
+
+    /** The last lines of every agent's log, for failure messages. */
+    public String logTails() {
+        StringBuilder out = new StringBuilder();
+        for (String node : cluster.nodes()) {
+            out.append("--- last lines of ").append(cluster.log(node)).append('\n');
+            try {
+                List<String> lines = Files.readAllLines(cluster.log(node), StandardCharsets.UTF_8).stream()
+                        .filter(l -> !l.startsWith("\tat ")).toList();
+                lines.subList(Math.max(0, lines.size() - 25), lines.size()).forEach(l -> out.append(l).append('\n'));
+            } catch (IOException e) {
+                out.append("(unreadable: ").append(e.getMessage()).append(")\n");
+            }
+        }
+        return out.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        cluster.close();
+        if (keepData) {
+            System.err.println("keeping the data of the failed test in " + cluster.dir());
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(cluster.dir())) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
