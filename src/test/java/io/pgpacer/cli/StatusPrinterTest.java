@@ -1,0 +1,113 @@
+package io.pgpacer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.FailCount;
+import io.pgpacer.core.cib.FailedAction;
+import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.ReplicaStatus;
+import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.status.ClusterStatus;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The status screens a Pacemaker user expects, from a CIB after one failover (pg-151's postmaster died). */
+class StatusPrinterTest {
+
+    private static ClusterStatus afterFailover() {
+        Lsn lsn = Lsn.parse("0/2D004748");
+        Cib cib = Cib.EMPTY.initializedAs("pgcluster", List.of(
+                new NodeSpec("pg-151", "192.168.28.151", 8008, 7400, 5432, false),
+                new NodeSpec("pg-152", "192.168.28.152", 8008, 7400, 5432, false),
+                new NodeSpec("pg-153", "192.168.28.153", 8008, 7400, 5432, false)), ClusterSettings.DEFAULTS)
+                .withGoals(Map.of("pg-152", NodeGoal.primary("failover"), "pg-151", NodeGoal.standbyOf("pg-152", "x"),
+                        "pg-153", NodeGoal.standbyOf("pg-152", "x")))
+                .withLease(new Lease("pg-152", 3, 40))
+                .withReport(new NodeReport("pg-152", 9, PgState.PRIMARY, 4242, 2, lsn, lsn, null, false, List.of(
+                        new ReplicaStatus("pg-153", "streaming", "async", lsn, lsn)), "primary", null, "t"))
+                .withReport(new NodeReport("pg-153", 9, PgState.STANDBY, 4343, 2, lsn, lsn, "pg-152", true, List.of(),
+                        "streaming from pg-152", null, "t"))
+                .withReport(new NodeReport("pg-151", 9, PgState.FAILED, 0, 1, Lsn.parse("0/2D000000"), Lsn.ZERO, null,
+                        false, List.of(), "failed monitor", null, "t"))
+                .withFailCount("pg-151", new FailCount(1, "2023-11-21T16:58:59Z"))
+                .withFailedActions(List.of(new FailedAction("pg-151", "monitor", 7, "not running",
+                        "2023-11-21T16:58:59Z")))
+                .withHistoryEntry(new PromotionRecord("pg-152", 1, Lsn.parse("0/220000A0"), 2, "2023-11-21T16:59:29Z",
+                        "failover", true));
+        return ClusterStatus.of(cib, node -> true, "pg-153", true, "pg-151", "2023-11-21T16:59:30Z");
+    }
+
+    @Test
+    void pcsStatusShowsMastersSlavesStoppedAndFailedActions() {
+        assertEquals("""
+                Cluster name: pgcluster
+                Stack: pgpacer (Raft)
+                Current DC: pg-153 - partition with quorum
+                Last updated: 2023-11-21T16:59:30Z (answered by pg-151)
+                Last change: CIB epoch 0
+
+                3 nodes configured
+
+                Online: [ pg-151 pg-152 pg-153 ]
+
+                Full list of resources:
+
+                 Master/Slave Set: msPostgresql [pgsql]
+                     Masters: [ pg-152 ]
+                     Slaves: [ pg-153 ]
+                     Stopped: [ pg-151 ]
+
+                Failed Resource Actions:
+                * pgsql_monitor on pg-151 'not running' (7): exitreason='not running',
+                    last-rc-change='2023-11-21T16:58:59Z'
+                """, StatusPrinter.render(afterFailover(), false));
+    }
+
+    @Test
+    void fullStatusAddsNodeAttributesMigrationSummaryAndTheLatestPromotion() {
+        String full = StatusPrinter.render(afterFailover(), true);
+        String attributes = full.substring(full.indexOf("Node Attributes:"), full.indexOf("Failed Resource Actions:"));
+        assertEquals("""
+                Node Attributes:
+                * Node pg-151:
+                    + master-pgsql                    : -INFINITY
+                    + pgsql-data-status               : DISCONNECT
+                    + pgsql-status                    : STOP
+                    + pgpacer-goal                    : standby of pg-152
+                    + pgpacer-wal                     : timeline 1, 0/2D000000
+                    + pgpacer-activity                : failed monitor
+                * Node pg-152:
+                    + master-pgsql                    : 1000
+                    + pgsql-data-status               : LATEST
+                    + pgsql-master-baseline           : 00000000220000A0
+                    + pgsql-status                    : PRI
+                    + pgpacer-goal                    : primary
+                    + pgpacer-wal                     : timeline 2, 0/2D004748
+                    + pgpacer-activity                : primary
+                * Node pg-153:
+                    + master-pgsql                    : 100
+                    + pgsql-data-status               : STREAMING|ASYNC
+                    + pgsql-status                    : HS:async
+                    + pgpacer-goal                    : standby of pg-152
+                    + pgpacer-wal                     : timeline 2, 0/2D004748
+                    + pgpacer-activity                : streaming from pg-152
+
+                Migration Summary:
+                * Node pg-151:
+                   pgsql: migration-threshold=1 fail-count=1 last-failure='2023-11-21T16:58:59Z'
+                * Node pg-152:
+                * Node pg-153:
+
+                Timeline history (latest): pg-152 promoted 2023-11-21T16:59:29Z, timeline 1 -> 2 at 0/220000A0 (failover)
+
+                """, attributes);
+    }
+}
