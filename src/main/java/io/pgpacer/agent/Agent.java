@@ -231,7 +231,8 @@ public final class Agent implements AutoCloseable {
         NodeReport next = buildReport(cib, observed, dataState);
         long now = millis.getAsLong();
         boolean changed = lastReport == null || !sameObservation(lastReport, next);
-        long interval = settled() ? config.timings().monitorInterval().toMillis() : FAST_MILLIS;
+        // Settled, a report is only a heartbeat: two per node timeout keep the node online at half the writes.
+        long interval = settled() ? cib.settings().nodeTimeoutMillis() / 2 : FAST_MILLIS;
         if (!changed && now - lastReportAt < interval) {
             return;
         }
