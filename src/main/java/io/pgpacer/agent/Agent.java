@@ -64,6 +64,7 @@ public final class Agent implements AutoCloseable {
     private String lastError;
     private long backoffUntil;
     private int consecutiveFailures;
+    private boolean lastStepFailed;
     private long watchedPid;
 
     /**
@@ -162,6 +163,7 @@ public final class Agent implements AutoCloseable {
             return "failed: " + outcome.text();
         }
         consecutiveFailures = 0;
+        lastStepFailed = false;
         activity = outcome.text();
         if (!outcome.text().equals(lastReport == null ? null : lastReport.activity())) {
             events.add("agent", outcome.text());
@@ -203,6 +205,7 @@ public final class Agent implements AutoCloseable {
         events.add("agent", activity);
         LOG.warn(activity);
         consecutiveFailures++;
+        lastStepFailed = true;
         long backoff = Math.min(MAX_BACKOFF_MILLIS, 500L << Math.min(consecutiveFailures - 1, 6));
         backoffUntil = millis.getAsLong() + backoff;
         try {
@@ -256,7 +259,7 @@ public final class Agent implements AutoCloseable {
             timeline = 0;
             lsn = Lsn.ZERO;
         } else if (!observed.running()) {
-            state = activity.startsWith("failed") ? PgState.FAILED : PgState.STOPPED;
+            state = lastStepFailed ? PgState.FAILED : PgState.STOPPED;
             timeline = dataState.timeline();
             lsn = dataState.checkpointLsn();
         } else if (!observed.reachable()) {

@@ -6,7 +6,6 @@ import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.PromotionRecord;
-import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand.AcquireLease;
 import io.pgpacer.core.command.StoreCommand.ConfirmPromotion;
@@ -156,7 +155,10 @@ final class Executor {
         String former = cib.lastPromotion().map(PromotionRecord::node).filter(n -> !n.equals(self))
                 .orElseGet(() -> cib.dataNodes().stream().map(NodeSpec::name).filter(n -> !n.equals(self))
                         .findFirst().orElse(self));
-        NodeSpec node = cib.node(former).orElseThrow();
+        return upstreamOf(cib.node(former).orElseThrow());
+    }
+
+    private static Upstream upstreamOf(NodeSpec node) {
         return new Upstream(node.name(), node.address(), node.pgPort());
     }
 
@@ -184,7 +186,7 @@ final class Executor {
         if (upstreamNode == null) {
             return StepOutcome.did("waiting: upstream " + goal.upstream() + " is not a configured node");
         }
-        Upstream upstream = new Upstream(upstreamNode.name(), upstreamNode.address(), upstreamNode.pgPort());
+        Upstream upstream = upstreamOf(upstreamNode);
         boolean upstreamServes = cib.report(upstreamNode.name()).map(NodeReport::pgState)
                 .filter(s -> s == PgState.PRIMARY).isPresent();
         if (!data.initialized()) {
