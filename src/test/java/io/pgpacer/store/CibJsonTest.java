@@ -55,6 +55,7 @@ class CibJsonTest {
             new StoreCommand.ReportFailure("node2", "monitor", 7, "not running", "2024-05-01T10:01:00Z"),
             new StoreCommand.RecordPromotion(7, PROMOTION),
             new StoreCommand.ConfirmPromotion("node1", 7, 4),
+            new StoreCommand.SetSyncStandbys("node1", 7, 2, List.of("node2", "node3"), 1),
             new StoreCommand.CleanupFailures(null));
 
     static Map<String, NodeGoal> goals() {
@@ -65,7 +66,9 @@ class CibJsonTest {
     }
 
     static Cib populatedCib() {
-        return Cib.EMPTY.initializedAs("prod", NODES, ClusterSettings.DEFAULTS)
+        return Cib.EMPTY.initializedAs("prod", NODES, new ClusterSettings(1, 3_000, 3_000, 30_000,
+                        new io.pgpacer.core.cib.SyncPolicy(io.pgpacer.core.cib.ReplicationMode.QUORUM, 1, 5_000, false)))
+                .withSyncSet(new io.pgpacer.core.cib.SyncSet(List.of("node2"), 1, 3))
                 .withReport(REPORT)
                 .withGoals(goals())
                 .withLease(new Lease("node1", 7, 3))

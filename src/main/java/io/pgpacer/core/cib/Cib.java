@@ -25,13 +25,14 @@ public record Cib(
         Lease lease,
         Map<String, FailCount> failCounts,
         List<FailedAction> failedActions,
-        List<PromotionRecord> history) {
+        List<PromotionRecord> history,
+        SyncSet syncSet) {
 
     /** How many failed actions are kept; older ones are dropped first. */
     public static final int FAILED_ACTIONS_KEPT = 50;
 
     public static final Cib EMPTY = new Cib(0, null, List.of(), ClusterSettings.DEFAULTS, Map.of(), Map.of(), 0,
-            Lease.FREE, Map.of(), List.of(), List.of());
+            Lease.FREE, Map.of(), List.of(), List.of(), SyncSet.NONE);
 
     public Cib {
         nodes = List.copyOf(nodes);
@@ -41,6 +42,7 @@ public record Cib(
         failedActions = List.copyOf(failedActions);
         history = List.copyOf(history);
         lease = lease == null ? Lease.FREE : lease;
+        syncSet = syncSet == null ? SyncSet.NONE : syncSet;
     }
 
     public boolean initialized() {
@@ -95,26 +97,26 @@ public record Cib(
 
     public Cib withEpoch(long newEpoch) {
         return new Cib(newEpoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history);
+                failedActions, history, syncSet);
     }
 
     public Cib withReport(NodeReport report) {
         Map<String, NodeReport> copy = new LinkedHashMap<>(reports);
         copy.put(report.node(), report);
         return new Cib(epoch, clusterName, nodes, settings, copy, goals, goalsVersion, lease, failCounts,
-                failedActions, history);
+                failedActions, history, syncSet);
     }
 
     public Cib withGoals(Map<String, NodeGoal> changes) {
         Map<String, NodeGoal> copy = new LinkedHashMap<>(goals);
         copy.putAll(changes);
         return new Cib(epoch, clusterName, nodes, settings, reports, copy, goalsVersion + 1, lease, failCounts,
-                failedActions, history);
+                failedActions, history, syncSet);
     }
 
     public Cib withLease(Lease newLease) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, newLease, failCounts,
-                failedActions, history);
+                failedActions, history, syncSet);
     }
 
     public Cib withFailCount(String node, FailCount count) {
@@ -125,19 +127,19 @@ public record Cib(
             copy.put(node, count);
         }
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, copy,
-                failedActions, history);
+                failedActions, history, syncSet);
     }
 
     public Cib withFailedActions(List<FailedAction> actions) {
         List<FailedAction> kept = actions.size() <= FAILED_ACTIONS_KEPT ? actions
                 : actions.subList(actions.size() - FAILED_ACTIONS_KEPT, actions.size());
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                kept, history);
+                kept, history, syncSet);
     }
 
     public Cib withHistory(List<PromotionRecord> newHistory) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, newHistory);
+                failedActions, newHistory, syncSet);
     }
 
     public Cib withHistoryEntry(PromotionRecord entry) {
@@ -146,8 +148,13 @@ public record Cib(
         return withHistory(copy);
     }
 
+    public Cib withSyncSet(SyncSet newSyncSet) {
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history, newSyncSet);
+    }
+
     public Cib initializedAs(String name, List<NodeSpec> members, ClusterSettings clusterSettings) {
         return new Cib(epoch, name, members, clusterSettings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history);
+                failedActions, history, syncSet);
     }
 }

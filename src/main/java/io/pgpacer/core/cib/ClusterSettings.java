@@ -8,9 +8,19 @@ package io.pgpacer.core.cib;
  * @param leaseMillis how long a primary lease stays valid after the controller last saw it renewed
  * @param nodeTimeoutMillis how long a node may stay silent before the controller counts it offline
  * @param bootstrapWaitMillis how long the first election waits for every data node to report
+ * @param sync how commits wait for standbys
  */
 public record ClusterSettings(
-        int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis) {
+        int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis, SyncPolicy sync) {
 
     public static final ClusterSettings DEFAULTS = new ClusterSettings(1, 3_000, 3_000, 30_000);
+
+    public ClusterSettings {
+        sync = sync == null ? SyncPolicy.ASYNC : sync;
+    }
+
+    /** Asynchronous replication. */
+    public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis) {
+        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, SyncPolicy.ASYNC);
+    }
 }

@@ -18,6 +18,8 @@ import io.pgpacer.core.command.StoreCommand.ReleaseLease;
 import io.pgpacer.core.command.StoreCommand.RenewLease;
 import io.pgpacer.core.command.StoreCommand.ReportFailure;
 import io.pgpacer.core.command.StoreCommand.ReportStatus;
+import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
+import io.pgpacer.core.cib.SyncSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -63,6 +65,8 @@ public final class CibReducer {
             return recordPromotion(cib, c);
         } else if (command instanceof ConfirmPromotion c) {
             return confirmPromotion(cib, c);
+        } else if (command instanceof SetSyncStandbys c) {
+            return setSyncStandbys(cib, c);
         } else if (command instanceof CleanupFailures c) {
             return cleanupFailures(cib, c);
         }
@@ -137,6 +141,13 @@ public final class CibReducer {
             return refuse(cib, c.node() + " has fail-count " + cib.failCount(c.node()).count()
                     + " >= migration-threshold " + cib.settings().migrationThreshold() + "; run cleanup first");
         }
+        // why (S2): while commits waited for recorded standbys, only one of them holds every acknowledged commit.
+        SyncSet sync = cib.syncSet();
+        if (!sync.isEmpty() && !sync.standbys().contains(c.node()) && !cib.lastPromotion()
+                .map(p -> p.node().equals(c.node())).orElse(false)) {
+            return refuse(cib, c.node() + " is not a recorded sync standby " + sync.standbys()
+                    + "; promoting it could lose acknowledged commits");
+        }
         long generation = lease.generation() + 1;
         Cib next = cib.withLease(new Lease(c.node(), generation, 0)).withEpoch(cib.epoch() + 1);
         return new Outcome(next, new CommandResult(true, "lease acquired", next.epoch(), generation));
@@ -192,6 +203,28 @@ public final class CibReducer {
         List<PromotionRecord> copy = new ArrayList<>(cib.history());
         copy.set(copy.size() - 1, last.confirm(c.newTimeline()));
         return accept(cib.withHistory(copy), "promotion confirmed");
+    }
+
+    private static Outcome setSyncStandbys(Cib cib, SetSyncStandbys c) {
+        if (!cib.lease().heldBy(c.primary()) || cib.lease().generation() != c.leaseGeneration()) {
+            return refuse(cib, c.primary() + " no longer holds lease generation " + c.leaseGeneration()
+                    + "; the sync set stays " + cib.syncSet().standbys());
+        }
+        if (c.expectedVersion() != cib.syncSet().version()) {
+            return refuse(cib, "the sync set changed meanwhile (version " + cib.syncSet().version() + ", expected "
+                    + c.expectedVersion() + ")");
+        }
+        for (String standby : c.standbys()) {
+            if (standby.equals(c.primary()) || cib.node(standby).filter(n -> n.holdsData()).isEmpty()) {
+                return refuse(cib, "'" + standby + "' cannot be a sync standby of " + c.primary());
+            }
+        }
+        if (c.minAcks() < (c.standbys().isEmpty() ? 0 : 1) || c.minAcks() > c.standbys().size()) {
+            return refuse(cib, "minAcks " + c.minAcks() + " must be between 1 and " + c.standbys().size());
+        }
+        SyncSet next = new SyncSet(c.standbys(), c.minAcks(), cib.syncSet().version() + 1);
+        return accept(cib.withSyncSet(next), c.standbys().isEmpty() ? "sync set cleared: asynchronous replication"
+                : "sync set " + c.standbys() + " (" + c.minAcks() + " acknowledge each commit)");
     }
 
     private static Outcome cleanupFailures(Cib cib, CleanupFailures c) {

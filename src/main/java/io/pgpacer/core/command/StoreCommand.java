@@ -61,6 +61,15 @@ public sealed interface StoreCommand {
     record ConfirmPromotion(String node, long leaseGeneration, long newTimeline) implements StoreCommand {
     }
 
+    /**
+     * The primary changes the recorded sync set, if it still holds lease generation {@code leaseGeneration}
+     * and nobody changed the set since version {@code expectedVersion}. Falling back to asynchronous
+     * replication (an empty set) and promoting a standby both depend on these records, so at most one wins.
+     */
+    record SetSyncStandbys(String primary, long leaseGeneration, long expectedVersion, List<String> standbys,
+            int minAcks) implements StoreCommand {
+    }
+
     /** Resets fail-counts and failed actions of one node, or of all nodes when {@code node} is null. */
     record CleanupFailures(String node) implements StoreCommand {
     }

@@ -4,6 +4,7 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.SyncSet;
 import io.pgpacer.core.model.Lsn;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -62,7 +63,46 @@ final class CandidateRanking {
                 eligible.add(name);
             }
         }
+        if (!cib.syncSet().isEmpty()) {
+            return restrictToSyncSet(snapshot, lostPrimary, sortByWal(cib, eligible), excluded);
+        }
         return new Ranking(sortByWal(cib, eligible), excluded);
+    }
+
+    // when commits waited for recorded standbys: hear from enough of them to know which one holds every
+    // acknowledged commit, and promote only that one (S2)
+    private static Ranking restrictToSyncSet(ClusterSnapshot snapshot, String lostPrimary, List<String> eligible,
+            List<String> excluded) {
+        Cib cib = snapshot.cib();
+        SyncSet sync = cib.syncSet();
+        List<String> members = sync.standbys().stream().filter(n -> !n.equals(lostPrimary)).toList();
+        List<String> answered = members.stream().filter(n -> answered(snapshot, n)).toList();
+        List<String> reasons = new ArrayList<>(excluded);
+        if (answered.size() < sync.answersNeeded()) {
+            reasons.add("only " + answered.size() + " of the recorded sync standbys " + sync.standbys()
+                    + " answered, " + sync.answersNeeded() + " are needed to know which holds every acknowledged commit");
+            return new Ranking(List.of(), reasons);
+        }
+        List<String> byWal = sortByWal(cib, answered);
+        NodeReport best = cib.reports().get(byWal.get(0));
+        List<String> mostAdvanced = byWal.stream().filter(n -> sameWal(cib.reports().get(n), best))
+                .filter(eligible::contains).toList();
+        if (mostAdvanced.isEmpty()) {
+            reasons.add("the most advanced recorded sync standby " + byWal.get(0) + " (" + best.lsn()
+                    + ") cannot be promoted, and promoting another could lose acknowledged commits");
+            return new Ranking(List.of(), reasons);
+        }
+        return new Ranking(mostAdvanced, reasons);
+    }
+
+    // A recorded sync standby "answered" when its report since the primary was lost shows its WAL position.
+    private static boolean answered(ClusterSnapshot snapshot, String node) {
+        NodeReport report = snapshot.cib().reports().get(node);
+        return report != null && snapshot.online(node) && snapshot.heardSinceLeaseChange(node) && report.hasData();
+    }
+
+    private static boolean sameWal(NodeReport a, NodeReport b) {
+        return a.timeline() == b.timeline() && a.lsn().equals(b.lsn());
     }
 
     /** Nodes that may start the cluster when no promotion was ever recorded. */

@@ -19,6 +19,7 @@ import io.pgpacer.core.command.StoreCommand.InitializeCluster;
 import io.pgpacer.core.command.StoreCommand.RecordPromotion;
 import io.pgpacer.core.command.StoreCommand.RenewLease;
 import io.pgpacer.core.command.StoreCommand.ReportFailure;
+import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
 import io.pgpacer.core.model.Lsn;
 import java.util.List;
 import java.util.Map;
@@ -114,5 +115,56 @@ class CibReducerTest {
         run(new AcquireLease("n1"));
         assertTrue(run(new RecordPromotion(1, entry)).applied());
         assertEquals(List.of(entry), cib.history());
+    }
+
+    // --- synchronous replication (S2) ----------------------------------------------------------------
+
+    private void primaryN1WithSyncStandbyN2() {
+        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"), "n2", NodeGoal.standbyOf("n1", "b"))));
+        run(new AcquireLease("n1"));
+        assertTrue(run(new SetSyncStandbys("n1", 1, 0, List.of("n2"), 1)).applied());
+    }
+
+    @Test
+    void onlyTheLeaseHolderChangesTheSyncSetAndOnlyFromTheVersionItSaw() {
+        primaryN1WithSyncStandbyN2();
+        assertEquals("the sync set changed meanwhile (version 1, expected 0)",
+                run(new SetSyncStandbys("n1", 1, 0, List.of(), 0)).message());
+        assertEquals("n2 no longer holds lease generation 1; the sync set stays [n2]",
+                run(new SetSyncStandbys("n2", 1, 1, List.of(), 0)).message());
+        assertEquals("'n1' cannot be a sync standby of n1", run(new SetSyncStandbys("n1", 1, 1, List.of("n1"), 1)).message());
+        assertEquals("'w' cannot be a sync standby of n1", run(new SetSyncStandbys("n1", 1, 1, List.of("w"), 1)).message());
+        assertEquals(List.of("n2"), cib.syncSet().standbys());
+    }
+
+    @Test
+    void onlyARecordedSyncStandbyMayTakeTheLease() {
+        primaryN1WithSyncStandbyN2();
+        Cib withThirdNode = CibReducer.apply(Cib.EMPTY, new InitializeCluster("pgc", List.of(NODES.get(0), NODES.get(1),
+                new NodeSpec("n3", "127.0.0.1", 8004, 9004, 5404, false)), new ClusterSettings(2, 3000, 3000, 1000))).cib();
+        cib = withThirdNode.withGoals(Map.of("n1", NodeGoal.primary("a"))).withLease(new Lease("n1", 1, 0))
+                .withSyncSet(new io.pgpacer.core.cib.SyncSet(List.of("n2"), 1, 1));
+        run(new ExpireLease("n1", 1, 0));
+        run(new AssignGoals(cib.goalsVersion(), Map.of("n1", NodeGoal.standbyOf("n3", "x"), "n3", NodeGoal.primary("b"))));
+        assertEquals("n3 is not a recorded sync standby [n2]; promoting it could lose acknowledged commits",
+                run(new AcquireLease("n3")).message());
+    }
+
+    @Test
+    void fallbackToAsyncAndPromotionNeverBothWin() {
+        // Promotion first: the lease expired, so the isolated primary's fallback is refused; writes keep waiting.
+        primaryN1WithSyncStandbyN2();
+        Cib start = cib;
+        run(new ExpireLease("n1", 1, 0));
+        assertFalse(run(new SetSyncStandbys("n1", 1, 1, List.of(), 0)).applied());
+        run(new AssignGoals(cib.goalsVersion(), Map.of("n1", NodeGoal.standbyOf("n2", "x"), "n2", NodeGoal.primary("b"))));
+        assertTrue(run(new AcquireLease("n2")).applied(), "the recorded sync standby is promoted");
+
+        // Fallback first: the primary proved its lease, so nobody can take the lease while it is renewed.
+        cib = start;
+        assertTrue(run(new SetSyncStandbys("n1", 1, 1, List.of(), 0)).applied());
+        assertEquals("cannot make n2 primary: n1 holds the primary lease", run(new AssignGoals(cib.goalsVersion(),
+                Map.of("n1", NodeGoal.standbyOf("n2", "x"), "n2", NodeGoal.primary("b")))).message());
+        assertEquals("the lease is held by n1", run(new AcquireLease("n2")).message());
     }
 }

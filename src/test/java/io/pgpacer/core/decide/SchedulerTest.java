@@ -73,6 +73,11 @@ class SchedulerTest {
             return this;
         }
 
+        Given syncSet(int minAcks, String... standbys) {
+            cib = cib.withSyncSet(new io.pgpacer.core.cib.SyncSet(List.of(standbys), minAcks, 1));
+            return this;
+        }
+
         String plan() {
             return Scheduler.decide(new ClusterSnapshot(cib, now, lastHeard, leaseSeenAt, controllerSince)).render();
         }
@@ -241,5 +246,47 @@ class SchedulerTest {
                 .report("n2", PgState.STANDBY, 1, "0/5000").report("n3", PgState.STANDBY, 1, "0/5000");
         g.cib = g.cib.withGoals(Map.of("n3", NodeGoal.standbyOf("n2", "stale")));
         assertEquals("assign n3=standby of n1: standbys follow n1", g.plan());
+    }
+
+    // --- synchronous replication: only a recorded sync standby, and only when it is known to be the most advanced
+
+    @Test
+    void syncModePromotesTheRecordedSyncStandbyEvenWhenAnotherReportsMoreWal() {
+        String plan = given().primaryOf("n1", 1).syncSet(1, "n3").lease(null, 300).silent("n1", 6_000)
+                .report("n2", PgState.STANDBY, 1, "0/5100").report("n3", PgState.STANDBY, 1, "0/5000").plan();
+        assertEquals("assign n1=standby of n3, n2=standby of n3, n3=primary: failover: n1 is offline; n3 is the most"
+                + " advanced standby (0/5000)", plan);
+    }
+
+    @Test
+    void syncModeDoesNotPromoteWhenTheRecordedSyncStandbyIsGone() {
+        String plan = given().primaryOf("n1", 1).syncSet(1, "n3").lease(null, 300).silent("n1", 6_000)
+                .report("n2", PgState.STANDBY, 1, "0/5100").silent("n3", 6_000).plan();
+        assertEquals("note: no promotion: n1 is offline, and no standby is eligible: n3 offline; only 0 of the recorded"
+                + " sync standbys [n3] answered, 1 are needed to know which holds every acknowledged commit", plan);
+    }
+
+    @Test
+    void quorumModeWaitsForEnoughAnswersToIntersectEveryAckQuorum() {
+        // ANY 1 (n2, n3): a commit may be on either one only, so both must answer.
+        Given g = given().primaryOf("n1", 1).syncSet(1, "n2", "n3").lease(null, 300).silent("n1", 6_000)
+                .report("n2", PgState.STANDBY, 1, "0/5100").report("n3", PgState.STANDBY, 1, "0/5000");
+        g.lastHeard.put("n3", g.now - 400);
+        assertEquals("note: no promotion: n1 is offline, and no standby is eligible: n3 has not reported since the primary"
+                + " was lost; only 1 of the recorded sync standbys [n2, n3] answered, 2 are needed to know which holds"
+                + " every acknowledged commit", g.plan());
+        g.lastHeard.put("n3", g.now - 100);
+        assertEquals("assign n1=standby of n2, n2=primary, n3=standby of n2: failover: n1 is offline; n2 is the most"
+                + " advanced standby (0/5100)", g.plan());
+    }
+
+    @Test
+    void theMostAdvancedSyncStandbyMustBeEligibleOrNobodyIsPromoted() {
+        String plan = given().primaryOf("n1", 1).syncSet(2, "n2", "n3").lease(null, 300).silent("n1", 6_000)
+                .report("n2", PgState.STANDBY, 1, "0/5100").failCount("n2", 1).report("n3", PgState.STANDBY, 1, "0/5000")
+                .plan();
+        assertEquals("note: no promotion: n1 is offline, and no standby is eligible: n2 fail-count 1 >= migration-threshold"
+                + " 1; the most advanced recorded sync standby n2 (0/5100) cannot be promoted, and promoting another"
+                + " could lose acknowledged commits", plan);
     }
 }
