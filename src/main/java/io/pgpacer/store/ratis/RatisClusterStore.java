@@ -34,6 +34,7 @@ import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -52,7 +53,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cluster store on Apache Ratis: this agent's member of the Raft group (Netty transport, log and
+ * The cluster store on Apache Ratis: this agent's member of the Raft group (gRPC transport, log and
  * snapshots under the configured storage directory) and a client that submits commands and reads the
  * CIB through the group's leader. Every call returns or throws within the timeout its caller gives.
  */
@@ -146,14 +147,14 @@ public final class RatisClusterStore implements ClusterStore {
     }
 
     /**
-     * The Ratis settings, all here. Transport: Netty, which idles at about two thirds of gRPC's CPU here. Timing follows the configured election timeouts; sizes are chosen for
+     * The Ratis settings, all here. Timing follows the configured election timeouts; sizes are chosen for
      * a CIB of kilobytes and a handful of members, to keep the agent's memory small.
      */
     static RaftProperties properties(RatisStoreConfig config) {
         RaftProperties properties = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.NETTY);
-        org.apache.ratis.netty.NettyConfigKeys.Server.setHost(properties, config.selfAddress().getHostString());
-        org.apache.ratis.netty.NettyConfigKeys.Server.setPort(properties, config.selfAddress().getPort());
+        RaftConfigKeys.Rpc.setType(properties, SupportedRpcType.GRPC);
+        GrpcConfigKeys.Server.setHost(properties, config.selfAddress().getHostString());
+        GrpcConfigKeys.Server.setPort(properties, config.selfAddress().getPort());
         RaftServerConfigKeys.setStorageDir(properties, List.of(config.storageDir().toFile()));
 
         // Timing: fast failover on a LAN. Heartbeats go every electionTimeoutMin / 2.
@@ -198,6 +199,8 @@ public final class RatisClusterStore implements ClusterStore {
         RaftServerConfigKeys.Log.setQueueByteLimit(properties, SizeInBytes.valueOf(4 * MB));
         RaftServerConfigKeys.Write.setElementLimit(properties, 1024);
         RaftServerConfigKeys.Write.setByteLimit(properties, SizeInBytes.valueOf(4 * MB));
+        GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(4 * MB));
+        GrpcConfigKeys.Server.setAsyncRequestThreadPoolSize(properties, 4);
 
         return properties;
     }
