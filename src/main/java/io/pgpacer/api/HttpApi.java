@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.pgpacer.agent.Agent;
 import io.pgpacer.agent.EventFeed;
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand.CleanupFailures;
 import io.pgpacer.core.status.ClusterStatus;
@@ -20,20 +21,24 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's REST API: cluster status, the CIB, recent events, health, and operator commands. Any agent
- * answers for the whole cluster; reads go through the store's majority when it can be reached, and say so.
+ * The agent's REST API: cluster status, the CIB, recent events, operator commands, and Patroni-compatible
+ * health checks for load balancers. Any agent answers for the whole cluster; reads go through the store's
+ * majority when it can be reached, and say so. Health checks answer for this node only.
  */
 public final class HttpApi implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final Duration READ_TIMEOUT = Duration.ofMillis(700);
+    private static final List<String> HEALTH_CHECK_METHODS = List.of("GET", "HEAD", "OPTIONS");
 
     private final String self;
     private final ClusterStore store;
@@ -68,19 +73,27 @@ public final class HttpApi implements AutoCloseable {
             String method = exchange.getRequestMethod();
             String path = exchange.getRequestURI().getPath();
             Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
-            if (method.equals("GET") && path.equals("/status")) {
-                send(exchange, 200, status());
+            Optional<HealthEndpoint> healthCheck = HealthEndpoint.forPath(path);
+            if (healthCheck.isPresent() && HEALTH_CHECK_METHODS.contains(method)) {
+                answerHealthCheck(exchange, method, healthCheck.get(), query);
+            } else if (method.equals("GET") && path.equals("/status")) {
+                send(exchange, 200, status(cib()));
+            } else if (method.equals("GET") && path.equals("/cluster")) {
+                CibRead read = cib();
+                send(exchange, 200, ClusterView.of(read.cib(), status(read)));
+            } else if (method.equals("GET") && path.equals("/history")) {
+                send(exchange, 200, ClusterView.history(cib().cib()));
             } else if (method.equals("GET") && path.equals("/cib")) {
                 send(exchange, 200, cib().cib());
             } else if (method.equals("GET") && path.equals("/events")) {
                 send(exchange, 200, events.recent());
-            } else if (method.equals("GET") && (path.equals("/health") || path.equals("/liveness"))) {
-                send(exchange, 200, Map.of("node", self, "status", "running"));
             } else if (method.equals("POST") && path.equals("/resource/cleanup")) {
                 cleanup(exchange, query.get("node"));
             } else {
                 send(exchange, 404, error("no such endpoint: " + method + " " + path
-                        + " (GET /status, /cib, /events, /health; POST /resource/cleanup[?node=NAME])"));
+                        + " (GET /status, /cib, /events, /cluster, /history; health checks GET, HEAD or OPTIONS"
+                        + " /primary, /leader, /replica[?lag=16MB], /read-only, /health, /liveness, /readiness;"
+                        + " POST /resource/cleanup[?node=NAME])"));
             }
         } catch (StoreUnavailableException e) {
             send(exchange, 503, error("the cluster store has no majority: " + e.getMessage()));
@@ -102,10 +115,34 @@ public final class HttpApi implements AutoCloseable {
         }
     }
 
-    private ClusterStatus status() {
-        CibRead read = cib();
+    private ClusterStatus status(CibRead read) {
         return ClusterStatus.of(read.cib(), agent::online, store.leader().orElse(null), read.quorum(), self,
                 Instant.now().toString());
+    }
+
+    // Health checks answer from this node's own state and its copy of the CIB, never waiting for a majority:
+    // load balancers probe every second, and the lease keeper, not a store read, decides who may take writes.
+    private void answerHealthCheck(HttpExchange exchange, String method, HealthEndpoint endpoint,
+            Map<String, String> query) throws IOException {
+        HealthAnswer answer = HealthCheck.evaluate(endpoint, query, healthFacts());
+        if (method.equals("GET")) {
+            send(exchange, answer.status(), answer.body());
+            return;
+        }
+        // HEAD and OPTIONS (HAProxy's default check method): the status alone.
+        exchange.getResponseHeaders().set("Allow", String.join(", ", HEALTH_CHECK_METHODS));
+        exchange.sendResponseHeaders(answer.status(), -1);
+    }
+
+    private HealthFacts healthFacts() {
+        Cib cib = store.localCopy();
+        Optional<Agent.LocalObservation> observed = agent.latestObservation();
+        NodeReport pg = observed.map(Agent.LocalObservation::report).orElse(null);
+        boolean postmasterAlive = pg != null && pg.postmasterPid() > 0
+                && ProcessHandle.of(pg.postmasterPid()).map(ProcessHandle::isAlive).orElse(false);
+        return new HealthFacts(self, agent.witness(), pg, observed.map(Agent.LocalObservation::ageMillis).orElse(0L),
+                postmasterAlive, agent.holdsValidLease(), cib.lease().holder(),
+                ClusterView.primaryLsn(cib).orElse(null), agent.loopProgress(), cib.settings().nodeTimeoutMillis());
     }
 
     private void cleanup(HttpExchange exchange, String node) throws IOException {

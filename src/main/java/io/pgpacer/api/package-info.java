@@ -1,2 +1,2 @@
-/** The agents' REST API and the typed client the CLI uses. */
+/** The agents' REST API, its Patroni-compatible health checks, and the typed client the CLI uses. */
 package io.pgpacer.api;
