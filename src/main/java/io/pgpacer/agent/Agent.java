@@ -23,6 +23,7 @@ import io.pgpacer.store.StoreUnavailableException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -54,6 +55,13 @@ public final class Agent implements AutoCloseable {
     private final AtomicBoolean expectingStop = new AtomicBoolean();
     private final AtomicBoolean unexpectedExit = new AtomicBoolean();
     private volatile boolean running = true;
+
+    // Read by the API's health checks on other threads: what the loop last observed, and whether it still turns.
+    private volatile ObservedAt latestObservation;
+    private volatile boolean loopRunning;
+    private volatile boolean passUnderWay;
+    private volatile long passStartedAt;
+    private volatile long lastPassEndedAt;
 
     private long sequence;
     private long lastReportAt = Long.MIN_VALUE / 2;
@@ -102,14 +110,66 @@ public final class Agent implements AutoCloseable {
         return activity;
     }
 
+    /**
+     * This node's PostgreSQL as the loop last observed it (built every pass, whether or not the store took the
+     * report), with its age by this agent's monotonic clock; empty before the first pass.
+     */
+    public Optional<LocalObservation> latestObservation() {
+        ObservedAt latest = latestObservation;
+        return latest == null ? Optional.empty()
+                : Optional.of(new LocalObservation(latest.report(), millis.getAsLong() - latest.atMillis()));
+    }
+
+    /** Whether this agent's lease keeper holds a primary lease it may still act on, by its own fencing clock. */
+    public boolean holdsValidLease() {
+        return lease.held().isPresent();
+    }
+
+    /** Whether this agent runs no PostgreSQL and only votes. */
+    public boolean witness() {
+        return pg == null;
+    }
+
+    /** Whether the observe → report → step loop still turns, as the liveness check sees it. */
+    public LoopProgress loopProgress() {
+        long now = millis.getAsLong();
+        boolean inPass = passUnderWay;
+        return new LoopProgress(loopRunning, now - lastPassEndedAt, inPass ? Math.max(1, now - passStartedAt) : 0);
+    }
+
+    /**
+     * A report this agent built, and how long ago.
+     *
+     * @param ageMillis milliseconds since the observation, by the agent's monotonic clock
+     */
+    public record LocalObservation(NodeReport report, long ageMillis) {
+    }
+
+    private record ObservedAt(NodeReport report, long atMillis) {
+    }
+
+    /**
+     * How the loop is moving, by the agent's monotonic clock.
+     *
+     * @param running false before the loop started and after it ended
+     * @param millisSinceLastPass since the loop last finished a pass (or started, before the first one ended)
+     * @param millisInCurrentPass how long the pass under way has run; 0 between passes
+     */
+    public record LoopProgress(boolean running, long millisSinceLastPass, long millisInCurrentPass) {
+    }
+
     /** Runs the agent on the calling thread until {@link #close()}; the thread must live as long as the agent. */
     public void run() {
         lease.start();
         controller.start();
         events.add("agent", "agent " + config.nodeName() + " started");
         String lastOutcome = "";
+        lastPassEndedAt = millis.getAsLong();
+        loopRunning = true;
         while (running) {
             String outcome;
+            passStartedAt = millis.getAsLong();
+            passUnderWay = true;
             try {
                 outcome = runOnce();
             } catch (StoreUnavailableException e) {
@@ -117,6 +177,9 @@ public final class Agent implements AutoCloseable {
             } catch (RuntimeException e) {
                 outcome = "agent pass failed: " + e;
                 LOG.error(outcome);
+            } finally {
+                passUnderWay = false;
+                lastPassEndedAt = millis.getAsLong();
             }
             if (!outcome.equals(lastOutcome)) {
                 LOG.info(outcome);
@@ -124,6 +187,7 @@ public final class Agent implements AutoCloseable {
             }
             pause(settled() ? config.timings().monitorInterval().toMillis() : FAST_MILLIS);
         }
+        loopRunning = false;
     }
 
     /** One observe → report → step pass; returns a sentence saying what happened. */
@@ -233,6 +297,7 @@ public final class Agent implements AutoCloseable {
     private void report(Cib cib, PgObservation observed, DataDirState dataState) {
         NodeReport next = buildReport(cib, observed, dataState);
         long now = millis.getAsLong();
+        latestObservation = new ObservedAt(next, now);
         boolean changed = lastReport == null || !sameObservation(lastReport, next);
         // Settled, a report is only a heartbeat: two per node timeout keep the node online at half the writes.
         long interval = settled() ? cib.settings().nodeTimeoutMillis() / 2 : FAST_MILLIS;
@@ -272,9 +337,7 @@ public final class Agent implements AutoCloseable {
             lsn = observed.inRecovery() ? Lsn.max(observed.receiveLsn(), observed.replayLsn()) : observed.currentLsn();
         }
         String upstream = observed.streaming() ? nodeAt(cib, observed.senderHost(), observed.senderPort()) : null;
-        List<ReplicaStatus> replicas = observed.replicas().stream()
-                .map(r -> new ReplicaStatus(r.applicationName(), r.state(), r.syncState(), r.flushLsn(), r.replayLsn()))
-                .toList();
+        List<ReplicaStatus> replicas = Executor.replicaStatuses(observed);
         return new NodeReport(config.nodeName(), sequence, state, observed.pid(), timeline, lsn,
                 observed.replayLsn(), upstream, observed.streaming(), replicas, activity, lastError, reportedAt);
     }
@@ -309,7 +372,10 @@ public final class Agent implements AutoCloseable {
             return false;
         }
         return switch (goal.role()) {
-            case PRIMARY -> lastReport.pgState() == PgState.PRIMARY;
+            // A primary whose recorded sync standby stopped streaming watches closely: writes may be waiting.
+            case PRIMARY -> lastReport.pgState() == PgState.PRIMARY && cib.syncSet().standbys().stream()
+                    .allMatch(n -> lastReport.replicas().stream()
+                            .anyMatch(r -> r.name().equals(n) && "streaming".equals(r.state())));
             case STANDBY -> lastReport.streaming() && goal.upstream().equals(lastReport.upstream());
             case STOPPED -> lastReport.pgState() == PgState.STOPPED;
         };

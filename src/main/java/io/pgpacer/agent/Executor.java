@@ -10,6 +10,12 @@ import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand.AcquireLease;
 import io.pgpacer.core.command.StoreCommand.ConfirmPromotion;
 import io.pgpacer.core.command.StoreCommand.RecordPromotion;
+import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
+import io.pgpacer.core.cib.ReplicaStatus;
+import io.pgpacer.core.decide.SyncPlanner;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import io.pgpacer.core.model.Lsn;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.PgObservation;
@@ -47,6 +53,10 @@ final class Executor {
     private final LongSupplier millis;
     private final Runnable expectStop;
     private String configuredUpstream;
+    /** What this node's PostgreSQL waits for, as last applied; it waits for nobody after every (re)start. */
+    private SyncPlanner.Waiting waiting = SyncPlanner.Waiting.NONE;
+    private long waitingAppliedAt;
+    private final Map<String, Long> notStreamingSince = new HashMap<>();
 
     Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, LongSupplier monotonicMillis,
             Runnable expectStop) {
@@ -128,7 +138,66 @@ final class Executor {
                     wallClock(), "initial start (existing data)", true));
             return StepOutcome.did("recorded this node as the initial primary");
         }
-        return StepOutcome.did("primary on timeline " + observed.timeline() + " holding lease generation " + gen);
+        String sync = keepSyncStandbys(cib, gen, observed);
+        return StepOutcome.did(sync != null ? sync
+                : "primary on timeline " + observed.timeline() + " holding lease generation " + gen);
+    }
+
+    // The steps of the sync standby protocol (SyncPlanner) that are due now, one after the other, so that a
+    // record and the PostgreSQL change it allows take one pass; null when nothing changed.
+    private String keepSyncStandbys(Cib cib, long gen, PgObservation observed) {
+        String done = null;
+        for (int step = 0; step < 3; step++) {
+            SyncOutcome outcome = syncStep(step == 0 ? cib : store.localCopy(), gen, observed);
+            if (outcome == null) {
+                break;
+            }
+            done = outcome.text();
+            if (!outcome.progressed()) {
+                break;
+            }
+        }
+        return done;
+    }
+
+    /** What one sync step did; {@code progressed} is false when the store refused it (retried next pass). */
+    private record SyncOutcome(String text, boolean progressed) {
+    }
+
+    private SyncOutcome syncStep(Cib cib, long gen, PgObservation observed) {
+        long now = millis.getAsLong();
+        List<ReplicaStatus> replicas = replicaStatuses(observed);
+        List<String> candidates = cib.dataNodes().stream().map(NodeSpec::name).filter(n -> !n.equals(self)).toList();
+        for (String candidate : candidates) {
+            if (replicas.stream().anyMatch(r -> r.name().equals(candidate) && "streaming".equals(r.state()))) {
+                notStreamingSince.remove(candidate);
+            } else {
+                notStreamingSince.putIfAbsent(candidate, now);
+            }
+        }
+        SyncPlanner.Step step = SyncPlanner.next(new SyncPlanner.Input(cib.settings().sync(), cib.syncSet(), waiting,
+                replicas, notStreamingSince, candidates, now, waitingAppliedAt));
+        if (step.record() != null) {
+            CommandResult result = store.submit(new SetSyncStandbys(self, gen, cib.syncSet().version(),
+                    step.record().standbys(), step.record().minAcks()), STORE_TIMEOUT);
+            return result.applied() ? new SyncOutcome(step.reason(), true)
+                    : new SyncOutcome("sync set unchanged (" + result.message() + "): " + step.reason(), false);
+        }
+        if (step.apply() != null) {
+            pg.waitForStandbys(step.apply().names(), step.apply().k());
+            waiting = step.apply();
+            waitingAppliedAt = now;
+            return new SyncOutcome(step.reason() + ": PostgreSQL now waits for " + (waiting.names().isEmpty()
+                    ? "no standby" : "any " + waiting.k() + " of " + waiting.names()), true);
+        }
+        return null;
+    }
+
+    /** The primary's replication rows as the CIB records them. */
+    static List<ReplicaStatus> replicaStatuses(PgObservation observed) {
+        return observed.replicas().stream()
+                .map(r -> new ReplicaStatus(r.applicationName(), r.state(), r.syncState(), r.flushLsn(), r.replayLsn()))
+                .toList();
     }
 
     private StepOutcome promote(long gen, NodeGoal goal, PgObservation observed) {
@@ -250,6 +319,10 @@ final class Executor {
     // it), so the upstream it last configured is the one PostgreSQL follows.
     private void configure(Upstream upstream) {
         pg.configure(upstream);
+        if (upstream != null) {
+            waiting = SyncPlanner.Waiting.NONE;
+            notStreamingSince.clear();
+        }
         configuredUpstream = upstream == null ? null : upstream.nodeName();
     }
 }

@@ -2,6 +2,7 @@ package io.pgpacer.config;
 
 import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.SyncPolicy;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -13,7 +14,7 @@ import java.util.List;
  * @param stateDir where the agent keeps its Raft log and snapshots
  */
 public record AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes,
-        PostgresConfig postgres, Path stateDir, Timings timings, int migrationThreshold) {
+        PostgresConfig postgres, Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication) {
 
     public AgentConfig {
         nodes = List.copyOf(nodes);
@@ -29,6 +30,6 @@ public record AgentConfig(Path file, String clusterName, String nodeName, List<N
 
     public ClusterSettings clusterSettings() {
         long lease = timings.leaseTime().toMillis();
-        return new ClusterSettings(migrationThreshold, lease, lease, timings.bootstrapWait().toMillis());
+        return new ClusterSettings(migrationThreshold, lease, lease, timings.bootstrapWait().toMillis(), replication);
     }
 }

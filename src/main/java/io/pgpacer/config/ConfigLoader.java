@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.ReplicationMode;
+import io.pgpacer.core.cib.SyncPolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,12 +35,13 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
     private static final Set<String> TOP_KEYS = Set.of("cluster", "node", "nodes", "postgresql", "state-dir",
-            "timings", "migration-threshold");
+            "timings", "migration-threshold", "replication");
     private static final Set<String> NODE_KEYS = Set.of("name", "address", "api-port", "raft-port", "pg-port", "role");
     private static final Set<String> PG_KEYS = Set.of("bin-dir", "data-dir", "os-user", "superuser",
             "superuser-password", "superuser-password-file", "replication-user", "replication-password",
             "replication-password-file", "parameters", "pg-hba");
     private static final Set<String> TIMING_KEYS = Set.of("monitor-interval", "lease-time", "bootstrap-wait");
+    private static final Set<String> REPLICATION_KEYS = Set.of("mode", "quorum", "sync-timeout", "strict");
 
     /** Stands for "whichever node comes first" when the caller is not a node. */
     private static final String ANY_NODE = "\0any";
@@ -109,7 +112,8 @@ public final class ConfigLoader {
         int threshold = root.has("migration-threshold")
                 ? intIn(root.get("migration-threshold"), "migration-threshold", 1, 1_000_000, "a whole number >= 1")
                 : 1;
-        return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold);
+        SyncPolicy replication = replication(root.get("replication"), nodes);
+        return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication);
     }
 
     private List<NodeSpec> nodes(JsonNode list) {
@@ -223,6 +227,44 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw fail("key 'postgresql." + fileKey + "': cannot read " + secretFile + ": " + e.getMessage());
         }
+    }
+
+    private SyncPolicy replication(JsonNode r, List<NodeSpec> nodes) {
+        if (r == null) {
+            return SyncPolicy.ASYNC;
+        }
+        if (!r.isObject()) {
+            throw fail("key 'replication': expected a mapping with 'mode' (async, sync or quorum)");
+        }
+        rejectUnknownKeys(r, "replication.", REPLICATION_KEYS);
+        String modeText = r.has("mode") ? textOf(r.get("mode"), "replication.mode") : "async";
+        ReplicationMode mode;
+        try {
+            mode = ReplicationMode.valueOf(modeText.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw fail("key 'replication.mode': expected async, sync or quorum, got '" + modeText + "'");
+        }
+        long standbys = nodes.stream().filter(NodeSpec::holdsData).count() - 1;
+        if (mode != ReplicationMode.ASYNC && standbys < 1) {
+            throw fail("key 'replication.mode': " + modeText + " replication needs at least two data nodes");
+        }
+        int quorum = 0;
+        if (r.has("quorum")) {
+            if (mode != ReplicationMode.QUORUM) {
+                throw fail("key 'replication.quorum': only used with mode quorum (this file says mode " + modeText + ")");
+            }
+            quorum = intIn(r.get("quorum"), "replication.quorum", 1, (int) standbys,
+                    "a number of standbys from 1 to " + standbys);
+        } else if (mode == ReplicationMode.QUORUM) {
+            throw fail("key 'replication.quorum' is missing: expected how many standbys acknowledge each commit (k)");
+        }
+        Duration timeout = r.has("sync-timeout") ? duration(r.get("sync-timeout"), "replication.sync-timeout")
+                : Duration.ofSeconds(10);
+        boolean strict = r.has("strict") && r.get("strict").asBoolean();
+        if (r.has("strict") && !r.get("strict").isBoolean()) {
+            throw fail("key 'replication.strict': expected true or false, got '" + r.get("strict").asText() + "'");
+        }
+        return new SyncPolicy(mode, quorum, timeout.toMillis(), strict);
     }
 
     private Timings timings(JsonNode t) {

@@ -54,6 +54,15 @@ public interface PostgresInstance extends AutoCloseable {
     void configure(Upstream upstreamOrNull);
 
     /**
+     * Makes commits wait for any {@code k} of the named standbys ({@code synchronous_standby_names}), or for
+     * none when {@code names} is empty: renders it into pgpacer.conf and reloads a running PostgreSQL. Backends
+     * take the new value within milliseconds of the reload. Idempotent.
+     *
+     * @throws PostgresException if the file cannot be written or the reload fails
+     */
+    void waitForStandbys(List<String> names, int k);
+
+    /**
      * Re-renders the configuration chosen by the last {@link #configure} and launches the postmaster as
      * a direct child of this JVM that the kernel kills when the JVM dies, so that a dead agent never
      * leaves a writable primary behind. Returns once PostgreSQL accepts connections. The fork happens on

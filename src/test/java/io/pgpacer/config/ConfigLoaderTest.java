@@ -45,6 +45,14 @@ class ConfigLoaderTest {
         assertEquals(3, config.migrationThreshold());
         assertEquals("replicator", config.postgres().replicationUser());
         assertEquals("200", config.postgres().parameters().get("max_connections"));
+        assertEquals(io.pgpacer.core.cib.SyncPolicy.ASYNC, config.clusterSettings().sync());
+    }
+
+    @Test
+    void syncReplicationIsPartOfTheClusterSettings() {
+        AgentConfig config = ConfigLoader.parse(FILE, VALID + "replication: {mode: sync, sync-timeout: 5s}\n", null);
+        assertEquals(new io.pgpacer.core.cib.SyncPolicy(io.pgpacer.core.cib.ReplicationMode.SYNC, 0, 5_000, false),
+                config.clusterSettings().sync());
     }
 
     @Test
@@ -78,6 +86,11 @@ class ConfigLoaderTest {
         "bad hba line            | host all app|hots all app| key 'postgresql.pg-hba[0]': expected a pg_hba.conf line",
         "bad parameter name      | max_connections: 200|Max Connections: 200| key 'postgresql.parameters.Max Connections': not a PostgreSQL setting name",
         "not yaml                | nodes:|nodes: [| is not valid YAML",
+        "bad replication mode    | migration-threshold: 3|replication: {mode: semi}| key 'replication.mode': expected async, sync or quorum, got 'semi'",
+        "quorum without k        | migration-threshold: 3|replication: {mode: quorum}| key 'replication.quorum' is missing",
+        "quorum above standbys   | migration-threshold: 3|replication: {mode: quorum, quorum: 2}| key 'replication.quorum': expected a number of standbys from 1 to 1, got '2'",
+        "k outside quorum mode   | migration-threshold: 3|replication: {mode: sync, quorum: 1}| key 'replication.quorum': only used with mode quorum",
+        "strict not boolean      | migration-threshold: 3|replication: {mode: sync, strict: maybe}| key 'replication.strict': expected true or false, got 'maybe'",
     })
     void badInputGetsOneMessageNamingFileAndKey(String title, String find, String replace, String expected) {
         String text = VALID.replace(find.replace("\\n", "\n"), replace == null ? "" : replace);

@@ -109,6 +109,18 @@ public final class Workload implements AutoCloseable {
                 .min().orElse(-1);
     }
 
+    /** The longest time between consecutive acknowledgements (any node) from {@code fromNanos} to {@code toNanos}. */
+    public long longestGapBetween(long fromNanos, long toNanos) {
+        List<Long> times = new ArrayList<>();
+        times.add(fromNanos);
+        acks.stream().mapToLong(Ack::ackNanos).filter(t -> t > fromNanos && t <= toNanos).sorted().forEach(times::add);
+        long gap = 0;
+        for (int i = 1; i < times.size(); i++) {
+            gap = Math.max(gap, times.get(i) - times.get(i - 1));
+        }
+        return gap;
+    }
+
     /** Stops the writers, waiting for each to finish its current write. */
     public void stop() {
         running = false;

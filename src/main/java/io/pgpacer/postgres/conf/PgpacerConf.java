@@ -34,16 +34,48 @@ public final class PgpacerConf {
             Map.entry("include_dir", "include files are not supported"),
             Map.entry("data_directory", "set the node's data directory instead"),
             Map.entry("config_file", "pgpacer manages the configuration files"),
-            Map.entry("hba_file", "pgpacer manages pg_hba.conf"));
+            Map.entry("hba_file", "pgpacer manages pg_hba.conf"),
+            Map.entry("synchronous_standby_names", "set the cluster's replication mode instead; pgpacer chooses the"
+                    + " sync standbys"));
 
     private static final Set<String> REPLICATION_WAL_LEVELS = Set.of("replica", "logical");
 
     private PgpacerConf() {
     }
 
-    /** What the rendered file depends on. {@code primaryConninfo} is null on a primary. */
+    /**
+     * What the rendered file depends on. {@code primaryConninfo} is null on a primary;
+     * {@code synchronousStandbyNames} is empty for asynchronous replication.
+     */
     public record Inputs(int majorVersion, String listenAddress, int port, String socketDirectory,
-                         String clusterName, Map<String, String> userParameters, String primaryConninfo) {
+                         String clusterName, Map<String, String> userParameters, String primaryConninfo,
+                         String synchronousStandbyNames) {
+    }
+
+    /**
+     * {@code synchronous_standby_names} for "any {@code k} of {@code names}", names double-quoted as
+     * PostgreSQL requires for anything but plain lower-case identifiers; empty for none.
+     */
+    public static String synchronousStandbyNames(java.util.List<String> names, int k) {
+        if (names.isEmpty()) {
+            return "";
+        }
+        if (names.size() == 1 && k == 1) {
+            // One named standby: PostgreSQL then reports it as 'sync' rather than 'quorum'.
+            return '"' + checkedName(names.get(0)) + '"';
+        }
+        StringBuilder value = new StringBuilder("ANY ").append(k).append(" (");
+        for (int i = 0; i < names.size(); i++) {
+            value.append(i == 0 ? "" : ", ").append('"').append(checkedName(names.get(i))).append('"');
+        }
+        return value.append(')').toString();
+    }
+
+    private static String checkedName(String name) {
+        if (name.indexOf('"') >= 0) {
+            throw new IllegalArgumentException("a standby name may not contain '\"': " + name);
+        }
+        return name;
     }
 
     /**
@@ -102,6 +134,7 @@ public final class PgpacerConf {
             result.put("primary_conninfo", inputs.primaryConninfo());
             result.put("recovery_target_timeline", "latest");
         }
+        result.put("synchronous_standby_names", inputs.synchronousStandbyNames());
         return result;
     }
 

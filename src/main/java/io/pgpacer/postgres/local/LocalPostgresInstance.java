@@ -73,6 +73,8 @@ public final class LocalPostgresInstance implements PostgresInstance {
     private final Object lifecycleLock = new Object();
 
     private volatile Process postmaster;
+    /** What commits wait for, rendered into pgpacer.conf; empty for asynchronous replication. */
+    private String synchronousStandbyNames = "";
     private volatile boolean configured;
     private volatile Upstream upstream;
     private volatile boolean closed;
@@ -189,9 +191,26 @@ public final class LocalPostgresInstance implements PostgresInstance {
         synchronized (lifecycleLock) {
             requireOpen();
             requireInitialized("configuring " + (upstreamOrNull == null ? "a primary" : "a standby"));
+            if (upstreamOrNull != null) {
+                // A standby waits for nobody; a primary's sync standbys are chosen anew after each promotion.
+                synchronousStandbyNames = "";
+            }
             renderRole(upstreamOrNull);
             upstream = upstreamOrNull;
             configured = true;
+        }
+    }
+
+    @Override
+    public void waitForStandbys(List<String> names, int k) {
+        synchronized (lifecycleLock) {
+            requireOpen();
+            requireInitialized("setting synchronous_standby_names");
+            synchronousStandbyNames = PgpacerConf.synchronousStandbyNames(names, k);
+            renderRole(upstream);
+        }
+        if (isRunning()) {
+            reload();
         }
     }
 
@@ -486,7 +505,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
                 upstreamOrNull.port(), settings.replicationUser(), settings.nodeName(), passfile().toString());
         Map<String, String> parameters = PgpacerConf.parameters(new PgpacerConf.Inputs(binaries.majorVersion(),
                 settings.listenAddress(), settings.port(), runDir.toString(), settings.nodeName(),
-                settings.parameters(), primaryConninfo));
+                settings.parameters(), primaryConninfo, synchronousStandbyNames));
         files.writeAtomically(dataDir.resolve(PgpacerConf.FILE_NAME), PgpacerConf.render(parameters), "rw-------");
         Path standbySignal = dataDir.resolve(STANDBY_SIGNAL);
         if (upstreamOrNull != null) {

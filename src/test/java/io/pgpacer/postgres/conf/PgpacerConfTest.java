@@ -96,6 +96,13 @@ class PgpacerConfTest {
     }
 
     private static PgpacerConf.Inputs inputs(int major, Map<String, String> user, String conninfo) {
-        return new PgpacerConf.Inputs(major, "10.0.0.5", 5433, "/run/pgpacer", "node1", user, conninfo);
+        return new PgpacerConf.Inputs(major, "10.0.0.5", 5433, "/run/pgpacer", "node1", user, conninfo, "");
+    }
+
+    @Test
+    void synchronousStandbyNamesQuoteEveryName() {
+        assertEquals("ANY 2 (\"node-2\", \"Node3\")", PgpacerConf.synchronousStandbyNames(List.of("node-2", "Node3"), 2));
+        assertEquals("\"node2\"", PgpacerConf.synchronousStandbyNames(List.of("node2"), 1));
+        assertEquals("", PgpacerConf.synchronousStandbyNames(List.of(), 0));
     }
 }

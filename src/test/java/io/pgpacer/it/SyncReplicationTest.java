@@ -1,0 +1,134 @@
+package io.pgpacer.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.testkit.ClusterHarness;
+import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.Workload;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Synchronous replication on 3 real nodes under a write workload (S2): failovers lose no acknowledged
+ * commit and always promote the recorded sync standby; with no standby left the primary falls back to
+ * asynchronous replication after the sync timeout, and returns to sync when a standby is back.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SyncReplicationTest {
+
+    private static final Duration CONVERGE = Duration.ofSeconds(60);
+    private static final long SYNC_TIMEOUT_MILLIS = 3_000;
+    private static final int ROUNDS = Integer.getInteger("pgpacer.sync.rounds", 10);
+
+    private ClusterHarness cluster;
+    private Workload workload;
+    private int promotionsBefore;
+    private final List<Long> postmasterKill = new ArrayList<>();
+    private final List<Long> agentKill = new ArrayList<>();
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        cluster = ClusterHarness.start("sync", 3, "timings: {bootstrap-wait: 20s}\n"
+                + "replication: {mode: sync, sync-timeout: " + SYNC_TIMEOUT_MILLIS + "ms}\n");
+        String primary = ClusterHarness.primary(awaitSyncHealthy());
+        workload = new Workload(cluster.pgPorts());
+        promotionsBefore = cluster.promotions();
+        workload.start(primary);
+    }
+
+    @AfterAll
+    void stopCluster() throws Exception {
+        try {
+            workload.stop();
+            String primary = ClusterHarness.primary(cluster.awaitHealthy(CONVERGE));
+            Workload.Verdict verdict = workload.verdict(primary, cluster.promotions() - promotionsBefore);
+            System.out.println("workload verdict (sync): " + verdict);
+            System.out.println("sync: postmaster kill ms " + postmasterKill + ", agent kill ms " + agentKill);
+            assertEquals(List.of(), verdict.lost(), "sync mode: no acknowledged commit may be lost");
+            assertEquals(List.of(), verdict.overlaps(), "no two nodes may accept writes at overlapping times");
+        } finally {
+            cluster.close();
+        }
+    }
+
+    /** Healthy, and the primary's commits wait for a recorded sync standby that PostgreSQL reports as sync. */
+    private ClusterStatus awaitSyncHealthy() {
+        return cluster.awaitStatus("one primary, standbys streaming, one of them the recorded sync standby", CONVERGE,
+                s -> ClusterHarness.healthy(s) && recordedSync().size() == 1
+                        && "STREAMING|SYNC".equals(ClusterHarness.node(s, recordedSync().get(0)).dataStatus()));
+    }
+
+    private List<String> recordedSync() {
+        JsonNode standbys = cluster.api().cib().path("syncSet").path("standbys");
+        List<String> names = new ArrayList<>();
+        standbys.forEach(n -> names.add(n.asText()));
+        return names;
+    }
+
+    @Test
+    @Order(1)
+    void failoversPromoteTheRecordedSyncStandbyAndLoseNoAcknowledgedCommit() throws Exception {
+        for (int round = 0; round < ROUNDS; round++) {
+            for (boolean killAgent : new boolean[] {false, true}) {
+                ClusterStatus before = awaitSyncHealthy();
+                String old = ClusterHarness.primary(before);
+                String sync = recordedSync().get(0);
+                Eventually.await("writes on " + old, CONVERGE, () -> workload.acknowledgedBy(old) > 0);
+                long faultAt = System.nanoTime();
+                if (killAgent) {
+                    cluster.cluster().killAgent(old);
+                } else {
+                    ProcessHandle.of(ClusterHarness.node(before, old).postmasterPid())
+                            .ifPresent(ProcessHandle::destroyForcibly);
+                }
+                ClusterStatus after = cluster.awaitStatus("a new primary other than " + old, CONVERGE,
+                        s -> ClusterHarness.primary(s) != null && !old.equals(ClusterHarness.primary(s)));
+                assertEquals(sync, ClusterHarness.primary(after), "only the recorded sync standby may be promoted");
+                long firstAck = Eventually.await("writes on " + sync, CONVERGE, () -> workload.firstAckBy(sync, faultAt),
+                        t -> t > 0);
+                (killAgent ? agentKill : postmasterKill).add((firstAck - faultAt) / 1_000_000);
+                if (killAgent) {
+                    cluster.cluster().start(old);
+                }
+                awaitSyncHealthy();
+                cluster.api().cleanup(null);
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void whenTheSyncStandbyDiesWritesResumeWithTheOtherStandbyWithinTheSyncTimeout() throws Exception {
+        ClusterStatus before = awaitSyncHealthy();
+        String primary = ClusterHarness.primary(before);
+        String sync = recordedSync().get(0);
+        String other = before.slaves().stream().filter(n -> !n.equals(sync)).findFirst().orElseThrow();
+        long killedAt = System.nanoTime();
+        cluster.cluster().killAgent(sync);
+        Eventually.await(other + " recorded as the sync standby", CONVERGE, () -> recordedSync().equals(List.of(other)));
+        long resumed = Eventually.await("writes on " + primary + " after the switch", CONVERGE,
+                () -> workload.firstAckBy(primary, killedAt + Duration.ofMillis(SYNC_TIMEOUT_MILLIS).toNanos()),
+                t -> t > 0);
+        long longestWait = workload.longestGapBetween(killedAt, resumed);
+        System.out.printf("sync standby killed: longest write gap %d ms (sync-timeout %d ms)%n", longestWait / 1_000_000,
+                SYNC_TIMEOUT_MILLIS);
+        assertTrue(longestWait < Duration.ofMillis(SYNC_TIMEOUT_MILLIS).plusSeconds(3).toNanos(),
+                "writes must resume within sync-timeout plus a monitor interval and a commit; the gap was "
+                        + longestWait / 1_000_000 + " ms");
+
+        cluster.cluster().start(sync);
+        awaitSyncHealthy();
+    }
+}
