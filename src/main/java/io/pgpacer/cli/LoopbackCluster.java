@@ -40,11 +40,22 @@ public final class LoopbackCluster implements AutoCloseable {
      * @param extraYaml top-level YAML appended to a new configuration (timings, parameters), may be empty
      */
     public static LoopbackCluster in(Path dir, int nodeCount, String extraYaml) throws IOException {
+        return in(dir, nodeCount, 0, extraYaml);
+    }
+
+    /**
+     * The same with {@code witnessCount} witnesses ({@code witness1}, ...): agents that run no PostgreSQL and
+     * only vote, so that a cluster keeps its majority when data nodes go away.
+     */
+    public static LoopbackCluster in(Path dir, int nodeCount, int witnessCount, String extraYaml) throws IOException {
         Files.createDirectories(dir);
         Path config = dir.resolve("cluster.yaml");
         List<String> names = new ArrayList<>();
         for (int i = 1; i <= nodeCount; i++) {
             names.add("node" + i);
+        }
+        for (int i = 1; i <= witnessCount; i++) {
+            names.add("witness" + i);
         }
         if (!Files.exists(config)) {
             Files.writeString(config, yaml(names, extraYaml), StandardCharsets.UTF_8);
@@ -159,8 +170,13 @@ public final class LoopbackCluster implements AutoCloseable {
                 nodes:
                 """);
         for (String name : names) {
-            yaml.append(String.format("  - {name: %s, address: 127.0.0.1, api-port: %d, raft-port: %d, pg-port: %d}%n",
-                    name, freePort(), freePort(), freePort()));
+            if (name.startsWith("witness")) {
+                yaml.append(String.format("  - {name: %s, address: 127.0.0.1, api-port: %d, raft-port: %d, role: witness}%n",
+                        name, freePort(), freePort()));
+            } else {
+                yaml.append(String.format("  - {name: %s, address: 127.0.0.1, api-port: %d, raft-port: %d, pg-port: %d}%n",
+                        name, freePort(), freePort(), freePort()));
+            }
         }
         yaml.append("""
                 postgresql:

@@ -36,6 +36,7 @@ final class StatusPrinter {
         if (!s.stopped().isEmpty()) {
             out.append("     Stopped: ").append(list(s.stopped())).append('\n');
         }
+        out.append("\nReplication: ").append(s.replication()).append('\n');
         if (s.masters().size() > 1) {
             out.append("\n  WARNING: more than one node reports a writable PostgreSQL; only ")
                     .append(s.leaseHolder()).append(" holds the primary lease\n");

@@ -65,6 +65,8 @@ class StatusPrinterTest {
                      Slaves: [ pg-153 ]
                      Stopped: [ pg-151 ]
 
+                Replication: async
+
                 Failed Resource Actions:
                 * pgsql_monitor on pg-151 'not running' (7): exitreason='not running',
                     last-rc-change='2023-11-21T16:58:59Z'

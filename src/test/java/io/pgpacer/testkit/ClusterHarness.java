@@ -47,9 +47,14 @@ public final class ClusterHarness implements AutoCloseable {
 
     /** Writes a configuration for {@code nodes} data nodes under target/it and starts every agent. */
     public static ClusterHarness start(String name, int nodes, String extraYaml) throws IOException {
+        return start(name, nodes, 0, extraYaml);
+    }
+
+    /** The same with {@code witnesses} witness agents (no PostgreSQL, a vote in the store). */
+    public static ClusterHarness start(String name, int nodes, int witnesses, String extraYaml) throws IOException {
         Path dir = Path.of("target", "it", name + "-" + UUID.randomUUID().toString().substring(0, 8))
                 .toAbsolutePath();
-        ClusterHarness harness = new ClusterHarness(LoopbackCluster.in(dir, nodes, extraYaml));
+        ClusterHarness harness = new ClusterHarness(LoopbackCluster.in(dir, nodes, witnesses, extraYaml));
         harness.cluster.startAll();
         return harness;
     }
@@ -76,6 +81,12 @@ public final class ClusterHarness implements AutoCloseable {
     public Connection connect(String node) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort(node)
                 + "/postgres?user=postgres&connectTimeout=2&socketTimeout=5&loginTimeout=2");
+    }
+
+    /** A superuser connection whose statements may wait without limit (a commit waiting for a sync standby). */
+    public Connection connectWithoutTimeout(String node) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort(node)
+                + "/postgres?user=postgres&connectTimeout=2&socketTimeout=0&loginTimeout=2");
     }
 
     /** Polls the cluster's status until {@code condition} holds; the failure shows the status and the agents' logs. */

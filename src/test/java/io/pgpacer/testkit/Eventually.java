@@ -45,4 +45,18 @@ public final class Eventually {
     public static void await(String expectation, Duration within, Supplier<Boolean> condition) {
         await(expectation, within, condition, Boolean.TRUE::equals);
     }
+
+    /**
+     * Watches {@code condition} for the whole of {@code period} and fails as soon as it turns false: for
+     * asserting that something does NOT happen (a commit that must keep waiting), which needs a window.
+     */
+    public static void holdsFor(String expectation, Duration period, Supplier<Boolean> condition) {
+        long end = System.nanoTime() + period.toNanos();
+        while (System.nanoTime() - end < 0) {
+            if (!Boolean.TRUE.equals(condition.get())) {
+                throw new AssertionError("expected " + expectation + " for " + period.toMillis() + " ms, but it ended");
+            }
+            LockSupport.parkNanos(POLL_INTERVAL.toNanos());
+        }
+    }
 }

@@ -8,6 +8,8 @@ import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.ReplicaStatus;
+import io.pgpacer.core.cib.ReplicationMode;
+import io.pgpacer.core.cib.SyncSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,7 +40,8 @@ public record ClusterStatus(
         List<NodeStatus> nodes,
         List<FailedAction> failedActions,
         int migrationThreshold,
-        PromotionRecord lastPromotion) {
+        PromotionRecord lastPromotion,
+        String replication) {
 
     /** Score the reference gives nodes that must never be promoted. */
     public static final String MINUS_INFINITY = "-INFINITY";
@@ -70,7 +73,21 @@ public record ClusterStatus(
         }
         return new ClusterStatus(cib.clusterName(), controller, quorum, answeredBy, now, cib.epoch(), cib.nodes().size(),
                 up, down, masters, slaves, stopped, cib.lease().holder(), nodes, cib.failedActions(),
-                cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null));
+                cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null), replication(cib));
+    }
+
+    // "sync: commits wait for node2", "quorum: commits wait for any 2 of [...]", or the fallback, in words.
+    private static String replication(Cib cib) {
+        ReplicationMode mode = cib.settings().sync().mode();
+        String configured = mode.name().toLowerCase(Locale.ROOT);
+        if (mode == ReplicationMode.ASYNC) {
+            return "async";
+        }
+        SyncSet sync = cib.syncSet();
+        if (sync.isEmpty()) {
+            return configured + " configured, running ASYNC: no sync standby available";
+        }
+        return configured + ": every commit is on at least " + sync.minAcks() + " of " + sync.standbys();
     }
 
     private static NodeStatus nodeStatus(Cib cib, NodeSpec spec, NodeReport report, boolean online,

@@ -1,0 +1,115 @@
+package io.pgpacer.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.testkit.ClusterHarness;
+import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.Workload;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two data nodes and a witness in sync mode: losing the only standby makes the primary fall back to
+ * asynchronous replication after the sync timeout (and return to sync when the standby is back), unless
+ * strict mode says commits wait; a failover then still loses no acknowledged commit.
+ */
+class SyncFallbackTest {
+
+    private static final Duration CONVERGE = Duration.ofSeconds(60);
+    private static final long SYNC_TIMEOUT_MILLIS = 3_000;
+
+    private static ClusterHarness start(String name, boolean strict) throws Exception {
+        return ClusterHarness.start(name, 2, 1, "timings: {bootstrap-wait: 20s}\nreplication: {mode: sync, sync-timeout: "
+                + SYNC_TIMEOUT_MILLIS + "ms, strict: " + strict + "}\n");
+    }
+
+    private static List<String> recordedSync(ClusterHarness cluster) {
+        JsonNode standbys = cluster.api().cib().path("syncSet").path("standbys");
+        List<String> names = new ArrayList<>();
+        standbys.forEach(n -> names.add(n.asText()));
+        return names;
+    }
+
+    private static ClusterStatus awaitSyncHealthy(ClusterHarness cluster) {
+        return cluster.awaitStatus("a primary whose commits wait for its recorded, streaming sync standby", CONVERGE,
+                s -> ClusterHarness.healthy(s) && recordedSync(cluster).size() == 1
+                        && "STREAMING|SYNC".equals(ClusterHarness.node(s, recordedSync(cluster).get(0)).dataStatus()));
+    }
+
+    @Test
+    void withoutItsOnlyStandbyThePrimaryFallsBackToAsyncAndReturnsToSync() throws Exception {
+        try (ClusterHarness cluster = start("sync-fallback", false)) {
+            ClusterStatus healthy = awaitSyncHealthy(cluster);
+            String primary = ClusterHarness.primary(healthy);
+            String standby = recordedSync(cluster).get(0);
+            Workload workload = new Workload(cluster.pgPorts());
+            int promotionsBefore = cluster.promotions();
+            workload.start(primary);
+            Eventually.await("writes on " + primary, CONVERGE, () -> workload.acknowledgedBy(primary) > 10);
+
+            long killedAt = System.nanoTime();
+            cluster.cluster().killAgent(standby);
+            long resumed = Eventually.await("writes on " + primary + " after the fallback", CONVERGE,
+                    () -> workload.firstAckBy(primary, killedAt + Duration.ofMillis(SYNC_TIMEOUT_MILLIS).toNanos()),
+                    t -> t > 0);
+            long gap = workload.longestGapBetween(killedAt, resumed);
+            System.out.printf("only standby lost: writes resumed, longest gap %d ms (sync-timeout %d ms)%n",
+                    gap / 1_000_000, SYNC_TIMEOUT_MILLIS);
+            assertTrue(gap < Duration.ofMillis(SYNC_TIMEOUT_MILLIS).plusSeconds(3).toNanos(),
+                    "writes must resume within sync-timeout plus a monitor interval; the gap was " + gap / 1_000_000 + " ms");
+            assertEquals(List.of(), recordedSync(cluster), "the record says asynchronous after the fallback");
+            assertTrue(cluster.api().status().replication().contains("running ASYNC"),
+                    "status shows the fallback: " + cluster.api().status().replication());
+
+            cluster.cluster().start(standby);
+            awaitSyncHealthy(cluster);
+
+            long faultAt = System.nanoTime();
+            ProcessHandle.of(ClusterHarness.node(cluster.api().status(), primary).postmasterPid())
+                    .ifPresent(ProcessHandle::destroyForcibly);
+            cluster.awaitStatus(standby + " promoted", CONVERGE, s -> standby.equals(ClusterHarness.primary(s)));
+            Eventually.await("writes on " + standby, CONVERGE, () -> workload.firstAckBy(standby, faultAt) > 0);
+            workload.stop();
+            Workload.Verdict verdict = workload.verdict(standby, cluster.promotions() - promotionsBefore);
+            System.out.println("workload verdict (sync with fallback): " + verdict);
+            assertEquals(List.of(), verdict.lost(), "no commit acknowledged while sync was in force may be lost");
+            assertEquals(List.of(), verdict.overlaps());
+        }
+    }
+
+    @Test
+    void inStrictModeACommitWaitsUntilAStandbyIsBack() throws Exception {
+        try (ClusterHarness cluster = start("sync-strict", true)) {
+            ClusterStatus healthy = awaitSyncHealthy(cluster);
+            String primary = ClusterHarness.primary(healthy);
+            String standby = recordedSync(cluster).get(0);
+            cluster.cluster().killAgent(standby);
+
+            CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> {
+                try (Connection c = cluster.connectWithoutTimeout(primary); Statement s = c.createStatement()) {
+                    s.execute("SET statement_timeout = 0");
+                    s.execute("CREATE TABLE strict_check (note text)");
+                    s.execute("INSERT INTO strict_check VALUES ('committed while no standby ran')");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Eventually.holdsFor("the commit to keep waiting with no standby", Duration.ofMillis(SYNC_TIMEOUT_MILLIS)
+                    .plusSeconds(3), () -> !commit.isDone());
+            assertEquals(List.of(standby), recordedSync(cluster), "strict mode never clears the record");
+
+            cluster.cluster().start(standby);
+            commit.get(60, TimeUnit.SECONDS);
+            awaitSyncHealthy(cluster);
+        }
+    }
+}
