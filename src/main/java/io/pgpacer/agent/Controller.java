@@ -1,6 +1,9 @@
 package io.pgpacer.agent;
 
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.FailedAction;
+import io.pgpacer.core.command.StoreCommand.RecordFailedAction;
+import java.time.Instant;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.decide.Plan;
 import io.pgpacer.core.decide.Scheduler;
@@ -27,6 +30,7 @@ final class Controller implements AutoCloseable {
     private volatile boolean running = true;
     private long leaderSince = -1;
     private String lastRendered = "";
+    private String lastRecordedRefusal;
 
     Controller(ClusterStore store, Observations observations, EventFeed events) {
         this.store = store;
@@ -87,12 +91,28 @@ final class Controller implements AutoCloseable {
                 events.add("controller", rendered);
             }
         }
+        recordRefusedPromotion(cib, plan);
         for (Plan.Step step : plan.steps()) {
             CommandResult result = store.submit(step.command(), Duration.ofSeconds(2));
             if (!result.applied()) {
                 LOG.info("controller: not applied (" + result.message() + "): " + step.reason());
                 return;
             }
+        }
+    }
+
+    // An operator must see why the cluster has no primary: the reason goes to the failed actions, once.
+    private void recordRefusedPromotion(Cib cib, Plan plan) {
+        String refusal = plan.notes().stream().filter(n -> n.startsWith("no promotion:")).findFirst().orElse(null);
+        if (refusal == null || refusal.equals(lastRecordedRefusal)) {
+            return;
+        }
+        String lost = cib.goalPrimary().orElse("cluster");
+        CommandResult result = store.submit(new RecordFailedAction(new FailedAction(lost, "promote", 1,
+                refusal + "; to promote a standby anyway: pgpacer force-promote NODE --accept-data-loss",
+                Instant.now().toString())), Duration.ofSeconds(2));
+        if (result.applied()) {
+            lastRecordedRefusal = refusal;
         }
     }
 

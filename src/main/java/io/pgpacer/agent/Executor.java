@@ -203,7 +203,8 @@ final class Executor {
     private StepOutcome promote(long gen, NodeGoal goal, PgObservation observed) {
         Lsn switchLsn = Lsn.max(observed.receiveLsn(), observed.replayLsn());
         long oldTimeline = observed.timeline();
-        String reason = goal.reason() != null && goal.reason().startsWith("initial start") ? "initial start" : "failover";
+        String why = goal.reason() == null ? "" : goal.reason();
+        String reason = why.startsWith("initial start") ? "initial start" : why.startsWith("forced") ? "forced" : "failover";
         record(gen, new PromotionRecord(self, oldTimeline, switchLsn, oldTimeline + 1, wallClock(), reason, false));
         // why: standby.signal stays until PostgreSQL removes it itself; PostgreSQL 15 stops with FATAL at the end
         // of recovery when the file it found at start is gone.

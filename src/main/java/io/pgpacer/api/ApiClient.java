@@ -53,6 +53,15 @@ public final class ApiClient {
         return call("POST", "/resource/cleanup" + (nodeOrNull == null ? "" : "?node=" + nodeOrNull));
     }
 
+    public JsonNode forcePromote(String node, boolean acceptDataLoss, String note) {
+        return call("POST", "/force-promote?node=" + encode(node) + (acceptDataLoss ? "&accept-data-loss=yes" : "")
+                + (note == null ? "" : "&note=" + encode(note)));
+    }
+
+    private static String encode(String value) {
+        return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /**
      * Sends one request to the first agent that answers.
      *

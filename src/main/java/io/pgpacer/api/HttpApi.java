@@ -8,6 +8,7 @@ import io.pgpacer.agent.EventFeed;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.command.CommandResult;
+import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.command.StoreCommand.CleanupFailures;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.store.CibJson;
@@ -89,11 +90,13 @@ public final class HttpApi implements AutoCloseable {
                 send(exchange, 200, events.recent());
             } else if (method.equals("POST") && path.equals("/resource/cleanup")) {
                 cleanup(exchange, query.get("node"));
+            } else if (method.equals("POST") && path.equals("/force-promote")) {
+                forcePromote(exchange, query);
             } else {
                 send(exchange, 404, error("no such endpoint: " + method + " " + path
                         + " (GET /status, /cib, /events, /cluster, /history; health checks GET, HEAD or OPTIONS"
                         + " /primary, /leader, /replica[?lag=16MB], /read-only, /health, /liveness, /readiness;"
-                        + " POST /resource/cleanup[?node=NAME])"));
+                        + " POST /resource/cleanup[?node=NAME], /force-promote?node=NAME&accept-data-loss=yes)"));
             }
         } catch (StoreUnavailableException e) {
             send(exchange, 503, error("the cluster store has no majority: " + e.getMessage()));
@@ -153,6 +156,28 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         CommandResult result = store.submit(new CleanupFailures(node), Duration.ofSeconds(3));
+        send(exchange, result.applied() ? 200 : 409, result);
+    }
+
+    private void forcePromote(HttpExchange exchange, Map<String, String> query) throws IOException {
+        String node = query.get("node");
+        if (node == null || node.isBlank()) {
+            send(exchange, 400, error("query parameter 'node' is missing: name the standby to promote"));
+            return;
+        }
+        if (!"yes".equals(query.get("accept-data-loss"))) {
+            send(exchange, 400, error("promoting " + node + " by force may lose commits that were acknowledged to"
+                    + " clients; repeat with accept-data-loss=yes if that is accepted"));
+            return;
+        }
+        Cib cib = store.localCopy();
+        if (cib.node(node).filter(n -> n.holdsData()).isEmpty()) {
+            send(exchange, 404, error("unknown data node '" + node + "'; data nodes are "
+                    + cib.dataNodes().stream().map(n -> n.name()).toList()));
+            return;
+        }
+        CommandResult result = store.submit(new StoreCommand.ForcePromotion(node,
+                query.getOrDefault("note", "no note")), Duration.ofSeconds(3));
         send(exchange, result.applied() ? 200 : 409, result);
     }
 

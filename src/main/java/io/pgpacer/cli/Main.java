@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code pgpacer} command: the agent daemon, the operator's commands and the demo. */
 @Command(name = "pgpacer", mixinStandardHelpOptions = true, version = "pgpacer 0.1.0",
         description = "High-availability cluster manager for PostgreSQL streaming replication.",
-        subcommands = {AgentCommand.class, StatusCommand.class, ResourceCommand.class, DemoCommand.class})
+        subcommands = {AgentCommand.class, StatusCommand.class, ResourceCommand.class, ForcePromoteCommand.class,
+                DemoCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad input: a wrong argument, an invalid configuration, a refused request. */
@@ -16,7 +17,8 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    /** The command line, for running pgpacer commands in-process (tests, embedding). */
+    public static CommandLine commandLine() {
         return new CommandLine(new Main());
     }
 

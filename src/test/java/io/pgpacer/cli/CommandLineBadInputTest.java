@@ -63,8 +63,15 @@ class CommandLineBadInputTest {
     }
 
     @Test
+    void aForcedPromotionWithoutTheDataLossAcknowledgementIsRefusedBeforeAnyAgentIsAsked() {
+        Run run = run("force-promote", "node2", "--api", "http://127.0.0.1:1");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.stderr().contains("repeat with --accept-data-loss"), run.stderr());
+    }
+
+    @Test
     void everyOperatorCommandNamesItsPcsEquivalent() {
-        for (String command : new String[] {"status", "resource cleanup", "agent"}) {
+        for (String command : new String[] {"status", "resource cleanup", "agent", "force-promote"}) {
             String help = Main.commandLine().getSubcommands().get(command.split(" ")[0]).getUsageMessage();
             if (command.equals("resource cleanup")) {
                 help = Main.commandLine().getSubcommands().get("resource").getSubcommands().get("cleanup").getUsageMessage();

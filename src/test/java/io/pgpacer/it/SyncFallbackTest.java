@@ -112,4 +112,32 @@ class SyncFallbackTest {
             awaitSyncHealthy(cluster);
         }
     }
+
+    @Test
+    void withThePrimaryAndItsSyncStandbyGoneNobodyIsPromotedUntilTheOperatorForcesIt() throws Exception {
+        try (ClusterHarness cluster = ClusterHarness.start("sync-force", 3, 2, "timings: {bootstrap-wait: 20s}\n"
+                + "replication: {mode: sync, sync-timeout: " + SYNC_TIMEOUT_MILLIS + "ms}\n")) {
+            ClusterStatus healthy = awaitSyncHealthy(cluster);
+            String primary = ClusterHarness.primary(healthy);
+            String sync = recordedSync(cluster).get(0);
+            String other = healthy.slaves().stream().filter(n -> !n.equals(sync)).findFirst().orElseThrow();
+            cluster.cluster().killAgent(primary);
+            cluster.cluster().killAgent(sync);
+
+            ClusterStatus refused = cluster.awaitStatus("the refusal to promote " + other + " in the failed actions",
+                    CONVERGE, s -> s.failedActions().stream().anyMatch(a -> a.operation().equals("promote")
+                            && a.exitReason().contains("no promotion") && a.exitReason().contains("force-promote")));
+            assertEquals(List.of(), refused.masters(), "a standby that may lack acknowledged commits is not promoted");
+
+            int exit = io.pgpacer.cli.Main.commandLine().execute("force-promote", other, "--accept-data-loss",
+                    "--note", "test", "--config", cluster.cluster().config().toString());
+            assertEquals(0, exit, "force-promote succeeds once nobody holds the lease");
+            ClusterStatus forced = cluster.awaitStatus(other + " promoted by force", CONVERGE,
+                    s -> other.equals(ClusterHarness.primary(s)));
+            assertEquals("forced", forced.lastPromotion().reason());
+            try (Connection c = cluster.connect(other); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE forced_check (note text)");
+            }
+        }
+    }
 }

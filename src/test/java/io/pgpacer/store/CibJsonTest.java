@@ -56,6 +56,9 @@ class CibJsonTest {
             new StoreCommand.RecordPromotion(7, PROMOTION),
             new StoreCommand.ConfirmPromotion("node1", 7, 4),
             new StoreCommand.SetSyncStandbys("node1", 7, 2, List.of("node2", "node3"), 1),
+            new StoreCommand.ForcePromotion("node2", "ticket 42"),
+            new StoreCommand.RecordFailedAction(new io.pgpacer.core.cib.FailedAction("node1", "promote", 1,
+                    "no eligible standby", "2024-05-01T10:00:00Z")),
             new StoreCommand.CleanupFailures(null));
 
     static Map<String, NodeGoal> goals() {

@@ -12,6 +12,8 @@ import io.pgpacer.core.command.StoreCommand.AssignGoals;
 import io.pgpacer.core.command.StoreCommand.CleanupFailures;
 import io.pgpacer.core.command.StoreCommand.ConfirmPromotion;
 import io.pgpacer.core.command.StoreCommand.ExpireLease;
+import io.pgpacer.core.command.StoreCommand.ForcePromotion;
+import io.pgpacer.core.command.StoreCommand.RecordFailedAction;
 import io.pgpacer.core.command.StoreCommand.InitializeCluster;
 import io.pgpacer.core.command.StoreCommand.RecordPromotion;
 import io.pgpacer.core.command.StoreCommand.ReleaseLease;
@@ -67,6 +69,10 @@ public final class CibReducer {
             return confirmPromotion(cib, c);
         } else if (command instanceof SetSyncStandbys c) {
             return setSyncStandbys(cib, c);
+        } else if (command instanceof ForcePromotion c) {
+            return forcePromotion(cib, c);
+        } else if (command instanceof RecordFailedAction c) {
+            return recordFailedAction(cib, c);
         } else if (command instanceof CleanupFailures c) {
             return cleanupFailures(cib, c);
         }
@@ -225,6 +231,30 @@ public final class CibReducer {
         SyncSet next = new SyncSet(c.standbys(), c.minAcks(), cib.syncSet().version() + 1);
         return accept(cib.withSyncSet(next), c.standbys().isEmpty() ? "sync set cleared: asynchronous replication"
                 : "sync set " + c.standbys() + " (" + c.minAcks() + " acknowledge each commit)");
+    }
+
+    private static Outcome forcePromotion(Cib cib, ForcePromotion c) {
+        if (cib.node(c.node()).filter(n -> n.holdsData()).isEmpty()) {
+            return refuse(cib, "unknown data node '" + c.node() + "'");
+        }
+        if (!cib.lease().isFree()) {
+            return refuse(cib, cib.lease().holder() + " holds the primary lease; a forced promotion is only for when"
+                    + " no primary runs");
+        }
+        Map<String, NodeGoal> goals = new HashMap<>();
+        for (var n : cib.dataNodes()) {
+            goals.put(n.name(), n.name().equals(c.node()) ? NodeGoal.primary("forced by the operator: " + c.operatorNote())
+                    : NodeGoal.standbyOf(c.node(), "follow the forced primary " + c.node()));
+        }
+        SyncSet cleared = new SyncSet(List.of(), 0, cib.syncSet().version() + 1);
+        Cib next = cib.withGoals(goals).withSyncSet(cleared).withFailCount(c.node(), FailCount.NONE);
+        return accept(next, c.node() + " will be promoted; acknowledged commits it lacks are lost");
+    }
+
+    private static Outcome recordFailedAction(Cib cib, RecordFailedAction c) {
+        List<FailedAction> actions = new ArrayList<>(cib.failedActions());
+        actions.add(c.action());
+        return accept(cib.withFailedActions(actions), "recorded");
     }
 
     private static Outcome cleanupFailures(Cib cib, CleanupFailures c) {

@@ -1,6 +1,7 @@
 package io.pgpacer.core.command;
 
 import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
@@ -68,6 +69,18 @@ public sealed interface StoreCommand {
      */
     record SetSyncStandbys(String primary, long leaseGeneration, long expectedVersion, List<String> standbys,
             int minAcks) implements StoreCommand {
+    }
+
+    /**
+     * An operator makes {@code node} the primary although it may lack acknowledged commits (no recorded sync
+     * standby could be promoted). Only while nobody holds the lease; clears the sync record and the node's
+     * fail-count, and names everyone else its standby.
+     */
+    record ForcePromotion(String node, String operatorNote) implements StoreCommand {
+    }
+
+    /** The controller records why it could not act (shown with the failed actions); changes no fail-count. */
+    record RecordFailedAction(FailedAction action) implements StoreCommand {
     }
 
     /** Resets fail-counts and failed actions of one node, or of all nodes when {@code node} is null. */

@@ -167,4 +167,21 @@ class CibReducerTest {
                 Map.of("n1", NodeGoal.standbyOf("n2", "x"), "n2", NodeGoal.primary("b")))).message());
         assertEquals("the lease is held by n1", run(new AcquireLease("n2")).message());
     }
+
+    @Test
+    void aForcedPromotionNeedsAFreeLeaseAndClearsTheSyncRecord() {
+        primaryN1WithSyncStandbyN2();
+        assertEquals("n1 holds the primary lease; a forced promotion is only for when no primary runs",
+                run(new StoreCommand.ForcePromotion("n2", "ticket 42")).message());
+        run(new ExpireLease("n1", 1, 0));
+        run(new ReportFailure("n2", "monitor", 7, "not running", "t"));
+        run(new ReportFailure("n2", "monitor", 7, "not running", "t"));
+        assertFalse(cib.eligibleForPrimary("n2"));
+        assertEquals("n2 will be promoted; acknowledged commits it lacks are lost",
+                run(new StoreCommand.ForcePromotion("n2", "ticket 42")).message());
+        assertTrue(cib.syncSet().isEmpty());
+        assertEquals("n2", cib.goalPrimary().orElseThrow());
+        assertTrue(run(new AcquireLease("n2")).applied(), "the forced node takes the lease despite its failures");
+        assertEquals("unknown data node 'w'", run(new StoreCommand.ForcePromotion("w", "x")).message());
+    }
 }
