@@ -168,7 +168,10 @@ public final class RatisClusterStore implements ClusterStore {
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties, duration(RPC_TIMEOUT));
         RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Read.setTimeout(properties, duration(RPC_TIMEOUT));
-        RaftServerConfigKeys.setCloseThreshold(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        // Ratis shuts a member down for good after a JVM pause longer than this ("close threshold"). A frozen
+        // host (SIGSTOP, a stalled VM) must come back as a follower instead: Raft handles its stale term, and the
+        // lease keeper has fenced PostgreSQL by then. Found by SyncRaceTest (a 5 s freeze killed the member).
+        RaftServerConfigKeys.setCloseThreshold(properties, TimeDuration.valueOf(365, TimeUnit.DAYS));
         // How the leader retries a member it cannot reach. Ratis's default ("1ms,10, 1s,20, 5s,1000") stops
         // waiting once its 1030 attempts are used up, and the leader then spins on a dead member at full
         // CPU; this one waits half a second between attempts for as long as the member stays away.
