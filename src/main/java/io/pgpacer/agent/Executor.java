@@ -53,6 +53,11 @@ final class Executor {
     private final LongSupplier millis;
     private final Runnable expectStop;
     private String configuredUpstream;
+    /** Since when this standby has not been streaming from its upstream (ms), or -1. */
+    private long notStreamingFrom = -1;
+    private String lastRewindAttempt;
+    /** Two of PostgreSQL's default WAL-retrieval retry intervals: a standby that merely reconnects streams by then. */
+    private static final long STUCK_MILLIS = 10_000;
     /** What this node's PostgreSQL waits for, as last applied; it waits for nobody after every (re)start. */
     private SyncPlanner.Waiting waiting = SyncPlanner.Waiting.NONE;
     private long waitingAppliedAt;
@@ -288,8 +293,34 @@ final class Executor {
             pg.reload();
             return StepOutcome.did("now following " + upstream.nodeName());
         }
-        return StepOutcome.did(observed.streaming() ? "streaming from " + upstream.nodeName()
-                : "standby of " + upstream.nodeName() + ", not streaming yet");
+        if (observed.streaming()) {
+            notStreamingFrom = -1;
+            return StepOutcome.did("streaming from " + upstream.nodeName());
+        }
+        return unstick(cib, upstream, upstreamServes);
+    }
+
+    // A standby that cannot stream from a serving primary may have WAL past the point where that primary's
+    // timeline forked (an old primary kept streaming commits it never acknowledged). pg_rewind decides: it
+    // rewinds a diverged standby and changes nothing otherwise. Tried once per upstream timeline.
+    private StepOutcome unstick(Cib cib, Upstream upstream, boolean upstreamServes) {
+        long now = millis.getAsLong();
+        if (notStreamingFrom < 0) {
+            notStreamingFrom = now;
+        }
+        long upstreamTimeline = cib.report(upstream.nodeName()).map(NodeReport::timeline).orElse(0L);
+        String attempt = upstream.nodeName() + " on timeline " + upstreamTimeline;
+        if (!upstreamServes || now - notStreamingFrom < STUCK_MILLIS || attempt.equals(lastRewindAttempt)) {
+            return StepOutcome.did("standby of " + upstream.nodeName() + ", not streaming yet");
+        }
+        lastRewindAttempt = attempt;
+        stop(StopMode.FAST);
+        pg.rewindFrom(upstream);
+        configure(upstream);
+        pg.start();
+        notStreamingFrom = -1;
+        return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
+                + " s: ran pg_rewind against it and restarted");
     }
 
     // --- stopped --------------------------------------------------------------------------------------
