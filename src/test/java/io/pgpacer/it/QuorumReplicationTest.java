@@ -9,7 +9,6 @@ import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
 import io.pgpacer.testkit.Workload;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,18 +21,12 @@ class QuorumReplicationTest {
 
     private static final Duration CONVERGE = Duration.ofSeconds(90);
 
-    private static List<String> recorded(ClusterHarness cluster) {
-        List<String> names = new ArrayList<>();
-        cluster.api().cib().path("syncSet").path("standbys").forEach(n -> names.add(n.asText()));
-        return names;
-    }
-
     @Test
     void losingThePrimaryAndOneStandbyPromotesTheMostAdvancedSurvivorAndLosesNothing() throws Exception {
         try (ClusterHarness cluster = ClusterHarness.start("quorum", 4, 1,
                 "timings: {bootstrap-wait: 30s}\nreplication: {mode: quorum, quorum: 2, sync-timeout: 3s}\n")) {
             ClusterStatus healthy = cluster.awaitStatus("three standbys recorded, each acknowledging as quorum",
-                    Duration.ofSeconds(180), s -> ClusterHarness.healthy(s) && recorded(cluster).size() == 3
+                    Duration.ofSeconds(180), s -> ClusterHarness.healthy(s) && cluster.recordedSyncStandbys().size() == 3
                             && s.slaves().stream().allMatch(n -> "STREAMING|QUORUM".equals(ClusterHarness.node(s, n).dataStatus())));
             JsonNode sync = cluster.api().cib().path("syncSet");
             assertEquals(2, sync.path("minAcks").asInt(), "every commit waits for 2 standbys");
@@ -44,7 +37,7 @@ class QuorumReplicationTest {
             workload.start(primary);
             Eventually.await("writes on " + primary, CONVERGE, () -> workload.acknowledgedBy(primary) > 20);
 
-            List<String> recordedBefore = recorded(cluster);
+            List<String> recordedBefore = cluster.recordedSyncStandbys();
             long faultAt = System.nanoTime();
             cluster.cluster().killAgent(primary);
             cluster.cluster().killAgent(victim);

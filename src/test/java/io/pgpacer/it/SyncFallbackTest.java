@@ -3,7 +3,6 @@ package io.pgpacer.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
@@ -11,7 +10,6 @@ import io.pgpacer.testkit.Workload;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -37,17 +35,10 @@ class SyncFallbackTest {
                 + SYNC_TIMEOUT_MILLIS + "ms, strict: " + strict + "}\n");
     }
 
-    private static List<String> recordedSync(ClusterHarness cluster) {
-        JsonNode standbys = cluster.api().cib().path("syncSet").path("standbys");
-        List<String> names = new ArrayList<>();
-        standbys.forEach(n -> names.add(n.asText()));
-        return names;
-    }
-
     private static ClusterStatus awaitSyncHealthy(ClusterHarness cluster) {
         return cluster.awaitStatus("a primary whose commits wait for its recorded, streaming sync standby", CONVERGE,
-                s -> ClusterHarness.healthy(s) && recordedSync(cluster).size() == 1
-                        && "STREAMING|SYNC".equals(ClusterHarness.node(s, recordedSync(cluster).get(0)).dataStatus()));
+                s -> ClusterHarness.healthy(s) && cluster.recordedSyncStandbys().size() == 1
+                        && "STREAMING|SYNC".equals(ClusterHarness.node(s, cluster.recordedSyncStandbys().get(0)).dataStatus()));
     }
 
     @Test
@@ -55,7 +46,7 @@ class SyncFallbackTest {
         try (ClusterHarness cluster = start("sync-fallback", false)) {
             ClusterStatus healthy = awaitSyncHealthy(cluster);
             String primary = ClusterHarness.primary(healthy);
-            String standby = recordedSync(cluster).get(0);
+            String standby = cluster.recordedSyncStandbys().get(0);
             Workload workload = new Workload(cluster.pgPorts());
             int promotionsBefore = cluster.promotions();
             workload.start(primary);
@@ -71,7 +62,7 @@ class SyncFallbackTest {
                     gap / 1_000_000, SYNC_TIMEOUT_MILLIS);
             assertTrue(gap < RESUME_WITHIN.toNanos(),
                     "writes must resume within " + RESUME_WITHIN.toMillis() + " ms; the gap was " + gap / 1_000_000 + " ms");
-            assertEquals(List.of(), recordedSync(cluster), "the record says asynchronous after the fallback");
+            assertEquals(List.of(), cluster.recordedSyncStandbys(), "the record says asynchronous after the fallback");
             assertTrue(cluster.api().status().replication().contains("running ASYNC"),
                     "status shows the fallback: " + cluster.api().status().replication());
 
@@ -96,7 +87,7 @@ class SyncFallbackTest {
         try (ClusterHarness cluster = start("sync-strict", true)) {
             ClusterStatus healthy = awaitSyncHealthy(cluster);
             String primary = ClusterHarness.primary(healthy);
-            String standby = recordedSync(cluster).get(0);
+            String standby = cluster.recordedSyncStandbys().get(0);
             cluster.cluster().killAgent(standby);
 
             CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> {
@@ -110,7 +101,7 @@ class SyncFallbackTest {
             });
             Eventually.holdsFor("the commit to keep waiting with no standby", Duration.ofMillis(SYNC_TIMEOUT_MILLIS)
                     .plusSeconds(3), () -> !commit.isDone());
-            assertEquals(List.of(standby), recordedSync(cluster), "strict mode never clears the record");
+            assertEquals(List.of(standby), cluster.recordedSyncStandbys(), "strict mode never clears the record");
 
             cluster.cluster().start(standby);
             commit.get(60, TimeUnit.SECONDS);
@@ -124,7 +115,7 @@ class SyncFallbackTest {
                 + "replication: {mode: sync, sync-timeout: " + SYNC_TIMEOUT_MILLIS + "ms}\n")) {
             ClusterStatus healthy = awaitSyncHealthy(cluster);
             String primary = ClusterHarness.primary(healthy);
-            String sync = recordedSync(cluster).get(0);
+            String sync = cluster.recordedSyncStandbys().get(0);
             String other = healthy.slaves().stream().filter(n -> !n.equals(sync)).findFirst().orElseThrow();
             cluster.cluster().killAgent(primary);
             cluster.cluster().killAgent(sync);

@@ -10,7 +10,6 @@ import io.pgpacer.testkit.Workload;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -26,12 +25,6 @@ class SyncRaceTest {
 
     private static final Duration CONVERGE = Duration.ofSeconds(60);
 
-    private static List<String> recordedSync(ClusterHarness cluster) {
-        List<String> names = new ArrayList<>();
-        cluster.api().cib().path("syncSet").path("standbys").forEach(n -> names.add(n.asText()));
-        return names;
-    }
-
     private static void signal(String signal, long pid) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
         assertTrue(kill.waitFor(5, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + pid);
@@ -42,10 +35,10 @@ class SyncRaceTest {
         try (ClusterHarness cluster = ClusterHarness.start("sync-race", 3, "timings: {bootstrap-wait: 20s}\n"
                 + "replication: {mode: sync, sync-timeout: 1s}\n")) {
             ClusterStatus healthy = cluster.awaitStatus("a primary with a recorded, streaming sync standby", CONVERGE,
-                    s -> ClusterHarness.healthy(s) && recordedSync(cluster).size() == 1
-                            && "STREAMING|SYNC".equals(ClusterHarness.node(s, recordedSync(cluster).get(0)).dataStatus()));
+                    s -> ClusterHarness.healthy(s) && cluster.recordedSyncStandbys().size() == 1
+                            && "STREAMING|SYNC".equals(ClusterHarness.node(s, cluster.recordedSyncStandbys().get(0)).dataStatus()));
             String primary = ClusterHarness.primary(healthy);
-            String sync = recordedSync(cluster).get(0);
+            String sync = cluster.recordedSyncStandbys().get(0);
             Workload workload = new Workload(cluster.pgPorts());
             int promotionsBefore = cluster.promotions();
             workload.start(primary);

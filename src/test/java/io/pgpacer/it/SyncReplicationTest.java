@@ -3,7 +3,6 @@ package io.pgpacer.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
@@ -71,15 +70,8 @@ class SyncReplicationTest {
     /** Healthy, and the primary's commits wait for a recorded sync standby that PostgreSQL reports as sync. */
     private ClusterStatus awaitSyncHealthy() {
         return cluster.awaitStatus("one primary, standbys streaming, one of them the recorded sync standby", CONVERGE,
-                s -> ClusterHarness.healthy(s) && recordedSync().size() == 1
-                        && "STREAMING|SYNC".equals(ClusterHarness.node(s, recordedSync().get(0)).dataStatus()));
-    }
-
-    private List<String> recordedSync() {
-        JsonNode standbys = cluster.api().cib().path("syncSet").path("standbys");
-        List<String> names = new ArrayList<>();
-        standbys.forEach(n -> names.add(n.asText()));
-        return names;
+                s -> ClusterHarness.healthy(s) && cluster.recordedSyncStandbys().size() == 1
+                        && "STREAMING|SYNC".equals(ClusterHarness.node(s, cluster.recordedSyncStandbys().get(0)).dataStatus()));
     }
 
     @Test
@@ -89,7 +81,7 @@ class SyncReplicationTest {
             for (boolean killAgent : new boolean[] {false, true}) {
                 ClusterStatus before = awaitSyncHealthy();
                 String old = ClusterHarness.primary(before);
-                String sync = recordedSync().get(0);
+                String sync = cluster.recordedSyncStandbys().get(0);
                 Eventually.await("writes on " + old, CONVERGE, () -> workload.acknowledgedBy(old) > 0);
                 long faultAt = System.nanoTime();
                 if (killAgent) {
@@ -118,13 +110,13 @@ class SyncReplicationTest {
     void whenTheSyncStandbyDiesWritesResumeWithTheOtherStandbyWithinTheSyncTimeout() throws Exception {
         ClusterStatus before = awaitSyncHealthy();
         String primary = ClusterHarness.primary(before);
-        String sync = recordedSync().get(0);
+        String sync = cluster.recordedSyncStandbys().get(0);
         String other = before.slaves().stream().filter(n -> !n.equals(sync)).findFirst().orElseThrow();
         long killedAt = System.nanoTime();
         cluster.cluster().killAgent(sync);
         try {
             Eventually.await(other + " recorded as the sync standby", CONVERGE,
-                    () -> recordedSync().equals(List.of(other)));
+                    () -> cluster.recordedSyncStandbys().equals(List.of(other)));
             long resumed = Eventually.await("writes on " + primary + " after the switch", CONVERGE,
                     () -> workload.firstAckBy(primary, killedAt + Duration.ofMillis(SYNC_TIMEOUT_MILLIS).toNanos()),
                     t -> t > 0);

@@ -129,6 +129,13 @@ public final class ClusterHarness implements AutoCloseable {
         return s.masters().size() == 1 ? s.masters().get(0) : null;
     }
 
+    /** The standbys the CIB records as the primary's sync (or quorum) standbys; empty when asynchronous. */
+    public List<String> recordedSyncStandbys() {
+        List<String> names = new java.util.ArrayList<>();
+        api.cib().path("syncSet").path("standbys").forEach(n -> names.add(n.asText()));
+        return names;
+    }
+
     /** How many promotions the timeline history holds. */
     public int promotions() {
         return api.cib().path("history").size();
