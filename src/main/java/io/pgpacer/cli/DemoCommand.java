@@ -77,8 +77,8 @@ final class DemoCommand implements Callable<Integer> {
         ProcessHandle.of(primary.postmasterPid()).ifPresent(ProcessHandle::destroyForcibly);
         ClusterStatus after = awaitHealthy(api, HEALTHY_WITHIN, primary.name());
         double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("%nNew primary %s after %.1f s; %s rejoined as a standby.%n%n", after.masters().get(0),
-                seconds, primary.name());
+        System.out.printf("%nHealthy again %.1f s after the kill: %s is the new primary, and %s rejoined as its standby.%n%n",
+                seconds, after.masters().get(0), primary.name());
         System.out.print(StatusPrinter.render(after, true));
     }
 
