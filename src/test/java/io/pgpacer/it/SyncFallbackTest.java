@@ -35,16 +35,10 @@ class SyncFallbackTest {
                 + SYNC_TIMEOUT_MILLIS + "ms, strict: " + strict + "}\n");
     }
 
-    private static ClusterStatus awaitSyncHealthy(ClusterHarness cluster) {
-        return cluster.awaitStatus("a primary whose commits wait for its recorded, streaming sync standby", CONVERGE,
-                s -> ClusterHarness.healthy(s) && cluster.recordedSyncStandbys().size() == 1
-                        && "STREAMING|SYNC".equals(ClusterHarness.node(s, cluster.recordedSyncStandbys().get(0)).dataStatus()));
-    }
-
     @Test
     void withoutItsOnlyStandbyThePrimaryFallsBackToAsyncAndReturnsToSync() throws Exception {
         try (ClusterHarness cluster = start("sync-fallback", false)) {
-            ClusterStatus healthy = awaitSyncHealthy(cluster);
+            ClusterStatus healthy = cluster.awaitSyncHealthy(CONVERGE);
             String primary = ClusterHarness.primary(healthy);
             String standby = cluster.recordedSyncStandbys().get(0);
             Workload workload = new Workload(cluster.pgPorts());
@@ -67,7 +61,7 @@ class SyncFallbackTest {
                     "status shows the fallback: " + cluster.api().status().replication());
 
             cluster.cluster().start(standby);
-            awaitSyncHealthy(cluster);
+            cluster.awaitSyncHealthy(CONVERGE);
 
             long faultAt = System.nanoTime();
             ProcessHandle.of(ClusterHarness.node(cluster.api().status(), primary).postmasterPid())
@@ -85,7 +79,7 @@ class SyncFallbackTest {
     @Test
     void inStrictModeACommitWaitsUntilAStandbyIsBack() throws Exception {
         try (ClusterHarness cluster = start("sync-strict", true)) {
-            ClusterStatus healthy = awaitSyncHealthy(cluster);
+            ClusterStatus healthy = cluster.awaitSyncHealthy(CONVERGE);
             String primary = ClusterHarness.primary(healthy);
             String standby = cluster.recordedSyncStandbys().get(0);
             cluster.cluster().killAgent(standby);
@@ -105,7 +99,7 @@ class SyncFallbackTest {
 
             cluster.cluster().start(standby);
             commit.get(60, TimeUnit.SECONDS);
-            awaitSyncHealthy(cluster);
+            cluster.awaitSyncHealthy(CONVERGE);
         }
     }
 
@@ -113,7 +107,7 @@ class SyncFallbackTest {
     void withThePrimaryAndItsSyncStandbyGoneNobodyIsPromotedUntilTheOperatorForcesIt() throws Exception {
         try (ClusterHarness cluster = ClusterHarness.start("sync-force", 3, 2, "timings: {bootstrap-wait: 20s}\n"
                 + "replication: {mode: sync, sync-timeout: " + SYNC_TIMEOUT_MILLIS + "ms}\n")) {
-            ClusterStatus healthy = awaitSyncHealthy(cluster);
+            ClusterStatus healthy = cluster.awaitSyncHealthy(CONVERGE);
             String primary = ClusterHarness.primary(healthy);
             String sync = cluster.recordedSyncStandbys().get(0);
             String other = healthy.slaves().stream().filter(n -> !n.equals(sync)).findFirst().orElseThrow();

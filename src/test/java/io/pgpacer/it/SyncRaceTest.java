@@ -34,9 +34,7 @@ class SyncRaceTest {
     void fallbackCannotRaceAPromotionAndNoAcknowledgedWriteIsLost() throws Exception {
         try (ClusterHarness cluster = ClusterHarness.start("sync-race", 3, "timings: {bootstrap-wait: 20s}\n"
                 + "replication: {mode: sync, sync-timeout: 1s}\n")) {
-            ClusterStatus healthy = cluster.awaitStatus("a primary with a recorded, streaming sync standby", CONVERGE,
-                    s -> ClusterHarness.healthy(s) && cluster.recordedSyncStandbys().size() == 1
-                            && "STREAMING|SYNC".equals(ClusterHarness.node(s, cluster.recordedSyncStandbys().get(0)).dataStatus()));
+            ClusterStatus healthy = cluster.awaitSyncHealthy(CONVERGE);
             String primary = ClusterHarness.primary(healthy);
             String sync = cluster.recordedSyncStandbys().get(0);
             Workload workload = new Workload(cluster.pgPorts());

@@ -46,7 +46,7 @@ class SyncReplicationTest {
     void startCluster() throws Exception {
         cluster = ClusterHarness.start("sync", 3, "timings: {bootstrap-wait: 20s}\n"
                 + "replication: {mode: sync, sync-timeout: " + SYNC_TIMEOUT_MILLIS + "ms}\n");
-        String primary = ClusterHarness.primary(awaitSyncHealthy());
+        String primary = ClusterHarness.primary(cluster.awaitSyncHealthy(CONVERGE));
         workload = new Workload(cluster.pgPorts());
         promotionsBefore = cluster.promotions();
         workload.start(primary);
@@ -67,19 +67,12 @@ class SyncReplicationTest {
         }
     }
 
-    /** Healthy, and the primary's commits wait for a recorded sync standby that PostgreSQL reports as sync. */
-    private ClusterStatus awaitSyncHealthy() {
-        return cluster.awaitStatus("one primary, standbys streaming, one of them the recorded sync standby", CONVERGE,
-                s -> ClusterHarness.healthy(s) && cluster.recordedSyncStandbys().size() == 1
-                        && "STREAMING|SYNC".equals(ClusterHarness.node(s, cluster.recordedSyncStandbys().get(0)).dataStatus()));
-    }
-
     @Test
     @Order(1)
     void failoversPromoteTheRecordedSyncStandbyAndLoseNoAcknowledgedCommit() throws Exception {
         for (int round = 0; round < ROUNDS; round++) {
             for (boolean killAgent : new boolean[] {false, true}) {
-                ClusterStatus before = awaitSyncHealthy();
+                ClusterStatus before = cluster.awaitSyncHealthy(CONVERGE);
                 String old = ClusterHarness.primary(before);
                 String sync = cluster.recordedSyncStandbys().get(0);
                 Eventually.await("writes on " + old, CONVERGE, () -> workload.acknowledgedBy(old) > 0);
@@ -99,7 +92,7 @@ class SyncReplicationTest {
                 if (killAgent) {
                     cluster.cluster().start(old);
                 }
-                awaitSyncHealthy();
+                cluster.awaitSyncHealthy(CONVERGE);
                 cluster.api().cleanup(null);
             }
         }
@@ -108,7 +101,7 @@ class SyncReplicationTest {
     @Test
     @Order(2)
     void whenTheSyncStandbyDiesWritesResumeWithTheOtherStandbyWithinTheSyncTimeout() throws Exception {
-        ClusterStatus before = awaitSyncHealthy();
+        ClusterStatus before = cluster.awaitSyncHealthy(CONVERGE);
         String primary = ClusterHarness.primary(before);
         String sync = cluster.recordedSyncStandbys().get(0);
         String other = before.slaves().stream().filter(n -> !n.equals(sync)).findFirst().orElseThrow();
@@ -128,6 +121,6 @@ class SyncReplicationTest {
         } finally {
             cluster.cluster().start(sync);
         }
-        awaitSyncHealthy();
+        cluster.awaitSyncHealthy(CONVERGE);
     }
 }

@@ -112,6 +112,13 @@ public final class ClusterHarness implements AutoCloseable {
         return awaitStatus("one primary with every standby streaming", within, ClusterHarness::healthy);
     }
 
+    /** Healthy, and the primary's commits wait for one recorded sync standby that PostgreSQL reports as sync. */
+    public ClusterStatus awaitSyncHealthy(Duration within) {
+        return awaitStatus("one primary, standbys streaming, one of them the recorded sync standby", within,
+                s -> healthy(s) && recordedSyncStandbys().size() == 1
+                        && "STREAMING|SYNC".equals(node(s, recordedSyncStandbys().get(0)).dataStatus()));
+    }
+
     public static boolean healthy(ClusterStatus s) {
         if (s.masters().size() != 1) {
             return false;
