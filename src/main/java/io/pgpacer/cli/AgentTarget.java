@@ -1,6 +1,8 @@
 package io.pgpacer.cli;
 
+import io.pgpacer.api.ApiClient;
 import io.pgpacer.config.AgentConfig;
+import io.pgpacer.config.ConfigException;
 import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.core.cib.NodeSpec;
 import java.net.URI;
@@ -32,6 +34,16 @@ final class AgentTarget {
                 : Path.of(System.getenv().getOrDefault("PGPACER_CONFIG", "/etc/pgpacer/pgpacer.yaml"));
         AgentConfig loaded = ConfigLoader.loadCluster(file);
         return loaded.nodes().stream().map(AgentTarget::api).toList();
+    }
+
+    /**
+     * Prints why an operator command failed and returns its exit code: 2 for bad input (the configuration,
+     * or a request the agent refused with 4xx), 1 when no agent could do it.
+     */
+    static int failed(String command, RuntimeException e) {
+        System.err.println("pgpacer " + command + ": " + e.getMessage());
+        boolean refused = e instanceof ApiClient.ApiException api && api.status() >= 400 && api.status() < 500;
+        return e instanceof ConfigException || refused ? Main.BAD_INPUT : 1;
     }
 
     static URI api(NodeSpec node) {

@@ -40,12 +40,8 @@ final class ForcePromoteCommand implements Callable<Integer> {
             JsonNode result = new ApiClient(target.agents()).forcePromote(node, true, note);
             System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong() + ")");
             return 0;
-        } catch (ConfigException e) {
-            System.err.println("pgpacer force-promote: " + e.getMessage());
-            return Main.BAD_INPUT;
-        } catch (ApiClient.ApiException e) {
-            System.err.println("pgpacer force-promote: " + e.getMessage());
-            return e.status() >= 400 && e.status() < 500 ? Main.BAD_INPUT : 1;
+        } catch (ConfigException | ApiClient.ApiException e) {
+            return AgentTarget.failed("force-promote", e);
         }
     }
 }

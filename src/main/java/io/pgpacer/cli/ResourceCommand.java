@@ -36,12 +36,8 @@ final class ResourceCommand implements Runnable {
                 System.out.println("Cleaned up " + (node == null ? "all nodes" : node) + " (CIB epoch "
                         + result.path("epoch").asLong() + ")");
                 return 0;
-            } catch (ConfigException e) {
-                System.err.println("pgpacer resource cleanup: " + e.getMessage());
-                return Main.BAD_INPUT;
-            } catch (ApiClient.ApiException e) {
-                System.err.println("pgpacer resource cleanup: " + e.getMessage());
-                return e.status() >= 400 && e.status() < 500 ? Main.BAD_INPUT : 1;
+            } catch (ConfigException | ApiClient.ApiException e) {
+                return AgentTarget.failed("resource cleanup", e);
             }
         }
     }

@@ -29,8 +29,7 @@ final class StatusCommand implements Callable<Integer> {
         try {
             status = new ApiClient(target.agents()).status();
         } catch (ConfigException | ApiClient.ApiException e) {
-            System.err.println("pgpacer status: " + e.getMessage());
-            return e instanceof ConfigException ? Main.BAD_INPUT : 1;
+            return AgentTarget.failed("status", e);
         }
         System.out.print(json ? CibJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(status) + "\n"
                 : StatusPrinter.render(status, full));
