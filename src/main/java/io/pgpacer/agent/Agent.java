@@ -8,6 +8,7 @@ import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.ReplicaStatus;
 import io.pgpacer.core.cib.Role;
+import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand.InitializeCluster;
 import io.pgpacer.core.command.StoreCommand.ReportFailure;
@@ -202,7 +203,13 @@ public final class Agent implements AutoCloseable {
             report(cib, null, null);
             return "witness: voting only";
         }
-        reportUnexpectedExit();
+        boolean inMaintenance = cib.maintenance().covers(config.nodeName());
+        if (inMaintenance) {
+            // why: in maintenance the operator may stop PostgreSQL on purpose; that is no failure to count.
+            unexpectedExit.set(false);
+        } else {
+            reportUnexpectedExit();
+        }
         PgObservation observed = pg.observe();
         watchExit(observed);
         if (dataStale || !observed.running()) {
@@ -210,6 +217,12 @@ public final class Agent implements AutoCloseable {
             dataStale = false;
         }
         report(cib, observed, data);
+        // why: maintenance stops every action but fencing: a primary that cannot renew its lease still stops
+        // writes, because once maintenance ends the controller may promote another node.
+        if (inMaintenance) {
+            activity = "maintenance: observing only, not acting";
+            return activity;
+        }
         if (millis.getAsLong() < backoffUntil) {
             return activity;
         }
@@ -298,7 +311,8 @@ public final class Agent implements AutoCloseable {
         NodeReport next = buildReport(cib, observed, dataState);
         long now = millis.getAsLong();
         latestObservation = new ObservedAt(next, now);
-        boolean changed = lastReport == null || !sameObservation(lastReport, next);
+        boolean changed = lastReport == null || !sameObservation(lastReport, next)
+                || awaitedBySwitchover(cib) && !next.lsn().equals(lastReport.lsn());
         // Settled, a report is only a heartbeat: two per node timeout keep the node online at half the writes.
         long interval = settled() ? cib.settings().nodeTimeoutMillis() / 2 : FAST_MILLIS;
         if (!changed && now - lastReportAt < interval) {
@@ -349,6 +363,13 @@ public final class Agent implements AutoCloseable {
                 && a.replicas().size() == b.replicas().size();
     }
 
+    // The switchover target's WAL position decides when it is promoted; every position it reaches counts.
+    private boolean awaitedBySwitchover(Cib cib) {
+        Switchover planned = cib.switchover();
+        return planned != null && planned.phase() == Switchover.Phase.CATCHING_UP
+                && config.nodeName().equals(planned.to());
+    }
+
     /** The configured node whose PostgreSQL listens at host:port, or null. */
     static String nodeAt(Cib cib, String host, int port) {
         if (host == null) {
@@ -383,13 +404,16 @@ public final class Agent implements AutoCloseable {
 
     private volatile long seenGoalsVersion = -1;
     private volatile Object seenLease;
+    private volatile Switchover seenSwitchover;
 
-    // Called on the store's apply thread: reports of other nodes do not concern this loop; goals and the
-    // lease do.
+    // Called on the store's apply thread: reports of other nodes do not concern this loop; goals, the lease
+    // and the switchover do.
     private boolean decisionsChanged(Cib cib) {
-        boolean changed = cib.goalsVersion() != seenGoalsVersion || !cib.lease().equals(seenLease);
+        boolean changed = cib.goalsVersion() != seenGoalsVersion || !cib.lease().equals(seenLease)
+                || !Objects.equals(cib.switchover(), seenSwitchover);
         seenGoalsVersion = cib.goalsVersion();
         seenLease = cib.lease();
+        seenSwitchover = cib.switchover();
         return changed;
     }
 

@@ -6,9 +6,11 @@ import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand.AcquireLease;
 import io.pgpacer.core.command.StoreCommand.ConfirmPromotion;
+import io.pgpacer.core.command.StoreCommand.HandOver;
 import io.pgpacer.core.command.StoreCommand.RecordPromotion;
 import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
 import io.pgpacer.core.cib.ReplicaStatus;
@@ -209,7 +211,8 @@ final class Executor {
         Lsn switchLsn = Lsn.max(observed.receiveLsn(), observed.replayLsn());
         long oldTimeline = observed.timeline();
         String why = goal.reason() == null ? "" : goal.reason();
-        String reason = why.startsWith("initial start") ? "initial start" : why.startsWith("forced") ? "forced" : "failover";
+        String reason = why.startsWith("initial start") ? "initial start" : why.startsWith("forced") ? "forced"
+                : why.startsWith("switchover") ? "switchover" : "failover";
         record(gen, new PromotionRecord(self, oldTimeline, switchLsn, oldTimeline + 1, wallClock(), reason, false));
         // why: standby.signal stays until PostgreSQL removes it itself; PostgreSQL 15 stops with FATAL at the end
         // of recovery when the file it found at start is gone.
@@ -248,7 +251,12 @@ final class Executor {
     // --- standby --------------------------------------------------------------------------------------
 
     private StepOutcome towardsStandby(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
-        if (lease.held().isPresent()) {
+        OptionalLong held = lease.held();
+        if (held.isPresent()) {
+            Switchover planned = cib.switchover();
+            if (planned != null && planned.phase() == Switchover.Phase.HANDING_OVER && self.equals(planned.from())) {
+                return handOver(held.getAsLong(), planned);
+            }
             stop(StopMode.FAST);
             lease.release();
             return StepOutcome.did("stepped down: stopped PostgreSQL and released the primary lease");
@@ -276,7 +284,13 @@ final class Executor {
         if (!data.standbySignal() && !observed.running()) {
             // A former primary: its WAL may have gone past the point where the new primary's timeline forked.
             if (!upstreamServes) {
-                return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary to rewind from it");
+                return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary to rejoin it");
+            }
+            if (endsBeforeFork(cib, upstream.nodeName(), data)) {
+                configure(upstream);
+                pg.start();
+                return StepOutcome.did("rejoined as standby of " + upstream.nodeName() + " without a rewind: its WAL"
+                        + " ended at " + data.checkpointLsn() + ", before the new timeline forked");
             }
             pg.rewindFrom(upstream);
             configure(upstream);
@@ -298,6 +312,36 @@ final class Executor {
             return StepOutcome.did("streaming from " + upstream.nodeName());
         }
         return unstick(cib, upstream, upstreamServes);
+    }
+
+    // Switchover: stop PostgreSQL cleanly while still holding the lease, so that nothing is written after the
+    // shutdown checkpoint and the walsenders pass every record to the standbys before they exit; then give
+    // the lease up, naming where the WAL ended.
+    private StepOutcome handOver(long gen, Switchover planned) {
+        stop(StopMode.FAST);
+        DataDirState stopped = pg.inspect();
+        if (!"shut down".equals(stopped.clusterState())) {
+            throw new IllegalStateException("switchover: PostgreSQL did not shut down cleanly (state '"
+                    + stopped.clusterState() + "'); keeping the lease");
+        }
+        CommandResult result = store.submit(new HandOver(self, gen, stopped.checkpointLsn()), STORE_TIMEOUT);
+        if (!result.applied()) {
+            return StepOutcome.did("stopped PostgreSQL for the switchover, but the store refused the hand-over: "
+                    + result.message());
+        }
+        lease.forget();
+        return StepOutcome.did("switchover to " + planned.to() + ": stopped writes, WAL ends at "
+                + stopped.checkpointLsn() + "; handed the lease over");
+    }
+
+    // A former primary shut down cleanly at a point the new primary's timeline forked after (a switchover)
+    // has no WAL the new primary lacks; should that be wrong, PostgreSQL refuses to follow the new timeline
+    // and the stuck-standby path rewinds it.
+    private static boolean endsBeforeFork(Cib cib, String upstream, DataDirState data) {
+        return "shut down".equals(data.clusterState()) && cib.lastPromotion()
+                .filter(p -> p.node().equals(upstream) && p.confirmed() && p.oldTimeline() == data.timeline()
+                        && p.switchLsn().isAfter(data.checkpointLsn()))
+                .isPresent();
     }
 
     // A standby that cannot stream from a serving primary may have WAL past the point where that primary's

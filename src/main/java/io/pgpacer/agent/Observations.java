@@ -3,9 +3,11 @@ package io.pgpacer.agent;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.Lease;
 import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.decide.ClusterSnapshot;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
@@ -24,6 +26,8 @@ final class Observations {
     private final Map<String, Long> lastHeard = new HashMap<>();
     private Lease lastLease;
     private long leaseSeenAt;
+    private Switchover lastSwitchover;
+    private long switchoverSeenAt;
 
     Observations(LongSupplier monotonicMillis) {
         this.millis = monotonicMillis;
@@ -45,11 +49,18 @@ final class Observations {
             lastLease = cib.lease();
             leaseSeenAt = now;
         }
+        if (!Objects.equals(cib.switchover(), lastSwitchover)) {
+            lastSwitchover = cib.switchover();
+            switchoverSeenAt = now;
+        }
     }
 
     synchronized ClusterSnapshot snapshot(Cib cib, long controllerSince) {
-        long leaseSince = cib.lease().equals(lastLease) ? leaseSeenAt : millis.getAsLong();
-        return new ClusterSnapshot(cib, millis.getAsLong(), Map.copyOf(lastHeard), leaseSince, controllerSince);
+        long now = millis.getAsLong();
+        long leaseSince = cib.lease().equals(lastLease) ? leaseSeenAt : now;
+        long switchoverSince = Objects.equals(cib.switchover(), lastSwitchover) ? switchoverSeenAt : now;
+        return new ClusterSnapshot(cib, now, Map.copyOf(lastHeard), leaseSince, controllerSince, switchoverSince,
+                System.currentTimeMillis());
     }
 
     synchronized boolean online(String node, long nodeTimeoutMillis) {

@@ -34,7 +34,9 @@ public final class ApiClient {
     }
 
     private final List<URI> agents;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    // why HTTP/1.1: the default first tries an h2c upgrade, which the agents' JDK server does not speak.
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
     private final ObjectMapper json = CibJson.mapper();
 
     public ApiClient(List<URI> agents) {
@@ -56,6 +58,37 @@ public final class ApiClient {
     public JsonNode forcePromote(String node, boolean acceptDataLoss, String note) {
         return call("POST", "/force-promote?node=" + encode(node) + (acceptDataLoss ? "&accept-data-loss=yes" : "")
                 + (note == null ? "" : "&note=" + encode(note)));
+    }
+
+    /**
+     * Asks for a switchover.
+     *
+     * @param to the node to promote, or null for the best standby
+     * @param at an ISO-8601 instant, or null for at once
+     * @param maxLag a byte count with an optional unit (16MB), or null for the default
+     */
+    public JsonNode switchover(String to, String at, String maxLag) {
+        List<String> params = new ArrayList<>();
+        if (to != null) {
+            params.add("to=" + encode(to));
+        }
+        if (at != null) {
+            params.add("at=" + encode(at));
+        }
+        if (maxLag != null) {
+            params.add("max-lag=" + encode(maxLag));
+        }
+        return call("POST", "/switchover" + (params.isEmpty() ? "" : "?" + String.join("&", params)));
+    }
+
+    /** Puts the cluster ({@code nodeOrNull} null) or one node into maintenance, or takes it out. */
+    public JsonNode maintenance(String nodeOrNull, boolean on) {
+        return call("POST", "/maintenance?state=" + (on ? "on" : "off")
+                + (nodeOrNull == null ? "" : "&node=" + encode(nodeOrNull)));
+    }
+
+    public JsonNode cancelSwitchover() {
+        return call("DELETE", "/switchover");
     }
 
     private static String encode(String value) {

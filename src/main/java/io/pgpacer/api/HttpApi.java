@@ -10,6 +10,7 @@ import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.command.StoreCommand.CleanupFailures;
+import io.pgpacer.core.decide.SwitchoverCheck;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.store.CibJson;
 import io.pgpacer.store.ClusterStore;
@@ -92,11 +93,20 @@ public final class HttpApi implements AutoCloseable {
                 cleanup(exchange, query.get("node"));
             } else if (method.equals("POST") && path.equals("/force-promote")) {
                 forcePromote(exchange, query);
+            } else if (method.equals("POST") && path.equals("/switchover")) {
+                requestSwitchover(exchange, query);
+            } else if (method.equals("POST") && path.equals("/maintenance")) {
+                setMaintenance(exchange, query);
+            } else if (method.equals("DELETE") && path.equals("/switchover")) {
+                CommandResult result = store.submit(new StoreCommand.CancelSwitchover(), Duration.ofSeconds(3));
+                send(exchange, result.applied() ? 200 : 409, result);
             } else {
                 send(exchange, 404, error("no such endpoint: " + method + " " + path
                         + " (GET /status, /cib, /events, /cluster, /history; health checks GET, HEAD or OPTIONS"
                         + " /primary, /leader, /replica[?lag=16MB], /read-only, /health, /liveness, /readiness;"
-                        + " POST /resource/cleanup[?node=NAME], /force-promote?node=NAME&accept-data-loss=yes)"));
+                        + " POST /resource/cleanup[?node=NAME], /force-promote?node=NAME&accept-data-loss=yes,"
+                        + " /switchover[?to=NAME&at=ISO-8601&max-lag=16MB], /maintenance?state=on|off[&node=NAME];"
+                        + " DELETE /switchover)"));
             }
         } catch (StoreUnavailableException e) {
             send(exchange, 503, error("the cluster store has no majority: " + e.getMessage()));
@@ -178,6 +188,59 @@ public final class HttpApi implements AutoCloseable {
         }
         CommandResult result = store.submit(new StoreCommand.ForcePromotion(node,
                 query.getOrDefault("note", "no note")), Duration.ofSeconds(3));
+        send(exchange, result.applied() ? 200 : 409, result);
+    }
+
+    private void requestSwitchover(HttpExchange exchange, Map<String, String> query) throws IOException {
+        SwitchoverRequest request;
+        try {
+            request = SwitchoverRequest.parse(query, Instant.now());
+        } catch (IllegalArgumentException e) {
+            send(exchange, 400, error(e.getMessage()));
+            return;
+        }
+        Cib cib = store.read(READ_TIMEOUT);
+        String primary = cib.lease().holder();
+        if (primary == null) {
+            send(exchange, 409, error("no primary holds the lease now; a switchover needs a running primary"));
+            return;
+        }
+        String target = request.to();
+        if (target != null && cib.node(target).filter(n -> n.holdsData()).isEmpty()) {
+            send(exchange, 404, error("unknown data node '" + target + "'; data nodes are "
+                    + cib.dataNodes().stream().map(n -> n.name()).toList()));
+            return;
+        }
+        if (request.notBefore() == 0) {
+            // why: an immediate switchover to a node that cannot take over must change nothing at all.
+            SwitchoverCheck.Verdict verdict = SwitchoverCheck.check(cib, target, request.maxLagBytes(), agent::online);
+            if (!verdict.allowed()) {
+                send(exchange, 412, error("switchover refused: " + verdict.refusal()));
+                return;
+            }
+            target = verdict.target();
+        }
+        CommandResult result = store.submit(new StoreCommand.RequestSwitchover(primary, target, request.notBefore(),
+                Instant.now().toString(), request.maxLagBytes()), Duration.ofSeconds(3));
+        send(exchange, result.applied() ? 200 : 409, result);
+    }
+
+    private void setMaintenance(HttpExchange exchange, Map<String, String> query) throws IOException {
+        String state = query.get("state");
+        if (!"on".equals(state) && !"off".equals(state)) {
+            send(exchange, 400, error("query parameter 'state' must be 'on' or 'off', got " + (state == null ? "none"
+                    : "'" + state + "'")));
+            return;
+        }
+        String node = query.get("node");
+        Cib cib = store.localCopy();
+        if (node != null && cib.node(node).isEmpty()) {
+            send(exchange, 404, error("unknown node '" + node + "'; configured nodes are "
+                    + cib.nodes().stream().map(n -> n.name()).toList()));
+            return;
+        }
+        CommandResult result = store.submit(new StoreCommand.SetMaintenance(node, state.equals("on")),
+                Duration.ofSeconds(3));
         send(exchange, result.applied() ? 200 : 409, result);
     }
 

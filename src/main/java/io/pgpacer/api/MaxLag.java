@@ -22,20 +22,25 @@ public record MaxLag(long bytes) {
      * @throws IllegalArgumentException naming the parameter, the value and the expected form
      */
     public static MaxLag parse(String text) {
+        return parse("lag", text);
+    }
+
+    /** Parses the value of the query parameter {@code parameter}, naming it when the value is wrong. */
+    public static MaxLag parse(String parameter, String text) {
         Matcher m = FORM.matcher(text == null ? "" : text.trim());
         Long unit = m.matches() ? UNITS.get(m.group(2).toLowerCase(Locale.ROOT)) : null;
         if (unit == null) {
-            throw invalid(text);
+            throw invalid(parameter, text);
         }
         try {
             return new MaxLag(Math.multiplyExact(Long.parseLong(m.group(1)), unit));
         } catch (ArithmeticException | NumberFormatException e) {
-            throw invalid(text);
+            throw invalid(parameter, text);
         }
     }
 
-    private static IllegalArgumentException invalid(String text) {
-        return new IllegalArgumentException("query parameter 'lag': expected a number of bytes with an optional"
+    private static IllegalArgumentException invalid(String parameter, String text) {
+        return new IllegalArgumentException("query parameter '" + parameter + "': expected a number of bytes with an optional"
                 + " unit B, kB, MB, GB or TB (like 1048576, 1024kB or 16MB), got '" + text + "'");
     }
 }

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "pgpacer", mixinStandardHelpOptions = true, version = "pgpacer 0.1.0",
         description = "High-availability cluster manager for PostgreSQL streaming replication.",
         subcommands = {AgentCommand.class, StatusCommand.class, ResourceCommand.class, ForcePromoteCommand.class,
-                DemoCommand.class})
+                SwitchoverCommand.class, MaintenanceCommands.ClusterCommand.class,
+                MaintenanceCommands.NodeCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad input: a wrong argument, an invalid configuration, a refused request. */

@@ -24,19 +24,31 @@ final class StatusPrinter {
         out.append("Last updated: ").append(s.lastUpdated()).append(" (answered by ").append(s.answeredBy())
                 .append(")\n");
         out.append("Last change: CIB epoch ").append(s.epoch()).append("\n\n");
+        if (s.maintenance().cluster()) {
+            // Pacemaker's own words for maintenance-mode, so nobody misses that failover is off.
+            out.append("              *** Resource management is DISABLED ***\n")
+                    .append("  The cluster will not attempt to start, stop or recover services\n")
+                    .append("  (pgpacer cluster resume)\n\n");
+        }
         out.append(s.nodesConfigured()).append(" nodes configured\n\n");
+        for (String node : s.maintenance().nodes()) {
+            out.append("Node ").append(node).append(": maintenance\n");
+        }
         out.append("Online: ").append(list(s.online())).append('\n');
         if (!s.offline().isEmpty()) {
             out.append("OFFLINE: ").append(list(s.offline())).append('\n');
         }
         out.append("\nFull list of resources:\n\n");
-        out.append(" Master/Slave Set: msPostgresql [pgsql]\n");
+        out.append(" Master/Slave Set: " + ClusterStatus.POSTGRES_RESOURCE + " [pgsql]\n");
         out.append("     Masters: ").append(list(s.masters())).append('\n');
         out.append("     Slaves: ").append(list(s.slaves())).append('\n');
         if (!s.stopped().isEmpty()) {
             out.append("     Stopped: ").append(list(s.stopped())).append('\n');
         }
         out.append("\nReplication: ").append(s.replication()).append('\n');
+        if (s.switchover() != null) {
+            out.append("Switchover: ").append(s.switchover()).append('\n');
+        }
         if (s.masters().size() > 1) {
             out.append("\n  WARNING: more than one node reports a writable PostgreSQL; only ")
                     .append(s.leaseHolder()).append(" holds the primary lease\n");

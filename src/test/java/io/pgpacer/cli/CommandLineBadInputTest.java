@@ -70,12 +70,41 @@ class CommandLineBadInputTest {
     }
 
     @Test
+    void switchoverArgumentsAreCheckedBeforeAnyAgentIsAsked() {
+        Run badTime = run("switchover", "--at", "tomorrow", "--api", "http://127.0.0.1:1");
+        assertEquals(2, badTime.exitCode());
+        assertEquals("pgpacer switchover: --at 'tomorrow' is not a time; give 2026-11-24T03:00:00Z, 2026-11-24T03:00"
+                + " (local) or 03:00 (the next 03:00, local)", badTime.stderr().strip());
+        Run cancelWithTarget = run("switchover", "--cancel", "--to", "node2", "--api", "http://127.0.0.1:1");
+        assertEquals(2, cancelWithTarget.exitCode());
+        assertEquals("pgpacer switchover: --cancel takes no other option", cancelWithTarget.stderr().strip());
+        Run wrongResource = run("resource", "move", "pgbouncer", "node2", "--api", "http://127.0.0.1:1");
+        assertEquals(2, wrongResource.exitCode());
+        assertEquals("pgpacer resource move: unknown resource 'pgbouncer'; the PostgreSQL resource is msPostgresql",
+                wrongResource.stderr().strip());
+    }
+
+    @Test
+    void switchoverTimesAreReadAsTheOperatorMeantThem() {
+        java.time.Instant now = java.time.Instant.parse("2026-11-24T10:00:00Z");
+        java.time.ZoneId zone = java.time.ZoneId.of("Europe/Berlin");
+        assertEquals("2026-11-24T03:00:00Z", SwitchoverCommand.instantOf("2026-11-24T03:00:00Z", now, zone).toString());
+        assertEquals("2026-11-24T02:00:00Z", SwitchoverCommand.instantOf("2026-11-24T03:00", now, zone).toString());
+        assertEquals("2026-11-25T02:00:00Z", SwitchoverCommand.instantOf("03:00", now, zone).toString(),
+                "a time of day already past today means tomorrow");
+        assertEquals("2026-11-24T17:30:00Z", SwitchoverCommand.instantOf("18:30", now, zone).toString());
+    }
+
+    @Test
     void everyOperatorCommandNamesItsPcsEquivalent() {
-        for (String command : new String[] {"status", "resource cleanup", "agent", "force-promote"}) {
-            String help = Main.commandLine().getSubcommands().get(command.split(" ")[0]).getUsageMessage();
-            if (command.equals("resource cleanup")) {
-                help = Main.commandLine().getSubcommands().get("resource").getSubcommands().get("cleanup").getUsageMessage();
+        for (String command : new String[] {"status", "resource cleanup", "resource move", "agent", "force-promote",
+                "switchover", "cluster pause", "cluster resume", "node maintenance", "node unmaintenance"}) {
+            String[] words = command.split(" ");
+            picocli.CommandLine line = Main.commandLine().getSubcommands().get(words[0]);
+            if (words.length > 1) {
+                line = line.getSubcommands().get(words[1]);
             }
+            String help = line.getUsageMessage();
             assertTrue(help.contains("pcs equivalent"), command + " --help must name its pcs equivalent:\n" + help);
         }
     }

@@ -59,7 +59,13 @@ class CibJsonTest {
             new StoreCommand.ForcePromotion("node2", "ticket 42"),
             new StoreCommand.RecordFailedAction(new io.pgpacer.core.cib.FailedAction("node1", "promote", 1,
                     "no eligible standby", "2024-05-01T10:00:00Z")),
-            new StoreCommand.CleanupFailures(null));
+            new StoreCommand.CleanupFailures(null),
+            new StoreCommand.RequestSwitchover("node1", null, 1_800_000_000_000L, "2024-05-01T10:00:00Z", 16 << 20),
+            new StoreCommand.CancelSwitchover(),
+            new StoreCommand.BeginSwitchover(5, "node2"),
+            new StoreCommand.HandOver("node1", 7, io.pgpacer.core.model.Lsn.parse("0/5000028")),
+            new StoreCommand.AbortSwitchover(6, "node2 did not catch up", "2024-05-01T10:00:09Z"),
+            new StoreCommand.SetMaintenance("node2", true));
 
     static Map<String, NodeGoal> goals() {
         Map<String, NodeGoal> goals = new LinkedHashMap<>();
@@ -72,6 +78,9 @@ class CibJsonTest {
         return Cib.EMPTY.initializedAs("prod", NODES, new ClusterSettings(1, 3_000, 3_000, 30_000,
                         new io.pgpacer.core.cib.SyncPolicy(io.pgpacer.core.cib.ReplicationMode.QUORUM, 1, 5_000, false)))
                 .withSyncSet(new io.pgpacer.core.cib.SyncSet(List.of("node2"), 1, 3))
+                .withSwitchover(new io.pgpacer.core.cib.Switchover("node1", "node2", 0, "2024-05-01T10:00:00Z", 1024,
+                        io.pgpacer.core.cib.Switchover.Phase.CATCHING_UP, io.pgpacer.core.model.Lsn.parse("0/5000028")))
+                .withMaintenance(new io.pgpacer.core.cib.Maintenance(false, List.of("node2")))
                 .withReport(REPORT)
                 .withGoals(goals())
                 .withLease(new Lease("node1", 7, 3))

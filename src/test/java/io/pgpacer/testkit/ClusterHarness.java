@@ -67,6 +67,12 @@ public final class ClusterHarness implements AutoCloseable {
         return api;
     }
 
+    /** The API of {@code node}'s agent alone (its own event feed, its health checks). */
+    public ApiClient apiOf(String node) {
+        NodeSpec spec = specs.get(node);
+        return new ApiClient(List.of(URI.create("http://" + spec.address() + ":" + spec.apiPort())));
+    }
+
     public int pgPort(String node) {
         return specs.get(node).pgPort();
     }

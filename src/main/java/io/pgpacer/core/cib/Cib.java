@@ -13,6 +13,8 @@ import java.util.Optional;
  *
  * @param epoch grows with every applied command
  * @param goalsVersion grows with every change of goals; the controller's decisions compare-and-set it
+ * @param switchover the planned switchover under way or scheduled, or null
+ * @param maintenance the cluster or the nodes pgpacer must leave alone
  */
 public record Cib(
         long epoch,
@@ -26,13 +28,15 @@ public record Cib(
         Map<String, FailCount> failCounts,
         List<FailedAction> failedActions,
         List<PromotionRecord> history,
-        SyncSet syncSet) {
+        SyncSet syncSet,
+        Switchover switchover,
+        Maintenance maintenance) {
 
     /** How many failed actions are kept; older ones are dropped first. */
     public static final int FAILED_ACTIONS_KEPT = 50;
 
     public static final Cib EMPTY = new Cib(0, null, List.of(), ClusterSettings.DEFAULTS, Map.of(), Map.of(), 0,
-            Lease.FREE, Map.of(), List.of(), List.of(), SyncSet.NONE);
+            Lease.FREE, Map.of(), List.of(), List.of(), SyncSet.NONE, null, Maintenance.NONE);
 
     public Cib {
         nodes = List.copyOf(nodes);
@@ -43,6 +47,7 @@ public record Cib(
         history = List.copyOf(history);
         lease = lease == null ? Lease.FREE : lease;
         syncSet = syncSet == null ? SyncSet.NONE : syncSet;
+        maintenance = maintenance == null ? Maintenance.NONE : maintenance;
     }
 
     public boolean initialized() {
@@ -97,26 +102,26 @@ public record Cib(
 
     public Cib withEpoch(long newEpoch) {
         return new Cib(newEpoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet);
+                failedActions, history, syncSet, switchover, maintenance);
     }
 
     public Cib withReport(NodeReport report) {
         Map<String, NodeReport> copy = new LinkedHashMap<>(reports);
         copy.put(report.node(), report);
         return new Cib(epoch, clusterName, nodes, settings, copy, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet);
+                failedActions, history, syncSet, switchover, maintenance);
     }
 
     public Cib withGoals(Map<String, NodeGoal> changes) {
         Map<String, NodeGoal> copy = new LinkedHashMap<>(goals);
         copy.putAll(changes);
         return new Cib(epoch, clusterName, nodes, settings, reports, copy, goalsVersion + 1, lease, failCounts,
-                failedActions, history, syncSet);
+                failedActions, history, syncSet, switchover, maintenance);
     }
 
     public Cib withLease(Lease newLease) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, newLease, failCounts,
-                failedActions, history, syncSet);
+                failedActions, history, syncSet, switchover, maintenance);
     }
 
     public Cib withFailCount(String node, FailCount count) {
@@ -127,19 +132,19 @@ public record Cib(
             copy.put(node, count);
         }
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, copy,
-                failedActions, history, syncSet);
+                failedActions, history, syncSet, switchover, maintenance);
     }
 
     public Cib withFailedActions(List<FailedAction> actions) {
         List<FailedAction> kept = actions.size() <= FAILED_ACTIONS_KEPT ? actions
                 : actions.subList(actions.size() - FAILED_ACTIONS_KEPT, actions.size());
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                kept, history, syncSet);
+                kept, history, syncSet, switchover, maintenance);
     }
 
     public Cib withHistory(List<PromotionRecord> newHistory) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, newHistory, syncSet);
+                failedActions, newHistory, syncSet, switchover, maintenance);
     }
 
     public Cib withHistoryEntry(PromotionRecord entry) {
@@ -150,11 +155,21 @@ public record Cib(
 
     public Cib withSyncSet(SyncSet newSyncSet) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, newSyncSet);
+                failedActions, history, newSyncSet, switchover, maintenance);
+    }
+
+    public Cib withSwitchover(Switchover newSwitchover) {
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history, syncSet, newSwitchover, maintenance);
+    }
+
+    public Cib withMaintenance(Maintenance newMaintenance) {
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history, syncSet, switchover, newMaintenance);
     }
 
     public Cib initializedAs(String name, List<NodeSpec> members, ClusterSettings clusterSettings) {
         return new Cib(epoch, name, members, clusterSettings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet);
+                failedActions, history, syncSet, switchover, maintenance);
     }
 }

@@ -8,7 +8,12 @@ import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.command.StoreCommand.AcquireLease;
+import io.pgpacer.core.command.StoreCommand.AbortSwitchover;
 import io.pgpacer.core.command.StoreCommand.AssignGoals;
+import io.pgpacer.core.command.StoreCommand.BeginSwitchover;
+import io.pgpacer.core.command.StoreCommand.CancelSwitchover;
+import io.pgpacer.core.command.StoreCommand.HandOver;
+import io.pgpacer.core.command.StoreCommand.RequestSwitchover;
 import io.pgpacer.core.command.StoreCommand.CleanupFailures;
 import io.pgpacer.core.command.StoreCommand.ConfirmPromotion;
 import io.pgpacer.core.command.StoreCommand.ExpireLease;
@@ -20,6 +25,7 @@ import io.pgpacer.core.command.StoreCommand.ReleaseLease;
 import io.pgpacer.core.command.StoreCommand.RenewLease;
 import io.pgpacer.core.command.StoreCommand.ReportFailure;
 import io.pgpacer.core.command.StoreCommand.ReportStatus;
+import io.pgpacer.core.command.StoreCommand.SetMaintenance;
 import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
 import io.pgpacer.core.cib.SyncSet;
 import java.util.ArrayList;
@@ -75,6 +81,18 @@ public final class CibReducer {
             return recordFailedAction(cib, c);
         } else if (command instanceof CleanupFailures c) {
             return cleanupFailures(cib, c);
+        } else if (command instanceof RequestSwitchover c) {
+            return SwitchoverReducer.request(cib, c);
+        } else if (command instanceof CancelSwitchover c) {
+            return SwitchoverReducer.cancel(cib);
+        } else if (command instanceof BeginSwitchover c) {
+            return SwitchoverReducer.begin(cib, c);
+        } else if (command instanceof HandOver c) {
+            return SwitchoverReducer.handOver(cib, c);
+        } else if (command instanceof AbortSwitchover c) {
+            return SwitchoverReducer.abort(cib, c);
+        } else if (command instanceof SetMaintenance c) {
+            return setMaintenance(cib, c);
         }
         throw new IllegalArgumentException("unknown command " + command.getClass().getName());
     }
@@ -147,10 +165,11 @@ public final class CibReducer {
             return refuse(cib, c.node() + " has fail-count " + cib.failCount(c.node()).count()
                     + " >= migration-threshold " + cib.settings().migrationThreshold() + "; run cleanup first");
         }
-        // why (S2): while commits waited for recorded standbys, only one of them holds every acknowledged commit.
+        // why (S2): while commits waited for recorded standbys, only one of them holds every acknowledged commit
+        // (unless the old primary handed over and this node received all of its WAL).
         SyncSet sync = cib.syncSet();
         if (!sync.isEmpty() && !sync.standbys().contains(c.node()) && !cib.lastPromotion()
-                .map(p -> p.node().equals(c.node())).orElse(false)) {
+                .map(p -> p.node().equals(c.node())).orElse(false) && !SwitchoverReducer.caughtUp(cib, c.node())) {
             return refuse(cib, c.node() + " is not a recorded sync standby " + sync.standbys()
                     + "; promoting it could lose acknowledged commits");
         }
@@ -208,7 +227,11 @@ public final class CibReducer {
         }
         List<PromotionRecord> copy = new ArrayList<>(cib.history());
         copy.set(copy.size() - 1, last.confirm(c.newTimeline()));
-        return accept(cib.withHistory(copy), "promotion confirmed");
+        Cib next = cib.withHistory(copy);
+        if (next.switchover() != null && c.node().equals(next.switchover().to())) {
+            return accept(next.withSwitchover(null), "promotion confirmed; switchover complete");
+        }
+        return accept(next, "promotion confirmed");
     }
 
     private static Outcome setSyncStandbys(Cib cib, SetSyncStandbys c) {
@@ -247,7 +270,8 @@ public final class CibReducer {
                     : NodeGoal.standbyOf(c.node(), "follow the forced primary " + c.node()));
         }
         SyncSet cleared = new SyncSet(List.of(), 0, cib.syncSet().version() + 1);
-        Cib next = cib.withGoals(goals).withSyncSet(cleared).withFailCount(c.node(), FailCount.NONE);
+        Cib next = cib.withGoals(goals).withSyncSet(cleared).withFailCount(c.node(), FailCount.NONE)
+                .withSwitchover(null);
         return accept(next, c.node() + " will be promoted; acknowledged commits it lacks are lost");
     }
 
@@ -272,12 +296,26 @@ public final class CibReducer {
         return accept(next.withFailedActions(kept), "cleaned up");
     }
 
-    private static Outcome accept(Cib next, String message) {
+    private static Outcome setMaintenance(Cib cib, SetMaintenance c) {
+        if (c.node() == null) {
+            return accept(cib.withMaintenance(cib.maintenance().withCluster(c.on())), c.on()
+                    ? "cluster paused: pgpacer observes and does not act" : "cluster resumed: pgpacer manages it again");
+        }
+        if (cib.node(c.node()).isEmpty()) {
+            return refuse(cib, "unknown node '" + c.node() + "'; configured nodes are "
+                    + cib.nodes().stream().map(n -> n.name()).toList());
+        }
+        return accept(cib.withMaintenance(cib.maintenance().withNode(c.node(), c.on())), c.on()
+                ? c.node() + " is in maintenance: pgpacer observes it and does not act on it"
+                : c.node() + " left maintenance: pgpacer manages it again");
+    }
+
+    static Outcome accept(Cib next, String message) {
         Cib stamped = next.withEpoch(next.epoch() + 1);
         return new Outcome(stamped, CommandResult.applied(stamped.epoch(), message));
     }
 
-    private static Outcome refuse(Cib cib, String message) {
+    static Outcome refuse(Cib cib, String message) {
         return new Outcome(cib, CommandResult.rejected(cib.epoch(), message));
     }
 }

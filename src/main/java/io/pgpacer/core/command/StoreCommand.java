@@ -6,6 +6,7 @@ import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.model.Lsn;
 import java.util.List;
 import java.util.Map;
 
@@ -85,5 +86,45 @@ public sealed interface StoreCommand {
 
     /** Resets fail-counts and failed actions of one node, or of all nodes when {@code node} is null. */
     record CleanupFailures(String node) implements StoreCommand {
+    }
+
+    /**
+     * An operator asks to move the primary role from {@code from} (the lease holder as the operator saw it) to
+     * {@code to} (null: the best standby when it begins), at once ({@code notBefore} 0) or at a wall-clock time.
+     */
+    record RequestSwitchover(String from, String to, long notBefore, String requestedAt, long maxLagBytes)
+            implements StoreCommand {
+    }
+
+    /** An operator withdraws a switchover that has not begun. */
+    record CancelSwitchover() implements StoreCommand {
+    }
+
+    /**
+     * The controller begins the switchover to {@code to}: the primary is told to stop writes and hand over,
+     * if nobody changed the goals since version {@code expectedGoalsVersion}.
+     */
+    record BeginSwitchover(long expectedGoalsVersion, String to) implements StoreCommand {
+    }
+
+    /**
+     * The old primary stopped PostgreSQL cleanly and gives the lease up, naming where its WAL ended: the
+     * target is promoted only once it received past that point, so no acknowledged commit stays behind.
+     */
+    record HandOver(String node, long leaseGeneration, Lsn endOfWal) implements StoreCommand {
+    }
+
+    /**
+     * The controller gives a switchover up (the target did not catch up in time, or the primary changed).
+     * If the old primary already handed over, it gets the primary role back: it holds every commit.
+     */
+    record AbortSwitchover(long expectedGoalsVersion, String reason, String at) implements StoreCommand {
+    }
+
+    /**
+     * An operator puts the whole cluster ({@code node} null) or one node into maintenance, or takes it out:
+     * pgpacer observes and reports there but does not act.
+     */
+    record SetMaintenance(String node, boolean on) implements StoreCommand {
     }
 }

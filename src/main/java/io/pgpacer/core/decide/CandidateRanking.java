@@ -50,6 +50,8 @@ final class CandidateRanking {
             NodeReport report = cib.reports().get(name);
             if (!snapshot.online(name) || report == null) {
                 excluded.add(name + " offline");
+            } else if (cib.maintenance().covers(name)) {
+                excluded.add(name + " is in maintenance");
             } else if (!cib.eligibleForPrimary(name)) {
                 excluded.add(name + " fail-count " + cib.failCount(name).count() + " >= migration-threshold "
                         + cib.settings().migrationThreshold());

@@ -13,9 +13,12 @@ import java.util.Map;
  *     renewals): a held lease is expired once {@code now - leaseSeenAt >= leaseMillis}; a free lease has
  *     been free since then
  * @param controllerSince when this controller became the Raft leader: nothing older is known to it
+ * @param switchoverSeenAt when the controller first saw the switchover record exactly as it is now
+ * @param wallClock the controller's wall clock (epoch milliseconds), only to start a switchover scheduled
+ *     by the operator for a time of day; no safety decision depends on it
  */
 public record ClusterSnapshot(Cib cib, long now, Map<String, Long> lastHeard, long leaseSeenAt,
-        long controllerSince) {
+        long controllerSince, long switchoverSeenAt, long wallClock) {
 
     public ClusterSnapshot {
         lastHeard = Map.copyOf(lastHeard);
@@ -35,6 +38,11 @@ public record ClusterSnapshot(Cib cib, long now, Map<String, Long> lastHeard, lo
 
     public long leaseAge() {
         return now - leaseSeenAt;
+    }
+
+    /** How long the switchover record has been as it is now, by the controller's clock. */
+    public long switchoverAge() {
+        return now - switchoverSeenAt;
     }
 
     public long sinceControllerStart() {

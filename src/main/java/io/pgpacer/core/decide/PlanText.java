@@ -2,7 +2,9 @@ package io.pgpacer.core.decide;
 
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.command.StoreCommand;
+import io.pgpacer.core.command.StoreCommand.AbortSwitchover;
 import io.pgpacer.core.command.StoreCommand.AssignGoals;
+import io.pgpacer.core.command.StoreCommand.BeginSwitchover;
 import io.pgpacer.core.command.StoreCommand.ExpireLease;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,6 +24,12 @@ final class PlanText {
             Map<String, NodeGoal> sorted = new TreeMap<>(c.goals());
             return "assign " + sorted.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().describe())
                     .collect(Collectors.joining(", "));
+        }
+        if (command instanceof BeginSwitchover c) {
+            return "begin switchover to " + c.to();
+        }
+        if (command instanceof AbortSwitchover) {
+            return "abort switchover";
         }
         return command.toString();
     }

@@ -28,18 +28,34 @@ public final class Scheduler {
         if (!cib.initialized()) {
             return Plan.note("waiting for the cluster to be initialised");
         }
+        if (cib.maintenance().cluster()) {
+            return Plan.note("maintenance: the cluster is paused; pgpacer observes and does not act"
+                    + " (pgpacer cluster resume)");
+        }
+        // A primary in maintenance is not replaced: nobody would stop it, so a promotion would make two.
+        String primaryInMaintenance = Optional.ofNullable(cib.lease().holder()).or(cib::goalPrimary)
+                .filter(cib.maintenance()::covers).orElse(null);
+        if (primaryInMaintenance != null) {
+            return Plan.note("maintenance: the primary " + primaryInMaintenance + " is in maintenance; no failover"
+                    + " and no change of goals until it leaves maintenance");
+        }
         // 1. A lease nobody renews any more is freed first; promotion is decided on the next pass, on a
         //    CIB that shows the lease free.
         Optional<Plan> expiry = expireStaleLease(snapshot);
         if (expiry.isPresent()) {
             return expiry.get();
         }
-        // 2. Choose the primary.
+        // 2. A planned switchover in progress decides the primary itself.
+        Optional<Plan> switchover = SwitchoverPlanner.plan(snapshot);
+        if (switchover.isPresent()) {
+            return switchover.get();
+        }
+        // 3. Choose the primary.
         PrimaryChoice choice = choosePrimary(snapshot);
         if (choice.primary() == null) {
             return Plan.note(choice.reason());
         }
-        // 3. Everyone else streams from it.
+        // 4. Everyone else streams from it.
         return assignGoals(cib, choice);
     }
 
@@ -148,7 +164,7 @@ public final class Scheduler {
             changes.put(primary, primaryGoal);
         }
         for (NodeSpec node : cib.dataNodes()) {
-            if (node.name().equals(primary)) {
+            if (node.name().equals(primary) || cib.maintenance().covers(node.name())) {
                 continue;
             }
             String why = choice.changed() ? "follow the new primary " + primary : "stream from the primary " + primary;

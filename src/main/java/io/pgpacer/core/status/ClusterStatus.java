@@ -2,6 +2,7 @@ package io.pgpacer.core.status;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.FailedAction;
+import io.pgpacer.core.cib.Maintenance;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
@@ -22,6 +23,8 @@ import java.util.function.Predicate;
  *
  * @param quorum whether the answering agent could read the CIB through a majority just now
  * @param leaseHolder the node allowed to accept writes, or null
+ * @param switchover the planned switchover in operator words, or null
+ * @param maintenance what pgpacer leaves alone now
  */
 public record ClusterStatus(
         String cluster,
@@ -41,7 +44,12 @@ public record ClusterStatus(
         List<FailedAction> failedActions,
         int migrationThreshold,
         PromotionRecord lastPromotion,
-        String replication) {
+        String replication,
+        String switchover,
+        Maintenance maintenance) {
+
+    /** The PostgreSQL promotable resource's name, as the reference's pcs configuration calls it. */
+    public static final String POSTGRES_RESOURCE = "msPostgresql";
 
     /** Score the reference gives nodes that must never be promoted. */
     public static final String MINUS_INFINITY = "-INFINITY";
@@ -73,7 +81,8 @@ public record ClusterStatus(
         }
         return new ClusterStatus(cib.clusterName(), controller, quorum, answeredBy, now, cib.epoch(), cib.nodes().size(),
                 up, down, masters, slaves, stopped, cib.lease().holder(), nodes, cib.failedActions(),
-                cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null), replication(cib));
+                cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null), replication(cib),
+                cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance());
     }
 
     // "sync: commits wait for node2", "quorum: commits wait for any 2 of [...]", or the fallback, in words.

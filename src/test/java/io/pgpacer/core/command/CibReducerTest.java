@@ -184,4 +184,94 @@ class CibReducerTest {
         assertTrue(run(new AcquireLease("n2")).applied(), "the forced node takes the lease despite its failures");
         assertEquals("unknown data node 'w'", run(new StoreCommand.ForcePromotion("w", "x")).message());
     }
+
+    // --- switchover ---------------------------------------------------------------------------------
+
+    private Cib threeNodesWithPrimaryN1SyncN2() {
+        Cib three = CibReducer.apply(Cib.EMPTY, new InitializeCluster("pgc", List.of(NODES.get(0), NODES.get(1),
+                new NodeSpec("n3", "127.0.0.1", 8004, 9004, 5404, false)), new ClusterSettings(2, 3000, 3000, 1000))).cib();
+        return three.withGoals(Map.of("n1", NodeGoal.primary("a"), "n2", NodeGoal.standbyOf("n1", "b"),
+                        "n3", NodeGoal.standbyOf("n1", "b"))).withLease(new Lease("n1", 1, 0))
+                .withSyncSet(new io.pgpacer.core.cib.SyncSet(List.of("n2"), 1, 1))
+                .withHistoryEntry(new PromotionRecord("n1", 0, Lsn.ZERO, 1, "t", "initial start", true));
+    }
+
+    private static StoreCommand.RequestSwitchover switchoverTo(String to) {
+        return new StoreCommand.RequestSwitchover("n1", to, 0, "t", 1 << 20);
+    }
+
+    private void standbyReports(String node, String lsn) {
+        cib = cib.withReport(new io.pgpacer.core.cib.NodeReport(node, 1, io.pgpacer.core.cib.PgState.STANDBY, 0, 1,
+                Lsn.parse(lsn), Lsn.parse(lsn), "n1", true, List.of(), null, null, null));
+    }
+
+    @Test
+    void aSwitchoverIsRequestedFromTheLeaseHolderOnceAndCancelledOnlyBeforeItBegins() {
+        cib = threeNodesWithPrimaryN1SyncN2();
+        assertEquals("n2 is not the primary any more (n1 holds the lease)",
+                run(new StoreCommand.RequestSwitchover("n2", "n3", 0, "t", 0)).message());
+        assertEquals("'w' cannot take over from n1", run(switchoverTo("w")).message());
+        assertTrue(run(switchoverTo("n3")).applied());
+        assertEquals("a switchover is already planned: n1 -> n3 (starting); cancel it first with 'pgpacer switchover"
+                + " --cancel'", run(switchoverTo("n2")).message());
+        assertTrue(run(new StoreCommand.CancelSwitchover()).applied());
+        assertEquals("no switchover is planned", run(new StoreCommand.CancelSwitchover()).message());
+
+        run(switchoverTo("n3"));
+        assertTrue(run(new StoreCommand.BeginSwitchover(cib.goalsVersion(), "n3")).applied());
+        assertEquals(NodeGoal.standbyOf("n3", "x").describe(), cib.goal("n1").orElseThrow().describe());
+        assertFalse(run(new StoreCommand.CancelSwitchover()).applied(), "under way: no cancel");
+    }
+
+    @Test
+    void theHandOverFreesTheLeaseAndOnlyATargetThatReceivedItAllMayTakeIt() {
+        cib = threeNodesWithPrimaryN1SyncN2();
+        run(switchoverTo("n3"));
+        run(new StoreCommand.BeginSwitchover(cib.goalsVersion(), "n3"));
+        assertEquals("n1 no longer holds lease generation 7",
+                run(new StoreCommand.HandOver("n1", 7, Lsn.parse("0/5000028"))).message());
+        assertTrue(run(new StoreCommand.HandOver("n1", 1, Lsn.parse("0/5000028"))).applied());
+        assertTrue(cib.lease().isFree());
+        run(new AssignGoals(cib.goalsVersion(), Map.of("n3", NodeGoal.primary("switchover"),
+                "n2", NodeGoal.standbyOf("n3", "x"))));
+
+        // n3 is not in the sync set [n2]: it may take the lease only past the old primary's last WAL record.
+        standbyReports("n3", "0/5000028");
+        assertEquals("n3 is not a recorded sync standby [n2]; promoting it could lose acknowledged commits",
+                run(new AcquireLease("n3")).message());
+        standbyReports("n3", "0/50000A0");
+        assertTrue(run(new AcquireLease("n3")).applied());
+        run(new RecordPromotion(2, new PromotionRecord("n3", 1, Lsn.parse("0/50000A0"), 2, "t", "switchover", false)));
+        assertEquals("promotion confirmed; switchover complete",
+                run(new StoreCommand.ConfirmPromotion("n3", 2, 2)).message());
+        assertEquals(null, cib.switchover());
+    }
+
+    @Test
+    void anAbortAfterTheHandOverGivesThePrimaryRoleBackToTheOldPrimary() {
+        cib = threeNodesWithPrimaryN1SyncN2();
+        run(switchoverTo("n2"));
+        run(new StoreCommand.BeginSwitchover(cib.goalsVersion(), "n2"));
+        run(new StoreCommand.HandOver("n1", 1, Lsn.parse("0/5000028")));
+        assertFalse(run(new StoreCommand.AbortSwitchover(cib.goalsVersion() - 1, "late", "t")).applied());
+        assertEquals("switchover aborted; n1 resumes as primary: n2 did not catch up",
+                run(new StoreCommand.AbortSwitchover(cib.goalsVersion(), "n2 did not catch up", "t")).message());
+        assertEquals("n1", cib.goalPrimary().orElseThrow());
+        assertEquals("switchover", cib.failedActions().get(cib.failedActions().size() - 1).operation());
+        assertTrue(run(new AcquireLease("n1")).applied(), "the old primary takes its role back");
+    }
+
+    @Test
+    void maintenanceIsSetForTheClusterOrAKnownNode() {
+        assertEquals("unknown node 'n9'; configured nodes are [n1, n2, w]",
+                run(new StoreCommand.SetMaintenance("n9", true)).message());
+        assertTrue(run(new StoreCommand.SetMaintenance("n2", true)).applied());
+        assertTrue(run(new StoreCommand.SetMaintenance(null, true)).applied());
+        assertTrue(cib.maintenance().covers("n1") && cib.maintenance().covers("n2"));
+        run(new StoreCommand.SetMaintenance(null, false));
+        assertFalse(cib.maintenance().covers("n1"));
+        assertTrue(cib.maintenance().covers("n2"));
+        run(new StoreCommand.SetMaintenance("n2", false));
+        assertTrue(cib.maintenance().isEmpty());
+    }
 }

@@ -11,6 +11,8 @@ import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.Switchover;
+import io.pgpacer.core.cib.Switchover.Phase;
 import io.pgpacer.core.model.Lsn;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,6 +34,8 @@ class SchedulerTest {
         private long now = 100_000;
         private long controllerSince = 0;
         private long leaseSeenAt = 0;
+        private long switchoverSeenAt = 0;
+        private long wallClock = 1_800_000_000_000L;
         private final Map<String, Long> lastHeard = new HashMap<>();
 
         Given report(String node, PgState state, long timeline, String lsn) {
@@ -78,8 +82,29 @@ class SchedulerTest {
             return this;
         }
 
+        Given maintenance(boolean cluster, String... nodes) {
+            cib = cib.withMaintenance(new io.pgpacer.core.cib.Maintenance(cluster, List.of(nodes)));
+            return this;
+        }
+
+        Given streaming(String node, String upstream, String lsn) {
+            cib = cib.withReport(new NodeReport(node, 1, PgState.STANDBY, 0, 1, Lsn.parse(lsn), Lsn.parse(lsn),
+                    upstream, true, List.of(), null, null, null));
+            lastHeard.put(node, now - 100);
+            return this;
+        }
+
+        Given switchover(String from, String to, long notBeforeFromNow, Switchover.Phase phase, String handoverLsn,
+                long seenMillisAgo) {
+            cib = cib.withSwitchover(new Switchover(from, to, notBeforeFromNow == 0 ? 0 : wallClock + notBeforeFromNow,
+                    "t", 16 << 20, phase, handoverLsn == null ? null : Lsn.parse(handoverLsn)));
+            switchoverSeenAt = now - seenMillisAgo;
+            return this;
+        }
+
         String plan() {
-            return Scheduler.decide(new ClusterSnapshot(cib, now, lastHeard, leaseSeenAt, controllerSince)).render();
+            return Scheduler.decide(new ClusterSnapshot(cib, now, lastHeard, leaseSeenAt, controllerSince,
+                    switchoverSeenAt, wallClock)).render();
         }
     }
 
@@ -288,5 +313,130 @@ class SchedulerTest {
         assertEquals("note: no promotion: n1 is offline, and no standby is eligible: n2 fail-count 1 >= migration-threshold"
                 + " 1; the most advanced recorded sync standby n2 (0/5100) cannot be promoted, and promoting another"
                 + " could lose acknowledged commits", plan);
+    }
+
+    // --- switchover ---------------------------------------------------------------------------------
+
+    /** n1 primary on timeline 1 holding the lease, n2 and n3 streaming from it. */
+    private static Given healthyForSwitchover() {
+        return given().primaryOf("n1", 1).lease("n1", 500).report("n1", PgState.PRIMARY, 1, "0/5000000")
+                .streaming("n2", "n1", "0/4FFF000").streaming("n3", "n1", "0/5000000");
+    }
+
+    @Test
+    void aSwitchoverScheduledForLaterChangesNothingYet() {
+        String plan = healthyForSwitchover().switchover("n1", "n2", 60_000, Phase.SCHEDULED, null, 100).plan();
+        assertEquals("note: no action: n1 holds a valid lease", plan);
+    }
+
+    @Test
+    void aDueSwitchoverTellsThePrimaryToHandOverToTheNamedTarget() {
+        String plan = healthyForSwitchover().switchover("n1", "n2", 0, Phase.SCHEDULED, null, 100).plan();
+        assertEquals("begin switchover to n2: switchover n1 -> n2: n1 stops writes and hands over", plan);
+    }
+
+    @Test
+    void withoutANamedTargetTheStandbyClosestToThePrimaryIsChosen() {
+        String plan = healthyForSwitchover().switchover("n1", null, 0, Phase.SCHEDULED, null, 100).plan();
+        assertEquals("begin switchover to n3: switchover n1 -> n3: n1 stops writes and hands over", plan);
+    }
+
+    @Test
+    void aDueSwitchoverToALaggingTargetIsAbortedWithTheReason() {
+        String plan = healthyForSwitchover().streaming("n2", "n1", "0/1000000")
+                .switchover("n1", "n2", 0, Phase.SCHEDULED, null, 100).plan();
+        assertEquals("abort switchover: switchover aborted: the switchover could not begin: n2 lags 67108864 bytes"
+                + " behind the primary (0/1000000 < 0/5000000), more than the allowed 16777216 bytes", plan);
+    }
+
+    @Test
+    void aDueSwitchoverToANodeThatIsNotStreamingIsAborted() {
+        String plan = healthyForSwitchover().report("n2", PgState.STOPPED, 1, "0/5000000")
+                .switchover("n1", "n2", 0, Phase.SCHEDULED, null, 100).plan();
+        assertEquals("abort switchover: switchover aborted: the switchover could not begin: n2 is not a running"
+                + " standby (STOPPED)", plan);
+    }
+
+    @Test
+    void aScheduledSwitchoverIsDroppedWhenAnotherNodeBecamePrimary() {
+        String plan = healthyForSwitchover().lease("n3", 100)
+                .switchover("n1", "n2", 60_000, Phase.SCHEDULED, null, 100).plan();
+        assertEquals("abort switchover: switchover aborted: the primary changed before the switchover began (n1 no"
+                + " longer holds the lease)", plan);
+    }
+
+    @Test
+    void whileThePrimaryHandsOverNobodyIsPromoted() {
+        String plan = healthyForSwitchover().switchover("n1", "n2", 0, Phase.HANDING_OVER, null, 100).plan();
+        assertEquals("note: switchover: waiting for n1 to stop writes and hand over", plan);
+    }
+
+    @Test
+    void aPrimaryThatLostItsLeaseBeforeHandingOverEndsTheSwitchoverAndFailoverRulesApply() {
+        String plan = healthyForSwitchover().lease(null, 100)
+                .switchover("n1", "n2", 0, Phase.HANDING_OVER, null, 100).plan();
+        assertEquals("abort switchover: switchover aborted: n1 lost its lease before it handed over", plan);
+    }
+
+    @Test
+    void theTargetIsNotPromotedBeforeItReceivedTheOldPrimarysShutdownCheckpoint() {
+        String plan = healthyForSwitchover().lease(null, 100).report("n1", PgState.STOPPED, 1, "0/5000028")
+                .switchover("n1", "n2", 0, Phase.CATCHING_UP, "0/5000028", 100).plan();
+        assertEquals("note: switchover: waiting for n2 to receive WAL up to 0/5000028 (it has 0/4FFF000)", plan);
+    }
+
+    @Test
+    void theTargetIsPromotedOnceItReceivedPastTheHandOverAndTheOthersFollowIt() {
+        String plan = healthyForSwitchover().lease(null, 100).report("n1", PgState.STOPPED, 1, "0/5000028")
+                .streaming("n2", null, "0/50000A0").switchover("n1", "n2", 0, Phase.CATCHING_UP, "0/5000028", 100)
+                .plan();
+        assertEquals("assign n1=standby of n2, n2=primary, n3=standby of n2: switchover n1 -> n2: n2 received"
+                + " 0/50000A0, past the hand-over at 0/5000028", plan);
+    }
+
+    @Test
+    void aTargetThatDoesNotCatchUpInTimeGivesThePrimaryRoleBack() {
+        String plan = healthyForSwitchover().lease(null, 100).report("n1", PgState.STOPPED, 1, "0/5000028")
+                .switchover("n1", "n2", 0, Phase.CATCHING_UP, "0/5000028", 10_000).plan();
+        assertEquals("abort switchover: switchover aborted: n2 did not receive WAL up to 0/5000028 (it has"
+                + " 0/4FFF000) within 10.0 s", plan);
+    }
+
+    @Test
+    void onceTheTargetHoldsTheLeaseTheNormalRulesMakeTheOthersFollowIt() {
+        Given g = healthyForSwitchover().switchover("n1", "n2", 0, Phase.CATCHING_UP, "0/5000028", 100);
+        g.cib = g.cib.withGoals(java.util.Map.of("n1", NodeGoal.standbyOf("n2", "t"), "n2", NodeGoal.primary("t")));
+        String plan = g.lease("n2", 100).plan();
+        assertEquals("assign n3=standby of n2: standbys follow n2", plan);
+    }
+
+    // --- maintenance --------------------------------------------------------------------------------
+
+    @Test
+    void aPausedClusterGetsNoActionEvenWhenTheLeaseExpired() {
+        String plan = given().primaryOf("n1", 1).lease("n1", 9_000).silent("n1", 9_000)
+                .report("n2", PgState.STANDBY, 1, "0/5000").maintenance(true).plan();
+        assertEquals("note: maintenance: the cluster is paused; pgpacer observes and does not act (pgpacer cluster"
+                + " resume)", plan);
+    }
+
+    @Test
+    void aPrimaryInMaintenanceIsNeitherExpiredNorReplaced() {
+        String expired = given().primaryOf("n1", 1).lease("n1", 9_000).silent("n1", 9_000)
+                .report("n2", PgState.STANDBY, 1, "0/5000").maintenance(false, "n1").plan();
+        assertEquals("note: maintenance: the primary n1 is in maintenance; no failover and no change of goals until"
+                + " it leaves maintenance", expired);
+        String released = given().primaryOf("n1", 1).lease(null, 500).report("n1", PgState.FAILED, 1, "0/5000")
+                .failCount("n1", 1).report("n2", PgState.STANDBY, 1, "0/5000").maintenance(false, "n1").plan();
+        assertEquals(expired, released, "a released lease changes nothing: the assigned primary is in maintenance");
+    }
+
+    @Test
+    void aStandbyInMaintenanceKeepsItsGoalAndIsNeverPromoted() {
+        Given g = given().primaryOf("n1", 2).lease(null, 300).silent("n1", 6_000)
+                .report("n2", PgState.STANDBY, 2, "0/9000").report("n3", PgState.STANDBY, 2, "0/8000")
+                .maintenance(false, "n2");
+        assertEquals("assign n1=standby of n3, n3=primary: failover: n1 is offline; n3 is the most advanced standby"
+                + " (0/8000)", g.plan());
     }
 }

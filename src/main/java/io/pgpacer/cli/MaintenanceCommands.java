@@ -1,0 +1,112 @@
+package io.pgpacer.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgpacer.api.ApiClient;
+import io.pgpacer.config.ConfigException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code pgpacer cluster pause|resume} and {@code pgpacer node maintenance|unmaintenance NODE}: where pgpacer
+ * observes but does not act.
+ */
+final class MaintenanceCommands {
+
+    private MaintenanceCommands() {
+    }
+
+    /** Sends the change and prints what the store says; 2 for a refused request, 1 when no agent answered. */
+    static int apply(AgentTarget target, String command, String node, boolean on) {
+        try {
+            JsonNode result = new ApiClient(target.agents()).maintenance(node, on);
+            System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong() + ")");
+            return 0;
+        } catch (ConfigException | ApiClient.ApiException e) {
+            return AgentTarget.failed(command, e);
+        }
+    }
+
+    @Command(name = "cluster", description = "Whole-cluster operations.",
+            subcommands = {ClusterCommand.Pause.class, ClusterCommand.Resume.class})
+    static final class ClusterCommand implements Runnable {
+
+        @Override
+        public void run() {
+            CommandLine.usage(this, System.out);
+        }
+
+        @Command(name = "pause", description = {"Maintenance mode for the whole cluster: agents keep observing and",
+                "reporting, PostgreSQL keeps running, but nothing is started, stopped, promoted or failed over.",
+                "Fencing stays on: a primary that cannot renew its lease still stops writes.",
+                "pcs equivalent: 'pcs property set maintenance-mode=true'."})
+        static final class Pause implements Callable<Integer> {
+
+            @Mixin
+            AgentTarget target;
+
+            @Override
+            public Integer call() {
+                return apply(target, "cluster pause", null, true);
+            }
+        }
+
+        @Command(name = "resume", description = {"End maintenance mode: pgpacer manages the cluster again.",
+                "pcs equivalent: 'pcs property set maintenance-mode=false'."})
+        static final class Resume implements Callable<Integer> {
+
+            @Mixin
+            AgentTarget target;
+
+            @Override
+            public Integer call() {
+                return apply(target, "cluster resume", null, false);
+            }
+        }
+    }
+
+    @Command(name = "node", description = "Node operations.",
+            subcommands = {NodeCommand.Maintenance.class, NodeCommand.Unmaintenance.class})
+    static final class NodeCommand implements Runnable {
+
+        @Override
+        public void run() {
+            CommandLine.usage(this, System.out);
+        }
+
+        @Command(name = "maintenance", description = {"Put NODE into maintenance: its agent observes and reports but",
+                "does not act; the controller leaves its role alone, and does not fail over while it is the primary.",
+                "pcs equivalent: 'pcs node maintenance NODE'."})
+        static final class Maintenance implements Callable<Integer> {
+
+            @Mixin
+            AgentTarget target;
+
+            @Parameters(index = "0", paramLabel = "NODE")
+            String node;
+
+            @Override
+            public Integer call() {
+                return apply(target, "node maintenance", node, true);
+            }
+        }
+
+        @Command(name = "unmaintenance", description = {"Take NODE out of maintenance.",
+                "pcs equivalent: 'pcs node unmaintenance NODE'."})
+        static final class Unmaintenance implements Callable<Integer> {
+
+            @Mixin
+            AgentTarget target;
+
+            @Parameters(index = "0", paramLabel = "NODE")
+            String node;
+
+            @Override
+            public Integer call() {
+                return apply(target, "node unmaintenance", node, false);
+            }
+        }
+    }
+}
