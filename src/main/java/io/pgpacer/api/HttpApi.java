@@ -11,6 +11,7 @@ import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.command.StoreCommand.CleanupFailures;
 import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.metrics.MetricsEndpoint;
 import io.pgpacer.store.CibJson;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
@@ -31,9 +32,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's REST API: cluster status, the CIB, recent events, operator commands, and Patroni-compatible
- * health checks for load balancers. Any agent answers for the whole cluster; reads go through the store's
- * majority when it can be reached, and say so. Health checks answer for this node only.
+ * The agent's REST API: cluster status, the CIB, recent events, operator commands, Patroni-compatible
+ * health checks for load balancers, and Prometheus metrics. Any agent answers for the whole cluster; reads go
+ * through the store's majority when it can be reached, and say so. Health checks and metrics answer for this
+ * node only.
  */
 public final class HttpApi implements AutoCloseable {
 
@@ -45,6 +47,7 @@ public final class HttpApi implements AutoCloseable {
     private final ClusterStore store;
     private final Agent agent;
     private final EventFeed events;
+    private final MetricsEndpoint metrics;
     private final HttpServer server;
     private final ExecutorService pool;
     private final ObjectMapper json = CibJson.mapper();
@@ -55,6 +58,7 @@ public final class HttpApi implements AutoCloseable {
         this.store = store;
         this.agent = agent;
         this.events = events;
+        this.metrics = new MetricsEndpoint(self, store, agent);
         this.server = HttpServer.create(bind, 16);
         this.pool = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "pgpacer-api");
@@ -88,14 +92,16 @@ public final class HttpApi implements AutoCloseable {
                 send(exchange, 200, cib().cib());
             } else if (method.equals("GET") && path.equals("/events")) {
                 send(exchange, 200, events.recent());
+            } else if (method.equals("GET") && path.equals("/metrics")) {
+                metrics.handle(exchange);
             } else if (method.equals("POST") && path.equals("/resource/cleanup")) {
                 cleanup(exchange, query.get("node"));
             } else if (method.equals("POST") && path.equals("/force-promote")) {
                 forcePromote(exchange, query);
             } else {
                 send(exchange, 404, error("no such endpoint: " + method + " " + path
-                        + " (GET /status, /cib, /events, /cluster, /history; health checks GET, HEAD or OPTIONS"
-                        + " /primary, /leader, /replica[?lag=16MB], /read-only, /health, /liveness, /readiness;"
+                        + " (GET /status, /cib, /events, /cluster, /history, /metrics; health checks GET, HEAD or"
+                        + " OPTIONS /primary, /leader, /replica[?lag=16MB], /read-only, /health, /liveness, /readiness;"
                         + " POST /resource/cleanup[?node=NAME], /force-promote?node=NAME&accept-data-loss=yes)"));
             }
         } catch (StoreUnavailableException e) {
