@@ -25,7 +25,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +65,7 @@ public final class Agent implements AutoCloseable {
     private volatile boolean passUnderWay;
     private volatile long passStartedAt;
     private volatile long lastPassEndedAt;
+    private volatile LongConsumer observeNanos = nanos -> { };
 
     private long sequence;
     private long lastReportAt = Long.MIN_VALUE / 2;
@@ -118,7 +121,21 @@ public final class Agent implements AutoCloseable {
     public Optional<LocalObservation> latestObservation() {
         ObservedAt latest = latestObservation;
         return latest == null ? Optional.empty()
-                : Optional.of(new LocalObservation(latest.report(), millis.getAsLong() - latest.atMillis()));
+                : Optional.of(new LocalObservation(latest.report(), latest.observed(),
+                        millis.getAsLong() - latest.atMillis()));
+    }
+
+    /**
+     * Calls {@code listener} (instead of any earlier one) with the nanoseconds each look at PostgreSQL took, on
+     * the loop's thread.
+     */
+    public void onObserveTimed(LongConsumer listener) {
+        observeNanos = listener;
+    }
+
+    /** Milliseconds until this agent must fence its lease unless a renewal lands, by its own fencing clock. */
+    public OptionalLong leaseRemainingMillis() {
+        return lease.remainingMillis();
     }
 
     /** Whether this agent's lease keeper holds a primary lease it may still act on, by its own fencing clock. */
@@ -141,12 +158,13 @@ public final class Agent implements AutoCloseable {
     /**
      * A report this agent built, and how long ago.
      *
+     * @param observed the look at PostgreSQL it was built from; null for a witness
      * @param ageMillis milliseconds since the observation, by the agent's monotonic clock
      */
-    public record LocalObservation(NodeReport report, long ageMillis) {
+    public record LocalObservation(NodeReport report, PgObservation observed, long ageMillis) {
     }
 
-    private record ObservedAt(NodeReport report, long atMillis) {
+    private record ObservedAt(NodeReport report, PgObservation observed, long atMillis) {
     }
 
     /**
@@ -210,7 +228,9 @@ public final class Agent implements AutoCloseable {
         } else {
             reportUnexpectedExit();
         }
+        long observeStart = System.nanoTime();
         PgObservation observed = pg.observe();
+        observeNanos.accept(System.nanoTime() - observeStart);
         watchExit(observed);
         if (dataStale || !observed.running()) {
             data = pg.inspect();
@@ -310,7 +330,7 @@ public final class Agent implements AutoCloseable {
     private void report(Cib cib, PgObservation observed, DataDirState dataState) {
         NodeReport next = buildReport(cib, observed, dataState);
         long now = millis.getAsLong();
-        latestObservation = new ObservedAt(next, now);
+        latestObservation = new ObservedAt(next, observed, now);
         boolean changed = lastReport == null || !sameObservation(lastReport, next)
                 || awaitedBySwitchover(cib) && !next.lsn().equals(lastReport.lsn());
         // Settled, a report is only a heartbeat: two per node timeout keep the node online at half the writes.

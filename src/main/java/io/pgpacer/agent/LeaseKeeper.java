@@ -69,6 +69,12 @@ final class LeaseKeeper implements AutoCloseable {
         return generation >= 0 && millis.getAsLong() < deadline ? OptionalLong.of(generation) : OptionalLong.empty();
     }
 
+    /** Milliseconds until this keeper fences unless a renewal lands, by its clock; empty when it holds no lease. */
+    synchronized OptionalLong remainingMillis() {
+        long left = deadline - millis.getAsLong();
+        return generation >= 0 && left > 0 ? OptionalLong.of(left) : OptionalLong.empty();
+    }
+
     /** Gives the lease up in the store (best effort) and stops renewing it. */
     void release() {
         long released;

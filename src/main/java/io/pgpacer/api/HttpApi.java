@@ -12,6 +12,7 @@ import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.command.StoreCommand.CleanupFailures;
 import io.pgpacer.core.decide.SwitchoverCheck;
 import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.metrics.MetricsEndpoint;
 import io.pgpacer.store.CibJson;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
@@ -32,9 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's REST API: cluster status, the CIB, recent events, operator commands, and Patroni-compatible
- * health checks for load balancers. Any agent answers for the whole cluster; reads go through the store's
- * majority when it can be reached, and say so. Health checks answer for this node only.
+ * The agent's REST API: cluster status, the CIB, recent events, operator commands, Patroni-compatible
+ * health checks for load balancers, and Prometheus metrics. Any agent answers for the whole cluster; reads go
+ * through the store's majority when it can be reached, and say so. Health checks and metrics answer for this
+ * node only.
  */
 public final class HttpApi implements AutoCloseable {
 
@@ -46,6 +48,7 @@ public final class HttpApi implements AutoCloseable {
     private final ClusterStore store;
     private final Agent agent;
     private final EventFeed events;
+    private final MetricsEndpoint metrics;
     private final HttpServer server;
     private final ExecutorService pool;
     private final ObjectMapper json = CibJson.mapper();
@@ -56,6 +59,7 @@ public final class HttpApi implements AutoCloseable {
         this.store = store;
         this.agent = agent;
         this.events = events;
+        this.metrics = new MetricsEndpoint(self, store, agent);
         this.server = HttpServer.create(bind, 16);
         this.pool = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "pgpacer-api");
@@ -89,6 +93,8 @@ public final class HttpApi implements AutoCloseable {
                 send(exchange, 200, cib().cib());
             } else if (method.equals("GET") && path.equals("/events")) {
                 send(exchange, 200, events.recent());
+            } else if (method.equals("GET") && path.equals("/metrics")) {
+                metrics.handle(exchange);
             } else if (method.equals("POST") && path.equals("/resource/cleanup")) {
                 cleanup(exchange, query.get("node"));
             } else if (method.equals("POST") && path.equals("/force-promote")) {
@@ -102,8 +108,8 @@ public final class HttpApi implements AutoCloseable {
                 send(exchange, result.applied() ? 200 : 409, result);
             } else {
                 send(exchange, 404, error("no such endpoint: " + method + " " + path
-                        + " (GET /status, /cib, /events, /cluster, /history; health checks GET, HEAD or OPTIONS"
-                        + " /primary, /leader, /replica[?lag=16MB], /read-only, /health, /liveness, /readiness;"
+                        + " (GET /status, /cib, /events, /cluster, /history, /metrics; health checks GET, HEAD or"
+                        + " OPTIONS /primary, /leader, /replica[?lag=16MB], /read-only, /health, /liveness, /readiness;"
                         + " POST /resource/cleanup[?node=NAME], /force-promote?node=NAME&accept-data-loss=yes,"
                         + " /switchover[?to=NAME&at=ISO-8601&max-lag=16MB], /maintenance?state=on|off[&node=NAME];"
                         + " DELETE /switchover)"));

@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -40,7 +41,8 @@ final class JdbcSession implements AutoCloseable {
                            CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END AS current_lsn) AS s
               LEFT JOIN pg_stat_wal_receiver AS r ON true;
             SELECT application_name, client_addr::text, state, sync_state,
-                   sent_lsn::text, flush_lsn::text, replay_lsn::text
+                   sent_lsn::text, flush_lsn::text, replay_lsn::text,
+                   EXTRACT(EPOCH FROM flush_lag)::float8, EXTRACT(EPOCH FROM replay_lag)::float8
               FROM pg_stat_replication ORDER BY application_name, client_addr""";
 
     private final String url;
@@ -208,7 +210,7 @@ final class JdbcSession implements AutoCloseable {
                     while (rows.next()) {
                         replicas.add(new ReplicaRow(rows.getString(1), rows.getString(2), rows.getString(3),
                                 rows.getString(4), lsn(rows.getString(5)), lsn(rows.getString(6)),
-                                lsn(rows.getString(7))));
+                                lsn(rows.getString(7)), seconds(rows, 8), seconds(rows, 9)));
                     }
                 }
             }
@@ -219,6 +221,12 @@ final class JdbcSession implements AutoCloseable {
 
     private static Lsn lsn(String text) {
         return text == null ? Lsn.ZERO : Lsn.parse(text);
+    }
+
+    /** An interval column read as seconds; null stays null. */
+    private static Duration seconds(ResultSet rows, int column) throws SQLException {
+        double seconds = rows.getDouble(column);
+        return rows.wasNull() ? null : Duration.ofNanos(Math.round(seconds * 1e9));
     }
 
     private static String describe(Exception e) {

@@ -1,0 +1,88 @@
+package io.pgpacer.metrics;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.PromotionRecord;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * Times failovers as one agent sees them in the CIBs it applies: from the last renewal of the old primary's
+ * lease it applied to its applying the confirmation of the promotion that replaced it (PostgreSQL reported
+ * the new timeline). The old primary stopped renewing after that renewal, so the figure is the time without
+ * a confirmed primary plus at most one renew interval; clients reconnecting are not in it. Only failovers
+ * seen from end to end are timed: an agent that started during one, or the old primary's own, times none.
+ */
+public final class FailoverTimer {
+
+    /** The reason the executor records for a promotion that replaces a lost primary. */
+    static final String FAILOVER = "failover";
+
+    /** One timed failover: {@code millis} by the timing agent's monotonic clock. */
+    public record Failover(String oldPrimary, String newPrimary, long millis) {
+    }
+
+    private final LongSupplier millis;
+    private final Map<String, Long> lastRenewalSeen = new HashMap<>();
+    private Lease lastLease;
+    private int lastConfirmed;
+    private Failover last;
+
+    /** @param monotonicMillis the clock both ends are read from */
+    public FailoverTimer(LongSupplier monotonicMillis) {
+        this.millis = monotonicMillis;
+    }
+
+    /** Takes one applied CIB; call it from the store's apply listener, for every CIB in order. */
+    public synchronized void record(Cib cib) {
+        long now = millis.getAsLong();
+        Lease lease = cib.lease();
+        int confirmed = lastConfirmed(cib.history(), cib.history().size());
+        // why: the first CIB says nothing about when its lease was renewed or its promotions confirmed; only a
+        // change seen here does.
+        if (lastLease == null) {
+            lastLease = lease;
+            lastConfirmed = confirmed;
+            return;
+        }
+        if (!lease.equals(lastLease) && !lease.isFree()) {
+            lastRenewalSeen.put(lease.holder(), now);
+        }
+        lastLease = lease;
+        if (confirmed > lastConfirmed) {
+            timePromotion(cib.history(), confirmed, now);
+        }
+        lastConfirmed = confirmed;
+    }
+
+    /** The last failover timed, if any. */
+    public synchronized Optional<Failover> last() {
+        return Optional.ofNullable(last);
+    }
+
+    private void timePromotion(List<PromotionRecord> history, int confirmed, long now) {
+        PromotionRecord promotion = history.get(confirmed);
+        int previous = lastConfirmed(history, confirmed);
+        if (!FAILOVER.equals(promotion.reason()) || previous < 0) {
+            return;
+        }
+        String oldPrimary = history.get(previous).node();
+        Long renewal = lastRenewalSeen.get(oldPrimary);
+        if (renewal != null && !oldPrimary.equals(promotion.node())) {
+            last = new Failover(oldPrimary, promotion.node(), now - renewal);
+        }
+    }
+
+    /** The index of the last confirmed promotion before {@code end}, -1 when there is none. */
+    private static int lastConfirmed(List<PromotionRecord> history, int end) {
+        for (int i = end - 1; i >= 0; i--) {
+            if (history.get(i).confirmed()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
