@@ -343,8 +343,9 @@ public final class NetLab implements AutoCloseable {
         });
         if (!problems.isEmpty()) {
             throw new IllegalStateException("THE NETWORK-NAMESPACE LAB CANNOT RUN: " + String.join("; ", problems)
-                    + ". Run bin/ensure-deps --tests as root to install what it needs. Tests that need the lab fail"
-                    + " instead of skipping, so that a machine without it cannot pass silently.");
+                    + ". Run the tests as root, after 'bin/ensure-deps --tests' (as root) installed what the lab needs."
+                    + " Tests that need the lab fail instead of skipping, so that a machine without it cannot pass"
+                    + " silently.");
         }
     }
 
