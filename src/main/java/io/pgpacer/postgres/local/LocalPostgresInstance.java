@@ -1,6 +1,7 @@
 package io.pgpacer.postgres.local;
 
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.os.ProgramRunner;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.DataDirectoryNotEmptyException;
 import io.pgpacer.postgres.PgObservation;
@@ -249,7 +250,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
             if (!oursAlive && !foreignAlive) {
                 return;
             }
-            OsCommand.Result result = command.run("stopping PostgreSQL (" + mode.pgCtlName() + ")",
+            ProgramRunner.Result result = command.run("stopping PostgreSQL (" + mode.pgCtlName() + ")",
                     List.of(binaries.program("pg_ctl"), "stop", "-D", dataDir.toString(), "-m", mode.pgCtlName(),
                             "-w", "-t", Long.toString(Math.max(1, stopTimeout.toSeconds()))),
                     Map.of(), stopTimeout.plusSeconds(10));
@@ -470,7 +471,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
         }
     }
 
-    private void awaitExitOrKill(Process process, OsCommand.Result pgCtl) {
+    private void awaitExitOrKill(Process process, ProgramRunner.Result pgCtl) {
         try {
             if (process.waitFor(pgCtl.succeeded() ? 5 : 0, TimeUnit.SECONDS)) {
                 return;

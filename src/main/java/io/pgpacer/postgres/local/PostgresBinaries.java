@@ -1,5 +1,6 @@
 package io.pgpacer.postgres.local;
 
+import io.pgpacer.os.ProgramRunner;
 import io.pgpacer.postgres.PostgresBinariesNotFoundException;
 import io.pgpacer.postgres.PostgresException;
 import io.pgpacer.postgres.conf.ServerVersion;
@@ -113,7 +114,7 @@ public record PostgresBinaries(Path binDir, ServerVersion version) {
             Path pgConfig = Path.of(directory.isEmpty() ? "." : directory, "pg_config");
             if (Files.isExecutable(pgConfig)) {
                 try {
-                    OsCommand.Result result = OsCommand.asCurrentUser().run("asking pg_config for the bin directory",
+                    ProgramRunner.Result result = OsCommand.asCurrentUser().run("asking pg_config for the bin directory",
                             List.of(pgConfig.toString(), "--bindir"), Map.of(), PROBE_TIMEOUT);
                     String binDir = result.output().strip();
                     return result.succeeded() && !binDir.isEmpty() ? Optional.of(Path.of(binDir)) : Optional.empty();
