@@ -10,11 +10,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link VirtualIp} on a Linux interface, as Pacemaker's IPaddr2 does it: {@code ip addr add} and
- * {@code ip addr del}, then for IPv4 one gratuitous ARP from iputils' {@code arping -U} (which takes about a
- * second: it waits one interval after its packet). Java cannot send a raw ARP frame without native code, and
+ * {@code ip addr del}, then for IPv4 one gratuitous ARP from iputils' {@code arping -U}, not waited for (it
+ * sends at once, then waits one interval before it exits). Java cannot send a raw ARP frame without native code, and
  * arping is small, packaged everywhere, and what operators already use to debug ARP. IPv6 addresses are added
  * with {@code nodad}, so they are usable at once; neighbours learn their new link-layer address through
  * ordinary neighbour discovery (no unsolicited advertisement is sent).
@@ -23,6 +25,7 @@ import java.util.Map;
  * it as a file capability).
  */
 public final class IpAddrVirtualIp implements VirtualIp {
+    private static final Logger LOG = LoggerFactory.getLogger(IpAddrVirtualIp.class);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
     private static final String PRIVILEGES_HINT = "VIP changes need root or CAP_NET_ADMIN (and CAP_NET_RAW for the"
             + " gratuitous ARP): run the agent as root, or grant it those capabilities (systemd:"
@@ -64,14 +67,38 @@ public final class IpAddrVirtualIp implements VirtualIp {
             throw failure(what, added);
         }
         if (!address.isIpv6()) {
-            ProgramRunner.Result arp = run("announcing VIP " + address, List.of("arping", "-U", "-c", "1", "-I",
-                    address.nic(), address.address()), "iputils-arping (RHEL: iputils)");
-            if (!arp.succeeded()) {
-                throw new VipException(address + " is on " + address.nic() + ", but its gratuitous ARP failed, so"
-                        + " neighbours may keep sending to the previous holder until their ARP entries expire: "
-                        + describe(arp) + hintFor(arp));
-            }
+            announce();
         }
+    }
+
+    // arping sends its packet at once but then waits a whole interval before it exits; the address is usable
+    // already, so the agent does not wait for it. A failure is logged: neighbours then keep sending to the
+    // previous holder until their ARP entries expire.
+    private void announce() {
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of("arping", "-U", "-c", "1", "-I", address.nic(), address.address()));
+        Process arping;
+        try {
+            arping = ProgramRunner.builder(command, Map.of()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new VipException(address + " is on " + address.nic() + ", but its gratuitous ARP could not be sent:"
+                    + " could not run " + String.join(" ", command) + ": " + e.getMessage()
+                    + " (is iputils-arping (RHEL: iputils) installed?)", e);
+        }
+        arping.onExit().thenAccept(done -> {
+            if (done.exitValue() != 0) {
+                String output;
+                try {
+                    output = new String(done.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    output = "(output unreadable: " + e.getMessage() + ")";
+                }
+                ProgramRunner.Result arp = new ProgramRunner.Result(String.join(" ", command), done.exitValue(), output);
+                LOG.warn(address + " is on " + address.nic() + ", but its gratuitous ARP failed, so neighbours may keep"
+                        + " sending to the previous holder until their ARP entries expire: " + describe(arp)
+                        + hintFor(arp));
+            }
+        });
     }
 
     @Override
