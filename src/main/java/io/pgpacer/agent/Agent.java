@@ -21,6 +21,8 @@ import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.postgres.StopMode;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
+import io.pgpacer.vip.VipException;
+import io.pgpacer.vip.linux.IpAddrVirtualIp;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -52,6 +54,7 @@ public final class Agent implements AutoCloseable {
     private final Observations observations;
     private final EventFeed events;
     private final LeaseKeeper lease;
+    private final WriterVip writerVip;
     private final Controller controller;
     private final Executor executor;
     private final Object wakeup = new Object();
@@ -93,9 +96,12 @@ public final class Agent implements AutoCloseable {
         this.observations = new Observations(monotonicMillis);
         this.sequence = System.currentTimeMillis();
         this.lease = new LeaseKeeper(config.nodeName(), store, config.timings(), this::fence, monotonicMillis);
+        this.writerVip = new WriterVip(pg == null || config.writerVip() == null ? null
+                : new IpAddrVirtualIp(config.writerVip()));
         this.controller = new Controller(store, observations, events);
         this.executor = pg == null ? null
-                : new Executor(config.nodeName(), store, pg, lease, monotonicMillis, () -> expectingStop.set(true));
+                : new Executor(config.nodeName(), store, pg, lease, writerVip, monotonicMillis,
+                        () -> expectingStop.set(true));
         store.onApplied(cib -> {
             observations.record(cib);
             controller.wake();
@@ -252,6 +258,9 @@ public final class Agent implements AutoCloseable {
             outcome = executor.step(cib, goal, observed, data);
         } catch (PostgresException | IllegalStateException e) {
             outcome = new Executor.StepOutcome(e.getMessage(), operationOf(goal, observed), 1);
+        } catch (VipException e) {
+            // Pacemaker's IPaddr2 failing counts against the node like a PostgreSQL failure: clients cannot reach it.
+            outcome = new Executor.StepOutcome(e.getMessage(), "writer-vip", 1);
         } finally {
             dataStale = true;
         }
@@ -324,7 +333,19 @@ public final class Agent implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("fencing could not stop PostgreSQL: " + e.getMessage());
         }
+        releaseWriterVip("fencing");
         wake();
+    }
+
+    private void releaseWriterVip(String why) {
+        try {
+            String done = writerVip.release();
+            if (done != null) {
+                events.add("vip", why + ": " + done);
+            }
+        } catch (RuntimeException e) {
+            LOG.error(why + ": could not remove the writer VIP: " + e.getMessage());
+        }
     }
 
     private void report(Cib cib, PgObservation observed, DataDirState dataState) {
@@ -468,6 +489,7 @@ public final class Agent implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("could not stop PostgreSQL: " + e.getMessage());
             }
+            releaseWriterVip("agent stop");
             lease.release();
             pg.close();
         }

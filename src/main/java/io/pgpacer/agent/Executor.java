@@ -52,6 +52,7 @@ final class Executor {
     private final ClusterStore store;
     private final PostgresInstance pg;
     private final LeaseKeeper lease;
+    private final WriterVip writerVip;
     private final LongSupplier millis;
     private final Runnable expectStop;
     private String configuredUpstream;
@@ -65,9 +66,10 @@ final class Executor {
     private long waitingAppliedAt;
     private final Map<String, Long> notStreamingSince = new HashMap<>();
 
-    Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, LongSupplier monotonicMillis,
-            Runnable expectStop) {
+    Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, WriterVip writerVip,
+            LongSupplier monotonicMillis, Runnable expectStop) {
         this.self = self;
+        this.writerVip = writerVip;
         this.store = store;
         this.pg = pg;
         this.lease = lease;
@@ -145,8 +147,9 @@ final class Executor {
                     wallClock(), "initial start (existing data)", true));
             return StepOutcome.did("recorded this node as the initial primary");
         }
+        String vip = writerVip.claim(() -> lease.held().isPresent());
         String sync = keepSyncStandbys(cib, gen, observed);
-        return StepOutcome.did(sync != null ? sync
+        return StepOutcome.did(sync != null ? sync : vip != null ? vip
                 : "primary on timeline " + observed.timeline() + " holding lease generation " + gen);
     }
 
@@ -224,8 +227,9 @@ final class Executor {
         if (!confirmed.applied()) {
             throw new IllegalStateException("promoted, but could not confirm the promotion: " + confirmed.message());
         }
+        String vip = writerVip.claim(() -> lease.held().isPresent());
         return StepOutcome.did("promoted to primary: timeline " + oldTimeline + " -> " + timeline + " at "
-                + switchLsn + " (" + goal.reason() + ")");
+                + switchLsn + " (" + goal.reason() + ")" + (vip == null ? "" : "; " + vip));
     }
 
     // A standby about to be promoted still needs an upstream to start; the last primary is the natural one.
@@ -258,8 +262,13 @@ final class Executor {
                 return handOver(held.getAsLong(), planned);
             }
             stop(StopMode.FAST);
+            writerVip.release();
             lease.release();
-            return StepOutcome.did("stepped down: stopped PostgreSQL and released the primary lease");
+            return StepOutcome.did("stepped down: stopped PostgreSQL and the writer VIP, released the primary lease");
+        }
+        String vip = writerVip.release();
+        if (vip != null) {
+            return StepOutcome.did(vip + ": this node is not the primary");
         }
         if (observed.running() && observed.reachable() && !observed.inRecovery()) {
             stop(StopMode.IMMEDIATE);
@@ -319,6 +328,7 @@ final class Executor {
     // the lease up, naming where the WAL ended.
     private StepOutcome handOver(long gen, Switchover planned) {
         stop(StopMode.FAST);
+        writerVip.release();
         DataDirState stopped = pg.inspect();
         if (!"shut down".equals(stopped.clusterState())) {
             throw new IllegalStateException("switchover: PostgreSQL did not shut down cleanly (state '"
@@ -372,12 +382,17 @@ final class Executor {
     private StepOutcome towardsStopped(PgObservation observed) {
         if (lease.held().isPresent()) {
             stop(StopMode.FAST);
+            writerVip.release();
             lease.release();
             return StepOutcome.did("stopped PostgreSQL and released the primary lease");
         }
         if (observed.running()) {
             stop(StopMode.FAST);
             return StepOutcome.did("stopped PostgreSQL");
+        }
+        String vip = writerVip.release();
+        if (vip != null) {
+            return StepOutcome.did(vip + ": this node is not the primary");
         }
         return StepOutcome.did("stopped, as assigned");
     }

@@ -188,9 +188,16 @@ public final class LoopbackCluster implements AutoCloseable {
         return yaml.toString();
     }
 
+    /** Ports handed out by this JVM: the kernel may offer a port again once its probe socket is closed. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        while (true) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                if (HANDED_OUT.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package io.pgpacer.config;
 import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.SyncPolicy;
+import io.pgpacer.vip.VipAddress;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -12,9 +13,11 @@ import java.util.List;
  *
  * @param postgres null for a witness
  * @param stateDir where the agent keeps its Raft log and snapshots
+ * @param writerVip the address that moves with the primary, or null when none is configured
  */
 public record AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes,
-        PostgresConfig postgres, Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication) {
+        PostgresConfig postgres, Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication,
+        VipAddress writerVip) {
 
     public AgentConfig {
         nodes = List.copyOf(nodes);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.ReplicationMode;
 import io.pgpacer.core.cib.SyncPolicy;
+import io.pgpacer.vip.VipAddress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,13 +36,14 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
     private static final Set<String> TOP_KEYS = Set.of("cluster", "node", "nodes", "postgresql", "state-dir",
-            "timings", "migration-threshold", "replication");
+            "timings", "migration-threshold", "replication", "virtual-ips");
     private static final Set<String> NODE_KEYS = Set.of("name", "address", "api-port", "raft-port", "pg-port", "role");
     private static final Set<String> PG_KEYS = Set.of("bin-dir", "data-dir", "os-user", "superuser",
             "superuser-password", "superuser-password-file", "replication-user", "replication-password",
             "replication-password-file", "parameters", "pg-hba");
     private static final Set<String> TIMING_KEYS = Set.of("monitor-interval", "lease-time", "bootstrap-wait");
     private static final Set<String> REPLICATION_KEYS = Set.of("mode", "quorum", "sync-timeout", "strict");
+    private static final Set<String> VIP_KEYS = Set.of("writer", "nic");
 
     /** Stands for "whichever node comes first" when the caller is not a node. */
     private static final String ANY_NODE = "\0any";
@@ -113,7 +115,9 @@ public final class ConfigLoader {
                 ? intIn(root.get("migration-threshold"), "migration-threshold", 1, 1_000_000, "a whole number >= 1")
                 : 1;
         SyncPolicy replication = replication(root.get("replication"), nodes);
-        return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication);
+        VipAddress writerVip = writerVip(root.get("virtual-ips"));
+        return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication,
+                writerVip);
     }
 
     private List<NodeSpec> nodes(JsonNode list) {
@@ -265,6 +269,31 @@ public final class ConfigLoader {
             throw fail("key 'replication.strict': expected true or false, got '" + r.get("strict").asText() + "'");
         }
         return new SyncPolicy(mode, quorum, timeout.toMillis(), strict);
+    }
+
+    private VipAddress writerVip(JsonNode v) {
+        if (v == null) {
+            return null;
+        }
+        if (!v.isObject()) {
+            throw fail("key 'virtual-ips': expected a mapping with 'writer' (ADDRESS/PREFIX) and 'nic'");
+        }
+        rejectUnknownKeys(v, "virtual-ips.", VIP_KEYS);
+        String writer = requiredText(v, "writer", "virtual-ips.writer", "the writer VIP as ADDRESS/PREFIX, e.g."
+                + " 192.168.28.200/24");
+        String nic = requiredText(v, "nic", "virtual-ips.nic", "the interface that carries the VIPs, e.g. eth0");
+        int slash = writer.indexOf('/');
+        if (slash < 0) {
+            throw fail("key 'virtual-ips.writer': '" + writer + "' has no prefix length; write ADDRESS/PREFIX, e.g. "
+                    + writer + "/24");
+        }
+        try {
+            return new VipAddress(writer.substring(0, slash), Integer.parseInt(writer.substring(slash + 1)), nic);
+        } catch (NumberFormatException e) {
+            throw fail("key 'virtual-ips.writer': '" + writer.substring(slash + 1) + "' is not a prefix length");
+        } catch (IllegalArgumentException e) {
+            throw fail("key 'virtual-ips.writer': " + e.getMessage());
+        }
     }
 
     private Timings timings(JsonNode t) {

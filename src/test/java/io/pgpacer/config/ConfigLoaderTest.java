@@ -64,6 +64,13 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theWriterVipIsAnAddressWithPrefixOnANic() {
+        AgentConfig config = ConfigLoader.parse(FILE, VALID + "virtual-ips: {writer: 10.0.0.100/24, nic: eth0}\n", null);
+        assertEquals(new io.pgpacer.vip.VipAddress("10.0.0.100", 24, "eth0"), config.writerVip());
+        assertNull(ConfigLoader.parse(FILE, VALID, null).writerVip());
+    }
+
+    @Test
     void passwordsNeverAppearInToString() {
         AgentConfig config = ConfigLoader.parse(FILE, VALID, null);
         assertFalse(config.toString().contains("s3cret"), config.toString());
@@ -91,6 +98,10 @@ class ConfigLoaderTest {
         "quorum above standbys   | migration-threshold: 3|replication: {mode: quorum, quorum: 2}| key 'replication.quorum': expected a number of standbys from 1 to 1, got '2'",
         "k outside quorum mode   | migration-threshold: 3|replication: {mode: sync, quorum: 1}| key 'replication.quorum': only used with mode quorum",
         "strict not boolean      | migration-threshold: 3|replication: {mode: sync, strict: maybe}| key 'replication.strict': expected true or false, got 'maybe'",
+        "vip without prefix      | migration-threshold: 3|virtual-ips: {writer: 10.0.0.100, nic: eth0}| key 'virtual-ips.writer': '10.0.0.100' has no prefix length; write ADDRESS/PREFIX, e.g. 10.0.0.100/24",
+        "vip not an address      | migration-threshold: 3|virtual-ips: {writer: db.example/24, nic: eth0}| key 'virtual-ips.writer': ",
+        "vip prefix out of range | migration-threshold: 3|virtual-ips: {writer: 10.0.0.100/33, nic: eth0}| key 'virtual-ips.writer': VIP cidr 33 for 10.0.0.100 is out of range",
+        "vip without nic         | migration-threshold: 3|virtual-ips: {writer: 10.0.0.100/24}| key 'virtual-ips.nic' is missing",
     })
     void badInputGetsOneMessageNamingFileAndKey(String title, String find, String replace, String expected) {
         String text = VALID.replace(find.replace("\\n", "\n"), replace == null ? "" : replace);
