@@ -4,7 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code pgpacer} command: the agent daemon, the operator's commands and the demo. */
-@Command(name = "pgpacer", mixinStandardHelpOptions = true, version = "pgpacer 0.1.0",
+// why INHERIT: every subcommand answers --help (and --version) as well.
+@Command(name = "pgpacer", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        version = "pgpacer 0.1.0",
         description = "High-availability cluster manager for PostgreSQL streaming replication.",
         subcommands = {AgentCommand.class, StatusCommand.class, ResourceCommand.class, ForcePromoteCommand.class,
                 SwitchoverCommand.class, MaintenanceCommands.ClusterCommand.class,

@@ -3,7 +3,6 @@ package io.pgpacer.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.api.ApiClient;
 import io.pgpacer.config.ConfigException;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,8 +28,7 @@ final class MaintenanceCommands {
         }
     }
 
-    @Command(name = "cluster", description = "Whole-cluster operations.",
-            subcommands = {ClusterCommand.Pause.class, ClusterCommand.Resume.class})
+    @Command(name = "cluster", description = "Whole-cluster operations.")
     static final class ClusterCommand implements Runnable {
 
         @Override
@@ -42,33 +40,18 @@ final class MaintenanceCommands {
                 "reporting, PostgreSQL keeps running, but nothing is started, stopped, promoted or failed over.",
                 "Fencing stays on: a primary that cannot renew its lease still stops writes.",
                 "pcs equivalent: 'pcs property set maintenance-mode=true'."})
-        static final class Pause implements Callable<Integer> {
-
-            @Mixin
-            AgentTarget target;
-
-            @Override
-            public Integer call() {
-                return apply(target, "cluster pause", null, true);
-            }
+        int pause(@Mixin AgentTarget target) {
+            return apply(target, "cluster pause", null, true);
         }
 
         @Command(name = "resume", description = {"End maintenance mode: pgpacer manages the cluster again.",
                 "pcs equivalent: 'pcs property set maintenance-mode=false'."})
-        static final class Resume implements Callable<Integer> {
-
-            @Mixin
-            AgentTarget target;
-
-            @Override
-            public Integer call() {
-                return apply(target, "cluster resume", null, false);
-            }
+        int resume(@Mixin AgentTarget target) {
+            return apply(target, "cluster resume", null, false);
         }
     }
 
-    @Command(name = "node", description = "Node operations.",
-            subcommands = {NodeCommand.Maintenance.class, NodeCommand.Unmaintenance.class})
+    @Command(name = "node", description = "Node operations.")
     static final class NodeCommand implements Runnable {
 
         @Override
@@ -79,34 +62,14 @@ final class MaintenanceCommands {
         @Command(name = "maintenance", description = {"Put NODE into maintenance: its agent observes and reports but",
                 "does not act; the controller leaves its role alone, and does not fail over while it is the primary.",
                 "pcs equivalent: 'pcs node maintenance NODE'."})
-        static final class Maintenance implements Callable<Integer> {
-
-            @Mixin
-            AgentTarget target;
-
-            @Parameters(index = "0", paramLabel = "NODE")
-            String node;
-
-            @Override
-            public Integer call() {
-                return apply(target, "node maintenance", node, true);
-            }
+        int maintenance(@Mixin AgentTarget target, @Parameters(paramLabel = "NODE") String node) {
+            return apply(target, "node maintenance", node, true);
         }
 
         @Command(name = "unmaintenance", description = {"Take NODE out of maintenance.",
                 "pcs equivalent: 'pcs node unmaintenance NODE'."})
-        static final class Unmaintenance implements Callable<Integer> {
-
-            @Mixin
-            AgentTarget target;
-
-            @Parameters(index = "0", paramLabel = "NODE")
-            String node;
-
-            @Override
-            public Integer call() {
-                return apply(target, "node unmaintenance", node, false);
-            }
+        int unmaintenance(@Mixin AgentTarget target, @Parameters(paramLabel = "NODE") String node) {
+            return apply(target, "node unmaintenance", node, false);
         }
     }
 }
