@@ -14,7 +14,7 @@ import java.util.Locale;
 
 /**
  * Measures, on a real 3-node loopback cluster with a write workload: the write-unavailability after kill -9
- * of the primary's postmaster and of the primary's agent (N rounds each, median and max), acknowledged writes
+ * of the primary's postmaster, of the primary's agent, and a planned switchover (N rounds each, median and max), acknowledged writes
  * lost (async), overlapping primaries, and each agent's idle resident memory and CPU. Run by bench/failover.
  */
 public final class FailoverBench {
@@ -32,32 +32,46 @@ public final class FailoverBench {
             Workload workload = new Workload(cluster.pgPorts());
             int promotionsBefore = cluster.promotions();
             workload.start(ClusterHarness.primary(status));
-            List<Long> postmaster = new ArrayList<>();
-            List<Long> agent = new ArrayList<>();
+            java.util.Map<Fault, List<Long>> results = new java.util.EnumMap<>(Fault.class);
             for (int i = 0; i < rounds; i++) {
-                postmaster.add(round(cluster, workload, false));
-                agent.add(round(cluster, workload, true));
+                for (Fault fault : Fault.values()) {
+                    results.computeIfAbsent(fault, f -> new ArrayList<>()).add(round(cluster, workload, fault));
+                }
             }
             workload.stop();
             String primary = ClusterHarness.primary(cluster.awaitHealthy(CONVERGE));
             Workload.Verdict verdict = workload.verdict(primary, cluster.promotions() - promotionsBefore);
             System.out.println();
             System.out.println("fault              rounds  median ms  max ms   (write unavailability, async mode)");
-            System.out.println(row("postmaster kill -9", postmaster));
-            System.out.println(row("agent kill -9", agent));
+            results.forEach((fault, millis) -> System.out.println(row(fault.label, millis)));
             System.out.println("workload: " + verdict);
         }
     }
 
+    /** What happens to the primary in a round. */
+    private enum Fault {
+        POSTMASTER_KILL("postmaster kill -9"),
+        AGENT_KILL("agent kill -9"),
+        SWITCHOVER("switchover");
+
+        final String label;
+
+        Fault(String label) {
+            this.label = label;
+        }
+    }
+
     // One fault on the current primary; returns ms from the fault to the first write acknowledged by the new one.
-    private static long round(ClusterHarness cluster, Workload workload, boolean killAgent) throws IOException {
+    private static long round(ClusterHarness cluster, Workload workload, Fault fault) throws IOException {
         ClusterStatus before = cluster.awaitHealthy(CONVERGE);
         String old = ClusterHarness.primary(before);
+        boolean killAgent = fault == Fault.AGENT_KILL;
         long faultAt = System.nanoTime();
-        if (killAgent) {
-            cluster.cluster().killAgent(old);
-        } else {
-            ProcessHandle.of(ClusterHarness.node(before, old).postmasterPid()).ifPresent(ProcessHandle::destroyForcibly);
+        switch (fault) {
+            case AGENT_KILL -> cluster.cluster().killAgent(old);
+            case POSTMASTER_KILL -> ProcessHandle.of(ClusterHarness.node(before, old).postmasterPid())
+                    .ifPresent(ProcessHandle::destroyForcibly);
+            case SWITCHOVER -> cluster.api().switchover(null, null, null);
         }
         ClusterStatus after = cluster.awaitStatus("a new primary", CONVERGE,
                 s -> ClusterHarness.primary(s) != null && !old.equals(ClusterHarness.primary(s)));
@@ -70,8 +84,7 @@ public final class FailoverBench {
         cluster.awaitStatus(old + " streaming again", CONVERGE, ClusterHarness::healthy);
         cluster.api().cleanup(null);
         long ms = (firstAck - faultAt) / 1_000_000;
-        System.out.printf("%s on %s: writes back on %s after %d ms%n", killAgent ? "agent kill" : "postmaster kill", old,
-                promoted, ms);
+        System.out.printf("%s on %s: writes back on %s after %d ms%n", fault.label, old, promoted, ms);
         return ms;
     }
 
