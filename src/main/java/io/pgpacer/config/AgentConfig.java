@@ -12,12 +12,22 @@ import java.util.List;
  *
  * @param postgres null for a witness
  * @param stateDir where the agent keeps its Raft log and snapshots
+ * @param tls null when the API speaks plain HTTP and the Raft transport plain gRPC
  */
 public record AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes,
-        PostgresConfig postgres, Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication) {
+        PostgresConfig postgres, Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication,
+        ApiConfig api, TlsConfig tls) {
 
     public AgentConfig {
         nodes = List.copyOf(nodes);
+        api = api == null ? ApiConfig.DEFAULTS : api;
+    }
+
+    /** A configuration with the API's defaults and no TLS. */
+    public AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes, PostgresConfig postgres,
+            Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication) {
+        this(file, clusterName, nodeName, nodes, postgres, stateDir, timings, migrationThreshold, replication, null,
+                null);
     }
 
     public NodeSpec self() {

@@ -69,6 +69,23 @@ class ConfigLoaderTest {
         assertFalse(config.toString().contains("s3cret"), config.toString());
     }
 
+    @Test
+    void apiAndTlsSectionsNameFilesRelativeToTheConfiguration() {
+        AgentConfig plain = ConfigLoader.parse(FILE, VALID, null);
+        assertEquals(ApiConfig.DEFAULTS, plain.api());
+        assertNull(plain.tls());
+
+        AgentConfig config = ConfigLoader.parse(FILE, VALID + """
+                api: {token-file: api-token, client-auth: optional, auth-reads: true}
+                tls: {cert-file: "tls/{node}.crt", key-file: "tls/{node}.key", ca-file: /etc/ssl/cluster-ca.crt}
+                """, null);
+        assertEquals(new ApiConfig(Path.of("/etc/pgpacer/api-token"), ApiConfig.ClientAuth.OPTIONAL, true, false),
+                config.api());
+        assertEquals(new TlsConfig(FILE, Path.of("/etc/pgpacer/tls/pg-151.crt"), Path.of("/etc/pgpacer/tls/pg-151.key"),
+                Path.of("/etc/ssl/cluster-ca.crt")), config.tls());
+        assertEquals(FILE + ": key 'tls.ca-file'", config.tls().label("ca-file"));
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "missing cluster         | cluster: pgcluster\\n|| key 'cluster' is missing: expected a name",
@@ -91,6 +108,13 @@ class ConfigLoaderTest {
         "quorum above standbys   | migration-threshold: 3|replication: {mode: quorum, quorum: 2}| key 'replication.quorum': expected a number of standbys from 1 to 1, got '2'",
         "k outside quorum mode   | migration-threshold: 3|replication: {mode: sync, quorum: 1}| key 'replication.quorum': only used with mode quorum",
         "strict not boolean      | migration-threshold: 3|replication: {mode: sync, strict: maybe}| key 'replication.strict': expected true or false, got 'maybe'",
+        "unknown api key         | migration-threshold: 3|api: {token: abc}| unknown key 'api.token'; expected one of [auth-health-checks, auth-reads, client-auth, token-file]",
+        "bad client-auth         | migration-threshold: 3|api: {client-auth: maybe}| key 'api.client-auth': expected none, optional or required, got 'maybe'",
+        "client-auth without tls | migration-threshold: 3|api: {client-auth: required}| key 'api.client-auth': client certificates need TLS; add a 'tls' section",
+        "auth-reads not boolean  | migration-threshold: 3|api: {auth-reads: yes please}| key 'api.auth-reads': expected true or false, got 'yes please'",
+        "tls without ca          | migration-threshold: 3|tls: {cert-file: a.crt, key-file: a.key}| key 'tls.ca-file' is missing: expected the cluster CA's certificate in PEM",
+        "unknown tls key         | migration-threshold: 3|tls: {cert: a.crt}| unknown key 'tls.cert'",
+        "tls not a mapping       | migration-threshold: 3|tls: on| key 'tls': expected a mapping with 'cert-file', 'key-file' and 'ca-file'",
     })
     void badInputGetsOneMessageNamingFileAndKey(String title, String find, String replace, String expected) {
         String text = VALID.replace(find.replace("\\n", "\n"), replace == null ? "" : replace);
