@@ -90,7 +90,7 @@ public final class ConfigLoader {
             root = new ObjectMapper(new YAMLFactory()).readTree(text);
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-            throw fail("is not valid YAML" + where + ": " + e.getOriginalMessage());
+            throw fail("is not valid YAML" + where + ": " + withoutQuotedLines(e.getOriginalMessage()));
         }
         if (root == null || !root.isObject()) {
             throw fail("must be a YAML mapping with at least 'cluster', 'nodes' and 'postgresql'");
@@ -119,6 +119,20 @@ public final class ConfigLoader {
         ApiConfig api = api(root.get("api"), node, tls != null);
         return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication, api,
                 tls);
+    }
+
+    // why: the YAML parser quotes the offending line (after each "in 'reader', line ..."), which may hold a
+    // password; only its explanation is kept.
+    private static String withoutQuotedLines(String parserMessage) {
+        List<String> kept = new ArrayList<>();
+        boolean quoted = false;
+        for (String line : parserMessage.lines().map(String::strip).toList()) {
+            if (!quoted && !line.isEmpty() && !line.equals("^") && !line.startsWith("in '")) {
+                kept.add(line);
+            }
+            quoted = line.startsWith("in '");
+        }
+        return kept.isEmpty() ? "syntax error" : String.join("; ", kept);
     }
 
     private List<NodeSpec> nodes(JsonNode list) {

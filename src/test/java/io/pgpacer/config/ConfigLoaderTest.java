@@ -86,6 +86,15 @@ class ConfigLoaderTest {
         assertEquals(FILE + ": key 'tls.ca-file'", config.tls().label("ca-file"));
     }
 
+    @Test
+    void aYamlSyntaxErrorNeverQuotesAPassword() {
+        String broken = VALID.replace("replication-password: s3cret", "replication-password s3cret\n  x: [");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE, broken, null));
+        assertEquals(FILE + ": is not valid YAML at line 8: while scanning a simple key; could not find expected ':'",
+                e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "missing cluster         | cluster: pgcluster\\n|| key 'cluster' is missing: expected a name",
