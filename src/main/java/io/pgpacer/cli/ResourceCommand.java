@@ -32,7 +32,7 @@ final class ResourceCommand implements Runnable {
         @Override
         public Integer call() {
             try {
-                JsonNode result = new ApiClient(target.agents()).cleanup(node);
+                JsonNode result = target.client().cleanup(node);
                 System.out.println("Cleaned up " + (node == null ? "all nodes" : node) + " (CIB epoch "
                         + result.path("epoch").asLong() + ")");
                 return 0;
