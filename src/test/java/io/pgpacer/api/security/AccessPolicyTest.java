@@ -54,6 +54,13 @@ class AccessPolicyTest {
     }
 
     @Test
+    void withoutATokenTheAgentWarnsAtStart() {
+        assertTrue(ApiSecurity.defaults().warning().orElseThrow().contains("accepts commands only from this host"));
+        assertTrue(new ApiSecurity(new AccessPolicy(CONFIGURED, false, false), null,
+                io.pgpacer.config.ApiConfig.ClientAuth.NONE).warning().isEmpty());
+    }
+
+    @Test
     void tokensCompareByValueAndNeverPrint() {
         assertTrue(CONFIGURED.matches(TOKEN));
         assertFalse(CONFIGURED.matches(TOKEN + "x"));
