@@ -113,12 +113,7 @@ public final class NodeTls {
             }
             TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
             factory.init(store);
-            for (TrustManager manager : factory.getTrustManagers()) {
-                if (manager instanceof X509TrustManager x509) {
-                    return x509;
-                }
-            }
-            throw new IllegalStateException("the JVM's PKIX trust manager factory made no X.509 trust manager");
+            return first(factory.getTrustManagers(), X509TrustManager.class);
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("this JVM cannot build a trust store: " + e.getMessage(), e);
         }
@@ -131,15 +126,19 @@ public final class NodeTls {
             store.setKeyEntry("node", key, IN_MEMORY, chain);
             KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             factory.init(store, IN_MEMORY);
-            for (KeyManager manager : factory.getKeyManagers()) {
-                if (manager instanceof X509KeyManager x509) {
-                    return x509;
-                }
-            }
-            throw new IllegalStateException("the JVM's key manager factory made no X.509 key manager");
+            return first(factory.getKeyManagers(), X509KeyManager.class);
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("this JVM cannot hold the node's key: " + e.getMessage(), e);
         }
+    }
+
+    private static <T> T first(Object[] managers, Class<T> type) {
+        for (Object manager : managers) {
+            if (type.isInstance(manager)) {
+                return type.cast(manager);
+            }
+        }
+        throw new IllegalStateException("the JVM's TLS factory made no " + type.getSimpleName());
     }
 
     /** Whether a signature by {@code key} verifies with {@code certified}: the key is the certificate's. */
