@@ -180,6 +180,20 @@ class SecuredHttpApiTest {
     }
 
     @Test
+    void healthChecksNeedTheTokenOnlyWhenConfigured() throws Exception {
+        serve(new ApiSecurity(new AccessPolicy(ApiToken.of(TOKEN, "test"), true, true), null, ClientAuth.NONE),
+                "http");
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> head = http.send(HttpRequest.newBuilder(uri.resolve("/liveness"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, head.statusCode());
+        assertEquals("", head.body(), "HEAD gets the status alone");
+        HttpResponse<String> get = http.send(HttpRequest.newBuilder(uri.resolve("/liveness"))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(get.statusCode() != 401, "with the token the check answers: " + get.statusCode());
+    }
+
+    @Test
     void httpsWorksWithTheClusterCaAndFailsForAClientTrustingAnother() throws Exception {
         serve(tokenOverHttps(ClientAuth.NONE), "https");
         assertEquals("api-it", client(null, NodeTls.trusting(ca.certFile(), "ca")).cib().path("clusterName").asText());
