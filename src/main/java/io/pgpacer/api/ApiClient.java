@@ -2,6 +2,7 @@ package io.pgpacer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgpacer.api.security.ApiCredentials;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.store.CibJson;
 import java.io.IOException;
@@ -34,13 +35,25 @@ public final class ApiClient {
     }
 
     private final List<URI> agents;
-    // why HTTP/1.1: the default first tries an h2c upgrade, which the agents' JDK server does not speak.
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final ApiCredentials credentials;
+    private final HttpClient http;
     private final ObjectMapper json = CibJson.mapper();
 
     public ApiClient(List<URI> agents) {
+        this(agents, ApiCredentials.NONE);
+    }
+
+    /** @param credentials the token to send and the CA to trust for {@code https} agents */
+    public ApiClient(List<URI> agents, ApiCredentials credentials) {
         this.agents = List.copyOf(agents);
+        this.credentials = credentials;
+        // why HTTP/1.1: the default first tries an h2c upgrade, which the agents' JDK server does not speak.
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2));
+        if (credentials.tls() != null) {
+            builder.sslContext(credentials.tls());
+        }
+        this.http = builder.build();
     }
 
     public ClusterStatus status() {
@@ -103,11 +116,14 @@ public final class ApiClient {
     public JsonNode call(String method, String path) {
         List<String> failures = new ArrayList<>();
         for (URI agent : agents) {
-            HttpRequest request = HttpRequest.newBuilder(agent.resolve(path)).timeout(Duration.ofSeconds(5))
-                    .method(method, HttpRequest.BodyPublishers.noBody()).build();
+            HttpRequest.Builder request = HttpRequest.newBuilder(agent.resolve(path)).timeout(Duration.ofSeconds(5))
+                    .method(method, HttpRequest.BodyPublishers.noBody());
+            if (credentials.token() != null) {
+                request.header("Authorization", credentials.token().authorizationHeader());
+            }
             HttpResponse<String> response;
             try {
-                response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
                 failures.add(agent + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
                 continue;

@@ -5,6 +5,9 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.pgpacer.agent.Agent;
 import io.pgpacer.agent.EventFeed;
+import io.pgpacer.api.security.AccessPolicy.Verdict;
+import io.pgpacer.api.security.ApiSecurity;
+import io.pgpacer.api.security.EndpointKind;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.command.CommandResult;
@@ -49,18 +52,26 @@ public final class HttpApi implements AutoCloseable {
     private final Agent agent;
     private final EventFeed events;
     private final MetricsEndpoint metrics;
+    private final ApiSecurity security;
     private final HttpServer server;
     private final ExecutorService pool;
     private final ObjectMapper json = CibJson.mapper();
 
     public HttpApi(String self, InetSocketAddress bind, ClusterStore store, Agent agent, EventFeed events)
             throws IOException {
+        this(self, bind, store, agent, events, ApiSecurity.defaults());
+    }
+
+    /** @param security HTTP or HTTPS, and who may send which requests */
+    public HttpApi(String self, InetSocketAddress bind, ClusterStore store, Agent agent, EventFeed events,
+            ApiSecurity security) throws IOException {
         this.self = self;
         this.store = store;
         this.agent = agent;
         this.events = events;
         this.metrics = new MetricsEndpoint(self, store, agent);
-        this.server = HttpServer.create(bind, 16);
+        this.security = security;
+        this.server = security.createServer(bind, 16);
         this.pool = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "pgpacer-api");
             t.setDaemon(true);
@@ -80,7 +91,11 @@ public final class HttpApi implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
             Optional<HealthEndpoint> healthCheck = HealthEndpoint.forPath(path);
-            if (healthCheck.isPresent() && HEALTH_CHECK_METHODS.contains(method)) {
+            Verdict verdict = security.admit(exchange, EndpointKind.of(method,
+                    healthCheck.isPresent() && HEALTH_CHECK_METHODS.contains(method)));
+            if (!verdict.admitted()) {
+                refuse(exchange, verdict);
+            } else if (healthCheck.isPresent() && HEALTH_CHECK_METHODS.contains(method)) {
                 answerHealthCheck(exchange, method, healthCheck.get(), query);
             } else if (method.equals("GET") && path.equals("/status")) {
                 send(exchange, 200, status(cib()));
@@ -248,6 +263,18 @@ public final class HttpApi implements AutoCloseable {
         CommandResult result = store.submit(new StoreCommand.SetMaintenance(node, state.equals("on")),
                 Duration.ofSeconds(3));
         send(exchange, result.applied() ? 200 : 409, result);
+    }
+
+    // Nothing was done; the message names what is missing, never what the caller sent.
+    private void refuse(HttpExchange exchange, Verdict verdict) throws IOException {
+        if (verdict.challenge() != null) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", verdict.challenge());
+        }
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(verdict.status(), -1);
+            return;
+        }
+        send(exchange, verdict.status(), error(verdict.message()));
     }
 
     private static Map<String, String> error(String message) {

@@ -3,6 +3,7 @@ package io.pgpacer.cli;
 import io.pgpacer.agent.Agent;
 import io.pgpacer.agent.EventFeed;
 import io.pgpacer.api.HttpApi;
+import io.pgpacer.api.security.ApiSecurity;
 import io.pgpacer.config.AgentConfig;
 import io.pgpacer.config.ConfigException;
 import io.pgpacer.config.ConfigLoader;
@@ -12,8 +13,10 @@ import io.pgpacer.postgres.PostgresBinariesNotFoundException;
 import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.postgres.PostgresSettings;
 import io.pgpacer.postgres.local.LocalPostgresInstance;
+import io.pgpacer.store.ratis.RaftTls;
 import io.pgpacer.store.ratis.RatisClusterStore;
 import io.pgpacer.store.ratis.RatisStoreConfig;
+import io.pgpacer.tls.NodeTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -22,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /** {@code pgpacer agent}: the daemon that runs on every host. The composition root of the agent. */
@@ -43,8 +47,12 @@ final class AgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AgentConfig config;
         PostgresInstance pg;
+        NodeTls tls;
+        ApiSecurity security;
         try {
             config = ConfigLoader.load(configFile, node);
+            tls = config.tls() == null ? null : NodeTls.load(config.tls());
+            security = ApiSecurity.of(config, tls);
             pg = config.witness() ? null : new LocalPostgresInstance(postgresSettings(config));
         } catch (ConfigException | PostgresBinariesNotFoundException e) {
             System.err.println("pgpacer agent: " + e.getMessage());
@@ -52,13 +60,15 @@ final class AgentCommand implements Callable<Integer> {
         }
         Files.createDirectories(config.stateDir());
         EventFeed events = new EventFeed();
-        RatisClusterStore store = RatisClusterStore.start(storeConfig(config));
+        security.warning().ifPresent(LoggerFactory.getLogger(AgentCommand.class)::warn);
+        RatisClusterStore store = RatisClusterStore.start(storeConfig(config),
+                tls == null ? null : new RaftTls(tls.keyManager(), tls.trustManager()));
         Agent agent = new Agent(config, store, pg, AgentCommand::monotonicMillis, events);
         NodeSpec self = config.self();
         HttpApi api;
         try {
             api = new HttpApi(config.nodeName(), new InetSocketAddress(self.address(), self.apiPort()), store, agent,
-                    events);
+                    events, security);
         } catch (IOException e) {
             store.close();
             System.err.println("pgpacer agent: cannot listen on " + self.address() + ":" + self.apiPort()

@@ -1,12 +1,17 @@
 package io.pgpacer.cli;
 
 import io.pgpacer.api.ApiClient;
+import io.pgpacer.api.security.ApiCredentials;
+import io.pgpacer.api.security.ThisHost;
 import io.pgpacer.config.AgentConfig;
 import io.pgpacer.config.ConfigException;
 import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.core.cib.NodeSpec;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -26,14 +31,37 @@ final class AgentTarget {
         return target;
     }
 
-    List<URI> agents() {
-        if (apis != null && !apis.isEmpty()) {
-            return apis;
+    /**
+     * A client of the agents, with the token and TLS trust from the environment and the configuration.
+     *
+     * @throws ConfigException when the configuration, the token or a certificate file is unusable
+     */
+    ApiClient client() {
+        boolean explicit = apis != null && !apis.isEmpty();
+        // With --api alone no configuration is read: the token and CA then come from the environment.
+        AgentConfig loaded = explicit && config == null ? null : ConfigLoader.loadCluster(configFile());
+        ApiCredentials credentials = ApiCredentials.forCli(loaded, System.getenv());
+        if (explicit) {
+            return new ApiClient(apis, credentials);
         }
-        Path file = config != null ? config
+        String scheme = ApiCredentials.scheme(loaded);
+        // Without a token only the agent on this host accepts commands, so it is asked first.
+        Comparator<NodeSpec> order = credentials.token() == null
+                ? Comparator.comparing(n -> !onThisHost(n)) : (a, b) -> 0;
+        return new ApiClient(loaded.nodes().stream().sorted(order).map(n -> api(n, scheme)).toList(), credentials);
+    }
+
+    private Path configFile() {
+        return config != null ? config
                 : Path.of(System.getenv().getOrDefault("PGPACER_CONFIG", "/etc/pgpacer/pgpacer.yaml"));
-        AgentConfig loaded = ConfigLoader.loadCluster(file);
-        return loaded.nodes().stream().map(AgentTarget::api).toList();
+    }
+
+    private static boolean onThisHost(NodeSpec node) {
+        try {
+            return ThisHost.owns(InetAddress.getByName(node.address()));
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     /**
@@ -46,8 +74,8 @@ final class AgentTarget {
         return e instanceof ConfigException || refused ? Main.BAD_INPUT : 1;
     }
 
-    static URI api(NodeSpec node) {
+    static URI api(NodeSpec node, String scheme) {
         String host = node.address().contains(":") ? "[" + node.address() + "]" : node.address();
-        return URI.create("http://" + host + ":" + node.apiPort());
+        return URI.create(scheme + "://" + host + ":" + node.apiPort());
     }
 }

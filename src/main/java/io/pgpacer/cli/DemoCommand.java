@@ -48,7 +48,7 @@ final class DemoCommand implements Callable<Integer> {
             stopped.countDown();
         }, "pgpacer-demo-stop"));
         cluster.startAll();
-        ApiClient api = new ApiClient(AgentTarget.ofConfig(config).agents());
+        ApiClient api = AgentTarget.ofConfig(config).client();
         ClusterStatus status = awaitHealthy(api, HEALTHY_WITHIN, null);
         System.out.println();
         System.out.print(StatusPrinter.render(status, true));

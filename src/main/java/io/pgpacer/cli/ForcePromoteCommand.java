@@ -37,7 +37,7 @@ final class ForcePromoteCommand implements Callable<Integer> {
             return Main.BAD_INPUT;
         }
         try {
-            JsonNode result = new ApiClient(target.agents()).forcePromote(node, true, note);
+            JsonNode result = target.client().forcePromote(node, true, note);
             System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong() + ")");
             return 0;
         } catch (ConfigException | ApiClient.ApiException e) {

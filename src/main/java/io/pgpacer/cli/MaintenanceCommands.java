@@ -20,7 +20,7 @@ final class MaintenanceCommands {
     /** Sends the change and prints what the store says; 2 for a refused request, 1 when no agent answered. */
     static int apply(AgentTarget target, String command, String node, boolean on) {
         try {
-            JsonNode result = new ApiClient(target.agents()).maintenance(node, on);
+            JsonNode result = target.client().maintenance(node, on);
             System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong() + ")");
             return 0;
         } catch (ConfigException | ApiClient.ApiException e) {

@@ -34,7 +34,7 @@ final class ResourceCommand implements Runnable {
         @Override
         public Integer call() {
             try {
-                JsonNode result = new ApiClient(target.agents()).cleanup(node);
+                JsonNode result = target.client().cleanup(node);
                 System.out.println("Cleaned up " + (node == null ? "all nodes" : node) + " (CIB epoch "
                         + result.path("epoch").asLong() + ")");
                 return 0;
@@ -67,7 +67,7 @@ final class ResourceCommand implements Runnable {
                 return Main.BAD_INPUT;
             }
             try {
-                return SwitchoverCommand.run(new ApiClient(target.agents()), node, null, null, true, 30);
+                return SwitchoverCommand.run(target.client(), node, null, null, true, 30);
             } catch (ConfigException | ApiClient.ApiException e) {
                 return AgentTarget.failed("resource move", e);
             }

@@ -27,7 +27,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ClusterStatus status;
         try {
-            status = new ApiClient(target.agents()).status();
+            status = target.client().status();
         } catch (ConfigException | ApiClient.ApiException e) {
             return AgentTarget.failed("status", e);
         }

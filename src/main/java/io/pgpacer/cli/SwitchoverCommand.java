@@ -60,7 +60,7 @@ final class SwitchoverCommand implements Callable<Integer> {
             return Main.BAD_INPUT;
         }
         try {
-            ApiClient api = new ApiClient(target.agents());
+            ApiClient api = target.client();
             if (cancel) {
                 JsonNode result = api.cancelSwitchover();
                 System.out.println(result.path("message").asText());

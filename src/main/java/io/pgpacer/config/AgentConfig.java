@@ -13,14 +13,23 @@ import java.util.List;
  *
  * @param postgres null for a witness
  * @param stateDir where the agent keeps its Raft log and snapshots
+ * @param tls null when the API speaks plain HTTP and the Raft transport plain gRPC
  * @param writerVip the address that moves with the primary, or null when none is configured
  */
 public record AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes,
         PostgresConfig postgres, Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication,
-        VipAddress writerVip) {
+        ApiConfig api, TlsConfig tls, VipAddress writerVip) {
 
     public AgentConfig {
         nodes = List.copyOf(nodes);
+        api = api == null ? ApiConfig.DEFAULTS : api;
+    }
+
+    /** A configuration with the API's defaults and no TLS. */
+    public AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes, PostgresConfig postgres,
+            Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication) {
+        this(file, clusterName, nodeName, nodes, postgres, stateDir, timings, migrationThreshold, replication, null,
+                null, null);
     }
 
     public NodeSpec self() {

@@ -36,7 +36,7 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
     private static final Set<String> TOP_KEYS = Set.of("cluster", "node", "nodes", "postgresql", "state-dir",
-            "timings", "migration-threshold", "replication", "virtual-ips");
+            "timings", "migration-threshold", "replication", "api", "tls", "virtual-ips");
     private static final Set<String> NODE_KEYS = Set.of("name", "address", "api-port", "raft-port", "pg-port", "role");
     private static final Set<String> PG_KEYS = Set.of("bin-dir", "data-dir", "os-user", "superuser",
             "superuser-password", "superuser-password-file", "replication-user", "replication-password",
@@ -44,6 +44,8 @@ public final class ConfigLoader {
     private static final Set<String> TIMING_KEYS = Set.of("monitor-interval", "lease-time", "bootstrap-wait");
     private static final Set<String> REPLICATION_KEYS = Set.of("mode", "quorum", "sync-timeout", "strict");
     private static final Set<String> VIP_KEYS = Set.of("writer", "nic");
+    private static final Set<String> API_KEYS = Set.of("token-file", "client-auth", "auth-reads", "auth-health-checks");
+    private static final Set<String> TLS_KEYS = Set.of("cert-file", "key-file", "ca-file");
 
     /** Stands for "whichever node comes first" when the caller is not a node. */
     private static final String ANY_NODE = "\0any";
@@ -90,7 +92,7 @@ public final class ConfigLoader {
             root = new ObjectMapper(new YAMLFactory()).readTree(text);
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-            throw fail("is not valid YAML" + where + ": " + e.getOriginalMessage());
+            throw fail("is not valid YAML" + where + ": " + withoutQuotedLines(e.getOriginalMessage()));
         }
         if (root == null || !root.isObject()) {
             throw fail("must be a YAML mapping with at least 'cluster', 'nodes' and 'postgresql'");
@@ -115,9 +117,25 @@ public final class ConfigLoader {
                 ? intIn(root.get("migration-threshold"), "migration-threshold", 1, 1_000_000, "a whole number >= 1")
                 : 1;
         SyncPolicy replication = replication(root.get("replication"), nodes);
+        TlsConfig tls = tls(root.get("tls"), node);
+        ApiConfig api = api(root.get("api"), node, tls != null);
         VipAddress writerVip = writerVip(root.get("virtual-ips"));
-        return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication,
-                writerVip);
+        return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication, api,
+                tls, writerVip);
+    }
+
+    // why: the YAML parser quotes the offending line (after each "in 'reader', line ..."), which may hold a
+    // password; only its explanation is kept.
+    private static String withoutQuotedLines(String parserMessage) {
+        List<String> kept = new ArrayList<>();
+        boolean quoted = false;
+        for (String line : parserMessage.lines().map(String::strip).toList()) {
+            if (!quoted && !line.isEmpty() && !line.equals("^") && !line.startsWith("in '")) {
+                kept.add(line);
+            }
+            quoted = line.startsWith("in '");
+        }
+        return kept.isEmpty() ? "syntax error" : String.join("; ", kept);
     }
 
     private List<NodeSpec> nodes(JsonNode list) {
@@ -233,6 +251,59 @@ public final class ConfigLoader {
         }
     }
 
+    // The files are only named here; the agent reads them before it starts, the CLI only those it needs.
+    private TlsConfig tls(JsonNode t, String node) {
+        if (t == null) {
+            return null;
+        }
+        if (!t.isObject()) {
+            throw fail("key 'tls': expected a mapping with 'cert-file', 'key-file' and 'ca-file'");
+        }
+        rejectUnknownKeys(t, "tls.", TLS_KEYS);
+        Path cert = path(requiredText(t, "cert-file", "tls.cert-file",
+                "this node's certificate chain in PEM, e.g. /etc/pgpacer/tls/{node}.crt"), node);
+        Path key = path(requiredText(t, "key-file", "tls.key-file",
+                "this node's private key in PEM (PKCS#8), e.g. /etc/pgpacer/tls/{node}.key"), node);
+        Path ca = path(requiredText(t, "ca-file", "tls.ca-file",
+                "the cluster CA's certificate in PEM, which signed every node's certificate"), node);
+        return new TlsConfig(file, cert, key, ca);
+    }
+
+    private ApiConfig api(JsonNode a, String node, boolean tls) {
+        if (a == null) {
+            return ApiConfig.DEFAULTS;
+        }
+        if (!a.isObject()) {
+            throw fail("key 'api': expected a mapping with 'token-file' and optionally 'client-auth', 'auth-reads',"
+                    + " 'auth-health-checks'");
+        }
+        rejectUnknownKeys(a, "api.", API_KEYS);
+        Path token = a.has("token-file") ? path(textOf(a.get("token-file"), "api.token-file"), node) : null;
+        String authText = a.has("client-auth") ? textOf(a.get("client-auth"), "api.client-auth") : "none";
+        ApiConfig.ClientAuth clientAuth;
+        try {
+            clientAuth = ApiConfig.ClientAuth.valueOf(authText.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw fail("key 'api.client-auth': expected none, optional or required, got '" + authText + "'");
+        }
+        if (clientAuth != ApiConfig.ClientAuth.NONE && !tls) {
+            throw fail("key 'api.client-auth': client certificates need TLS; add a 'tls' section with cert-file,"
+                    + " key-file and ca-file, or remove api.client-auth");
+        }
+        return new ApiConfig(token, clientAuth, bool(a, "auth-reads", "api."), bool(a, "auth-health-checks", "api."));
+    }
+
+    private boolean bool(JsonNode parent, String field, String prefix) {
+        JsonNode value = parent.get(field);
+        if (value == null) {
+            return false;
+        }
+        if (!value.isBoolean()) {
+            throw fail("key '" + prefix + field + "': expected true or false, got '" + value.asText() + "'");
+        }
+        return value.asBoolean();
+    }
+
     private SyncPolicy replication(JsonNode r, List<NodeSpec> nodes) {
         if (r == null) {
             return SyncPolicy.ASYNC;
@@ -264,10 +335,7 @@ public final class ConfigLoader {
         }
         Duration timeout = r.has("sync-timeout") ? duration(r.get("sync-timeout"), "replication.sync-timeout")
                 : Duration.ofSeconds(10);
-        boolean strict = r.has("strict") && r.get("strict").asBoolean();
-        if (r.has("strict") && !r.get("strict").isBoolean()) {
-            throw fail("key 'replication.strict': expected true or false, got '" + r.get("strict").asText() + "'");
-        }
+        boolean strict = bool(r, "strict", "replication.");
         return new SyncPolicy(mode, quorum, timeout.toMillis(), strict);
     }
 

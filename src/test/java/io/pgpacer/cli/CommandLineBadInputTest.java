@@ -10,8 +10,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.pgpacer.testkit.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Bad input on the command line gets one message naming what is wrong, exit code 2, and starts nothing. */
 class CommandLineBadInputTest {
@@ -46,6 +49,46 @@ class CommandLineBadInputTest {
                 run.stderr().strip());
         assertFalse(Files.exists(state), "nothing may be created for a refused configuration");
         assertFalse(Files.exists(dir.resolve("data")));
+    }
+
+    /** Each case names a broken security file; the agent refuses before it creates or starts anything. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "missing token file | api: {token-file: nope}                                  | key 'api.token-file': DIR/nope: no such file; create it with 'openssl rand -base64 32 > DIR/nope; chmod 600 DIR/nope'",
+        "empty token file   | api: {token-file: empty}                                 | key 'api.token-file': DIR/empty: the token is empty; generate one with 'openssl rand -base64 32'",
+        "garbage cert       | tls: {cert-file: garbage, key-file: nope, ca-file: nope}  | key 'tls.cert-file': DIR/garbage: holds no PEM certificate",
+        "missing key        | tls: {cert-file: cert.pem, key-file: nope, ca-file: nope} | key 'tls.key-file': DIR/nope: no such file; check the path",
+    })
+    void agentWithUnusableSecurityFilesExitsWith2AndStartsNothing(String title, String yaml, String expected)
+            throws IOException {
+        Files.writeString(dir.resolve("empty"), "\n");
+        Files.writeString(dir.resolve("garbage"), "not a certificate\n");
+        if (yaml.contains("cert.pem")) {
+            Files.copy(TestCertificates.authority(dir, "ca").issue("n1").certFile(), dir.resolve("cert.pem"));
+        }
+        Path config = dir.resolve("agent.yaml");
+        Path state = dir.resolve("state");
+        Files.writeString(config, "cluster: c\nnode: n1\nnodes: [{name: n1, address: 127.0.0.1, role: witness},"
+                + " {name: n2, address: 127.0.0.2}]\nstate-dir: " + state + "\n" + yaml.strip() + "\n");
+        Run run = run("agent", "--config", config.toString());
+        assertEquals(2, run.exitCode(), run.stderr());
+        String message = "pgpacer agent: " + config + ": " + expected.strip().replace("DIR", dir.toString());
+        assertTrue(run.stderr().strip().startsWith(message), "expected '" + message + "' in:\n" + run.stderr());
+        assertEquals(1, run.stderr().strip().lines().count(), "one message: " + run.stderr());
+        assertFalse(Files.exists(state), "nothing may be created for a refused configuration");
+    }
+
+    @Test
+    void anOperatorCommandNamesAnUnusableTokenFile() throws IOException {
+        Path config = dir.resolve("cluster.yaml");
+        Files.writeString(config, "cluster: c\nnodes: [{name: n1, address: 127.0.0.1, api-port: 1}]\n"
+                + "postgresql: {data-dir: /d}\napi: {token-file: token}\n");
+        Files.writeString(dir.resolve("token"), "   \n");
+        Run run = run("resource", "cleanup", "--config", config.toString());
+        assertEquals(2, run.exitCode());
+        assertEquals("pgpacer resource cleanup: " + config + ": key 'api.token-file': " + dir.resolve("token")
+                + ": the token is empty; generate one with 'openssl rand -base64 32' (the same on every node)",
+                run.stderr().strip());
     }
 
     @Test

@@ -76,6 +76,32 @@ class ConfigLoaderTest {
         assertFalse(config.toString().contains("s3cret"), config.toString());
     }
 
+    @Test
+    void apiAndTlsSectionsNameFilesRelativeToTheConfiguration() {
+        AgentConfig plain = ConfigLoader.parse(FILE, VALID, null);
+        assertEquals(ApiConfig.DEFAULTS, plain.api());
+        assertNull(plain.tls());
+
+        AgentConfig config = ConfigLoader.parse(FILE, VALID + """
+                api: {token-file: api-token, client-auth: optional, auth-reads: true}
+                tls: {cert-file: "tls/{node}.crt", key-file: "tls/{node}.key", ca-file: /etc/ssl/cluster-ca.crt}
+                """, null);
+        assertEquals(new ApiConfig(Path.of("/etc/pgpacer/api-token"), ApiConfig.ClientAuth.OPTIONAL, true, false),
+                config.api());
+        assertEquals(new TlsConfig(FILE, Path.of("/etc/pgpacer/tls/pg-151.crt"), Path.of("/etc/pgpacer/tls/pg-151.key"),
+                Path.of("/etc/ssl/cluster-ca.crt")), config.tls());
+        assertEquals(FILE + ": key 'tls.ca-file'", config.tls().label("ca-file"));
+    }
+
+    @Test
+    void aYamlSyntaxErrorNeverQuotesAPassword() {
+        String broken = VALID.replace("replication-password: s3cret", "replication-password s3cret\n  x: [");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE, broken, null));
+        assertEquals(FILE + ": is not valid YAML at line 8: while scanning a simple key; could not find expected ':'",
+                e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "missing cluster         | cluster: pgcluster\\n|| key 'cluster' is missing: expected a name",
@@ -102,6 +128,13 @@ class ConfigLoaderTest {
         "vip not an address      | migration-threshold: 3|virtual-ips: {writer: db.example/24, nic: eth0}| key 'virtual-ips.writer': ",
         "vip prefix out of range | migration-threshold: 3|virtual-ips: {writer: 10.0.0.100/33, nic: eth0}| key 'virtual-ips.writer': VIP cidr 33 for 10.0.0.100 is out of range",
         "vip without nic         | migration-threshold: 3|virtual-ips: {writer: 10.0.0.100/24}| key 'virtual-ips.nic' is missing",
+        "unknown api key         | migration-threshold: 3|api: {token: abc}| unknown key 'api.token'; expected one of [auth-health-checks, auth-reads, client-auth, token-file]",
+        "bad client-auth         | migration-threshold: 3|api: {client-auth: maybe}| key 'api.client-auth': expected none, optional or required, got 'maybe'",
+        "client-auth without tls | migration-threshold: 3|api: {client-auth: required}| key 'api.client-auth': client certificates need TLS; add a 'tls' section",
+        "auth-reads not boolean  | migration-threshold: 3|api: {auth-reads: yes please}| key 'api.auth-reads': expected true or false, got 'yes please'",
+        "tls without ca          | migration-threshold: 3|tls: {cert-file: a.crt, key-file: a.key}| key 'tls.ca-file' is missing: expected the cluster CA's certificate in PEM",
+        "unknown tls key         | migration-threshold: 3|tls: {cert: a.crt}| unknown key 'tls.cert'",
+        "tls not a mapping       | migration-threshold: 3|tls: on| key 'tls': expected a mapping with 'cert-file', 'key-file' and 'ca-file'",
     })
     void badInputGetsOneMessageNamingFileAndKey(String title, String find, String replace, String expected) {
         String text = VALID.replace(find.replace("\\n", "\n"), replace == null ? "" : replace);

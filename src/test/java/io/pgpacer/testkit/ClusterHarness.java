@@ -1,6 +1,7 @@
 package io.pgpacer.testkit;
 
 import io.pgpacer.api.ApiClient;
+import io.pgpacer.api.security.ApiCredentials;
 import io.pgpacer.cli.LoopbackCluster;
 import io.pgpacer.config.AgentConfig;
 import io.pgpacer.config.ConfigLoader;
@@ -41,8 +42,9 @@ public final class ClusterHarness implements AutoCloseable {
         this.cluster = cluster;
         AgentConfig config = ConfigLoader.loadCluster(cluster.config());
         config.nodes().forEach(n -> specs.put(n.name(), n));
-        this.api = new ApiClient(config.nodes().stream()
-                .map(n -> URI.create("http://" + n.address() + ":" + n.apiPort())).toList());
+        // The operator's view: the token and CA as the CLI finds them in the configuration.
+        this.api = new ApiClient(config.nodes().stream().map(n -> URI.create(ApiCredentials.scheme(config) + "://"
+                + n.address() + ":" + n.apiPort())).toList(), ApiCredentials.forCli(config, Map.of()));
     }
 
     /** Writes a configuration for {@code nodes} data nodes under target/it and starts every agent. */

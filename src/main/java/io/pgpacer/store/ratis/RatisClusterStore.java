@@ -33,6 +33,7 @@ import java.util.function.Consumer;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.ClientId;
@@ -89,10 +90,15 @@ public final class RatisClusterStore implements ClusterStore {
      * @throws IOException when the storage cannot be used or the Raft port cannot be bound
      */
     public static RatisClusterStore start(RatisStoreConfig config) throws IOException {
-        return new RatisClusterStore(config);
+        return new RatisClusterStore(config, null);
     }
 
-    private RatisClusterStore(RatisStoreConfig config) throws IOException {
+    /** The same, with mutual TLS between the members when {@code tls} is not null. */
+    public static RatisClusterStore start(RatisStoreConfig config, RaftTls tls) throws IOException {
+        return new RatisClusterStore(config, tls);
+    }
+
+    private RatisClusterStore(RatisStoreConfig config, RaftTls tls) throws IOException {
         this.config = Objects.requireNonNull(config, "config");
         this.groupId = groupId(config.clusterName());
         this.stateMachine = new CibStateMachine();
@@ -109,6 +115,8 @@ public final class RatisClusterStore implements ClusterStore {
         RaftStorage.StartupOption option = Files.exists(groupDir)
                 ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT;
 
+        Parameters parameters = tls == null ? new Parameters() : tls.parameters();
+
         RaftServer newServer = null;
         RaftClient newClient = null;
         try {
@@ -117,6 +125,7 @@ public final class RatisClusterStore implements ClusterStore {
                     .setGroup(group)
                     .setStateMachine(stateMachine)
                     .setProperties(properties)
+                    .setParameters(parameters)
                     .setOption(option)
                     .build();
             newServer.start();
@@ -124,6 +133,7 @@ public final class RatisClusterStore implements ClusterStore {
                     .setClientId(ClientId.randomId())
                     .setRaftGroup(group)
                     .setProperties(properties)
+                    .setParameters(parameters)
                     .setRetryPolicy(new DeadlineRetryPolicy(duration(RETRY_PAUSE)))
                     .build();
             this.division = newServer.getDivision(groupId);
@@ -136,9 +146,9 @@ public final class RatisClusterStore implements ClusterStore {
         }
         this.server = newServer;
         this.client = newClient;
-        LOG.info("store member {} listening on {} ({} storage in {}, peers {})", config.self(),
-                config.selfAddress(), option == RaftStorage.StartupOption.FORMAT ? "new" : "recovered", groupDir,
-                config.peers().keySet());
+        LOG.info("store member {} listening on {}{} ({} storage in {}, peers {})", config.self(),
+                config.selfAddress(), tls == null ? "" : " with mutual TLS",
+                option == RaftStorage.StartupOption.FORMAT ? "new" : "recovered", groupDir, config.peers().keySet());
     }
 
     /** The Raft group of a cluster: the same on every member, derived from the cluster's name. */

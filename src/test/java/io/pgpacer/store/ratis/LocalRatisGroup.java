@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -36,9 +37,16 @@ final class LocalRatisGroup implements AutoCloseable {
     private final Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
     private final Map<String, RatisClusterStore> running = Collections.synchronizedMap(new LinkedHashMap<>());
     private final long snapshotThreshold;
+    private final Function<String, RaftTls> tls;
 
     LocalRatisGroup(int size, long snapshotThreshold) {
+        this(size, snapshotThreshold, member -> null);
+    }
+
+    /** @param tls each member's transport TLS, or null for plain gRPC */
+    LocalRatisGroup(int size, long snapshotThreshold, Function<String, RaftTls> tls) {
         this.snapshotThreshold = snapshotThreshold;
+        this.tls = tls;
         this.baseDir = Path.of("target", "store-it", clusterName).toAbsolutePath();
         for (int i = 1; i <= size; i++) {
             peers.put("node" + i, new InetSocketAddress("127.0.0.1", freePort()));
@@ -66,7 +74,7 @@ final class LocalRatisGroup implements AutoCloseable {
                 RatisStoreConfig.DEFAULT_ELECTION_TIMEOUT_MIN, RatisStoreConfig.DEFAULT_ELECTION_TIMEOUT_MAX,
                 snapshotThreshold);
         try {
-            RatisClusterStore store = RatisClusterStore.start(config);
+            RatisClusterStore store = RatisClusterStore.start(config, tls.apply(member));
             running.put(member, store);
             return store;
         } catch (IOException e) {

@@ -1,0 +1,60 @@
+package io.pgpacer.api.security;
+
+/**
+ * Decides whether one API request may proceed: a pure function of what the request is and what it carries.
+ * Commands always need a caller who is authenticated: by the bearer token, by a client certificate the CA
+ * signed, or, when no token is configured, by calling from this host. Reads and health checks are open unless
+ * switched on.
+ *
+ * @param token null when no token is configured
+ */
+public record AccessPolicy(ApiToken token, boolean authReads, boolean authHealthChecks) {
+
+    /** What the request carries: its {@code Authorization} header (or null), where it comes from, its certificate. */
+    public record Caller(String authorization, boolean fromThisHost, boolean verifiedCertificate) {
+    }
+
+    /**
+     * The answer: {@link #ADMIT}, or the status, message and {@code WWW-Authenticate} challenge (or null) of a
+     * refusal. Messages never contain what the caller sent.
+     */
+    public record Verdict(int status, String message, String challenge) {
+        public static final Verdict ADMIT = new Verdict(0, "", null);
+
+        public boolean admitted() {
+            return status == 0;
+        }
+    }
+
+    static final String CHALLENGE = "Bearer realm=\"pgpacer\"";
+    private static final String BEARER = "Bearer ";
+
+    public Verdict decide(EndpointKind kind, Caller caller) {
+        boolean needsAuth = switch (kind) {
+            case HEALTH_CHECK -> authHealthChecks;
+            case READ -> authReads;
+            case COMMAND -> true;
+        };
+        if (!needsAuth || caller.verifiedCertificate()) {
+            return Verdict.ADMIT;
+        }
+        if (token == null) {
+            return caller.fromThisHost() ? Verdict.ADMIT : new Verdict(403, "this agent accepts "
+                    + (kind == EndpointKind.COMMAND ? "commands" : "this request") + " only from its own host, because"
+                    + " no api.token-file is configured; run the command on the agent's host, or set api.token-file"
+                    + " on every node and give the CLI the token (PGPACER_API_TOKEN_FILE)", null);
+        }
+        String authorization = caller.authorization();
+        if (authorization == null || authorization.isBlank()) {
+            return new Verdict(401, "authentication required: send 'Authorization: Bearer <token>' with the token"
+                    + " from api.token-file (the CLI reads it from the configuration or PGPACER_API_TOKEN_FILE)",
+                    CHALLENGE);
+        }
+        if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())
+                || !token.matches(authorization.substring(BEARER.length()).strip())) {
+            return new Verdict(401, "the bearer token is not this cluster's; use the token from api.token-file",
+                    CHALLENGE + ", error=\"invalid_token\"");
+        }
+        return Verdict.ADMIT;
+    }
+}

@@ -1,0 +1,96 @@
+package io.pgpacer.api.security;
+
+import io.pgpacer.config.ConfigException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Objects;
+
+/**
+ * The shared secret that authenticates API commands ({@code Authorization: Bearer TOKEN}). Compared in constant
+ * time; never printed ({@link #toString()} is {@code ********}).
+ */
+public final class ApiToken {
+
+    /** What pgpacer shows wherever a secret would be. */
+    public static final String MASK = "********";
+
+    private final String token;
+    private final byte[] digest;
+
+    private ApiToken(String token) {
+        this.token = token;
+        this.digest = sha256(token);
+    }
+
+    /**
+     * The token given directly (e.g. from {@code PGPACER_API_TOKEN}).
+     *
+     * @throws ConfigException if it is empty or has inner white space or control characters
+     */
+    public static ApiToken of(String token, String label) {
+        String value = Objects.requireNonNull(token, "token").strip();
+        if (value.isEmpty()) {
+            throw new ConfigException(label + ": the token is empty; generate one with"
+                    + " 'openssl rand -base64 32' (the same on every node)");
+        }
+        if (!value.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new ConfigException(label + ": the token has spaces or characters outside printable ASCII, which"
+                    + " an HTTP header cannot carry; generate one with 'openssl rand -base64 32'");
+        }
+        return new ApiToken(value);
+    }
+
+    /**
+     * The token in the first line of {@code file} (surrounding white space ignored).
+     *
+     * @param label how the configuration or environment names the file, e.g. {@code /etc/pgpacer.yaml: key 'api.token-file'}
+     * @throws ConfigException naming the file and the fix when it cannot be read or holds no token
+     */
+    public static ApiToken read(Path file, String label) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(label + ": " + file + ": no such file; create it with"
+                    + " 'openssl rand -base64 32 > " + file + "; chmod 600 " + file + "' (the same token on every node)");
+        } catch (AccessDeniedException e) {
+            throw new ConfigException(label + ": " + file + ": permission denied; the user running pgpacer ("
+                    + System.getProperty("user.name") + ") must be able to read it (or set PGPACER_API_TOKEN_FILE"
+                    + " to a copy you can read)");
+        } catch (IOException e) {
+            throw new ConfigException(label + ": " + file + ": cannot read it: " + e.getClass().getSimpleName());
+        }
+        String firstLine = text.lines().findFirst().orElse("");
+        return of(firstLine, label + ": " + file);
+    }
+
+    /** Whether {@code presented} is this token, in time independent of where they differ. */
+    public boolean matches(String presented) {
+        return presented != null && MessageDigest.isEqual(digest, sha256(presented));
+    }
+
+    /** The value of the {@code Authorization} header a client sends. */
+    public String authorizationHeader() {
+        return "Bearer " + token;
+    }
+
+    @Override
+    public String toString() {
+        return MASK;
+    }
+
+    // why: comparing fixed-length digests keeps even the token's length out of the comparison's timing.
+    private static byte[] sha256(String value) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** TLS from PEM files with the JDK alone: this node's certificate and key, and the cluster CA that vouches for peers. */
+package io.pgpacer.tls;
