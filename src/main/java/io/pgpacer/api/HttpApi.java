@@ -86,54 +86,62 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void route(HttpExchange exchange) throws IOException {
+        // why nested: the catch blocks of a try-with-resources run after the resource is closed, and an answer
+        // to a closed exchange never reaches the client (it sees the connection drop instead of a 503).
         try (exchange) {
-            String method = exchange.getRequestMethod();
-            String path = exchange.getRequestURI().getPath();
-            Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
-            Optional<HealthEndpoint> healthCheck = HealthEndpoint.forPath(path);
-            Verdict verdict = security.admit(exchange, EndpointKind.of(method,
-                    healthCheck.isPresent() && HEALTH_CHECK_METHODS.contains(method)));
-            if (!verdict.admitted()) {
-                refuse(exchange, verdict);
-            } else if (healthCheck.isPresent() && HEALTH_CHECK_METHODS.contains(method)) {
-                answerHealthCheck(exchange, method, healthCheck.get(), query);
-            } else if (method.equals("GET") && path.equals("/status")) {
-                send(exchange, 200, status(cib()));
-            } else if (method.equals("GET") && path.equals("/cluster")) {
-                CibRead read = cib();
-                send(exchange, 200, ClusterView.of(read.cib(), status(read)));
-            } else if (method.equals("GET") && path.equals("/history")) {
-                send(exchange, 200, ClusterView.history(cib().cib()));
-            } else if (method.equals("GET") && path.equals("/cib")) {
-                send(exchange, 200, cib().cib());
-            } else if (method.equals("GET") && path.equals("/events")) {
-                send(exchange, 200, events.recent());
-            } else if (method.equals("GET") && path.equals("/metrics")) {
-                metrics.handle(exchange);
-            } else if (method.equals("POST") && path.equals("/resource/cleanup")) {
-                cleanup(exchange, query.get("node"));
-            } else if (method.equals("POST") && path.equals("/force-promote")) {
-                forcePromote(exchange, query);
-            } else if (method.equals("POST") && path.equals("/switchover")) {
-                requestSwitchover(exchange, query);
-            } else if (method.equals("POST") && path.equals("/maintenance")) {
-                setMaintenance(exchange, query);
-            } else if (method.equals("DELETE") && path.equals("/switchover")) {
-                CommandResult result = store.submit(new StoreCommand.CancelSwitchover(), Duration.ofSeconds(3));
-                send(exchange, result.applied() ? 200 : 409, result);
-            } else {
-                send(exchange, 404, error("no such endpoint: " + method + " " + path
-                        + " (GET /status, /cib, /events, /cluster, /history, /metrics; health checks GET, HEAD or"
-                        + " OPTIONS /primary, /leader, /replica[?lag=16MB], /read-only, /health, /liveness, /readiness;"
-                        + " POST /resource/cleanup[?node=NAME], /force-promote?node=NAME&accept-data-loss=yes,"
-                        + " /switchover[?to=NAME&at=ISO-8601&max-lag=16MB], /maintenance?state=on|off[&node=NAME];"
-                        + " DELETE /switchover)"));
+            try {
+                dispatch(exchange);
+            } catch (StoreUnavailableException e) {
+                send(exchange, 503, error("the cluster store has no majority: " + e.getMessage()));
+            } catch (RuntimeException e) {
+                LOG.warn("API request failed", e);
+                send(exchange, 500, error(e.toString()));
             }
-        } catch (StoreUnavailableException e) {
-            send(exchange, 503, error("the cluster store has no majority: " + e.getMessage()));
-        } catch (RuntimeException e) {
-            LOG.warn("API request failed", e);
-            send(exchange, 500, error(e.toString()));
+        }
+    }
+
+    private void dispatch(HttpExchange exchange) throws IOException {
+        String method = exchange.getRequestMethod();
+        String path = exchange.getRequestURI().getPath();
+        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        Optional<HealthEndpoint> healthCheck = HealthEndpoint.forPath(path);
+        Verdict verdict = security.admit(exchange, EndpointKind.of(method,
+                healthCheck.isPresent() && HEALTH_CHECK_METHODS.contains(method)));
+        if (!verdict.admitted()) {
+            refuse(exchange, verdict);
+        } else if (healthCheck.isPresent() && HEALTH_CHECK_METHODS.contains(method)) {
+            answerHealthCheck(exchange, method, healthCheck.get(), query);
+        } else if (method.equals("GET") && path.equals("/status")) {
+            send(exchange, 200, status(cib()));
+        } else if (method.equals("GET") && path.equals("/cluster")) {
+            CibRead read = cib();
+            send(exchange, 200, ClusterView.of(read.cib(), status(read)));
+        } else if (method.equals("GET") && path.equals("/history")) {
+            send(exchange, 200, ClusterView.history(cib().cib()));
+        } else if (method.equals("GET") && path.equals("/cib")) {
+            send(exchange, 200, cib().cib());
+        } else if (method.equals("GET") && path.equals("/events")) {
+            send(exchange, 200, events.recent());
+        } else if (method.equals("GET") && path.equals("/metrics")) {
+            metrics.handle(exchange);
+        } else if (method.equals("POST") && path.equals("/resource/cleanup")) {
+            cleanup(exchange, query.get("node"));
+        } else if (method.equals("POST") && path.equals("/force-promote")) {
+            forcePromote(exchange, query);
+        } else if (method.equals("POST") && path.equals("/switchover")) {
+            requestSwitchover(exchange, query);
+        } else if (method.equals("POST") && path.equals("/maintenance")) {
+            setMaintenance(exchange, query);
+        } else if (method.equals("DELETE") && path.equals("/switchover")) {
+            CommandResult result = store.submit(new StoreCommand.CancelSwitchover(), Duration.ofSeconds(3));
+            send(exchange, result.applied() ? 200 : 409, result);
+        } else {
+            send(exchange, 404, error("no such endpoint: " + method + " " + path
+                    + " (GET /status, /cib, /events, /cluster, /history, /metrics; health checks GET, HEAD or"
+                    + " OPTIONS /primary, /leader, /replica[?lag=16MB], /read-only, /health, /liveness, /readiness;"
+                    + " POST /resource/cleanup[?node=NAME], /force-promote?node=NAME&accept-data-loss=yes,"
+                    + " /switchover[?to=NAME&at=ISO-8601&max-lag=16MB], /maintenance?state=on|off[&node=NAME];"
+                    + " DELETE /switchover)"));
         }
     }
 

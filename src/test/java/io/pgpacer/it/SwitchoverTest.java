@@ -177,12 +177,14 @@ class SwitchoverTest {
         String config = cluster.cluster().config().toString();
         String inAnHour = Instant.now().plus(Duration.ofHours(1)).toString();
         assertEquals(0, Main.commandLine().execute("switchover", "--to", target, "--at", inAnHour, "--config", config));
-        // Every standby's agent restarts; the plan is in the replicated store, not in an agent's memory.
+        // Every standby's agent restarts, one after the other so that the store keeps its majority; the plan is in
+        // the replicated store, not in an agent's memory.
         for (String standby : healthy.slaves()) {
             cluster.cluster().killAgent(standby);
+            cluster.awaitStatus(standby + " offline", CONVERGE, s -> s.offline().contains(standby));
             cluster.cluster().start(standby);
+            cluster.awaitStatus(standby + " back", CONVERGE, s -> ClusterHarness.healthy(s) && s.online().contains(standby));
         }
-        cluster.awaitHealthy(CONVERGE);
         assertEquals(target, cluster.api().cib().path("switchover").path("to").asText());
         assertEquals(primary, ClusterHarness.primary(cluster.api().status()), "not before its time");
         assertEquals(0, Main.commandLine().execute("switchover", "--cancel", "--config", config));

@@ -128,7 +128,8 @@ public final class ClusterHarness implements AutoCloseable {
     }
 
     public static boolean healthy(ClusterStatus s) {
-        if (s.masters().size() != 1) {
+        // why: an agent without a majority answers from its own copy of the CIB, which may be stale.
+        if (!s.quorum() || s.masters().size() != 1) {
             return false;
         }
         String primary = s.masters().get(0);
