@@ -62,12 +62,15 @@ class MaintenanceTest {
         return out;
     }
 
-    private void killPostmaster(ClusterStatus status, String node) {
-        ProcessHandle.of(ClusterHarness.node(status, node).postmasterPid()).ifPresent(ProcessHandle::destroyForcibly);
+    // kill -9 of node's postmaster; then neither a restart nor a promotion may follow for longer than a lease.
+    private void killAndExpectItLeftAlone(ClusterStatus healthy, String node, String why) {
+        int promotions = cluster.promotions();
+        ProcessHandle.of(ClusterHarness.node(healthy, node).postmasterPid()).ifPresent(ProcessHandle::destroyForcibly);
+        cluster.awaitStatus(node + " reported down", CONVERGE, s -> stillDown(node, s, promotions));
+        Eventually.holdsFor(why, UNTOUCHED_FOR, () -> stillDown(node, cluster.api().status(), promotions));
     }
 
-    private boolean stillDown(String node, int promotions) {
-        ClusterStatus s = cluster.api().status();
+    private boolean stillDown(String node, ClusterStatus s, int promotions) {
         return !ClusterHarness.node(s, node).pgState().equals("PRIMARY")
                 && !ClusterHarness.node(s, node).pgState().equals("STANDBY") && cluster.promotions() == promotions;
     }
@@ -77,13 +80,9 @@ class MaintenanceTest {
     void aPausedClusterNeitherRestartsNorFailsOverAndRecoversOnResume() {
         ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
         String primary = ClusterHarness.primary(healthy);
-        int promotions = cluster.promotions();
         cli("cluster", "pause");
         assertTrue(cli("status").contains("*** Resource management is DISABLED ***"), "status must say it");
-        killPostmaster(healthy, primary);
-        cluster.awaitStatus(primary + " reported down", CONVERGE, s -> s.masters().isEmpty());
-        Eventually.holdsFor("no restart and no promotion while paused", UNTOUCHED_FOR,
-                () -> stillDown(primary, promotions));
+        killAndExpectItLeftAlone(healthy, primary, "no restart and no promotion while paused");
         cli("cluster", "resume");
         ClusterStatus after = cluster.awaitHealthy(CONVERGE);
         assertTrue(!cli("status").contains("DISABLED"), "resumed");
@@ -96,13 +95,9 @@ class MaintenanceTest {
     void aStandbyInMaintenanceIsLeftDownUntilItLeavesMaintenance() {
         ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
         String standby = healthy.slaves().get(0);
-        int promotions = cluster.promotions();
         cli("node", "maintenance", standby);
         assertTrue(cli("status").contains("Node " + standby + ": maintenance"), "status must say it");
-        killPostmaster(healthy, standby);
-        cluster.awaitStatus(standby + " reported down", CONVERGE, s -> !s.slaves().contains(standby));
-        Eventually.holdsFor(standby + " not restarted while in maintenance", UNTOUCHED_FOR,
-                () -> stillDown(standby, promotions));
+        killAndExpectItLeftAlone(healthy, standby, standby + " not restarted while in maintenance");
         cli("node", "unmaintenance", standby);
         cluster.awaitHealthy(CONVERGE);
         cluster.api().cleanup(null);
@@ -113,12 +108,8 @@ class MaintenanceTest {
     void aPrimaryInMaintenanceIsNotFailedOver() {
         ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
         String primary = ClusterHarness.primary(healthy);
-        int promotions = cluster.promotions();
         cli("node", "maintenance", primary);
-        killPostmaster(healthy, primary);
-        cluster.awaitStatus(primary + " reported down", CONVERGE, s -> s.masters().isEmpty());
-        Eventually.holdsFor("no failover while the primary is in maintenance", UNTOUCHED_FOR,
-                () -> stillDown(primary, promotions));
+        killAndExpectItLeftAlone(healthy, primary, "no failover while the primary is in maintenance");
         cli("node", "unmaintenance", primary);
         cluster.awaitHealthy(CONVERGE);
         cluster.api().cleanup(null);
