@@ -120,7 +120,7 @@ public final class LabHost {
             stopped.addAll(fresh);
             fresh = pids().stream().filter(pid -> !stopped.contains(pid)).toList();
         }
-        awaitStates("frozen", pid -> {
+        awaitStates("frozen", "STOP", pid -> {
             String state = Namespaces.state(pid);
             return state.isEmpty() || state.equals("T");
         });
@@ -129,7 +129,7 @@ public final class LabHost {
     /** SIGCONTs every process inside this host and returns once none is stopped. */
     public void thaw() {
         signal("CONT", pids());
-        awaitStates("thawed", pid -> !Namespaces.state(pid).equals("T"));
+        awaitStates("thawed", "CONT", pid -> !Namespaces.state(pid).equals("T"));
     }
 
     /**
@@ -207,19 +207,22 @@ public final class LabHost {
         Namespaces.run("sending SIG" + signal + " to the processes of " + name, command);
     }
 
-    private void awaitStates(String goal, java.util.function.LongPredicate reached) {
+    // why the signal again: a process that was entering the namespace (ip netns exec, before its setns) when the
+    // first signal went out was not listed then; it is now, and gets the signal too.
+    private void awaitStates(String goal, String signal, java.util.function.LongPredicate reached) {
         long deadline = System.nanoTime() + SIGNAL_TIMEOUT.toNanos();
         while (true) {
             List<Long> pending = pids().stream().filter(pid -> !reached.test(pid)).toList();
             if (pending.isEmpty()) {
                 return;
             }
+            signal(signal, pending);
             if (System.nanoTime() - deadline > 0) {
                 throw new IllegalStateException(name + " was not " + goal + " within " + SIGNAL_TIMEOUT.toSeconds()
                         + " s; process states: " + pending.stream().map(pid -> pid + "=" + Namespaces.state(pid))
                         .collect(Collectors.joining(", ")));
             }
-            LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
         }
     }
 }
