@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
@@ -107,6 +108,8 @@ public final class NamespaceTunnel implements AutoCloseable {
             }
             threads.execute(() -> {
                 try {
+                    // why: without it, Nagle's algorithm and delayed ACKs hold a response's second segment 40 ms.
+                    client.setOption(StandardSocketOptions.TCP_NODELAY, true);
                     SocketChannel far = SocketChannel.open(UnixDomainSocketAddress.of(socket));
                     far.write(ByteBuffer.wrap((target.getHostString() + " " + target.getPort() + "\n")
                             .getBytes(StandardCharsets.US_ASCII)));
@@ -175,7 +178,7 @@ public final class NamespaceTunnel implements AutoCloseable {
             try {
                 far.socket().connect(new InetSocketAddress(target[0], Integer.parseInt(target[1])),
                         CONNECT_TIMEOUT_MILLIS);
-                far.socket().setTcpNoDelay(true);
+                far.setOption(StandardSocketOptions.TCP_NODELAY, true);
             } catch (IOException e) {
                 closeQuietly(far);
                 throw e;
