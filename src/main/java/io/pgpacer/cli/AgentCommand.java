@@ -98,8 +98,11 @@ final class AgentCommand implements Callable<Integer> {
     private static PostgresSettings postgresSettings(AgentConfig config) {
         PostgresConfig pg = config.postgres();
         NodeSpec self = config.self();
+        // why: with a writer VIP, clients connect to an address that comes and goes after PostgreSQL started;
+        // only the wildcard accepts them on it (pg_hba still decides who may connect).
+        String listen = config.writerVip() == null ? self.address() : "*";
         try {
-            return new PostgresSettings(pg.binDir(), pg.dataDir(), config.stateDir().resolve("run"), self.address(),
+            return new PostgresSettings(pg.binDir(), pg.dataDir(), config.stateDir().resolve("run"), listen,
                     self.pgPort(), pg.osUser(), pg.superuser(), pg.superuserPassword(), pg.replicationUser(),
                     pg.replicationPassword(), pg.parameters(), pg.hbaLines(), config.nodeName());
         } catch (IllegalArgumentException e) {

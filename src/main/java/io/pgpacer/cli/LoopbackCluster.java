@@ -91,13 +91,21 @@ public final class LoopbackCluster implements AutoCloseable {
         if (agents[i] != null && agents[i].isAlive()) {
             return;
         }
+        agents[i] = new ProcessBuilder(agentCommand(config, node)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log(node).toFile())).start();
+    }
+
+    /**
+     * The command line of {@code node}'s agent: this JVM's java with {@link #AGENT_JVM_OPTIONS} and this JVM's
+     * class path, so tests that start agents elsewhere (inside a network namespace) start the same agent.
+     */
+    public static List<String> agentCommand(Path config, String node) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(AGENT_JVM_OPTIONS);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "agent",
                 "--config", config.toString(), "--node", node));
-        agents[i] = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log(node).toFile())).start();
+        return command;
     }
 
     /** The agent process of {@code node}, if it runs. */

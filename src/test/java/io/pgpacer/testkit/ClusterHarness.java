@@ -164,11 +164,16 @@ public final class ClusterHarness implements AutoCloseable {
 
     /** The last lines of every agent's log, for failure messages. */
     public String logTails() {
+        return logTails(cluster.nodes().stream().map(cluster::log).toList());
+    }
+
+    /** The last lines of each log (stack frames left out), for failure messages. */
+    public static String logTails(List<Path> logs) {
         StringBuilder out = new StringBuilder();
-        for (String node : cluster.nodes()) {
-            out.append("--- last lines of ").append(cluster.log(node)).append('\n');
+        for (Path log : logs) {
+            out.append("--- last lines of ").append(log).append('\n');
             try {
-                List<String> lines = Files.readAllLines(cluster.log(node), StandardCharsets.UTF_8).stream()
+                List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
                         .filter(l -> !l.startsWith("\tat ")).toList();
                 lines.subList(Math.max(0, lines.size() - 25), lines.size()).forEach(l -> out.append(l).append('\n'));
             } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.pgpacer.testkit;
 
+import io.pgpacer.testkit.lab.LabCluster;
 import java.lang.reflect.Field;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestWatcher;
@@ -15,17 +16,17 @@ public final class KeepClusterOnFailure implements TestWatcher {
     public void testFailed(ExtensionContext context, Throwable cause) {
         context.getTestInstance().ifPresent(test -> {
             for (Field field : test.getClass().getDeclaredFields()) {
-                if (field.getType() == ClusterHarness.class) {
-                    field.setAccessible(true);
-                    try {
-                        ClusterHarness cluster = (ClusterHarness) field.get(test);
-                        if (cluster != null) {
-                            cluster.keepData();
-                            System.err.println(cluster.logTails());
-                        }
-                    } catch (IllegalAccessException e) {
-                        System.err.println("cannot keep the cluster of " + test.getClass().getSimpleName() + ": " + e);
+                field.setAccessible(true);
+                try {
+                    if (field.get(test) instanceof ClusterHarness cluster) {
+                        cluster.keepData();
+                        System.err.println(cluster.logTails());
+                    } else if (field.get(test) instanceof LabCluster cluster) {
+                        cluster.keepData();
+                        System.err.println(cluster.logTails());
                     }
+                } catch (IllegalAccessException e) {
+                    System.err.println("cannot keep the cluster of " + test.getClass().getSimpleName() + ": " + e);
                 }
             }
         });

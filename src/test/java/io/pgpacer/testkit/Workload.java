@@ -105,12 +105,22 @@ public final class Workload implements AutoCloseable {
 
     /** When {@code node} first acknowledged a write after {@code afterNanos}, or -1. */
     public long firstAckBy(String node, long afterNanos) {
+        return firstAckBy(acks, node, afterNanos);
+    }
+
+    /** When {@code node} first acknowledged one of {@code acks} after {@code afterNanos}, or -1. */
+    public static long firstAckBy(List<Ack> acks, String node, long afterNanos) {
         return acks.stream().filter(a -> a.node().equals(node) && a.ackNanos() > afterNanos).mapToLong(Ack::ackNanos)
                 .min().orElse(-1);
     }
 
     /** The longest time between consecutive acknowledgements (any node) from {@code fromNanos} to {@code toNanos}. */
     public long longestGapBetween(long fromNanos, long toNanos) {
+        return longestGapBetween(acks, fromNanos, toNanos);
+    }
+
+    /** The longest time between consecutive {@code acks} (any node) from {@code fromNanos} to {@code toNanos}. */
+    public static long longestGapBetween(List<Ack> acks, long fromNanos, long toNanos) {
         List<Long> times = new ArrayList<>();
         times.add(fromNanos);
         acks.stream().mapToLong(Ack::ackNanos).filter(t -> t > fromNanos && t <= toNanos).sorted().forEach(times::add);
@@ -135,20 +145,37 @@ public final class Workload implements AutoCloseable {
     }
 
     /**
-     * Checks the log against what {@code finalPrimary} holds. Each writer writes straight to its node, so in time
-     * order the acknowledging node may change only when another node was promoted: a change of node that no
-     * promotion accounts for means two nodes accepted writes during overlapping periods.
+     * Checks the log against what {@code finalPrimary} holds (see {@link #verdict(List, Set, int)}).
      *
      * @param promotions how many promotions the timeline history recorded while the workload ran
      */
     public Verdict verdict(String finalPrimary, int promotions) throws SQLException {
+        try (Connection c = connect(ports.get(finalPrimary))) {
+            return verdict(acks, idsIn(c, "pgpacer_workload"), promotions);
+        }
+    }
+
+    /** The ids in {@code table}'s {@code id} column. */
+    public static Set<Long> idsIn(Connection connection, String table) throws SQLException {
         Set<Long> present = new HashSet<>();
-        try (Connection c = connect(ports.get(finalPrimary)); Statement s = c.createStatement();
-             ResultSet rows = s.executeQuery("SELECT id FROM pgpacer_workload")) {
+        try (Statement s = connection.createStatement(); ResultSet rows = s.executeQuery("SELECT id FROM " + table)) {
             while (rows.next()) {
                 present.add(rows.getLong(1));
             }
         }
+        return present;
+    }
+
+    /**
+     * Checks acknowledged writes against the ids the final primary holds. A client that sticks to a node until
+     * it fails, or a writer per node, sees the acknowledging node change in time order only when another node
+     * was promoted: a change of node that no promotion accounts for means two nodes accepted writes during
+     * overlapping periods.
+     *
+     * @param present the ids the final primary holds
+     * @param promotions how many promotions the timeline history recorded while the acks were collected
+     */
+    public static Verdict verdict(List<Ack> acks, Set<Long> present, int promotions) {
         List<Ack> all = new ArrayList<>(acks);
         all.sort(Comparator.comparingLong(Ack::ackNanos));
         List<Long> lost = all.stream().map(Ack::id).filter(id -> !present.contains(id)).toList();

@@ -355,7 +355,7 @@ public final class NetLab implements AutoCloseable {
                 .anyMatch(dir -> Files.isExecutable(Path.of(dir, program)));
     }
 
-    private static void deleteTree(Path root) {
+    static void deleteTree(Path root) {
         if (!Files.exists(root)) {
             return;
         }
