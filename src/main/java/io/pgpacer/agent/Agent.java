@@ -185,6 +185,8 @@ public final class Agent implements AutoCloseable {
 
     /** Runs the agent on the calling thread until {@link #close()}; the thread must live as long as the agent. */
     public void run() {
+        // why: an agent that starts holds no lease, so a writer VIP left on this host by a crashed agent must go.
+        releaseWriterVip("agent start");
         lease.start();
         controller.start();
         events.add("agent", "agent " + config.nodeName() + " started");
@@ -305,7 +307,10 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    // A failure may release this node's lease in the same store command (migration-threshold), and another node
+    // may then be promoted at once: the writer VIP must be gone before the failure is reported.
     private void fail(String operation, int rc, String reason) {
+        releaseWriterVip("failed " + operation);
         lastError = operation + ": " + reason;
         activity = "failed " + operation + ": " + reason;
         events.add("agent", activity);
@@ -325,15 +330,17 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    // The VIP goes first: it takes a few milliseconds, while an immediate shutdown can wait for connections
+    // still in authentication.
     private void fence(String reason) {
         expectingStop.set(true);
         events.add("lease", "fencing: " + reason);
+        releaseWriterVip("fencing");
         try {
             pg.stop(StopMode.IMMEDIATE);
         } catch (RuntimeException e) {
             LOG.error("fencing could not stop PostgreSQL: " + e.getMessage());
         }
-        releaseWriterVip("fencing");
         wake();
     }
 
@@ -484,12 +491,12 @@ public final class Agent implements AutoCloseable {
         lease.close();
         if (pg != null) {
             expectingStop.set(true);
+            releaseWriterVip("agent stop");
             try {
                 pg.stop(StopMode.FAST);
             } catch (RuntimeException e) {
                 LOG.warn("could not stop PostgreSQL: " + e.getMessage());
             }
-            releaseWriterVip("agent stop");
             lease.release();
             pg.close();
         }

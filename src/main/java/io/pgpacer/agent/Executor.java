@@ -261,10 +261,10 @@ final class Executor {
             if (planned != null && planned.phase() == Switchover.Phase.HANDING_OVER && self.equals(planned.from())) {
                 return handOver(held.getAsLong(), planned);
             }
-            stop(StopMode.FAST);
             writerVip.release();
+            stop(StopMode.FAST);
             lease.release();
-            return StepOutcome.did("stepped down: stopped PostgreSQL and the writer VIP, released the primary lease");
+            return StepOutcome.did("stepped down: stopped the writer VIP and PostgreSQL, released the primary lease");
         }
         String vip = writerVip.release();
         if (vip != null) {
@@ -327,8 +327,8 @@ final class Executor {
     // shutdown checkpoint and the walsenders pass every record to the standbys before they exit; then give
     // the lease up, naming where the WAL ended.
     private StepOutcome handOver(long gen, Switchover planned) {
-        stop(StopMode.FAST);
         writerVip.release();
+        stop(StopMode.FAST);
         DataDirState stopped = pg.inspect();
         if (!"shut down".equals(stopped.clusterState())) {
             throw new IllegalStateException("switchover: PostgreSQL did not shut down cleanly (state '"
@@ -381,8 +381,8 @@ final class Executor {
 
     private StepOutcome towardsStopped(PgObservation observed) {
         if (lease.held().isPresent()) {
-            stop(StopMode.FAST);
             writerVip.release();
+            stop(StopMode.FAST);
             lease.release();
             return StepOutcome.did("stopped PostgreSQL and released the primary lease");
         }

@@ -12,6 +12,7 @@ import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.postgres.PostgresBinariesNotFoundException;
 import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.postgres.PostgresSettings;
+import io.pgpacer.postgres.conf.ListenAddresses;
 import io.pgpacer.postgres.local.LocalPostgresInstance;
 import io.pgpacer.store.ratis.RaftTls;
 import io.pgpacer.store.ratis.RatisClusterStore;
@@ -98,9 +99,7 @@ final class AgentCommand implements Callable<Integer> {
     private static PostgresSettings postgresSettings(AgentConfig config) {
         PostgresConfig pg = config.postgres();
         NodeSpec self = config.self();
-        // why: with a writer VIP, clients connect to an address that comes and goes after PostgreSQL started;
-        // only the wildcard accepts them on it (pg_hba still decides who may connect).
-        String listen = config.writerVip() == null ? self.address() : "*";
+        String listen = ListenAddresses.forNode(self.address(), config.writerVip() != null);
         try {
             return new PostgresSettings(pg.binDir(), pg.dataDir(), config.stateDir().resolve("run"), listen,
                     self.pgPort(), pg.osUser(), pg.superuser(), pg.superuserPassword(), pg.replicationUser(),

@@ -12,6 +12,22 @@ public final class ListenAddresses {
     }
 
     /**
+     * What PostgreSQL listens on for a node at {@code nodeAddress}: that address, plus loopback so that the
+     * agent monitors where pg_hba trusts it (on the node's address the superuser needs a password, and none is
+     * set when the cluster is first created); with a writer VIP, every address, since the VIP comes and goes
+     * while PostgreSQL runs.
+     */
+    public static String forNode(String nodeAddress, boolean writerVip) {
+        if (writerVip) {
+            return "*";
+        }
+        if (IPV4_LOOPBACK_REACHABLE.contains(nodeAddress) || IPV6_LOOPBACK_REACHABLE.contains(nodeAddress)) {
+            return nodeAddress;
+        }
+        return nodeAddress + "," + (nodeAddress.contains(":") ? "::1" : "127.0.0.1");
+    }
+
+    /**
      * The address the local agent should connect to: loopback whenever PostgreSQL listens there (so
      * pg_hba's loopback trust applies), otherwise the first configured address.
      *

@@ -123,6 +123,9 @@ public final class PgpacerConf {
             result.put("wal_keep_segments", "16");
         }
         result.put("hot_standby_feedback", "on");
+        // why: fencing stops PostgreSQL with an immediate shutdown, which still waits for connections in
+        // authentication; after a host freeze a half-open one holds it for the whole timeout (default 60 s).
+        result.put("authentication_timeout", "10s");
         result.put("cluster_name", inputs.clusterName());
         inputs.userParameters().forEach((name, value) -> result.put(name.toLowerCase(Locale.ROOT), value));
         result.put("port", Integer.toString(inputs.port()));

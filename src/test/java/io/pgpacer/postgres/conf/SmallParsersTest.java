@@ -69,6 +69,11 @@ class SmallParsersTest {
     @Test
     void monitorsOverLoopbackWheneverPostgresListensThere() {
         assertEquals("127.0.0.1", ListenAddresses.monitorHost("*"));
+        assertEquals("10.0.0.5,127.0.0.1", ListenAddresses.forNode("10.0.0.5", false));
+        assertEquals("127.0.0.1", ListenAddresses.monitorHost(ListenAddresses.forNode("10.0.0.5", false)));
+        assertEquals("127.0.0.1", ListenAddresses.forNode("127.0.0.1", false));
+        assertEquals("2001:db8::5,::1", ListenAddresses.forNode("2001:db8::5", false));
+        assertEquals("*", ListenAddresses.forNode("10.0.0.5", true));
         assertEquals("127.0.0.1", ListenAddresses.monitorHost("10.0.0.5, localhost"));
         assertEquals("::1", ListenAddresses.monitorHost("::"));
         assertEquals("10.0.0.5", ListenAddresses.monitorHost("10.0.0.5,10.0.0.6"));
