@@ -15,7 +15,12 @@ public final class KeepClusterOnFailure implements TestWatcher {
     @Override
     public void testFailed(ExtensionContext context, Throwable cause) {
         context.getTestInstance().ifPresent(test -> {
-            for (Field field : test.getClass().getDeclaredFields()) {
+            // why the superclasses too: a test class may inherit its cluster field (one test, two modes).
+            java.util.List<Field> fields = new java.util.ArrayList<>();
+            for (Class<?> type = test.getClass(); type != null; type = type.getSuperclass()) {
+                fields.addAll(java.util.List.of(type.getDeclaredFields()));
+            }
+            for (Field field : fields) {
                 field.setAccessible(true);
                 try {
                     if (field.get(test) instanceof ClusterHarness cluster) {

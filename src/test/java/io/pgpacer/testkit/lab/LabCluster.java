@@ -47,6 +47,10 @@ public final class LabCluster implements AutoCloseable {
     public static final String CLIENT = "client";
     public static final String WITNESS = "witness";
     private static final Duration AGENT_EXIT = Duration.ofSeconds(10);
+    /** The lab cluster's API token: generated per JVM, known only to the test and the lab's agents. */
+    private static final String API_TOKEN = java.util.UUID.randomUUID().toString();
+    private static final io.pgpacer.api.security.ApiCredentials CREDENTIALS = new io.pgpacer.api.security.ApiCredentials(
+            io.pgpacer.api.security.ApiToken.of(API_TOKEN, "lab"), null);
 
     private final NetLab lab;
     private final Path dir;
@@ -103,6 +107,7 @@ public final class LabCluster implements AutoCloseable {
         LabCluster cluster = null;
         try {
             cluster = new LabCluster(lab, dir, data, witness);
+            Files.writeString(cluster.tokenFile(), API_TOKEN + "\n", StandardCharsets.UTF_8);
             Files.writeString(cluster.config, cluster.yaml(extraYaml), StandardCharsets.UTF_8);
             for (String node : cluster.nodes) {
                 cluster.startAgent(node);
@@ -117,6 +122,12 @@ public final class LabCluster implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    // The test JVM reaches the agents from the client host (through the tunnel), not from their own hosts, so
+    // commands need the cluster's token.
+    private Path tokenFile() {
+        return dir.resolve("api-token");
     }
 
     private String yaml(String extraYaml) {
@@ -137,7 +148,8 @@ public final class LabCluster implements AutoCloseable {
                   pg-hba: ["host all postgres %s/32 trust"]
                 state-dir: "{node}/agent"
                 virtual-ips: {writer: %s/%d, nic: %s}
-                """, client().address(), WRITER_VIP, NetLab.PREFIX_LENGTH, LabHost.NIC));
+                api: {token-file: %s}
+                """, client().address(), WRITER_VIP, NetLab.PREFIX_LENGTH, LabHost.NIC, tokenFile()));
         yaml.append(extraYaml);
         return yaml.toString();
     }
@@ -242,14 +254,14 @@ public final class LabCluster implements AutoCloseable {
         if (api == null) {
             List<String> order = new ArrayList<>(nodes.stream().filter(n -> !frozen.contains(n)).toList());
             order.addAll(frozen);
-            api = new ApiClient(order.stream().map(this::apiUri).toList());
+            api = new ApiClient(order.stream().map(this::apiUri).toList(), CREDENTIALS);
         }
         return api;
     }
 
     /** The API of {@code node}'s agent alone. */
     public synchronized ApiClient apiOf(String node) {
-        return apis.computeIfAbsent(node, n -> new ApiClient(List.of(apiUri(n))));
+        return apis.computeIfAbsent(node, n -> new ApiClient(List.of(apiUri(n)), CREDENTIALS));
     }
 
     private URI apiUri(String node) {
