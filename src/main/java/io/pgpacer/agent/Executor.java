@@ -345,8 +345,10 @@ final class Executor {
     }
 
     // A former primary shut down cleanly at a point the new primary's timeline forked after (a switchover)
-    // has no WAL the new primary lacks; should that be wrong, PostgreSQL refuses to follow the new timeline
-    // and the stuck-standby path rewinds it.
+    // has no WAL the new primary lacks. "After" holds for the whole shutdown checkpoint record: at a clean
+    // shutdown the WAL senders wait until connected standbys confirmed flushing all WAL, so a standby past the
+    // record's start has all of it. Were it cut off mid-record, PostgreSQL itself would refuse to start on the
+    // new timeline (a failed start, nothing lost), not diverge.
     private static boolean endsBeforeFork(Cib cib, String upstream, DataDirState data) {
         return "shut down".equals(data.clusterState()) && cib.lastPromotion()
                 .filter(p -> p.node().equals(upstream) && p.confirmed() && p.oldTimeline() == data.timeline()
