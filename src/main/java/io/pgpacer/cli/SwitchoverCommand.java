@@ -133,6 +133,7 @@ final class SwitchoverCommand implements Callable<Integer> {
         }
     }
 
+    // why a sleep: the operator waits on the command line while the cluster works; the API has no push to wait on.
     private static void pause() {
         try {
             Thread.sleep(POLL.toMillis());
