@@ -45,6 +45,7 @@ public final class HttpApi implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final Duration READ_TIMEOUT = Duration.ofMillis(700);
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     private static final List<String> HEALTH_CHECK_METHODS = List.of("GET", "HEAD", "OPTIONS");
 
     private final String self;
@@ -133,8 +134,7 @@ public final class HttpApi implements AutoCloseable {
         } else if (method.equals("POST") && path.equals("/maintenance")) {
             setMaintenance(exchange, query);
         } else if (method.equals("DELETE") && path.equals("/switchover")) {
-            CommandResult result = store.submit(new StoreCommand.CancelSwitchover(), Duration.ofSeconds(3));
-            send(exchange, result.applied() ? 200 : 409, result);
+            submitAndAnswer(exchange, new StoreCommand.CancelSwitchover());
         } else {
             send(exchange, 404, error("no such endpoint: " + method + " " + path
                     + " (GET /status, /cib, /events, /cluster, /history, /metrics; health checks GET, HEAD or"
@@ -188,14 +188,10 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void cleanup(HttpExchange exchange, String node) throws IOException {
-        Cib cib = store.localCopy();
-        if (node != null && cib.node(node).isEmpty()) {
-            send(exchange, 404, error("unknown node '" + node + "'; configured nodes are "
-                    + cib.nodes().stream().map(n -> n.name()).toList()));
+        if (node != null && refusedUnknown(exchange, store.localCopy(), node, false)) {
             return;
         }
-        CommandResult result = store.submit(new CleanupFailures(node), Duration.ofSeconds(3));
-        send(exchange, result.applied() ? 200 : 409, result);
+        submitAndAnswer(exchange, new CleanupFailures(node));
     }
 
     private void forcePromote(HttpExchange exchange, Map<String, String> query) throws IOException {
@@ -209,15 +205,10 @@ public final class HttpApi implements AutoCloseable {
                     + " clients; repeat with accept-data-loss=yes if that is accepted"));
             return;
         }
-        Cib cib = store.localCopy();
-        if (cib.node(node).filter(n -> n.holdsData()).isEmpty()) {
-            send(exchange, 404, error("unknown data node '" + node + "'; data nodes are "
-                    + cib.dataNodes().stream().map(n -> n.name()).toList()));
+        if (refusedUnknown(exchange, store.localCopy(), node, true)) {
             return;
         }
-        CommandResult result = store.submit(new StoreCommand.ForcePromotion(node,
-                query.getOrDefault("note", "no note")), Duration.ofSeconds(3));
-        send(exchange, result.applied() ? 200 : 409, result);
+        submitAndAnswer(exchange, new StoreCommand.ForcePromotion(node, query.getOrDefault("note", "no note")));
     }
 
     private void requestSwitchover(HttpExchange exchange, Map<String, String> query) throws IOException {
@@ -235,9 +226,7 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         String target = request.to();
-        if (target != null && cib.node(target).filter(n -> n.holdsData()).isEmpty()) {
-            send(exchange, 404, error("unknown data node '" + target + "'; data nodes are "
-                    + cib.dataNodes().stream().map(n -> n.name()).toList()));
+        if (target != null && refusedUnknown(exchange, cib, target, true)) {
             return;
         }
         if (request.notBefore() == 0) {
@@ -249,9 +238,8 @@ public final class HttpApi implements AutoCloseable {
             }
             target = verdict.target();
         }
-        CommandResult result = store.submit(new StoreCommand.RequestSwitchover(primary, target, request.notBefore(),
-                Instant.now().toString(), request.maxLagBytes()), Duration.ofSeconds(3));
-        send(exchange, result.applied() ? 200 : 409, result);
+        submitAndAnswer(exchange, new StoreCommand.RequestSwitchover(primary, target, request.notBefore(),
+                Instant.now().toString(), request.maxLagBytes()));
     }
 
     private void setMaintenance(HttpExchange exchange, Map<String, String> query) throws IOException {
@@ -262,15 +250,27 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         String node = query.get("node");
-        Cib cib = store.localCopy();
-        if (node != null && cib.node(node).isEmpty()) {
-            send(exchange, 404, error("unknown node '" + node + "'; configured nodes are "
-                    + cib.nodes().stream().map(n -> n.name()).toList()));
+        if (node != null && refusedUnknown(exchange, store.localCopy(), node, false)) {
             return;
         }
-        CommandResult result = store.submit(new StoreCommand.SetMaintenance(node, state.equals("on")),
-                Duration.ofSeconds(3));
+        submitAndAnswer(exchange, new StoreCommand.SetMaintenance(node, state.equals("on")));
+    }
+
+    // An operator command through the store: 200 when it was applied, 409 with the store's reason when refused.
+    private void submitAndAnswer(HttpExchange exchange, StoreCommand command) throws IOException {
+        CommandResult result = store.submit(command, COMMAND_TIMEOUT);
         send(exchange, result.applied() ? 200 : 409, result);
+    }
+
+    /** Answers 404 naming the configured (data) nodes, and returns true, when {@code node} is not one of them. */
+    private boolean refusedUnknown(HttpExchange exchange, Cib cib, String node, boolean dataNode) throws IOException {
+        List<String> known = (dataNode ? cib.dataNodes() : cib.nodes()).stream().map(n -> n.name()).toList();
+        if (known.contains(node)) {
+            return false;
+        }
+        send(exchange, 404, error("unknown " + (dataNode ? "data node '" + node + "'; data nodes are "
+                : "node '" + node + "'; configured nodes are ") + known));
+        return true;
     }
 
     // Nothing was done; the message names what is missing, never what the caller sent.

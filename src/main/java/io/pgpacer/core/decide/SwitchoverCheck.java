@@ -55,12 +55,12 @@ public final class SwitchoverCheck {
         }
         List<String> problems = new ArrayList<>();
         List<String> fit = new ArrayList<>();
-        for (String node : dataNodeNames(cib)) {
+        List<String> order = dataNodeNames(cib);
+        for (String node : order) {
             if (!node.equals(primary)) {
                 problem(cib, node, primaryReport, maxLagBytes, online).ifPresentOrElse(problems::add, () -> fit.add(node));
             }
         }
-        List<String> order = dataNodeNames(cib);
         return fit.stream()
                 .min(Comparator.comparingLong((String n) -> lagBytes(primaryReport, cib.reports().get(n)))
                         .thenComparingInt(order::indexOf))
