@@ -94,6 +94,16 @@ public record Cib(
         return 0;
     }
 
+    /** Goals that make {@code primary} the primary and every other data node its standby, in node order. */
+    public Map<String, NodeGoal> goalsWithPrimary(String primary, String primaryReason, String standbyReason) {
+        Map<String, NodeGoal> goals = new LinkedHashMap<>();
+        for (NodeSpec node : dataNodes()) {
+            goals.put(node.name(), node.name().equals(primary) ? NodeGoal.primary(primaryReason)
+                    : NodeGoal.standbyOf(primary, standbyReason));
+        }
+        return goals;
+    }
+
     public boolean eligibleForPrimary(String node) {
         return failCount(node).count() < settings.migrationThreshold();
     }

@@ -264,11 +264,8 @@ public final class CibReducer {
             return refuse(cib, cib.lease().holder() + " holds the primary lease; a forced promotion is only for when"
                     + " no primary runs");
         }
-        Map<String, NodeGoal> goals = new HashMap<>();
-        for (var n : cib.dataNodes()) {
-            goals.put(n.name(), n.name().equals(c.node()) ? NodeGoal.primary("forced by the operator: " + c.operatorNote())
-                    : NodeGoal.standbyOf(c.node(), "follow the forced primary " + c.node()));
-        }
+        Map<String, NodeGoal> goals = cib.goalsWithPrimary(c.node(), "forced by the operator: " + c.operatorNote(),
+                "follow the forced primary " + c.node());
         SyncSet cleared = new SyncSet(List.of(), 0, cib.syncSet().version() + 1);
         Cib next = cib.withGoals(goals).withSyncSet(cleared).withFailCount(c.node(), FailCount.NONE)
                 .withSwitchover(null);

@@ -17,7 +17,6 @@ import io.pgpacer.core.command.StoreCommand.BeginSwitchover;
 import io.pgpacer.core.command.StoreCommand.HandOver;
 import io.pgpacer.core.command.StoreCommand.RequestSwitchover;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -114,13 +113,8 @@ final class SwitchoverReducer {
         // why: after a clean hand-over the old primary holds every commit; giving the role back to it loses none,
         // where electing among the standbys could pick one that missed the end of its WAL.
         if (planned.phase() == Phase.CATCHING_UP && cib.lease().isFree()) {
-            Map<String, NodeGoal> goals = new LinkedHashMap<>();
-            for (NodeSpec node : cib.dataNodes()) {
-                goals.put(node.name(), node.name().equals(planned.from())
-                        ? NodeGoal.primary("switchover aborted: " + c.reason())
-                        : NodeGoal.standbyOf(planned.from(), "switchover aborted: follow " + planned.from() + " again"));
-            }
-            next = next.withGoals(goals);
+            next = next.withGoals(cib.goalsWithPrimary(planned.from(), "switchover aborted: " + c.reason(),
+                    "switchover aborted: follow " + planned.from() + " again"));
             return accept(next, "switchover aborted; " + planned.from() + " resumes as primary: " + c.reason());
         }
         return accept(next, "switchover aborted: " + c.reason());

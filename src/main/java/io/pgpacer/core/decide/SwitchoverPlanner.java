@@ -3,14 +3,12 @@ package io.pgpacer.core.decide;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
-import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.command.StoreCommand.AbortSwitchover;
 import io.pgpacer.core.command.StoreCommand.AssignGoals;
 import io.pgpacer.core.command.StoreCommand.BeginSwitchover;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -89,13 +87,8 @@ final class SwitchoverPlanner {
             return Optional.of(Plan.note("switchover: waiting for " + target + " to receive WAL up to "
                     + planned.handoverLsn() + (report == null ? "" : " (it has " + report.lsn() + ")")));
         }
-        Map<String, NodeGoal> goals = new LinkedHashMap<>();
-        for (NodeSpec node : cib.dataNodes()) {
-            goals.put(node.name(), node.name().equals(target)
-                    ? NodeGoal.primary("switchover from " + planned.from() + ": " + target + " received all WAL up to "
-                            + planned.handoverLsn())
-                    : NodeGoal.standbyOf(target, "follow the new primary " + target));
-        }
+        Map<String, NodeGoal> goals = cib.goalsWithPrimary(target, "switchover from " + planned.from() + ": " + target
+                + " received all WAL up to " + planned.handoverLsn(), "follow the new primary " + target);
         return step(new AssignGoals(cib.goalsVersion(), goals), "switchover " + planned.from() + " -> " + target
                 + ": " + target + " received " + report.lsn() + ", past the hand-over at " + planned.handoverLsn());
     }
