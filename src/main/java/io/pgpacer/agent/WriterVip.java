@@ -12,6 +12,11 @@ import java.util.function.BooleanSupplier;
 final class WriterVip {
 
     private final VirtualIp vip;
+    /**
+     * False only once this agent removed the address (or saw it absent) and has not added it since: a node that
+     * is not the primary then needs no {@code ip} call on every pass. True at start, when nothing is known.
+     */
+    private volatile boolean mayBeHere = true;
 
     /** @param vip null when no writer VIP is configured: every call then does nothing */
     WriterVip(VirtualIp vip) {
@@ -20,7 +25,12 @@ final class WriterVip {
 
     /** Adds the address if it is missing and the lease is valid; returns what it did, or null when nothing. */
     String claim(BooleanSupplier leaseValid) {
-        if (vip == null || !leaseValid.getAsBoolean() || vip.isPresent()) {
+        if (vip == null || !leaseValid.getAsBoolean()) {
+            return null;
+        }
+        // why before the start: a fence running meanwhile must know that there may be something to remove.
+        mayBeHere = true;
+        if (vip.isPresent()) {
             return null;
         }
         vip.start();
@@ -33,10 +43,15 @@ final class WriterVip {
 
     /** Removes the address if present; returns what it did, or null when nothing. */
     String release() {
-        if (vip == null || !vip.isPresent()) {
+        if (vip == null || !mayBeHere) {
+            return null;
+        }
+        if (!vip.isPresent()) {
+            mayBeHere = false;
             return null;
         }
         vip.stop();
+        mayBeHere = false;
         return "writer VIP " + vip.address() + " stopped";
     }
 }
