@@ -2,6 +2,7 @@ package io.pgpacer.config;
 
 import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.RecoveryPolicy;
 import io.pgpacer.core.cib.SyncPolicy;
 import io.pgpacer.vip.VipAddress;
 import java.nio.file.Path;
@@ -15,21 +16,23 @@ import java.util.List;
  * @param stateDir where the agent keeps its Raft log and snapshots
  * @param tls null when the API speaks plain HTTP and the Raft transport plain gRPC
  * @param writerVip the address that moves with the primary, or null when none is configured
+ * @param recovery the cluster's no-quorum-policy, failsafe and auto-rewind settings
  */
 public record AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes,
         PostgresConfig postgres, Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication,
-        ApiConfig api, TlsConfig tls, VipAddress writerVip) {
+        ApiConfig api, TlsConfig tls, VipAddress writerVip, RecoveryPolicy recovery) {
 
     public AgentConfig {
         nodes = List.copyOf(nodes);
         api = api == null ? ApiConfig.DEFAULTS : api;
+        recovery = recovery == null ? RecoveryPolicy.DEFAULTS : recovery;
     }
 
     /** A configuration with the API's defaults and no TLS. */
     public AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes, PostgresConfig postgres,
             Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication) {
         this(file, clusterName, nodeName, nodes, postgres, stateDir, timings, migrationThreshold, replication, null,
-                null, null);
+                null, null, null);
     }
 
     public NodeSpec self() {
@@ -42,6 +45,7 @@ public record AgentConfig(Path file, String clusterName, String nodeName, List<N
 
     public ClusterSettings clusterSettings() {
         long lease = timings.leaseTime().toMillis();
-        return new ClusterSettings(migrationThreshold, lease, lease, timings.bootstrapWait().toMillis(), replication);
+        return new ClusterSettings(migrationThreshold, lease, lease, timings.bootstrapWait().toMillis(), replication,
+                recovery);
     }
 }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgpacer.core.cib.NoQuorumPolicy;
 import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.RecoveryPolicy;
 import io.pgpacer.core.cib.ReplicationMode;
 import io.pgpacer.core.cib.SyncPolicy;
 import io.pgpacer.vip.VipAddress;
@@ -36,7 +38,8 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
     private static final Set<String> TOP_KEYS = Set.of("cluster", "node", "nodes", "postgresql", "state-dir",
-            "timings", "migration-threshold", "replication", "api", "tls", "virtual-ips");
+            "timings", "migration-threshold", "replication", "api", "tls", "virtual-ips", "no-quorum-policy", "failsafe",
+            "auto-rewind");
     private static final Set<String> NODE_KEYS = Set.of("name", "address", "api-port", "raft-port", "pg-port", "role");
     private static final Set<String> PG_KEYS = Set.of("bin-dir", "data-dir", "os-user", "superuser",
             "superuser-password", "superuser-password-file", "replication-user", "replication-password",
@@ -120,8 +123,10 @@ public final class ConfigLoader {
         TlsConfig tls = tls(root.get("tls"), node);
         ApiConfig api = api(root.get("api"), node, tls != null);
         VipAddress writerVip = writerVip(root.get("virtual-ips"));
+        RecoveryPolicy recovery = new RecoveryPolicy(noQuorumPolicy(root.get("no-quorum-policy")),
+                bool(root, "failsafe", ""), !root.has("auto-rewind") || bool(root, "auto-rewind", ""));
         return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication, api,
-                tls, writerVip);
+                tls, writerVip, recovery);
     }
 
     // why: the YAML parser quotes the offending line (after each "in 'reader', line ..."), which may hold a
@@ -337,6 +342,22 @@ public final class ConfigLoader {
                 : Duration.ofSeconds(10);
         boolean strict = bool(r, "strict", "replication.");
         return new SyncPolicy(mode, quorum, timeout.toMillis(), strict);
+    }
+
+    private NoQuorumPolicy noQuorumPolicy(JsonNode value) {
+        if (value == null) {
+            return NoQuorumPolicy.STOP;
+        }
+        String text = textOf(value, "no-quorum-policy");
+        return switch (text) {
+            case "stop" -> NoQuorumPolicy.STOP;
+            case "demote" -> NoQuorumPolicy.DEMOTE;
+            case "ignore", "freeze" -> throw fail("key 'no-quorum-policy': '" + text + "' is unsafe here: a primary"
+                    + " cut off from the majority would keep accepting writes after the majority promoted another"
+                    + " node (two primaries). Use 'stop' (the default) or 'demote' (the cut-off primary serves"
+                    + " reads only)");
+            default -> throw fail("key 'no-quorum-policy': expected stop or demote, got '" + text + "'");
+        };
     }
 
     private VipAddress writerVip(JsonNode v) {

@@ -71,6 +71,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void recoveryPolicyDefaultsToStopWithoutFailsafeAndWithAutoRewind() {
+        assertEquals(io.pgpacer.core.cib.RecoveryPolicy.DEFAULTS, ConfigLoader.parse(FILE, VALID, null).recovery());
+        AgentConfig config = ConfigLoader.parse(FILE, VALID + "no-quorum-policy: demote\nfailsafe: true\nauto-rewind: false\n",
+                null);
+        assertEquals(new io.pgpacer.core.cib.RecoveryPolicy(io.pgpacer.core.cib.NoQuorumPolicy.DEMOTE, true, false),
+                config.recovery());
+        assertEquals(config.recovery(), config.clusterSettings().recovery());
+    }
+
+    @Test
+    void noQuorumPolicyIgnoreIsRefusedWithTheReason() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(FILE, VALID + "no-quorum-policy: ignore\n", null));
+        assertTrue(e.getMessage().startsWith(FILE + ": key 'no-quorum-policy': 'ignore' is unsafe here"), e.getMessage());
+        assertTrue(e.getMessage().contains("two primaries"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE, VALID + "failsafe: yes please\n", null));
+        assertEquals(FILE + ": key 'failsafe': expected true or false, got 'yes please'", e.getMessage());
+    }
+
+    @Test
     void passwordsNeverAppearInToString() {
         AgentConfig config = ConfigLoader.parse(FILE, VALID, null);
         assertFalse(config.toString().contains("s3cret"), config.toString());

@@ -9,18 +9,27 @@ package io.pgpacer.core.cib;
  * @param nodeTimeoutMillis how long a node may stay silent before the controller counts it offline
  * @param bootstrapWaitMillis how long the first election waits for every data node to report
  * @param sync how commits wait for standbys
+ * @param recovery what nodes do on quorum loss and on diverged data
  */
 public record ClusterSettings(
-        int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis, SyncPolicy sync) {
+        int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis, SyncPolicy sync,
+        RecoveryPolicy recovery) {
 
     public static final ClusterSettings DEFAULTS = new ClusterSettings(1, 3_000, 3_000, 30_000);
 
     public ClusterSettings {
         sync = sync == null ? SyncPolicy.ASYNC : sync;
+        recovery = recovery == null ? RecoveryPolicy.DEFAULTS : recovery;
+    }
+
+    public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis,
+            SyncPolicy sync) {
+        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, RecoveryPolicy.DEFAULTS);
     }
 
     /** Asynchronous replication. */
     public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis) {
-        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, SyncPolicy.ASYNC);
+        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, SyncPolicy.ASYNC,
+                RecoveryPolicy.DEFAULTS);
     }
 }

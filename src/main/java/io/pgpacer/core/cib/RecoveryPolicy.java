@@ -1,0 +1,19 @@
+package io.pgpacer.core.cib;
+
+/**
+ * How nodes behave when the cluster store or their data cannot be trusted as usual.
+ *
+ * @param noQuorum what a primary cut off from the store's majority does before its lease can expire
+ * @param failsafe whether a primary that lost the store keeps serving while every other member's agent
+ *     confirms, directly, that it is cut off from the store too and sees no other primary
+ * @param autoRewind whether a node whose WAL diverged from the new primary's timeline is rewound with
+ *     pg_rewind without an operator command
+ */
+public record RecoveryPolicy(NoQuorumPolicy noQuorum, boolean failsafe, boolean autoRewind) {
+
+    public static final RecoveryPolicy DEFAULTS = new RecoveryPolicy(NoQuorumPolicy.STOP, false, true);
+
+    public RecoveryPolicy {
+        noQuorum = noQuorum == null ? NoQuorumPolicy.STOP : noQuorum;
+    }
+}
