@@ -64,6 +64,11 @@ public final class ApiClient {
         return call("GET", "/cib");
     }
 
+    /** The timeline history, oldest promotion first. */
+    public List<ClusterView.HistoryEntry> history() {
+        return List.of(json.convertValue(call("GET", "/history"), ClusterView.HistoryEntry[].class));
+    }
+
     public JsonNode cleanup(String nodeOrNull) {
         return call("POST", "/resource/cleanup" + (nodeOrNull == null ? "" : "?node=" + nodeOrNull));
     }

@@ -86,6 +86,7 @@ final class StatusPrinter {
                 out.append("\nTimeline history (latest): ").append(last.node()).append(" promoted ").append(last.at())
                         .append(", timeline ").append(last.oldTimeline()).append(" -> ").append(last.newTimeline())
                         .append(" at ").append(last.switchLsn()).append(" (").append(last.reason()).append(")\n");
+                out.append(replInfo(last)).append('\n');
             }
         }
         List<FailedAction> failed = s.failedActions();
@@ -98,6 +99,14 @@ final class StatusPrinter {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The latest promotion as the reference's {@code pgsql_REPL_INFO} cluster property shows it: the primary, the
+     * timeline before its promotion and where that timeline ended ({@code pgsql_REPL_INFO:node1|1|00000000070000D0}).
+     */
+    static String replInfo(PromotionRecord last) {
+        return "pgsql_REPL_INFO:" + last.node() + "|" + last.oldTimeline() + "|" + last.switchLsn().toBaseline();
     }
 
     private static String attribute(String name, String value) {

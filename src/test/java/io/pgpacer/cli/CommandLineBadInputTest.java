@@ -140,8 +140,9 @@ class CommandLineBadInputTest {
 
     @Test
     void everyOperatorCommandNamesItsPcsEquivalent() {
-        for (String command : new String[] {"status", "resource cleanup", "resource move", "agent", "force-promote",
-                "switchover", "cluster pause", "cluster resume", "node maintenance", "node unmaintenance"}) {
+        for (String command : new String[] {"status", "history", "resource cleanup", "resource move", "agent",
+                "force-promote", "switchover", "cluster pause", "cluster resume", "node maintenance",
+                "node unmaintenance"}) {
             java.io.StringWriter help = new java.io.StringWriter();
             String[] args = (command + " --help").split(" ");
             int code = Main.commandLine().setOut(new java.io.PrintWriter(help, true)).execute(args);

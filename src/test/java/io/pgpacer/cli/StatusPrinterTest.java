@@ -109,6 +109,7 @@ class StatusPrinterTest {
                 * Node pg-153:
 
                 Timeline history (latest): pg-152 promoted 2023-11-21T16:59:29Z, timeline 1 -> 2 at 0/220000A0 (failover)
+                pgsql_REPL_INFO:pg-152|1|00000000220000A0
 
                 """, attributes);
     }
