@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.timeline.TimelineFork;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.postgres.PostgresInstance;
@@ -223,7 +224,10 @@ final class Executor {
         configure(null);
         PgObservation after = pg.observe();
         long timeline = after.reachable() && after.timeline() > oldTimeline ? after.timeline() : oldTimeline + 1;
-        CommandResult confirmed = store.submit(new ConfirmPromotion(self, gen, timeline), STORE_TIMEOUT);
+        // why: PostgreSQL's own switchpoint, not the received position, is what other nodes' WAL is checked against.
+        Lsn forkedAt = pg.timelineHistory(timeline).stream().filter(f -> f.parent() == oldTimeline)
+                .map(TimelineFork::switchpoint).reduce((first, last) -> last).orElse(null);
+        CommandResult confirmed = store.submit(new ConfirmPromotion(self, gen, timeline, forkedAt), STORE_TIMEOUT);
         if (!confirmed.applied()) {
             throw new IllegalStateException("promoted, but could not confirm the promotion: " + confirmed.message());
         }

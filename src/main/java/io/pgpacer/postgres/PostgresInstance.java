@@ -1,5 +1,6 @@
 package io.pgpacer.postgres;
 
+import io.pgpacer.core.timeline.TimelineFork;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -109,6 +110,15 @@ public interface PostgresInstance extends AutoCloseable {
      *         promoting within 30 s
      */
     void promote();
+
+    /**
+     * The forks that led to {@code timeline}, oldest first, as its history file in {@code pg_wal} lists them (the
+     * last one names the parent and where it ended); empty for timeline 1 or when this node has no such file.
+     * Read-only; safe while the server runs.
+     *
+     * @throws PostgresException if the file exists but cannot be read or parsed
+     */
+    List<TimelineFork> timelineHistory(long timeline);
 
     /**
      * Makes the running server re-read its configuration files ({@code pg_ctl reload}); this is how a

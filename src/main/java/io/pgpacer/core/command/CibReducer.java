@@ -226,7 +226,7 @@ public final class CibReducer {
             return refuse(cib, "the last promotion is not " + c.node() + "'s");
         }
         List<PromotionRecord> copy = new ArrayList<>(cib.history());
-        copy.set(copy.size() - 1, last.confirm(c.newTimeline()));
+        copy.set(copy.size() - 1, last.confirm(c.newTimeline(), c.switchLsn()));
         Cib next = cib.withHistory(copy);
         if (next.switchover() != null && c.node().equals(next.switchover().to())) {
             return accept(next.withSwitchover(null), "promotion confirmed; switchover complete");

@@ -59,8 +59,16 @@ public sealed interface StoreCommand {
     record RecordPromotion(long leaseGeneration, PromotionRecord entry) implements StoreCommand {
     }
 
-    /** The new primary confirms its history entry with the timeline PostgreSQL chose. */
-    record ConfirmPromotion(String node, long leaseGeneration, long newTimeline) implements StoreCommand {
+    /**
+     * The new primary confirms its history entry with the timeline PostgreSQL chose and where the old timeline
+     * ended by PostgreSQL's timeline history file ({@code switchLsn}; null keeps the recorded position).
+     */
+    record ConfirmPromotion(String node, long leaseGeneration, long newTimeline, Lsn switchLsn)
+            implements StoreCommand {
+
+        public ConfirmPromotion(String node, long leaseGeneration, long newTimeline) {
+            this(node, leaseGeneration, newTimeline, null);
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.pgpacer.postgres.local;
 
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.timeline.TimelineFork;
 import io.pgpacer.os.ProgramRunner;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.DataDirectoryNotEmptyException;
@@ -19,6 +20,7 @@ import io.pgpacer.postgres.conf.ListenAddresses;
 import io.pgpacer.postgres.conf.Passfile;
 import io.pgpacer.postgres.conf.PgpacerConf;
 import io.pgpacer.postgres.conf.PostmasterPidFile;
+import io.pgpacer.postgres.conf.TimelineHistoryFile;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -383,6 +385,18 @@ public final class LocalPostgresInstance implements PostgresInstance {
         // the newest timeline history file it received says which timeline its WAL follows.
         long timeline = Math.max(observed.timeline(), newestHistoryTimeline());
         return timeline == observed.timeline() ? observed : observed.withTimeline(timeline);
+    }
+
+    @Override
+    public List<TimelineFork> timelineHistory(long timeline) {
+        Path file = dataDir.resolve("pg_wal").resolve(TimelineHistoryFile.nameOf(timeline));
+        try {
+            return TimelineHistoryFile.parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new PostgresException("reading the timeline history file " + file + " failed: " + e.getMessage(), e);
+        }
     }
 
     private long newestHistoryTimeline() {

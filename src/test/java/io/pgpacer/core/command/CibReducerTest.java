@@ -117,6 +117,16 @@ class CibReducerTest {
         assertEquals(List.of(entry), cib.history());
     }
 
+    @Test
+    void theConfirmationTakesPostgresqlsOwnSwitchpointWhenItKnowsIt() {
+        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
+        run(new AcquireLease("n1"));
+        run(new RecordPromotion(1, new PromotionRecord("n1", 1, Lsn.parse("0/3000200"), 2, "t", "failover", false)));
+        assertTrue(run(new StoreCommand.ConfirmPromotion("n1", 1, 2, Lsn.parse("0/30001C8"))).applied());
+        assertEquals(new PromotionRecord("n1", 1, Lsn.parse("0/30001C8"), 2, "t", "failover", true),
+                cib.lastPromotion().orElseThrow(), "the history file's switchpoint replaces the received position");
+    }
+
     // --- synchronous replication (S2) ----------------------------------------------------------------
 
     private void primaryN1WithSyncStandbyN2() {
