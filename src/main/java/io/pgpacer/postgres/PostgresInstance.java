@@ -1,5 +1,6 @@
 package io.pgpacer.postgres;
 
+import io.pgpacer.core.timeline.LocalWal;
 import io.pgpacer.core.timeline.TimelineFork;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -110,6 +111,18 @@ public interface PostgresInstance extends AutoCloseable {
      *         promoting within 30 s
      */
     void promote();
+
+    /**
+     * Where this node's WAL ends and on which timeline, for comparing it with the cluster's timeline history before
+     * PostgreSQL starts as a standby: from the latest checkpoint ({@code pg_controldata}), {@code pg_waldump} reads
+     * to the last valid record, and follows the node's own timeline history files onto later timelines. Read-only;
+     * meant for a stopped server (a running one keeps writing). Takes as long as reading the WAL written since the
+     * last checkpoint.
+     *
+     * @throws PostgresException if the directory holds no cluster or pg_controldata or pg_waldump fail (their
+     *         output is in the message)
+     */
+    LocalWal localWal();
 
     /**
      * The forks that led to {@code timeline}, oldest first, as its history file in {@code pg_wal} lists them (the

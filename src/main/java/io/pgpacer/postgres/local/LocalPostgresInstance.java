@@ -1,6 +1,7 @@
 package io.pgpacer.postgres.local;
 
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.timeline.LocalWal;
 import io.pgpacer.core.timeline.TimelineFork;
 import io.pgpacer.os.ProgramRunner;
 import io.pgpacer.postgres.DataDirState;
@@ -21,6 +22,7 @@ import io.pgpacer.postgres.conf.Passfile;
 import io.pgpacer.postgres.conf.PgpacerConf;
 import io.pgpacer.postgres.conf.PostmasterPidFile;
 import io.pgpacer.postgres.conf.TimelineHistoryFile;
+import io.pgpacer.postgres.conf.WalDumpEnd;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -141,16 +143,83 @@ public final class LocalPostgresInstance implements PostgresInstance {
         if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
             return new DataDirState(true, false, standbySignal, null, 0, Lsn.ZERO, Lsn.ZERO, null);
         }
+        ControlData control = controlData();
+        return new DataDirState(true, true, standbySignal, control.clusterState(), control.checkpointTimeline(),
+                control.checkpointLsn(), control.minRecoveryEnd(), control.systemIdentifier());
+    }
+
+    private ControlData controlData() {
         String output = command.check("reading the control file of " + dataDir,
                 List.of(binaries.program("pg_controldata"), "-D", dataDir.toString()),
                 Map.of("LC_ALL", "C"), QUICK_COMMAND_TIMEOUT);
         try {
-            ControlData control = ControlDataParser.parse(output);
-            return new DataDirState(true, true, standbySignal, control.clusterState(), control.checkpointTimeline(),
-                    control.checkpointLsn(), control.minRecoveryEnd(), control.systemIdentifier());
+            return ControlDataParser.parse(output);
         } catch (IllegalArgumentException e) {
             throw new PostgresException("reading the control file of " + dataDir + " failed: " + e.getMessage()
                     + ". pg_controldata printed:\n" + output, e);
+        }
+    }
+
+    @Override
+    public LocalWal localWal() {
+        requireInitialized("reading where the WAL ends");
+        ControlData control = controlData();
+        long segmentBytes = Long.parseLong(control.fields().getOrDefault("Bytes per WAL segment", "16777216"));
+        Map<Long, List<TimelineFork>> histories = timelineHistories();
+        long timeline = control.checkpointTimeline();
+        Lsn start = control.checkpointLsn();
+        Lsn end = walEnd(timeline, start, segmentBytes);
+        // why follow: a standby's (or a promoted node's) WAL goes on on a child timeline from its switchpoint, which
+        // may lie after the latest checkpoint; a switchpoint before the checkpoint is a branch it never took.
+        for (int hops = 0; hops <= histories.size(); hops++) {
+            Lsn from = start;
+            Lsn to = end;
+            long on = timeline;
+            Map.Entry<Long, List<TimelineFork>> child = histories.entrySet().stream()
+                    .filter(h -> h.getKey() > on && !h.getValue().isEmpty())
+                    .filter(h -> last(h.getValue()).parent() == on && !last(h.getValue()).switchpoint().isAfter(to)
+                            && !from.isAfter(last(h.getValue()).switchpoint()))
+                    .max(Map.Entry.comparingByKey()).orElse(null);
+            if (child == null) {
+                break;
+            }
+            timeline = child.getKey();
+            start = last(child.getValue()).switchpoint();
+            end = walEnd(timeline, start, segmentBytes);
+        }
+        return new LocalWal(timeline, end, histories.getOrDefault(timeline, List.of()));
+    }
+
+    private static TimelineFork last(List<TimelineFork> forks) {
+        return forks.get(forks.size() - 1);
+    }
+
+    private Map<Long, List<TimelineFork>> timelineHistories() {
+        Map<Long, List<TimelineFork>> histories = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<Path> files = Files.list(dataDir.resolve("pg_wal"))) {
+            for (Path file : files.toList()) {
+                long timeline = TimelineHistoryFile.timelineOf(file.getFileName().toString());
+                if (timeline > 0) {
+                    histories.put(timeline, timelineHistory(timeline));
+                }
+            }
+        } catch (IOException e) {
+            throw new PostgresException("listing " + dataDir.resolve("pg_wal") + " failed: " + e, e);
+        }
+        return histories;
+    }
+
+    // pg_waldump reads from a record start to the first invalid record and says where that was.
+    private Lsn walEnd(long timeline, Lsn start, long segmentBytes) {
+        ProgramRunner.Result result = command.run("reading where the WAL of timeline " + timeline + " ends",
+                List.of(binaries.program("pg_waldump"), "--path=" + dataDir.resolve("pg_wal"),
+                        "--timeline=" + timeline, "--start=" + start, "--stats"),
+                Map.of("LC_ALL", "C"), LONG_OPERATION_TIMEOUT);
+        try {
+            return WalDumpEnd.parse(result.output(), start, segmentBytes);
+        } catch (IllegalArgumentException e) {
+            throw new PostgresException("reading where the WAL of " + dataDir + " ends failed: " + result.commandLine()
+                    + ": " + e.getMessage(), e);
         }
     }
 
