@@ -386,7 +386,7 @@ public final class Agent implements AutoCloseable {
             timeline = 0;
             lsn = Lsn.ZERO;
         } else if (!observed.running()) {
-            state = lastStepFailed ? PgState.FAILED : PgState.STOPPED;
+            state = executor.holdsDivergedData() ? PgState.DIVERGED : lastStepFailed ? PgState.FAILED : PgState.STOPPED;
             timeline = dataState.timeline();
             lsn = dataState.checkpointLsn();
         } else if (!observed.reachable()) {

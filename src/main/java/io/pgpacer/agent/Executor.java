@@ -11,6 +11,9 @@ import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand.AcquireLease;
 import io.pgpacer.core.command.StoreCommand.ConfirmPromotion;
 import io.pgpacer.core.command.StoreCommand.HandOver;
+import io.pgpacer.core.command.StoreCommand.RecordFailedAction;
+import io.pgpacer.core.cib.FailedAction;
+import io.pgpacer.core.timeline.TimelineCheck;
 import io.pgpacer.core.command.StoreCommand.RecordPromotion;
 import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
 import io.pgpacer.core.cib.ReplicaStatus;
@@ -60,6 +63,9 @@ final class Executor {
     /** Since when this standby has not been streaming from its upstream (ms), or -1. */
     private long notStreamingFrom = -1;
     private String lastRewindAttempt;
+    private final DivergenceCheck divergence;
+    /** The DIVERGED text last recorded in the failed actions, so that it is recorded once. */
+    private String divergenceRecorded;
     /** Two of PostgreSQL's default WAL-retrieval retry intervals: a standby that merely reconnects streams by then. */
     private static final long STUCK_MILLIS = 10_000;
     /** What this node's PostgreSQL waits for, as last applied; it waits for nobody after every (re)start. */
@@ -76,6 +82,7 @@ final class Executor {
         this.lease = lease;
         this.millis = monotonicMillis;
         this.expectStop = expectStop;
+        this.divergence = new DivergenceCheck(self, pg);
     }
 
     StepOutcome step(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
@@ -98,6 +105,11 @@ final class Executor {
                 // why: a writable PostgreSQL without the lease must not keep running, not even for a moment.
                 stop(StopMode.IMMEDIATE);
                 return StepOutcome.did("stopped PostgreSQL: it was writable without holding the lease");
+            }
+            // S3: a node that would be promoted is checked before it takes the lease; a diverged one never is.
+            if (!observed.running() && data.initialized() && !recordedPrimary(cib, data)
+                    && divergence.check(cib, data).diverged()) {
+                return diverged(cib, null, false);
             }
             long sentAt = millis.getAsLong();
             CommandResult result = store.submit(new AcquireLease(self), STORE_TIMEOUT);
@@ -124,9 +136,7 @@ final class Executor {
             return StepOutcome.did("initialised a new cluster with initdb and started it as primary");
         }
         if (!observed.running()) {
-            boolean recordedPrimary = cib.lastPromotion().filter(p -> p.confirmed() && p.node().equals(self)
-                    && p.newTimeline() == data.timeline()).isPresent();
-            if (data.standbySignal() || !recordedPrimary) {
+            if (data.standbySignal() || !recordedPrimary(cib, data)) {
                 // why: only the recorded primary may resume its own timeline; any other node must be promoted
                 // (timeline + 1), or it would continue a timeline beside another primary's writes.
                 configure(formerUpstream(cib));
@@ -152,6 +162,12 @@ final class Executor {
         String sync = keepSyncStandbys(cib, gen, observed);
         return StepOutcome.did(sync != null ? sync : vip != null ? vip
                 : "primary on timeline " + observed.timeline() + " holding lease generation " + gen);
+    }
+
+    // Only the recorded primary may resume its own timeline; any other node must be promoted (timeline + 1).
+    private boolean recordedPrimary(Cib cib, DataDirState data) {
+        return cib.lastPromotion().filter(p -> p.confirmed() && p.node().equals(self)
+                && p.newTimeline() == data.timeline()).isPresent();
     }
 
     // The steps of the sync standby protocol (SyncPlanner) that are due now, one after the other, so that a
@@ -294,26 +310,14 @@ final class Executor {
             pg.start();
             return StepOutcome.did("cloned from " + upstream.nodeName() + " with pg_basebackup and started as standby");
         }
-        if (!data.standbySignal() && !observed.running()) {
-            // A former primary: its WAL may have gone past the point where the new primary's timeline forked.
-            if (!upstreamServes) {
+        if (!observed.running()) {
+            boolean formerPrimary = !data.standbySignal();
+            // A former primary's WAL may go past the point where the new primary's timeline forked, which the
+            // history shows once the new primary confirmed its promotion.
+            if (formerPrimary && !upstreamServes) {
                 return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary to rejoin it");
             }
-            if (endsBeforeFork(cib, upstream.nodeName(), data)) {
-                configure(upstream);
-                pg.start();
-                return StepOutcome.did("rejoined as standby of " + upstream.nodeName() + " without a rewind: its WAL"
-                        + " ended at " + data.checkpointLsn() + ", before the new timeline forked");
-            }
-            pg.rewindFrom(upstream);
-            configure(upstream);
-            pg.start();
-            return StepOutcome.did("rejoined as standby of " + upstream.nodeName() + " after pg_rewind");
-        }
-        if (!observed.running()) {
-            configure(upstream);
-            pg.start();
-            return StepOutcome.did("started as standby of " + upstream.nodeName());
+            return startAsStandby(cib, upstream, upstreamServes, data, formerPrimary);
         }
         if (!upstream.nodeName().equals(configuredUpstream)) {
             configure(upstream);
@@ -348,16 +352,52 @@ final class Executor {
                 + stopped.checkpointLsn() + "; handed the lease over");
     }
 
-    // A former primary shut down cleanly at a point the new primary's timeline forked after (a switchover)
-    // has no WAL the new primary lacks. "After" holds for the whole shutdown checkpoint record: at a clean
-    // shutdown the WAL senders wait until connected standbys confirmed flushing all WAL, so a standby past the
-    // record's start has all of it. Were it cut off mid-record, PostgreSQL itself would refuse to start on the
-    // new timeline (a failed start, nothing lost), not diverge.
-    private static boolean endsBeforeFork(Cib cib, String upstream, DataDirState data) {
-        return "shut down".equals(data.clusterState()) && cib.lastPromotion()
-                .filter(p -> p.node().equals(upstream) && p.confirmed() && p.oldTimeline() == data.timeline()
-                        && p.switchLsn().isAfter(data.checkpointLsn()))
-                .isPresent();
+    // S3, the start-time check: a node whose WAL ends at or before the point where its timeline was forked streams
+    // the rest as it is. That includes an old primary shut down cleanly for a switchover: at a clean shutdown the
+    // WAL senders wait until connected standbys flushed all WAL, so the target's timeline forks at the end of the
+    // shutdown checkpoint, where the old primary's WAL ends. A node that went past the fork is rewound when
+    // auto-rewind allows and a primary serves; otherwise it stays DIVERGED, never started as a standby.
+    private StepOutcome startAsStandby(Cib cib, Upstream upstream, boolean upstreamServes, DataDirState data,
+            boolean formerPrimary) {
+        TimelineCheck.Verdict verdict = divergence.check(cib, data);
+        if (verdict.diverged()) {
+            if (!cib.settings().recovery().autoRewind() || !upstreamServes) {
+                return diverged(cib, upstream.nodeName(), upstreamServes);
+            }
+            pg.rewindFrom(upstream);
+            divergence.forget();
+            configure(upstream);
+            pg.start();
+            return StepOutcome.did("rejoined as standby of " + upstream.nodeName() + " after pg_rewind: "
+                    + verdict.reason());
+        }
+        configure(upstream);
+        pg.start();
+        return StepOutcome.did(formerPrimary ? "rejoined as standby of " + upstream.nodeName() + " without a rewind: "
+                + verdict.reason() : "started as standby of " + upstream.nodeName());
+    }
+
+    // Not started: the report says DIVERGED with the fix, and the failed actions say so once, as the reference's
+    // refusal to start ("My data may be inconsistent") did.
+    private StepOutcome diverged(Cib cib, String upstream, boolean upstreamServes) {
+        boolean autoRewind = cib.settings().recovery().autoRewind();
+        String text = autoRewind && upstream != null && !upstreamServes
+                ? divergence.divergedText(true, upstream) + "; or wait: it is rewound once " + upstream
+                        + " runs as primary"
+                : divergence.divergedText(autoRewind, upstream);
+        if (!text.equals(divergenceRecorded)) {
+            CommandResult result = store.submit(new RecordFailedAction(new FailedAction(self, "start", 1, text,
+                    wallClock())), STORE_TIMEOUT);
+            if (result.applied()) {
+                divergenceRecorded = text;
+            }
+        }
+        return StepOutcome.did(text);
+    }
+
+    /** Whether this node's data diverged from the timeline history by its last check (its report says DIVERGED). */
+    boolean holdsDivergedData() {
+        return divergence.diverged();
     }
 
     // A standby that cannot stream from a serving primary may have WAL past the point where that primary's
@@ -375,6 +415,13 @@ final class Executor {
         }
         lastRewindAttempt = attempt;
         stop(StopMode.FAST);
+        if (!cib.settings().recovery().autoRewind()) {
+            // why: without auto-rewind the start-time check decides, on the next pass: DIVERGED, or start again.
+            divergence.forget();
+            notStreamingFrom = -1;
+            return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
+                    + " s: stopped PostgreSQL to check its WAL against the timeline history");
+        }
         pg.rewindFrom(upstream);
         configure(upstream);
         pg.start();

@@ -45,9 +45,18 @@ final class StatusPrinter {
         if (!s.stopped().isEmpty()) {
             out.append("     Stopped: ").append(list(s.stopped())).append('\n');
         }
+        if (!s.diverged().isEmpty()) {
+            out.append("     Diverged: ").append(list(s.diverged())).append('\n');
+        }
         out.append("\nReplication: ").append(s.replication()).append('\n');
         if (s.switchover() != null) {
             out.append("Switchover: ").append(s.switchover()).append('\n');
+        }
+        if (!s.diverged().isEmpty()) {
+            out.append("\nDiverged nodes (WAL past the point where their timeline was forked; never started as a"
+                    + " standby nor promoted):\n");
+            s.nodes().stream().filter(n -> s.diverged().contains(n.name())).forEach(n -> out.append("* ")
+                    .append(n.name()).append(": ").append(n.activity()).append('\n'));
         }
         if (s.masters().size() > 1) {
             out.append("\n  WARNING: more than one node reports a writable PostgreSQL; only ")

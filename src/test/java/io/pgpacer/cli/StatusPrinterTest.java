@@ -1,6 +1,7 @@
 package io.pgpacer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterSettings;
@@ -71,6 +72,24 @@ class StatusPrinterTest {
                 * pgsql_monitor on pg-151 'not running' (7): exitreason='not running',
                     last-rc-change='2023-11-21T16:58:59Z'
                 """, StatusPrinter.render(afterFailover(), false));
+    }
+
+    @Test
+    void aDivergedNodeIsListedWithTheCommandThatRepairsIt() {
+        ClusterStatus failedOver = afterFailover();
+        Cib cib = Cib.EMPTY.initializedAs("pgcluster", List.of(
+                new NodeSpec("pg-151", "192.168.28.151", 8008, 7400, 5432, false),
+                new NodeSpec("pg-152", "192.168.28.152", 8008, 7400, 5432, false)), ClusterSettings.DEFAULTS)
+                .withReport(new NodeReport("pg-151", 9, PgState.DIVERGED, 0, 1, Lsn.parse("0/2D000000"), Lsn.ZERO,
+                        null, false, List.of(), "DIVERGED: diverged from timeline 1 at 0/220000A0: ...: run 'pgpacer"
+                        + " repair pg-151'", null, "t"));
+        ClusterStatus status = ClusterStatus.of(cib, node -> true, failedOver.controller(), true, "pg-152", "now");
+        assertEquals(List.of("pg-151"), status.diverged());
+        assertEquals("DIVERGED", status.nodes().get(0).dataStatus());
+        String text = StatusPrinter.render(status, false);
+        assertTrue(text.contains("     Diverged: [ pg-151 ]\n"), text);
+        assertTrue(text.contains("* pg-151: DIVERGED: diverged from timeline 1 at 0/220000A0: ...: run 'pgpacer repair"
+                + " pg-151'\n"), text);
     }
 
     @Test

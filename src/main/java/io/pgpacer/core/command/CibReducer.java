@@ -4,6 +4,7 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.Role;
@@ -161,6 +162,10 @@ public final class CibReducer {
         if (cib.goal(c.node()).map(NodeGoal::role).orElse(null) != Role.PRIMARY) {
             return refuse(cib, c.node() + " is not the assigned primary");
         }
+        if (diverged(cib, c.node())) {
+            return refuse(cib, c.node() + " diverged from the timeline history; it may not become primary: run"
+                    + " 'pgpacer repair " + c.node() + "' or 'pgpacer rebuild " + c.node() + "'");
+        }
         if (!cib.eligibleForPrimary(c.node())) {
             return refuse(cib, c.node() + " has fail-count " + cib.failCount(c.node()).count()
                     + " >= migration-threshold " + cib.settings().migrationThreshold() + "; run cleanup first");
@@ -264,6 +269,10 @@ public final class CibReducer {
             return refuse(cib, cib.lease().holder() + " holds the primary lease; a forced promotion is only for when"
                     + " no primary runs");
         }
+        if (diverged(cib, c.node())) {
+            return refuse(cib, c.node() + " diverged from the timeline history: promoting it would lose the"
+                    + " timeline's later commits; run 'pgpacer repair " + c.node() + "' first");
+        }
         Map<String, NodeGoal> goals = cib.goalsWithPrimary(c.node(), "forced by the operator: " + c.operatorNote(),
                 "follow the forced primary " + c.node());
         SyncSet cleared = new SyncSet(List.of(), 0, cib.syncSet().version() + 1);
@@ -305,6 +314,11 @@ public final class CibReducer {
         return accept(cib.withMaintenance(cib.maintenance().withNode(c.node(), c.on())), c.on()
                 ? c.node() + " is in maintenance: pgpacer observes it and does not act on it"
                 : c.node() + " left maintenance: pgpacer manages it again");
+    }
+
+    /** Whether {@code node} last reported that its WAL diverged from the timeline history (S3). */
+    static boolean diverged(Cib cib, String node) {
+        return cib.report(node).filter(r -> r.pgState() == PgState.DIVERGED).isPresent();
     }
 
     static Outcome accept(Cib next, String message) {

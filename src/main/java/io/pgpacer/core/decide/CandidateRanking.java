@@ -117,7 +117,8 @@ final class CandidateRanking {
             NodeReport report = cib.reports().get(name);
             if (!snapshot.online(name) || report == null) {
                 excluded.add(name + " has not reported");
-            } else if (report.pgState() == PgState.FAILED || report.pgState() == PgState.UNRESPONSIVE) {
+            } else if (report.pgState() == PgState.FAILED || report.pgState() == PgState.UNRESPONSIVE
+                    || report.pgState() == PgState.DIVERGED) {
                 excluded.add(name + " is " + report.pgState());
             } else {
                 eligible.add(name);

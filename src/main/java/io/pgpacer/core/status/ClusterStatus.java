@@ -25,6 +25,7 @@ import java.util.function.Predicate;
  * @param leaseHolder the node allowed to accept writes, or null
  * @param switchover the planned switchover in operator words, or null
  * @param maintenance what pgpacer leaves alone now
+ * @param diverged data nodes whose WAL diverged from the timeline history: not started until repaired
  */
 public record ClusterStatus(
         String cluster,
@@ -46,7 +47,8 @@ public record ClusterStatus(
         PromotionRecord lastPromotion,
         String replication,
         String switchover,
-        Maintenance maintenance) {
+        Maintenance maintenance,
+        List<String> diverged) {
 
     /** The PostgreSQL promotable resource's name, as the reference's pcs configuration calls it. */
     public static final String POSTGRES_RESOURCE = "msPostgresql";
@@ -61,6 +63,7 @@ public record ClusterStatus(
         List<String> masters = new ArrayList<>();
         List<String> slaves = new ArrayList<>();
         List<String> stopped = new ArrayList<>();
+        List<String> diverged = new ArrayList<>();
         List<NodeStatus> nodes = new ArrayList<>();
         Optional<NodeReport> primaryReport = cib.lease().isFree() ? Optional.empty() : cib.report(cib.lease().holder());
         for (NodeSpec spec : cib.nodes()) {
@@ -73,6 +76,8 @@ public record ClusterStatus(
                     masters.add(spec.name());
                 } else if (state == PgState.STANDBY && isOnline) {
                     slaves.add(spec.name());
+                } else if (state == PgState.DIVERGED) {
+                    diverged.add(spec.name());
                 } else {
                     stopped.add(spec.name());
                 }
@@ -82,7 +87,7 @@ public record ClusterStatus(
         return new ClusterStatus(cib.clusterName(), controller, quorum, answeredBy, now, cib.epoch(), cib.nodes().size(),
                 up, down, masters, slaves, stopped, cib.lease().holder(), nodes, cib.failedActions(),
                 cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null), replication(cib),
-                cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance());
+                cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance(), diverged);
     }
 
     // "sync: commits wait for node2", "quorum: commits wait for any 2 of [...]", or the fallback, in words.
@@ -129,6 +134,10 @@ public record ClusterStatus(
             case UNRESPONSIVE -> {
                 pgsqlStatus = "UNKNOWN";
                 dataStatus = "DISCONNECT";
+            }
+            case DIVERGED -> {
+                pgsqlStatus = "STOP";
+                dataStatus = "DIVERGED";
             }
             default -> {
                 pgsqlStatus = "STOP";

@@ -127,6 +127,18 @@ class CibReducerTest {
                 cib.lastPromotion().orElseThrow(), "the history file's switchpoint replaces the received position");
     }
 
+    @Test
+    void aDivergedNodeNeverTakesTheLeaseNorIsForcedPrimary() {
+        run(new StoreCommand.ReportStatus(new io.pgpacer.core.cib.NodeReport("n2", 1,
+                io.pgpacer.core.cib.PgState.DIVERGED, 0, 1, Lsn.parse("0/5000000"), Lsn.ZERO, null, false, List.of(),
+                "DIVERGED", null, "t")));
+        assertEquals("n2 diverged from the timeline history: promoting it would lose the timeline's later commits;"
+                + " run 'pgpacer repair n2' first", run(new StoreCommand.ForcePromotion("n2", "ticket")).message());
+        cib = cib.withGoals(Map.of("n2", NodeGoal.primary("stale goal")));
+        assertEquals("n2 diverged from the timeline history; it may not become primary: run 'pgpacer repair n2' or"
+                + " 'pgpacer rebuild n2'", run(new AcquireLease("n2")).message());
+    }
+
     // --- synchronous replication (S2) ----------------------------------------------------------------
 
     private void primaryN1WithSyncStandbyN2() {
