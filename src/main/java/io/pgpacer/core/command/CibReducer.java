@@ -28,6 +28,9 @@ import io.pgpacer.core.command.StoreCommand.ReportFailure;
 import io.pgpacer.core.command.StoreCommand.ReportStatus;
 import io.pgpacer.core.command.StoreCommand.SetMaintenance;
 import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
+import io.pgpacer.core.command.StoreCommand.CompleteRepair;
+import io.pgpacer.core.command.StoreCommand.RecoverMaster;
+import io.pgpacer.core.command.StoreCommand.RequestRepair;
 import io.pgpacer.core.cib.SyncSet;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -94,6 +97,12 @@ public final class CibReducer {
             return SwitchoverReducer.abort(cib, c);
         } else if (command instanceof SetMaintenance c) {
             return setMaintenance(cib, c);
+        } else if (command instanceof RequestRepair c) {
+            return RepairReducer.request(cib, c);
+        } else if (command instanceof CompleteRepair c) {
+            return RepairReducer.complete(cib, c);
+        } else if (command instanceof RecoverMaster c) {
+            return RepairReducer.recoverMaster(cib, c);
         }
         throw new IllegalArgumentException("unknown command " + command.getClass().getName());
     }
@@ -140,7 +149,7 @@ public final class CibReducer {
             return refuse(cib, "cannot make " + primaries.get(0) + " primary: " + cib.lease().holder()
                     + " holds the primary lease");
         }
-        return accept(cib.withGoals(c.goals()), "goals assigned");
+        return accept(cib.withGoals(RepairReducer.keepingRepairs(cib, c.goals())), "goals assigned");
     }
 
     private static Outcome expireLease(Cib cib, ExpireLease c) {
@@ -273,12 +282,20 @@ public final class CibReducer {
             return refuse(cib, c.node() + " diverged from the timeline history: promoting it would lose the"
                     + " timeline's later commits; run 'pgpacer repair " + c.node() + "' first");
         }
-        Map<String, NodeGoal> goals = cib.goalsWithPrimary(c.node(), "forced by the operator: " + c.operatorNote(),
+        Cib next = makePrimary(cib, c.node(), "forced by the operator: " + c.operatorNote(),
                 "follow the forced primary " + c.node());
-        SyncSet cleared = new SyncSet(List.of(), 0, cib.syncSet().version() + 1);
-        Cib next = cib.withGoals(goals).withSyncSet(cleared).withFailCount(c.node(), FailCount.NONE)
-                .withSwitchover(null);
         return accept(next, c.node() + " will be promoted; acknowledged commits it lacks are lost");
+    }
+
+    /**
+     * An operator's choice of primary: everyone else its standby (pending repairs kept), the sync record cleared (no
+     * recorded standby need hold its commits), its fail-count reset, any planned switchover dropped.
+     */
+    static Cib makePrimary(Cib cib, String node, String primaryReason, String standbyReason) {
+        Map<String, NodeGoal> goals = RepairReducer.keepingRepairs(cib, cib.goalsWithPrimary(node, primaryReason,
+                standbyReason));
+        SyncSet cleared = new SyncSet(List.of(), 0, cib.syncSet().version() + 1);
+        return cib.withGoals(goals).withSyncSet(cleared).withFailCount(node, FailCount.NONE).withSwitchover(null);
     }
 
     private static Outcome recordFailedAction(Cib cib, RecordFailedAction c) {
