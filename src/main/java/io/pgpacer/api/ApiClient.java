@@ -105,6 +105,22 @@ public final class ApiClient {
                 + (nodeOrNull == null ? "" : "&node=" + encode(nodeOrNull)));
     }
 
+    /** Asks {@code node}'s agent to rewind it onto the primary with pg_rewind and rejoin it as a standby. */
+    public JsonNode repair(String node) {
+        return call("POST", "/repair?node=" + encode(node));
+    }
+
+    /** Asks {@code node}'s agent to re-clone it from the primary, keeping its old data aside unless {@code discardOld}. */
+    public JsonNode rebuild(String node, boolean discardOld) {
+        return call("POST", "/rebuild?node=" + encode(node) + (discardOld ? "&discard-old=yes" : ""));
+    }
+
+    /** Clears the recorded primary: {@code nodeOrNull} (or the node with the most advanced WAL) becomes primary. */
+    public JsonNode recoverMaster(String nodeOrNull, boolean confirmed) {
+        return call("POST", "/recover-master" + (confirmed ? "?confirm=yes" : "?confirm=no")
+                + (nodeOrNull == null ? "" : "&node=" + encode(nodeOrNull)));
+    }
+
     public JsonNode cancelSwitchover() {
         return call("DELETE", "/switchover");
     }

@@ -142,7 +142,7 @@ class CommandLineBadInputTest {
     void everyOperatorCommandNamesItsPcsEquivalent() {
         for (String command : new String[] {"status", "history", "resource cleanup", "resource move", "agent",
                 "force-promote", "switchover", "cluster pause", "cluster resume", "node maintenance",
-                "node unmaintenance"}) {
+                "node unmaintenance", "repair", "rebuild", "recover-master"}) {
             java.io.StringWriter help = new java.io.StringWriter();
             String[] args = (command + " --help").split(" ");
             int code = Main.commandLine().setOut(new java.io.PrintWriter(help, true)).execute(args);

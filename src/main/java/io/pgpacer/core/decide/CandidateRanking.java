@@ -128,6 +128,28 @@ final class CandidateRanking {
         return new Ranking(sortByWal(cib, withData.isEmpty() ? eligible : withData), excluded);
     }
 
+    /**
+     * Nodes an operator's recover-master may elect: online, with data, neither failed, unresponsive nor diverged;
+     * the most advanced WAL first, whatever the recorded history says.
+     */
+    static Ranking recoveryCandidates(Cib cib, java.util.function.Predicate<String> online) {
+        List<String> eligible = new ArrayList<>();
+        List<String> excluded = new ArrayList<>();
+        for (NodeSpec node : cib.dataNodes()) {
+            String name = node.name();
+            NodeReport report = cib.reports().get(name);
+            if (!online.test(name) || report == null) {
+                excluded.add(name + " is offline");
+            } else if (!report.hasData() || report.pgState() == PgState.FAILED
+                    || report.pgState() == PgState.UNRESPONSIVE || report.pgState() == PgState.DIVERGED) {
+                excluded.add(name + " is " + report.pgState());
+            } else {
+                eligible.add(name);
+            }
+        }
+        return new Ranking(sortByWal(cib, eligible), excluded);
+    }
+
     private static List<String> sortByWal(Cib cib, List<String> names) {
         List<String> order = cib.nodes().stream().map(NodeSpec::name).toList();
         Comparator<String> byWal = Comparator
