@@ -382,7 +382,7 @@ public final class Agent implements AutoCloseable {
         long timeline;
         Lsn lsn;
         if (!dataState.initialized()) {
-            state = PgState.NO_DATA;
+            state = dataState.problem() != null ? PgState.FAILED : PgState.NO_DATA;
             timeline = 0;
             lsn = Lsn.ZERO;
         } else if (!observed.running()) {

@@ -12,6 +12,10 @@ import io.pgpacer.core.command.StoreCommand.AcquireLease;
 import io.pgpacer.core.command.StoreCommand.ConfirmPromotion;
 import io.pgpacer.core.command.StoreCommand.HandOver;
 import io.pgpacer.core.command.StoreCommand.RecordFailedAction;
+import io.pgpacer.core.command.StoreCommand.CompleteRepair;
+import io.pgpacer.core.cib.Repair;
+import io.pgpacer.core.cib.Role;
+import java.nio.file.Path;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.timeline.TimelineCheck;
 import io.pgpacer.core.command.StoreCommand.RecordPromotion;
@@ -66,6 +70,8 @@ final class Executor {
     private final DivergenceCheck divergence;
     /** The DIVERGED text last recorded in the failed actions, so that it is recorded once. */
     private String divergenceRecorded;
+    /** The operator's repair this executor carried out last (its request time), until the store clears it. */
+    private String repairDone;
     /** Two of PostgreSQL's default WAL-retrieval retry intervals: a standby that merely reconnects streams by then. */
     private static final long STUCK_MILLIS = 10_000;
     /** What this node's PostgreSQL waits for, as last applied; it waits for nobody after every (re)start. */
@@ -88,6 +94,9 @@ final class Executor {
     StepOutcome step(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
         if (goal == null) {
             return StepOutcome.did("waiting for the controller to assign a role");
+        }
+        if (goal.role() != Role.STOPPED && !observed.running() && data.problem() != null && goal.repair() == null) {
+            return unusableData(data);
         }
         return switch (goal.role()) {
             case PRIMARY -> towardsPrimary(cib, goal, observed, data);
@@ -272,6 +281,17 @@ final class Executor {
         }
     }
 
+    // A data directory that cannot be read, or that is gone although it held this node's cluster, fails every start
+    // (counted, retried after the back-off) and is never replaced without the operator (S5).
+    private StepOutcome unusableData(DataDirState data) {
+        String advice = data.initialized()
+                ? "; PostgreSQL's OS user must own the data directory (mode 0700 or 0750)"
+                : "; pgpacer does not copy over a lost data directory on its own: check the mount and the path (the"
+                        + " node recovers by itself once it is back), or run 'pgpacer rebuild " + self + "'";
+        return new StepOutcome("cannot start PostgreSQL: " + data.problem() + advice, "start",
+                data.initialized() ? 1 : 5);
+    }
+
     // --- standby --------------------------------------------------------------------------------------
 
     private StepOutcome towardsStandby(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
@@ -301,6 +321,9 @@ final class Executor {
         Upstream upstream = upstreamOf(upstreamNode);
         boolean upstreamServes = cib.report(upstreamNode.name()).map(NodeReport::pgState)
                 .filter(s -> s == PgState.PRIMARY).isPresent();
+        if (goal.repair() != null) {
+            return repair(goal.repair(), upstream, upstreamServes, observed);
+        }
         if (!data.initialized()) {
             if (!upstreamServes) {
                 return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary to clone it");
@@ -329,6 +352,48 @@ final class Executor {
             return StepOutcome.did("streaming from " + upstream.nodeName());
         }
         return unstick(cib, upstream, upstreamServes);
+    }
+
+    // The operator's repair (pg_rewind) or rebuild (a new copy; the old data directory kept aside unless the operator
+    // said otherwise, S5). The store clears the request once it is done; a failure is retried after the back-off.
+    private StepOutcome repair(Repair repair, Upstream upstream, boolean upstreamServes, PgObservation observed) {
+        if (repair.requestedAt().equals(repairDone)) {
+            return completeRepair(repair, "already done");
+        }
+        if (!upstreamServes) {
+            return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary for the requested "
+                    + repair.describe());
+        }
+        if (observed.running()) {
+            stop(StopMode.FAST);
+        }
+        String done;
+        Path aside = null;
+        if (repair.kind() == Repair.Kind.REWIND) {
+            pg.rewindFrom(upstream);
+            done = "repaired: rewound onto " + upstream.nodeName() + " with pg_rewind";
+        } else {
+            String stamp = repair.requestedAt().replaceAll("\\.\\d+", "").replaceAll("[^0-9TZ]", "");
+            aside = pg.setAsideDataDirectory(stamp);
+            pg.baseBackupFrom(upstream);
+            done = "rebuilt: a new copy of " + upstream.nodeName() + " with pg_basebackup"
+                    + (aside == null ? "" : "; the old data directory is " + aside);
+        }
+        divergence.forget();
+        configure(upstream);
+        pg.start();
+        if (aside != null && repair.discardOld()) {
+            pg.discardSetAside(aside);
+            done += ", deleted as asked (--discard-old)";
+        }
+        repairDone = repair.requestedAt();
+        return completeRepair(repair, done + "; started as standby of " + upstream.nodeName());
+    }
+
+    private StepOutcome completeRepair(Repair repair, String done) {
+        CommandResult result = store.submit(new CompleteRepair(self, repair.requestedAt()), STORE_TIMEOUT);
+        return StepOutcome.did(result.applied() ? done : done + " (the request stays until the store takes the"
+                + " report: " + result.message() + ")");
     }
 
     // Switchover: stop PostgreSQL cleanly while still holding the lease, so that nothing is written after the

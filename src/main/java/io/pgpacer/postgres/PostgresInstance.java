@@ -14,12 +14,31 @@ import java.util.concurrent.CompletableFuture;
 public interface PostgresInstance extends AutoCloseable {
 
     /**
-     * Reads the data directory without starting PostgreSQL ({@code pg_controldata} and signal files).
-     * Read-only and idempotent; safe while the server runs, though the control file then lags.
-     *
-     * @throws PostgresException if pg_controldata fails on an initialized directory
+     * Reads the data directory without starting PostgreSQL ({@code pg_controldata} and signal files). Safe while
+     * the server runs, though the control file then lags. Never changes the data directory; it remembers, in the
+     * run directory, the system identifier of the last cluster it saw there, so that a data directory that is later
+     * missing or empty is reported as a {@link DataDirState#problem() problem}, not as a new node to fill. A directory
+     * PostgreSQL's tools cannot read is a problem too, with their own words.
      */
     DataDirState inspect();
+
+    /**
+     * Renames the data directory aside, next to itself ({@code DATADIR.pgpacer-old-STAMP}, a numbered suffix added if
+     * that exists), so that a new copy can take its place while the old data is kept (S5). PostgreSQL must be
+     * stopped.
+     *
+     * @return where the old directory is now, or null when there was none or it was empty (nothing to keep)
+     * @throws PostgresException if PostgreSQL runs or the rename fails
+     */
+    java.nio.file.Path setAsideDataDirectory(String stamp);
+
+    /**
+     * Deletes a directory that {@link #setAsideDataDirectory} set aside: only on the operator's explicit request
+     * ({@code pgpacer rebuild --discard-old}), and only such a directory.
+     *
+     * @throws PostgresException if {@code setAside} is not a set-aside data directory of this node, or deleting fails
+     */
+    void discardSetAside(java.nio.file.Path setAside);
 
     /**
      * Creates a new cluster with initdb (scram-sha-256 for TCP, peer for the unix socket), turns on

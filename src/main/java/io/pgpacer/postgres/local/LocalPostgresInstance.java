@@ -57,6 +57,8 @@ public final class LocalPostgresInstance implements PostgresInstance {
     private static final String LOG_FILE = "postgresql.log";
     private static final String PASSFILE = "pgpass";
     private static final String STANDBY_SIGNAL = "standby.signal";
+    private static final String SEEN_CLUSTER_FILE = "data-directory.system-identifier";
+    private static final String SET_ASIDE_INFIX = ".pgpacer-old-";
     private static final int LOG_LINES_IN_ERRORS = 20;
     private static final Duration QUICK_COMMAND_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration INITDB_TIMEOUT = Duration.ofMinutes(5);
@@ -136,16 +138,91 @@ public final class LocalPostgresInstance implements PostgresInstance {
 
     @Override
     public DataDirState inspect() {
-        if (!Files.isDirectory(dataDir)) {
-            return DataDirState.empty();
+        if (Files.isDirectory(dataDir) && !(Files.isReadable(dataDir) && Files.isExecutable(dataDir))) {
+            return new DataDirState(true, true, false, null, 0, Lsn.ZERO, Lsn.ZERO, null, "cannot read the data"
+                    + " directory " + dataDir + ": permission denied");
+        }
+        if (!Files.isDirectory(dataDir) || OwnedFiles.isMissingOrEmpty(dataDir)) {
+            DataDirState none = Files.isDirectory(dataDir)
+                    ? new DataDirState(true, false, false, null, 0, Lsn.ZERO, Lsn.ZERO, null) : DataDirState.empty();
+            String seen = lastSeenCluster();
+            return seen == null ? none : none.withProblem("the data directory " + dataDir + " is "
+                    + (none.exists() ? "empty" : "missing") + ", but this node held a cluster there (system identifier "
+                    + seen + ")");
         }
         boolean standbySignal = Files.exists(dataDir.resolve(STANDBY_SIGNAL));
         if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
             return new DataDirState(true, false, standbySignal, null, 0, Lsn.ZERO, Lsn.ZERO, null);
         }
-        ControlData control = controlData();
+        ControlData control;
+        try {
+            control = controlData();
+        } catch (PostgresException e) {
+            return new DataDirState(true, true, standbySignal, null, 0, Lsn.ZERO, Lsn.ZERO, null, e.getMessage());
+        }
+        rememberCluster(control.systemIdentifier());
         return new DataDirState(true, true, standbySignal, control.clusterState(), control.checkpointTimeline(),
                 control.checkpointLsn(), control.minRecoveryEnd(), control.systemIdentifier());
+    }
+
+    // The run directory, not the data directory, remembers the cluster: it must outlive the data directory.
+    private Path seenClusterFile() {
+        return runDir.resolve(SEEN_CLUSTER_FILE);
+    }
+
+    private String lastSeenCluster() {
+        try {
+            String content = Files.readString(seenClusterFile(), StandardCharsets.UTF_8).strip();
+            return content.isEmpty() ? null : content;
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new PostgresException("could not read " + seenClusterFile() + ": " + e, e);
+        }
+    }
+
+    private void rememberCluster(String systemIdentifier) {
+        if (!systemIdentifier.equals(lastSeenCluster())) {
+            files.createDirectory(runDir, "rwxr-xr-x");
+            files.writeAtomically(seenClusterFile(), systemIdentifier + "\n", "rw-------");
+        }
+    }
+
+    @Override
+    public Path setAsideDataDirectory(String stamp) {
+        synchronized (lifecycleLock) {
+            requireOpen();
+            PostmasterPidFile pidFile = readPidFile();
+            if (isRunning() || (pidFile != null && ProcessTable.isPostmasterOf(pidFile.pid(), dataDir))) {
+                throw new PostgresException("setting " + dataDir + " aside refused: PostgreSQL is running; stop it"
+                        + " first");
+            }
+            if (OwnedFiles.isMissingOrEmpty(dataDir)) {
+                return null;
+            }
+            Path aside = dataDir.resolveSibling(dataDir.getFileName() + SET_ASIDE_INFIX + stamp);
+            for (int n = 2; Files.exists(aside); n++) {
+                aside = dataDir.resolveSibling(dataDir.getFileName() + SET_ASIDE_INFIX + stamp + "-" + n);
+            }
+            try {
+                Files.move(dataDir, aside, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new PostgresException("could not rename " + dataDir + " to " + aside + ": " + e, e);
+            }
+            LOG.log(System.Logger.Level.INFO, "set the data directory aside: " + dataDir + " is now " + aside);
+            return aside;
+        }
+    }
+
+    @Override
+    public void discardSetAside(Path setAside) {
+        Path normalized = setAside.toAbsolutePath().normalize();
+        if (!normalized.getParent().equals(dataDir.getParent())
+                || !normalized.getFileName().toString().startsWith(dataDir.getFileName() + SET_ASIDE_INFIX)) {
+            throw new PostgresException("refusing to delete " + setAside + ": it is not a data directory of "
+                    + settings.nodeName() + " that a rebuild set aside");
+        }
+        OwnedFiles.deleteDiscardedDataDirectory(normalized);
     }
 
     private ControlData controlData() {
