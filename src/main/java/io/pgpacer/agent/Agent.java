@@ -45,7 +45,6 @@ public final class Agent implements AutoCloseable {
     private static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);
     /** How often a node reports while the cluster is changing (no lease holder, or its goal not reached). */
     private static final long FAST_MILLIS = 200;
-    private static final long MAX_BACKOFF_MILLIS = 30_000;
 
     private final AgentConfig config;
     private final ClusterStore store;
@@ -317,7 +316,7 @@ public final class Agent implements AutoCloseable {
         LOG.warn(activity);
         consecutiveFailures++;
         lastStepFailed = true;
-        long backoff = Math.min(MAX_BACKOFF_MILLIS, 500L << Math.min(consecutiveFailures - 1, 6));
+        long backoff = config.timings().restartDelayMillis(consecutiveFailures);
         backoffUntil = millis.getAsLong() + backoff;
         try {
             CommandResult result = store.submit(new ReportFailure(config.nodeName(), operation, rc, reason,

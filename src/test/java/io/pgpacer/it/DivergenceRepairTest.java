@@ -11,7 +11,6 @@ import io.pgpacer.store.CibJson;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.ClusterHarness.CliRun;
 import io.pgpacer.testkit.Eventually;
-import io.pgpacer.testkit.KeepClusterOnFailure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A diverged old primary on 2 real nodes (S3, S5): the asynchronous primary commits rows its standby never receives
@@ -33,18 +31,33 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * back as a streaming standby with the new primary's data, and {@code pgpacer rebuild} re-clones it, keeping the old
  * data directory. With auto-rewind it comes back by itself.
  */
-@ExtendWith(KeepClusterOnFailure.class)
 class DivergenceRepairTest {
 
     private static final Duration CONVERGE = Duration.ofSeconds(60);
 
     private ClusterHarness cluster;
 
+    /** A test's steps on its cluster. */
+    private interface Steps {
+        void run() throws Exception;
+    }
+
+    // Starts the cluster, runs the steps, and keeps the cluster's data and logs when a step fails.
+    private void inCluster(String name, String yaml, Steps steps) throws Exception {
+        try (ClusterHarness started = ClusterHarness.start(name, 2, "timings: {bootstrap-wait: 15s}\n" + yaml)) {
+            cluster = started;
+            try {
+                steps.run();
+            } catch (AssertionError | Exception e) {
+                started.keepData();
+                throw e;
+            }
+        }
+    }
+
     @Test
     void withoutAutoRewindTheOldPrimaryIsDivergedUntilRepairedAndRebuildKeepsItsOldData() throws Exception {
-        try (ClusterHarness started = ClusterHarness.start("diverged", 2,
-                "timings: {bootstrap-wait: 15s}\nauto-rewind: false\n")) {
-            cluster = started;
+        inCluster("diverged", "auto-rewind: false\n", () -> {
             Divergence d = divergeThePrimary();
             ClusterStatus diverged = cluster.awaitStatus(d.oldPrimary + " DIVERGED and " + d.newPrimary + " primary",
                     CONVERGE, s -> d.newPrimary.equals(ClusterHarness.primary(s))
@@ -91,13 +104,12 @@ class DivergenceRepairTest {
             assertEquals(1, kept.size(), "the old data directory is kept next to the new one: " + kept);
             assertTrue(Files.exists(kept.get(0).resolve("PG_VERSION")), kept.get(0) + " still holds the old cluster");
             awaitStreamingWithTheNewPrimarysData(d);
-        }
+        });
     }
 
     @Test
     void withAutoRewindTheOldPrimaryComesBackByItselfAndRebuildCanDiscardTheOldData() throws Exception {
-        try (ClusterHarness started = ClusterHarness.start("auto-rewind", 2, "timings: {bootstrap-wait: 15s}\n")) {
-            cluster = started;
+        inCluster("auto-rewind", "", () -> {
             Divergence d = divergeThePrimary();
             cluster.awaitStatus(d.oldPrimary + " back as a standby of " + d.newPrimary, CONVERGE,
                     s -> ClusterHarness.healthy(s) && d.newPrimary.equals(ClusterHarness.primary(s)));
@@ -110,7 +122,7 @@ class DivergenceRepairTest {
             assertEquals(0, rebuild.exitCode(), rebuild.out() + rebuild.err());
             assertEquals(List.of(), setAside(d.oldPrimary), "--discard-old deletes the old data directory");
             awaitStreamingWithTheNewPrimarysData(d);
-        }
+        });
     }
 
     private record Divergence(String oldPrimary, String newPrimary) {
