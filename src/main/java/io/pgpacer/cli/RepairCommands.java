@@ -21,14 +21,37 @@ final class RepairCommands {
     private RepairCommands() {
     }
 
-    /** Options of the commands that can wait until the node streams again. */
-    static final class Waiting {
+    /** A request about one standby that its agent carries out; it can wait until the standby streams again. */
+    abstract static class StandbyRequest implements Callable<Integer> {
+        @Mixin
+        AgentTarget target;
+
+        @Parameters(paramLabel = "NODE", description = "The standby.")
+        String node;
+
         @Option(names = "--wait", description = "Wait until NODE streams from the primary again.")
         boolean wait;
 
         @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
                 description = "How long --wait waits (default ${DEFAULT-VALUE}).")
         int timeoutSeconds;
+
+        abstract String command();
+
+        abstract JsonNode send(ApiClient api);
+
+        @Override
+        public Integer call() {
+            try {
+                ApiClient api = target.client();
+                JsonNode result = send(api);
+                System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong()
+                        + ")");
+                return wait ? awaitStreaming(command(), api, node, timeoutSeconds) : 0;
+            } catch (ConfigException | ApiClient.ApiException e) {
+                return AgentTarget.failed(command(), e);
+            }
+        }
     }
 
     @Command(name = "repair", description = {"Rewind NODE onto the current primary with pg_rewind and restart it as its",
@@ -36,19 +59,15 @@ final class RepairCommands {
             "typically an old primary that crashed). Its agent carries it out; its commits that the primary lacks",
             "are discarded, which is what makes it follow the primary again. Refused for the primary itself.",
             "pcs equivalent: none; the reference's 'cls_repair_by_pg_rewind'."})
-    static final class Repair implements Callable<Integer> {
-        @Mixin
-        AgentTarget target;
-
-        @Mixin
-        Waiting waiting;
-
-        @Parameters(paramLabel = "NODE", description = "The standby to rewind.")
-        String node;
+    static final class Repair extends StandbyRequest {
+        @Override
+        String command() {
+            return "repair";
+        }
 
         @Override
-        public Integer call() {
-            return send("repair", target, node, waiting, api -> api.repair(node));
+        JsonNode send(ApiClient api) {
+            return api.repair(node);
         }
     }
 
@@ -57,22 +76,18 @@ final class RepairCommands {
             "DATADIR.pgpacer-old-TIME, unless --discard-old (then it is deleted once the copy succeeded).",
             "Also the way to re-clone a node whose data directory was lost: pgpacer never re-clones it on its own.",
             "pcs equivalent: none; the reference's 'cls_rebuild_slave'."})
-    static final class Rebuild implements Callable<Integer> {
-        @Mixin
-        AgentTarget target;
-
-        @Mixin
-        Waiting waiting;
-
-        @Parameters(paramLabel = "NODE", description = "The standby to re-clone.")
-        String node;
-
+    static final class Rebuild extends StandbyRequest {
         @Option(names = "--discard-old", description = "Delete the old data directory once the new copy runs.")
         boolean discardOld;
 
         @Override
-        public Integer call() {
-            return send("rebuild", target, node, waiting, api -> api.rebuild(node, discardOld));
+        String command() {
+            return "rebuild";
+        }
+
+        @Override
+        JsonNode send(ApiClient api) {
+            return api.rebuild(node, discardOld);
         }
     }
 
@@ -109,18 +124,6 @@ final class RepairCommands {
             } catch (ConfigException | ApiClient.ApiException e) {
                 return AgentTarget.failed("recover-master", e);
             }
-        }
-    }
-
-    private static int send(String command, AgentTarget target, String node, Waiting waiting,
-            java.util.function.Function<ApiClient, JsonNode> request) {
-        try {
-            ApiClient api = target.client();
-            JsonNode result = request.apply(api);
-            System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong() + ")");
-            return waiting.wait ? awaitStreaming(command, api, node, waiting.timeoutSeconds) : 0;
-        } catch (ConfigException | ApiClient.ApiException e) {
-            return AgentTarget.failed(command, e);
         }
     }
 

@@ -3,27 +3,20 @@ package io.pgpacer.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pgpacer.agent.Agent;
 import io.pgpacer.agent.EventFeed;
 import io.pgpacer.cli.Main;
-import io.pgpacer.config.AgentConfig;
-import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.core.cib.Cib;
-import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.NodeGoal;
-import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.store.ratis.RatisClusterStore;
-import io.pgpacer.store.ratis.RatisStoreConfig;
-import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.WitnessOverOneMemberStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,22 +53,13 @@ class RepairCommandsApiTest {
 
     @BeforeAll
     static void startApi() throws IOException {
-        store = RatisClusterStore.start(RatisStoreConfig.of("repair-it", "w1",
-                Map.of("w1", new InetSocketAddress("127.0.0.1", freePort())), dir.resolve("raft")));
-        List<NodeSpec> nodes = List.of(new NodeSpec("w1", "127.0.0.1", 1, 2, 0, true),
-                new NodeSpec("n1", "127.0.0.2", 1, 2, 5432, false), new NodeSpec("n2", "127.0.0.3", 1, 2, 5432, false));
-        Eventually.await("the one-member store to initialize the CIB", TIMEOUT, () -> store.submit(
-                new StoreCommand.InitializeCluster("repair-it", nodes, ClusterSettings.DEFAULTS), Duration.ofSeconds(2))
-                .applied() || store.localCopy().initialized());
-        AgentConfig config = ConfigLoader.parse(dir.resolve("c.yaml"), """
-                cluster: repair-it
-                node: w1
-                nodes: [{name: w1, address: 127.0.0.1, role: witness}, {name: n1, address: 127.0.0.2},
-                        {name: n2, address: 127.0.0.3}]
-                """, null);
-        Agent agent = new Agent(config, store, null, () -> System.nanoTime() / 1_000_000, new EventFeed());
-        int port = freePort();
-        api = new HttpApi("w1", new InetSocketAddress("127.0.0.1", port), store, agent, new EventFeed());
+        Map<String, String> dataNodes = new java.util.LinkedHashMap<>();
+        dataNodes.put("n1", "127.0.0.2");
+        dataNodes.put("n2", "127.0.0.3");
+        WitnessOverOneMemberStore witness = WitnessOverOneMemberStore.start(dir, "repair-it", dataNodes);
+        store = witness.store();
+        int port = WitnessOverOneMemberStore.freePort();
+        api = new HttpApi("w1", new InetSocketAddress("127.0.0.1", port), store, witness.agent(), new EventFeed());
         api.start();
         url = "http://127.0.0.1:" + port;
     }
@@ -200,11 +184,5 @@ class RepairCommandsApiTest {
 
     private static void submit(StoreCommand command) {
         assertTrue(store.submit(command, TIMEOUT).applied(), command.toString());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
