@@ -241,7 +241,8 @@ final class Executor {
         long oldTimeline = observed.timeline();
         String why = goal.reason() == null ? "" : goal.reason();
         String reason = why.startsWith("initial start") ? "initial start" : why.startsWith("forced") ? "forced"
-                : why.startsWith("switchover") ? "switchover" : "failover";
+                : why.startsWith("switchover") ? "switchover" : why.startsWith("recover-master") ? "recover-master"
+                : "failover";
         record(gen, new PromotionRecord(self, oldTimeline, switchLsn, oldTimeline + 1, wallClock(), reason, false));
         // why: standby.signal stays until PostgreSQL removes it itself; PostgreSQL 15 stops with FATAL at the end
         // of recovery when the file it found at start is gone.

@@ -51,7 +51,9 @@ class TimelineHistoryTest {
 
     @BeforeAll
     void startCluster() throws Exception {
-        cluster = ClusterHarness.start("history", 3, "timings: {bootstrap-wait: 20s}\n");
+        // why 45 s: after a full stop the controller waits this long for the recorded primary before it fails over,
+        // and the recover-master step must come first even on a loaded machine.
+        cluster = ClusterHarness.start("history", 3, "timings: {bootstrap-wait: 45s}\n");
         cluster.awaitHealthy(CONVERGE);
     }
 
@@ -147,6 +149,40 @@ class TimelineHistoryTest {
             }
         }
         System.out.println("full restarts (stop all, start in order, healthy): " + timings);
+    }
+
+    @Test
+    @Order(3)
+    void recoverMasterMakesTheMostAdvancedStandbyPrimaryWhenTheRecordedPrimaryIsGone() throws Exception {
+        ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
+        String primary = ClusterHarness.primary(healthy);
+        List<String> standbys = healthy.slaves();
+        List<HistoryEntry> before = cluster.api().history();
+        cluster.cluster().stopAll();
+        for (String standby : standbys) {
+            cluster.cluster().start(standby);
+        }
+        // The controller waits for the recorded primary (bootstrap-wait); the operator knows its host is gone.
+        cluster.awaitStatus("both standbys running and no primary", CONVERGE, s -> s.quorum() && s.leaseHolder() == null
+                && standbys.stream().allMatch(n -> ClusterHarness.node(s, n).pgState().equals("STANDBY")));
+        CliRun unconfirmed = cluster.cli("recover-master");
+        assertEquals(2, unconfirmed.exitCode(), unconfirmed.out());
+        assertEquals(before, cluster.api().history(), "nothing happens without the confirmation");
+        CliRun recovered = cluster.cli("recover-master", "--yes-i-know");
+        assertEquals(0, recovered.exitCode(), recovered.err());
+        System.out.println("recover-master: " + recovered.out().strip());
+        ClusterStatus after = cluster.awaitStatus("a standby promoted by recover-master", CONVERGE,
+                s -> standbys.contains(ClusterHarness.primary(s)));
+        List<HistoryEntry> history = cluster.api().history();
+        assertEquals(before.size() + 1, history.size());
+        HistoryEntry last = history.get(history.size() - 1);
+        assertEquals("recover-master", last.reason());
+        assertEquals(ClusterHarness.primary(after), last.newLeader());
+        assertEquals(before.get(before.size() - 1).newTimeline() + 1, last.newTimeline());
+
+        cluster.cluster().start(primary);
+        cluster.awaitStatus("the old primary back as a standby", CONVERGE,
+                s -> ClusterHarness.healthy(s) && last.newLeader().equals(ClusterHarness.primary(s)));
     }
 
     private boolean alive(String node) {
