@@ -46,7 +46,7 @@ public final class ConfigLoader {
             "replication-password-file", "parameters", "pg-hba");
     private static final Set<String> TIMING_KEYS = Set.of("monitor-interval", "lease-time", "bootstrap-wait");
     private static final Set<String> REPLICATION_KEYS = Set.of("mode", "quorum", "sync-timeout", "strict");
-    private static final Set<String> VIP_KEYS = Set.of("writer", "nic");
+    private static final Set<String> VIP_KEYS = Set.of("writer", "reader", "nic", "reader-without-standby");
     private static final Set<String> API_KEYS = Set.of("token-file", "client-auth", "auth-reads", "auth-health-checks");
     private static final Set<String> TLS_KEYS = Set.of("cert-file", "key-file", "ca-file");
 
@@ -122,11 +122,11 @@ public final class ConfigLoader {
         SyncPolicy replication = replication(root.get("replication"), nodes);
         TlsConfig tls = tls(root.get("tls"), node);
         ApiConfig api = api(root.get("api"), node, tls != null);
-        VipAddress writerVip = writerVip(root.get("virtual-ips"));
+        VirtualIps vips = virtualIps(root.get("virtual-ips"));
         RecoveryPolicy recovery = new RecoveryPolicy(noQuorumPolicy(root.get("no-quorum-policy")),
                 bool(root, "failsafe", ""), !root.has("auto-rewind") || bool(root, "auto-rewind", ""));
         return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication, api,
-                tls, writerVip, recovery);
+                tls, vips, recovery);
     }
 
     // why: the YAML parser quotes the offending line (after each "in 'reader', line ..."), which may hold a
@@ -360,28 +360,51 @@ public final class ConfigLoader {
         };
     }
 
-    private VipAddress writerVip(JsonNode v) {
+    private VirtualIps virtualIps(JsonNode v) {
         if (v == null) {
-            return null;
+            return VirtualIps.NONE;
         }
-        if (!v.isObject()) {
-            throw fail("key 'virtual-ips': expected a mapping with 'writer' (ADDRESS/PREFIX) and 'nic'");
+        if (!v.isObject() || !v.has("writer") && !v.has("reader")) {
+            throw fail("key 'virtual-ips': expected a mapping with 'writer' and/or 'reader' (ADDRESS/PREFIX) and"
+                    + " 'nic'");
         }
         rejectUnknownKeys(v, "virtual-ips.", VIP_KEYS);
-        String writer = requiredText(v, "writer", "virtual-ips.writer", "the writer VIP as ADDRESS/PREFIX, e.g."
-                + " 192.168.28.200/24");
         String nic = requiredText(v, "nic", "virtual-ips.nic", "the interface that carries the VIPs, e.g. eth0");
-        int slash = writer.indexOf('/');
+        VipAddress writer = v.has("writer") ? vip(v, "writer", nic) : null;
+        VipAddress reader = v.has("reader") ? vip(v, "reader", nic) : null;
+        if (writer != null && reader != null && writer.inetAddress().equals(reader.inetAddress())) {
+            throw fail("key 'virtual-ips.reader': " + reader.address() + " is also the writer VIP; give the reader"
+                    + " VIP an address of its own");
+        }
+        boolean toPrimary = false;
+        if (v.has("reader-without-standby")) {
+            if (reader == null) {
+                throw fail("key 'virtual-ips.reader-without-standby': only used with a reader VIP; add"
+                        + " 'virtual-ips.reader' or remove it");
+            }
+            String policy = textOf(v.get("reader-without-standby"), "virtual-ips.reader-without-standby");
+            if (!policy.equals("stop") && !policy.equals("primary")) {
+                throw fail("key 'virtual-ips.reader-without-standby': expected stop or primary, got '" + policy + "'");
+            }
+            toPrimary = policy.equals("primary");
+        }
+        return new VirtualIps(writer, reader, toPrimary);
+    }
+
+    private VipAddress vip(JsonNode v, String field, String nic) {
+        String key = "virtual-ips." + field;
+        String text = requiredText(v, field, key, "the " + field + " VIP as ADDRESS/PREFIX, e.g. 192.168.28.200/24");
+        int slash = text.indexOf('/');
         if (slash < 0) {
-            throw fail("key 'virtual-ips.writer': '" + writer + "' has no prefix length; write ADDRESS/PREFIX, e.g. "
-                    + writer + "/24");
+            throw fail("key '" + key + "': '" + text + "' has no prefix length; write ADDRESS/PREFIX, e.g. "
+                    + text + "/24");
         }
         try {
-            return new VipAddress(writer.substring(0, slash), Integer.parseInt(writer.substring(slash + 1)), nic);
+            return new VipAddress(text.substring(0, slash), Integer.parseInt(text.substring(slash + 1)), nic);
         } catch (NumberFormatException e) {
-            throw fail("key 'virtual-ips.writer': '" + writer.substring(slash + 1) + "' is not a prefix length");
+            throw fail("key '" + key + "': '" + text.substring(slash + 1) + "' is not a prefix length");
         } catch (IllegalArgumentException e) {
-            throw fail("key 'virtual-ips.writer': " + e.getMessage());
+            throw fail("key '" + key + "': " + e.getMessage());
         }
     }
 

@@ -65,7 +65,8 @@ class CibJsonTest {
             new StoreCommand.BeginSwitchover(5, "node2"),
             new StoreCommand.HandOver("node1", 7, io.pgpacer.core.model.Lsn.parse("0/5000028")),
             new StoreCommand.AbortSwitchover(6, "node2 did not catch up", "2024-05-01T10:00:09Z"),
-            new StoreCommand.SetMaintenance("node2", true));
+            new StoreCommand.SetMaintenance("node2", true),
+            new StoreCommand.MoveReaderVip(3, "node2", "node2 is the sync standby"));
 
     static Map<String, NodeGoal> goals() {
         Map<String, NodeGoal> goals = new LinkedHashMap<>();

@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param goalsVersion grows with every change of goals; the controller's decisions compare-and-set it
  * @param switchover the planned switchover under way or scheduled, or null
  * @param maintenance the cluster or the nodes pgpacer must leave alone
+ * @param readerVip the node assigned the reader VIP
  */
 public record Cib(
         long epoch,
@@ -30,13 +31,14 @@ public record Cib(
         List<PromotionRecord> history,
         SyncSet syncSet,
         Switchover switchover,
-        Maintenance maintenance) {
+        Maintenance maintenance,
+        ReaderVip readerVip) {
 
     /** How many failed actions are kept; older ones are dropped first. */
     public static final int FAILED_ACTIONS_KEPT = 50;
 
     public static final Cib EMPTY = new Cib(0, null, List.of(), ClusterSettings.DEFAULTS, Map.of(), Map.of(), 0,
-            Lease.FREE, Map.of(), List.of(), List.of(), SyncSet.NONE, null, Maintenance.NONE);
+            Lease.FREE, Map.of(), List.of(), List.of(), SyncSet.NONE, null, Maintenance.NONE, ReaderVip.NONE);
 
     public Cib {
         nodes = List.copyOf(nodes);
@@ -48,6 +50,7 @@ public record Cib(
         lease = lease == null ? Lease.FREE : lease;
         syncSet = syncSet == null ? SyncSet.NONE : syncSet;
         maintenance = maintenance == null ? Maintenance.NONE : maintenance;
+        readerVip = readerVip == null ? ReaderVip.NONE : readerVip;
     }
 
     public boolean initialized() {
@@ -112,26 +115,26 @@ public record Cib(
 
     public Cib withEpoch(long newEpoch) {
         return new Cib(newEpoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance);
+                failedActions, history, syncSet, switchover, maintenance, readerVip);
     }
 
     public Cib withReport(NodeReport report) {
         Map<String, NodeReport> copy = new LinkedHashMap<>(reports);
         copy.put(report.node(), report);
         return new Cib(epoch, clusterName, nodes, settings, copy, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance);
+                failedActions, history, syncSet, switchover, maintenance, readerVip);
     }
 
     public Cib withGoals(Map<String, NodeGoal> changes) {
         Map<String, NodeGoal> copy = new LinkedHashMap<>(goals);
         copy.putAll(changes);
         return new Cib(epoch, clusterName, nodes, settings, reports, copy, goalsVersion + 1, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance);
+                failedActions, history, syncSet, switchover, maintenance, readerVip);
     }
 
     public Cib withLease(Lease newLease) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, newLease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance);
+                failedActions, history, syncSet, switchover, maintenance, readerVip);
     }
 
     public Cib withFailCount(String node, FailCount count) {
@@ -142,19 +145,19 @@ public record Cib(
             copy.put(node, count);
         }
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, copy,
-                failedActions, history, syncSet, switchover, maintenance);
+                failedActions, history, syncSet, switchover, maintenance, readerVip);
     }
 
     public Cib withFailedActions(List<FailedAction> actions) {
         List<FailedAction> kept = actions.size() <= FAILED_ACTIONS_KEPT ? actions
                 : actions.subList(actions.size() - FAILED_ACTIONS_KEPT, actions.size());
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                kept, history, syncSet, switchover, maintenance);
+                kept, history, syncSet, switchover, maintenance, readerVip);
     }
 
     public Cib withHistory(List<PromotionRecord> newHistory) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, newHistory, syncSet, switchover, maintenance);
+                failedActions, newHistory, syncSet, switchover, maintenance, readerVip);
     }
 
     public Cib withHistoryEntry(PromotionRecord entry) {
@@ -165,21 +168,26 @@ public record Cib(
 
     public Cib withSyncSet(SyncSet newSyncSet) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, newSyncSet, switchover, maintenance);
+                failedActions, history, newSyncSet, switchover, maintenance, readerVip);
     }
 
     public Cib withSwitchover(Switchover newSwitchover) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, newSwitchover, maintenance);
+                failedActions, history, syncSet, newSwitchover, maintenance, readerVip);
     }
 
     public Cib withMaintenance(Maintenance newMaintenance) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, newMaintenance);
+                failedActions, history, syncSet, switchover, newMaintenance, readerVip);
+    }
+
+    public Cib withReaderVip(ReaderVip newReaderVip) {
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history, syncSet, switchover, maintenance, newReaderVip);
     }
 
     public Cib initializedAs(String name, List<NodeSpec> members, ClusterSettings clusterSettings) {
         return new Cib(epoch, name, members, clusterSettings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance);
+                failedActions, history, syncSet, switchover, maintenance, readerVip);
     }
 }

@@ -25,6 +25,7 @@ import io.pgpacer.core.command.StoreCommand.ReleaseLease;
 import io.pgpacer.core.command.StoreCommand.RenewLease;
 import io.pgpacer.core.command.StoreCommand.ReportFailure;
 import io.pgpacer.core.command.StoreCommand.ReportStatus;
+import io.pgpacer.core.command.StoreCommand.MoveReaderVip;
 import io.pgpacer.core.command.StoreCommand.SetMaintenance;
 import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
 import io.pgpacer.core.cib.SyncSet;
@@ -93,6 +94,8 @@ public final class CibReducer {
             return SwitchoverReducer.abort(cib, c);
         } else if (command instanceof SetMaintenance c) {
             return setMaintenance(cib, c);
+        } else if (command instanceof MoveReaderVip c) {
+            return moveReaderVip(cib, c);
         }
         throw new IllegalArgumentException("unknown command " + command.getClass().getName());
     }
@@ -305,6 +308,18 @@ public final class CibReducer {
         return accept(cib.withMaintenance(cib.maintenance().withNode(c.node(), c.on())), c.on()
                 ? c.node() + " is in maintenance: pgpacer observes it and does not act on it"
                 : c.node() + " left maintenance: pgpacer manages it again");
+    }
+
+    private static Outcome moveReaderVip(Cib cib, MoveReaderVip c) {
+        if (c.expectedVersion() != cib.readerVip().version()) {
+            return refuse(cib, "reader VIP assignment changed meanwhile (version " + cib.readerVip().version()
+                    + ", expected " + c.expectedVersion() + ")");
+        }
+        if (c.node() != null && cib.node(c.node()).filter(n -> n.holdsData()).isEmpty()) {
+            return refuse(cib, "unknown data node '" + c.node() + "'");
+        }
+        return accept(cib.withReaderVip(cib.readerVip().movedTo(c.node(), c.reason())),
+                c.node() == null ? "reader VIP unassigned" : "reader VIP assigned to " + c.node());
     }
 
     static Outcome accept(Cib next, String message) {

@@ -127,4 +127,11 @@ public sealed interface StoreCommand {
      */
     record SetMaintenance(String node, boolean on) implements StoreCommand {
     }
+
+    /**
+     * The controller assigns the reader VIP to {@code node} (null: to nobody) if the assignment is still at
+     * {@code expectedVersion}.
+     */
+    record MoveReaderVip(long expectedVersion, String node, String reason) implements StoreCommand {
+    }
 }

@@ -50,13 +50,15 @@ public final class Scheduler {
         if (switchover.isPresent()) {
             return switchover.get();
         }
-        // 3. Choose the primary.
+        // 3. Choose the primary; 4. everyone else streams from it.
         PrimaryChoice choice = choosePrimary(snapshot);
-        if (choice.primary() == null) {
-            return Plan.note(choice.reason());
+        Plan goals = choice.primary() == null ? Plan.note(choice.reason()) : assignGoals(cib, choice);
+        if (!goals.isEmpty()) {
+            return goals;
         }
-        // 4. Everyone else streams from it.
-        return assignGoals(cib, choice);
+        // 5. Once the roles are settled, the reader VIP follows a healthy standby.
+        return ReaderVipPlanner.plan(snapshot, choice.primary()).map(reader -> reader.withNotes(goals.notes()))
+                .orElse(goals);
     }
 
     /** The node that should be primary, and why; {@code primary} is null when nobody can be now. */

@@ -102,6 +102,27 @@ class SchedulerTest {
             return this;
         }
 
+        Given readerVipPolicy(io.pgpacer.core.cib.ReaderVipPolicy policy) {
+            ClusterSettings s = cib.settings();
+            cib = cib.initializedAs("pgc", cib.nodes(), new ClusterSettings(s.migrationThreshold(), s.leaseMillis(),
+                    s.nodeTimeoutMillis(), s.bootstrapWaitMillis(), s.sync(), s.recovery(), policy));
+            return this;
+        }
+
+        Given readerVipOn(String node, long version) {
+            cib = cib.withReaderVip(new io.pgpacer.core.cib.ReaderVip(node, version, "test"));
+            return this;
+        }
+
+        /** {@code node}'s latest report says whether it carries the reader VIP, having seen {@code seenVersion}. */
+        Given carriesReaderVip(String node, boolean carries, long seenVersion) {
+            NodeReport r = cib.reports().get(node);
+            cib = cib.withReport(new NodeReport(r.node(), r.sequence(), r.pgState(), r.postmasterPid(), r.timeline(),
+                    r.lsn(), r.replayLsn(), r.upstream(), r.streaming(), r.replicas(), r.activity(), r.lastError(),
+                    r.reportedAt(), carries, seenVersion));
+            return this;
+        }
+
         String plan() {
             return Scheduler.decide(new ClusterSnapshot(cib, now, lastHeard, leaseSeenAt, controllerSince,
                     switchoverSeenAt, wallClock)).render();
@@ -438,5 +459,100 @@ class SchedulerTest {
                 .maintenance(false, "n2");
         assertEquals("assign n1=standby of n3, n3=primary: failover: n1 is offline; n3 is the most advanced standby"
                 + " (0/8000)", g.plan());
+    }
+
+    // --- reader VIP --------------------------------------------------------------------------------------
+
+    private static Given healthyWithReaderVip() {
+        return given().readerVipPolicy(io.pgpacer.core.cib.ReaderVipPolicy.STANDBY).primaryOf("n1", 1)
+                .lease("n1", 500).report("n1", PgState.PRIMARY, 1, "0/5000").streaming("n2", "n1", "0/4000")
+                .streaming("n3", "n1", "0/5000").carriesReaderVip("n1", false, 2).carriesReaderVip("n2", false, 0)
+                .carriesReaderVip("n3", false, 0);
+    }
+
+    @Test
+    void theReaderVipStartsOnTheStandbyWithTheLeastLag() {
+        assertEquals("assign reader VIP to n3: n3 is the healthy standby with the least lag\nnote: no action: n1 holds a valid lease",
+                healthyWithReaderVip().plan());
+    }
+
+    @Test
+    void theSyncStandbyIsPreferredForTheReaderVip() {
+        assertEquals("assign reader VIP to n2: n2 is the sync standby\nnote: no action: n1 holds a valid lease", healthyWithReaderVip().syncSet(1, "n2").plan());
+    }
+
+    @Test
+    void theReaderVipStaysOnAHealthyStandbyEvenWhenAnotherBecomesBetter() {
+        assertEquals("note: no action: n1 holds a valid lease",
+                healthyWithReaderVip().readerVipOn("n2", 1).carriesReaderVip("n2", true, 1).plan());
+    }
+
+    @Test
+    void theReaderVipMovesToANewlyRecordedSyncStandby() {
+        assertEquals("unassign reader VIP: it moves to n3 (n3 is the sync standby)\nnote: no action: n1 holds a valid"
+                + " lease", healthyWithReaderVip().readerVipOn("n2", 1).syncSet(1, "n3").plan());
+    }
+
+    @Test
+    void aStandbyThatStopsStreamingLosesTheReaderVipFirst() {
+        String plan = healthyWithReaderVip().readerVipOn("n3", 1).report("n3", PgState.FAILED, 1, "0/5000").plan();
+        assertEquals("unassign reader VIP: it moves to n2 (n2 is the healthy standby with the least lag)\nnote: no"
+                + " action: n1 holds a valid lease", plan);
+    }
+
+    @Test
+    void theReaderVipWaitsUntilTheOldHolderConfirmsItDroppedTheAddress() {
+        Given g = healthyWithReaderVip().readerVipOn(null, 2).report("n3", PgState.FAILED, 1, "0/5000")
+                .carriesReaderVip("n3", true, 1);
+        assertEquals("note: no action: n1 holds a valid lease\nnote: reader VIP waits before it starts on n2:"
+                + " n3 may still carry it (no report since it was unassigned)", g.plan());
+        g.carriesReaderVip("n3", false, 2).carriesReaderVip("n2", false, 2);
+        assertEquals("assign reader VIP to n2: n2 is the healthy standby with the least lag\nnote: no action: n1 holds"
+                + " a valid lease", g.plan());
+    }
+
+    @Test
+    void aSilentOldHolderCountsAsDroppedOnlyAfterTheNodeTimeout() {
+        Given g = healthyWithReaderVip().readerVipOn(null, 2).carriesReaderVip("n2", false, 2)
+                .report("n3", PgState.UNRESPONSIVE, 1, "0/5000").carriesReaderVip("n3", true, 1).silent("n3", 2_900);
+        assertEquals("note: no action: n1 holds a valid lease\nnote: reader VIP waits before it starts on n2:"
+                + " n3 may still carry it (no report since it was unassigned)", g.plan());
+        g.silent("n3", 3_000);
+        assertEquals("assign reader VIP to n2: n2 is the healthy standby with the least lag\nnote: no action: n1 holds"
+                + " a valid lease", g.plan());
+    }
+
+    @Test
+    void aNewControllerWaitsTheNodeTimeoutBeforeTrustingSilence() {
+        Given g = healthyWithReaderVip().readerVipOn(null, 2).carriesReaderVip("n2", false, 2)
+                .carriesReaderVip("n3", true, 1).silent("n3", 60_000).controllerStartedAgo(1_000);
+        assertEquals("note: no action: n1 holds a valid lease\nnote: reader VIP waits before it starts on n2:"
+                + " n3 may still carry it (no report since it was unassigned)", g.plan());
+    }
+
+    @Test
+    void withoutAHealthyStandbyTheReaderVipStopsOrMovesToThePrimary() {
+        Given g = healthyWithReaderVip().readerVipOn("n2", 1).report("n2", PgState.STOPPED, 1, "0/4000")
+                .report("n3", PgState.STOPPED, 1, "0/5000");
+        assertEquals("unassign reader VIP: no healthy standby", g.plan().lines().findFirst().orElseThrow());
+        g.readerVipPolicy(io.pgpacer.core.cib.ReaderVipPolicy.STANDBY_OR_PRIMARY).readerVipOn(null, 2)
+                .carriesReaderVip("n2", false, 2).carriesReaderVip("n3", false, 2);
+        assertEquals("assign reader VIP to n1: no healthy standby; the primary n1 carries it meanwhile",
+                g.plan().lines().findFirst().orElseThrow());
+        g.readerVipOn("n1", 3).streaming("n2", "n1", "0/5000");
+        assertEquals("unassign reader VIP: it moves to n2 (n2 is the healthy standby with the least lag)",
+                g.plan().lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    void noReaderVipIsPlacedWhenNoneIsConfigured() {
+        assertEquals("note: no action: n1 holds a valid lease", healthyWithReaderVip()
+                .readerVipPolicy(io.pgpacer.core.cib.ReaderVipPolicy.NONE).plan());
+    }
+
+    @Test
+    void aReaderVipHolderInMaintenanceKeepsIt() {
+        assertEquals("note: no action: n1 holds a valid lease", healthyWithReaderVip().readerVipOn("n2", 1)
+                .report("n2", PgState.STOPPED, 1, "0/4000").maintenance(false, "n2").plan());
     }
 }

@@ -42,6 +42,8 @@ import java.util.function.Predicate;
 public final class LabCluster implements AutoCloseable {
     /** The writer VIP every configuration gets. */
     public static final String WRITER_VIP = NetLab.address(100);
+    /** The reader VIP every configuration gets: on one healthy standby. */
+    public static final String READER_VIP = NetLab.address(101);
     public static final int API_PORT = 8008;
     public static final int PG_PORT = 5432;
     public static final String CLIENT = "client";
@@ -147,9 +149,10 @@ public final class LabCluster implements AutoCloseable {
                   replication-password: lab-only-password
                   pg-hba: ["host all postgres %s/32 trust"]
                 state-dir: "{node}/agent"
-                virtual-ips: {writer: %s/%d, nic: %s}
+                virtual-ips: {writer: %s/%d, reader: %s/%d, nic: %s}
                 api: {token-file: %s}
-                """, client().address(), WRITER_VIP, NetLab.PREFIX_LENGTH, LabHost.NIC, tokenFile()));
+                """, client().address(), WRITER_VIP, NetLab.PREFIX_LENGTH, READER_VIP, NetLab.PREFIX_LENGTH, LabHost.NIC,
+                tokenFile()));
         yaml.append(extraYaml);
         return yaml.toString();
     }
@@ -270,7 +273,12 @@ public final class LabCluster implements AutoCloseable {
 
     /** A superuser connection to {@code node}'s PostgreSQL, through the tunnel. */
     public Connection connect(String node) throws SQLException {
-        int port = tunnel.forward(host(node).address(), PG_PORT);
+        return connectTo(host(node).address());
+    }
+
+    /** A superuser connection to whichever PostgreSQL answers at {@code address} (a VIP), through the tunnel. */
+    public Connection connectTo(String address) throws SQLException {
+        int port = tunnel.forward(address, PG_PORT);
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
                 + "/postgres?user=postgres&connectTimeout=2&socketTimeout=5&loginTimeout=2");
     }
@@ -309,13 +317,22 @@ public final class LabCluster implements AutoCloseable {
 
     /** The nodes whose host has the writer VIP now, in node order. */
     public List<String> vipHolders() {
-        return nodes.stream().filter(this::holdsVip).toList();
+        return holdersOf(WRITER_VIP);
     }
 
-    private boolean holdsVip(String node) {
+    /** The nodes whose host has the reader VIP now, in node order. */
+    public List<String> readerVipHolders() {
+        return holdersOf(READER_VIP);
+    }
+
+    private List<String> holdersOf(String vip) {
+        return nodes.stream().filter(node -> holds(node, vip)).toList();
+    }
+
+    private boolean holds(String node, String vip) {
         Path fibTrie = Path.of("/proc", Long.toString(anchors.get(node)), "net", "fib_trie");
         try {
-            return FibTrie.hasLocalAddress(Files.readString(fibTrie), WRITER_VIP);
+            return FibTrie.hasLocalAddress(Files.readString(fibTrie), vip);
         } catch (NoSuchFileException e) {
             throw new IllegalStateException("the anchor process of " + node + " is gone; cannot read " + fibTrie, e);
         } catch (IOException e) {
@@ -326,6 +343,11 @@ public final class LabCluster implements AutoCloseable {
     /** Starts polling {@link #vipHolders()} every few milliseconds on a background thread until closed. */
     public VipWatch watchVip() {
         return VipWatch.start(this::vipHolders);
+    }
+
+    /** Like {@link #watchVip()}, for the reader VIP. */
+    public VipWatch watchReaderVip() {
+        return VipWatch.start(this::readerVipHolders);
     }
 
     /** Starts a {@link VipWriter} in the client host that writes into {@code table} through the writer VIP. */
