@@ -94,11 +94,8 @@ abstract class VipLabTest {
         String target = LabFault.SWITCHOVER.run(s);
         cluster.awaitVipOn(target);
         Outcome o = s.end(target);
-        assertAll("switchover " + s.old() + " -> " + target,
-                () -> assertEquals(List.of(), o.viaVip().lost(), "a switchover must lose no acknowledged write"),
-                () -> assertEquals(List.of(), o.direct().lost(), "a switchover must lose no acknowledged write"),
-                () -> o.assertOneWriterAtATime(),
-                s::assertVipNeverOnTwoHosts);
+        // A switchover loses no acknowledged write in either mode.
+        s.assertSafe("switchover " + s.old() + " -> " + target, o, true);
     }
 
     @Test
@@ -109,14 +106,7 @@ abstract class VipLabTest {
         cluster.awaitVipOn(promoted);
         Outcome o = s.end(promoted);
         // Asynchronous replication: a write acknowledged just before the kill may be lost; it is printed.
-        assertAll("postmaster kill on " + s.old(),
-                () -> {
-                    if (sync()) {
-                        o.assertNothingLost();
-                    }
-                },
-                () -> o.assertOneWriterAtATime(),
-                s::assertVipNeverOnTwoHosts);
+        s.assertSafe("postmaster kill on " + s.old(), o, sync());
     }
 
     @Test
@@ -245,14 +235,7 @@ abstract class VipLabTest {
         List<String> rejoin = events(s.old(), since, text -> text.startsWith("rejoined") || text.contains("pg_rewind"));
         System.out.printf("%s: %s's fencing: %s; its rejoin: %s%n", fault.label(), s.old(), fencing, rejoin);
         Outcome o = s.end(promoted);
-        assertAll(fault.label() + " of " + s.old(),
-                () -> {
-                    if (sync()) {
-                        o.assertNothingLost();
-                    }
-                },
-                () -> o.assertOneWriterAtATime(),
-                s::assertVipNeverOnTwoHosts,
+        s.assertSafe(fault.label() + " of " + s.old(), o, sync(),
                 () -> assertTrue(!fencing.isEmpty(), s.old() + " should have fenced itself while cut off"));
     }
 
@@ -269,14 +252,7 @@ abstract class VipLabTest {
                 + " %s; %s's fencing: %s%n", LabFault.FLAP_CYCLES, LabFault.FLAP_PERIOD.toSeconds(), s.old(),
                 promotions, primary, s.old(), fencing);
         Outcome o = s.end(primary);
-        assertAll("flapping partition of " + s.old(),
-                () -> {
-                    if (sync()) {
-                        o.assertNothingLost();
-                    }
-                },
-                () -> o.assertOneWriterAtATime(),
-                s::assertVipNeverOnTwoHosts);
+        s.assertSafe("flapping partition of " + s.old(), o, sync());
     }
 
     @Test
@@ -292,12 +268,9 @@ abstract class VipLabTest {
                 s.old(), promotions, replication);
         Outcome o = s.end(primary);
         // No failover, so nothing may be lost in either mode: asynchronous commits stay on the one primary.
-        assertAll("replication link cut of " + s.old(),
+        s.assertSafe("replication link cut of " + s.old(), o, true,
                 () -> assertEquals(s.old(), primary, "the primary keeps its lease: Raft and the API still reach it"),
-                () -> assertEquals(0, promotions, "no promotion while only replication is cut"),
-                o::assertNothingLost,
-                () -> o.assertOneWriterAtATime(),
-                s::assertVipNeverOnTwoHosts);
+                () -> assertEquals(0, promotions, "no promotion while only replication is cut"));
     }
 
     /** The texts of {@code node}'s events since {@code since} that {@code wanted} accepts. */

@@ -1,5 +1,6 @@
 package io.pgpacer.testkit.lab;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.pgpacer.testkit.ClusterHarness;
@@ -7,7 +8,9 @@ import io.pgpacer.testkit.Eventually;
 import io.pgpacer.testkit.Workload;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * One fault on the primary of a {@link LabCluster}, under a client writing through the writer VIP, a client
@@ -33,8 +36,8 @@ public final class LabScenario {
     /** What the writers saw. */
     public record Outcome(Workload.Verdict viaVip, Workload.Verdict direct, String lateAcks, long unavailableMillis) {
         public void assertNothingLost() {
-            assertEquals(List.of(), viaVip.lost(), "sync mode: no write acknowledged through the VIP may be lost");
-            assertEquals(List.of(), direct.lost(), "sync mode: no write acknowledged at a node may be lost");
+            assertEquals(List.of(), viaVip.lost(), "no write acknowledged through the VIP may be lost");
+            assertEquals(List.of(), direct.lost(), "no write acknowledged at a node may be lost");
         }
 
         public void assertOneWriterAtATime() {
@@ -110,6 +113,21 @@ public final class LabScenario {
                 st -> ClusterHarness.primary(st) != null && !old.equals(ClusterHarness.primary(st))));
         awaitWritesOn(promoted);
         return promoted;
+    }
+
+    /**
+     * Asserts what every fault must keep: no two nodes took writes at overlapping times and the VIP was never on
+     * two hosts (S1); with {@code noLoss}, no acknowledged write was lost (S2); and the {@code more} checks.
+     */
+    public void assertSafe(String heading, Outcome o, boolean noLoss, Executable... more) {
+        List<Executable> checks = new ArrayList<>();
+        if (noLoss) {
+            checks.add(o::assertNothingLost);
+        }
+        checks.add(o::assertOneWriterAtATime);
+        checks.add(this::assertVipNeverOnTwoHosts);
+        checks.addAll(List.of(more));
+        assertAll(heading, checks);
     }
 
     public void assertVipNeverOnTwoHosts() {
