@@ -227,6 +227,10 @@ public enum ClusterProperty {
         if ("resource-stickiness".equals(name) || "default-resource-stickiness".equals(name)) {
             throw new IllegalArgumentException(STICKINESS_REFUSAL);
         }
+        if ("stonith-enabled".equals(name)) {
+            throw new IllegalArgumentException("'stonith-enabled' is not a property here: pgpacer needs no STONITH"
+                    + " device, a primary fences itself by stopping writes before its lease can expire");
+        }
         return Arrays.stream(values()).filter(p -> p.propertyName.equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown property '" + name + "'; properties are "
                         + names()));
