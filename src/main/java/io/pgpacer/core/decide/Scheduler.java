@@ -193,7 +193,8 @@ public final class Scheduler {
         List<Plan.Step> steps = new ArrayList<>();
         String reason = changes.containsKey(primary) ? choice.reason()
                 : changes.values().stream().allMatch(g -> g.role() == io.pgpacer.core.cib.Role.STOPPED)
-                        ? "node standby: " + String.join(", ", changes.keySet()) + " run no resources"
+                        ? "node standby: " + String.join(", ", changes.keySet())
+                                + (changes.size() == 1 ? " runs" : " run") + " no resources"
                         : "standbys follow " + primary;
         steps.add(new Plan.Step(new AssignGoals(cib.goalsVersion(), changes), reason));
         return new Plan(steps, List.of());

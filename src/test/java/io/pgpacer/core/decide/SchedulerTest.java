@@ -492,7 +492,7 @@ class SchedulerTest {
 
     @Test
     void aStandbyNodeInStandbyIsStoppedAndTheRestStaysAsItIs() {
-        assertEquals("assign n3=stopped: node standby: n3 run no resources", healthyPrimaryN1().standby("n3").plan());
+        assertEquals("assign n3=stopped: node standby: n3 runs no resources", healthyPrimaryN1().standby("n3").plan());
     }
 
     @Test
@@ -531,7 +531,7 @@ class SchedulerTest {
     void theOldPrimaryInStandbyStopsOnceTheNewPrimaryHoldsTheLease() {
         Given g = given().primaryOf("n2", 2).lease("n2", 500).report("n2", PgState.PRIMARY, 2, "0/6000")
                 .streaming("n1", "n2", "0/6000").streaming("n3", "n2", "0/6000").standby("n1");
-        assertEquals("assign n1=stopped: node standby: n1 run no resources", g.plan());
+        assertEquals("assign n1=stopped: node standby: n1 runs no resources", g.plan());
     }
 
     @Test
