@@ -36,10 +36,8 @@ public enum ClusterProperty {
 
         @Override
         Cib apply(Cib cib, String value) {
-            RecoveryPolicy r = cib.settings().recovery();
             NoQuorumPolicy policy = NoQuorumPolicy.valueOf(value.toUpperCase(Locale.ROOT));
-            return cib.withSettings(cib.settings().withRecovery(new RecoveryPolicy(policy, r.failsafe(),
-                    r.autoRewind())));
+            return recovery(cib, r -> new RecoveryPolicy(policy, r.failsafe(), r.autoRewind()));
         }
     },
 
@@ -119,9 +117,7 @@ public enum ClusterProperty {
 
         @Override
         Cib apply(Cib cib, String value) {
-            RecoveryPolicy r = cib.settings().recovery();
-            return cib.withSettings(cib.settings().withRecovery(new RecoveryPolicy(r.noQuorum(),
-                    Boolean.parseBoolean(value), r.autoRewind())));
+            return recovery(cib, r -> new RecoveryPolicy(r.noQuorum(), Boolean.parseBoolean(value), r.autoRewind()));
         }
     },
 
@@ -139,9 +135,7 @@ public enum ClusterProperty {
 
         @Override
         Cib apply(Cib cib, String value) {
-            RecoveryPolicy r = cib.settings().recovery();
-            return cib.withSettings(cib.settings().withRecovery(new RecoveryPolicy(r.noQuorum(), r.failsafe(),
-                    Boolean.parseBoolean(value))));
+            return recovery(cib, r -> new RecoveryPolicy(r.noQuorum(), r.failsafe(), Boolean.parseBoolean(value)));
         }
     };
 
@@ -242,6 +236,10 @@ public enum ClusterProperty {
 
     IllegalArgumentException expected(String value) {
         return new IllegalArgumentException("expected " + accepted + ", got '" + value + "'");
+    }
+
+    private static Cib recovery(Cib cib, java.util.function.UnaryOperator<RecoveryPolicy> change) {
+        return cib.withSettings(cib.settings().withRecovery(change.apply(cib.settings().recovery())));
     }
 
     private static String bool(ClusterProperty property, String value) {
