@@ -45,7 +45,12 @@ public final class CibDocument {
         }
     }
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    // why minimized quotes: the document is for people to edit; a string that would read back as a number,
+    // boolean or null keeps its quotes.
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
 
     private CibDocument() {
     }
@@ -69,15 +74,25 @@ public final class CibDocument {
             nodes.add(node);
         }
         doc.put("nodes", nodes);
-        Map<String, String> properties = new LinkedHashMap<>();
+        Map<String, Object> properties = new LinkedHashMap<>();
         for (ClusterProperty p : ClusterProperty.values()) {
-            properties.put(p.propertyName(), p.value(cib));
+            String value = p.value(cib);
+            properties.put(p.propertyName(), typed(value));
         }
         doc.put("properties", properties);
         doc.put("settings", settings(cib.settings()));
         doc.put("maintenance-nodes", cib.maintenance().nodes());
         doc.put("standby-nodes", cib.standby());
         return doc;
+    }
+
+    // A YAML boolean or number where the value is one, so that it is written without quotes; strings that look like
+    // numbers (a node named 007) keep theirs.
+    private static Object typed(String value) {
+        if (value.equals("true") || value.equals("false")) {
+            return Boolean.valueOf(value);
+        }
+        return value.matches("\\d{1,18}") ? (Object) Long.valueOf(value) : value;
     }
 
     // Read-only here: they come from the agents' configuration file, which every agent reads at start.
@@ -127,7 +142,14 @@ public final class CibDocument {
                 problems.add("unknown key '" + key + "'; the keys are " + String.join(", ", KEYS));
             }
         }
-        JsonNode rendered = YAML.valueToTree(render(current));
+        // why through the text: compare with what a query wrote, as YAML reads it back (a name that looks like a
+        // number is written without quotes and read back as a number)
+        JsonNode rendered;
+        try {
+            rendered = YAML.readTree(YAML.writeValueAsString(render(current)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot read back the CIB document", e);
+        }
         long epoch = epoch(root.get("epoch"), problems);
         JsonNode name = root.get("cluster-name");
         if (name != null && !name.equals(rendered.get("cluster-name"))) {

@@ -41,41 +41,41 @@ class CibDocumentTest {
                 # pgpacer CIB configuration. Edit, then apply with 'pgpacer cib replace FILE'.
                 # 'epoch' is the configuration it was queried at; 'nodes' and 'settings' are read-only here.
                 epoch: 2
-                cluster-name: "pgc"
+                cluster-name: pgc
                 nodes:
-                - name: "n1"
-                  address: "10.0.0.1"
+                - name: n1
+                  address: 10.0.0.1
                   api-port: 8008
                   raft-port: 7001
                   pg-port: 5432
-                  role: "data"
-                - name: "n2"
-                  address: "10.0.0.2"
+                  role: data
+                - name: n2
+                  address: 10.0.0.2
                   api-port: 8008
                   raft-port: 7001
                   pg-port: 5432
-                  role: "data"
-                - name: "w"
-                  address: "10.0.0.3"
+                  role: data
+                - name: w
+                  address: 10.0.0.3
                   api-port: 8008
                   raft-port: 7001
-                  role: "witness"
+                  role: witness
                 properties:
-                  no-quorum-policy: "stop"
-                  migration-threshold: "1"
-                  failure-timeout: "0"
-                  maintenance-mode: "false"
-                  failsafe: "false"
-                  auto-rewind: "true"
+                  no-quorum-policy: stop
+                  migration-threshold: 1
+                  failure-timeout: 0
+                  maintenance-mode: false
+                  failsafe: false
+                  auto-rewind: true
                 settings:
-                  lease-time: "3000ms"
-                  node-timeout: "3000ms"
-                  bootstrap-wait: "30000ms"
-                  replication: "async"
-                  reader-vip: "none"
+                  lease-time: 3000ms
+                  node-timeout: 3000ms
+                  bootstrap-wait: 30000ms
+                  replication: async
+                  reader-vip: none
                 maintenance-nodes: []
                 standby-nodes:
-                - "n2"
+                - n2
                 """, query());
     }
 
@@ -92,10 +92,10 @@ class CibDocumentTest {
 
     @Test
     void aChangeIsShownAndAppliedAtOnce() {
-        String edited = query().replace("migration-threshold: \"1\"", "migration-threshold: 3")
+        String edited = query().replace("migration-threshold: 1", "migration-threshold: 3")
                 .replace("maintenance-nodes: []", "maintenance-nodes: [w]")
-                .replace("standby-nodes:\n- \"n2\"\n", "standby-nodes: []\n")
-                .replace("  failsafe: \"false\"\n", "");
+                .replace("standby-nodes:\n- n2\n", "standby-nodes: []\n")
+                .replace("  failsafe: false\n", "");
         ReplaceConfiguration replacement = CibDocument.parse(edited, cib);
         assertEquals(List.of("property migration-threshold: 1 -> 3", "maintenance-nodes: + w", "standby-nodes: - n2"),
                 CibDocument.diff(cib, replacement));
@@ -104,6 +104,16 @@ class CibDocumentTest {
         assertEquals(List.of("w"), next.maintenance().nodes());
         assertEquals(List.of(), next.standby());
         assertEquals(cib.configEpoch() + 1, next.configEpoch());
+    }
+
+    @Test
+    void nodeNamesThatLookLikeNumbersRoundTrip() {
+        Cib numbered = CibReducer.apply(CibReducer.apply(Cib.EMPTY, new StoreCommand.InitializeCluster("007",
+                List.of(new NodeSpec("007", "10.0.0.1", 8008, 7001, 5432, false),
+                        new NodeSpec("1e3", "10.0.0.2", 8008, 7001, 5432, false)),
+                new ClusterSettings(1, 3000, 3000, 30000))).cib(), new StoreCommand.SetStandby("007", true)).cib();
+        String yaml = CibDocument.yaml(CibDocument.render(numbered));
+        assertEquals(List.of(), CibDocument.diff(numbered, CibDocument.parse(yaml, numbered)), yaml);
     }
 
     @Test
@@ -116,10 +126,10 @@ class CibDocumentTest {
     @Test
     void everyProblemIsNamedByItsKey() {
         String bad = query().replace("epoch: 2\n", "epoch: 2\ncolour: blue\n")
-                .replace("migration-threshold: \"1\"", "migration-threshold: 0")
-                .replace("no-quorum-policy: \"stop\"", "no-quorum-policy: ignore\n  resource-stickiness: 100")
-                .replace("lease-time: \"3000ms\"", "lease-time: \"5000ms\"")
-                .replace("standby-nodes:\n- \"n2\"\n", "standby-nodes: [w, n9]\n");
+                .replace("migration-threshold: 1", "migration-threshold: 0")
+                .replace("no-quorum-policy: stop", "no-quorum-policy: ignore\n  resource-stickiness: 100")
+                .replace("lease-time: 3000ms", "lease-time: 5000ms")
+                .replace("standby-nodes:\n- n2\n", "standby-nodes: [w, n9]\n");
         assertEquals(List.of(
                 "unknown key 'colour'; the keys are epoch, cluster-name, nodes, properties, settings, maintenance-nodes,"
                         + " standby-nodes",
@@ -136,18 +146,18 @@ class CibDocumentTest {
 
     @Test
     void membershipCannotBeReplacedAndTheEpochMustBeThere() {
-        String moved = query().replace("address: \"10.0.0.2\"", "address: \"10.0.0.9\"").replace("epoch: 2\n", "");
+        String moved = query().replace("address: 10.0.0.2", "address: 10.0.0.9").replace("epoch: 2\n", "");
         assertEquals(List.of("key 'epoch' is missing: keep the epoch 'pgpacer cib query' wrote, so that a configuration"
                 + " changed meanwhile is not overwritten", "key 'nodes': membership cannot be changed with 'cib"
                 + " replace'; add or remove members in the agents' configuration file. Restore 'nodes' as 'pgpacer cib"
                 + " query' wrote it"), problems(moved));
         assertEquals(List.of("key 'cluster-name': the cluster is 'pgc' and cannot be renamed, got 'other'"),
-                problems(query().replace("cluster-name: \"pgc\"", "cluster-name: other")));
+                problems(query().replace("cluster-name: pgc", "cluster-name: other")));
     }
 
     @Test
     void aStaleEpochIsRefusedByTheStoreAndChangesNothing() {
-        ReplaceConfiguration replacement = CibDocument.parse(query().replace("migration-threshold: \"1\"",
+        ReplaceConfiguration replacement = CibDocument.parse(query().replace("migration-threshold: 1",
                 "migration-threshold: 4"), cib);
         Cib changedMeanwhile = CibReducer.apply(cib, new StoreCommand.SetMaintenance("n1", true)).cib();
         CibReducer.Outcome outcome = CibReducer.apply(changedMeanwhile, replacement);

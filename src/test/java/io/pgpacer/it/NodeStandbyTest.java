@@ -175,7 +175,7 @@ class NodeStandbyTest {
         assertEquals(queried, cli("cib", "query"), "and changes no epoch");
 
         Path edited = dir.resolve("edited.yaml");
-        Files.writeString(edited, queried.replace("migration-threshold: \"1\"", "migration-threshold: 3"));
+        Files.writeString(edited, queried.replace("migration-threshold: 1\n", "migration-threshold: 3\n"));
         String applied = cli("cib", "replace", edited.toString());
         assertTrue(applied.contains("property migration-threshold: 1 -> 3"), applied);
         assertTrue(cli("property", "list").contains(" migration-threshold: 3\n"));
