@@ -39,8 +39,8 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
     private static final Set<String> TOP_KEYS = Set.of("cluster", "node", "nodes", "postgresql", "state-dir",
-            "timings", "migration-threshold", "replication", "api", "tls", "virtual-ips", "no-quorum-policy", "failsafe",
-            "auto-rewind");
+            "timings", "migration-threshold", "failure-timeout", "replication", "api", "tls", "virtual-ips",
+            "no-quorum-policy", "failsafe", "auto-rewind");
     private static final Set<String> NODE_KEYS = Set.of("name", "address", "api-port", "raft-port", "pg-port", "role");
     private static final Set<String> PG_KEYS = Set.of("bin-dir", "data-dir", "os-user", "superuser",
             "superuser-password", "superuser-password-file", "replication-user", "replication-password",
@@ -126,8 +126,9 @@ public final class ConfigLoader {
                 NoQuorumPolicy.valueOf(property(root, ClusterProperty.NO_QUORUM_POLICY).toUpperCase(Locale.ROOT)),
                 Boolean.parseBoolean(property(root, ClusterProperty.FAILSAFE)),
                 Boolean.parseBoolean(property(root, ClusterProperty.AUTO_REWIND)));
+        long failureTimeout = ClusterProperty.durationMillis(property(root, ClusterProperty.FAILURE_TIMEOUT));
         return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication, api,
-                tls, vips, recovery);
+                tls, vips, recovery, failureTimeout);
     }
 
     // why: the YAML parser quotes the offending line (after each "in 'reader', line ..."), which may hold a
