@@ -95,14 +95,21 @@ final class CibCommand implements Runnable {
         @Mixin
         AgentTarget target;
 
+        @Option(names = "--editor", paramLabel = "COMMAND", description = "The editor command, given the file as its"
+                + " last argument (default: $VISUAL, $EDITOR, vi).")
+        String editor;
+
         @Override
         public Integer call() {
             try {
                 String before = render(target.client().cibConfiguration(), Format.yaml);
                 Path file = Files.createTempFile("pgpacer-cib-", ".yaml");
                 Files.writeString(file, before, StandardCharsets.UTF_8);
-                String editor = System.getenv().getOrDefault("VISUAL", System.getenv().getOrDefault("EDITOR", "vi"));
-                int rc = new ProcessBuilder("sh", "-c", editor + " \"$0\"", file.toString()).inheritIO().start()
+                String command = editor != null ? editor
+                        : System.getenv().getOrDefault("VISUAL", System.getenv().getOrDefault("EDITOR", "vi"));
+                // why sh: an editor setting may carry arguments ('code --wait'); the file is passed as $0, unquoted
+                // nowhere, so its name is never parsed by the shell.
+                int rc = new ProcessBuilder("sh", "-c", command + " \"$0\"", file.toString()).inheritIO().start()
                         .waitFor();
                 if (rc != 0) {
                     System.err.println("pgpacer cib edit: the editor exited with " + rc + "; nothing was changed"

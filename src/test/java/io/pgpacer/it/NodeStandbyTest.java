@@ -193,5 +193,27 @@ class NodeStandbyTest {
         assertEquals(2, run("cib", "replace", broken.toString()).code());
         assertEquals(current, cli("cib", "query"), "refused documents change nothing");
         cli("property", "unset", "migration-threshold");
+
+        String edited2 = cli("cib", "edit", "--editor", "sed -i -e 's/^  failure-timeout: 0$/  failure-timeout: 5m/'");
+        assertTrue(edited2.contains("property failure-timeout: 0 -> 5m"), edited2);
+        assertTrue(cli("property", "list").contains(" failure-timeout: 5m\n"));
+        cli("property", "unset", "failure-timeout");
+    }
+
+    @Test
+    @Order(5)
+    void aFailCountExpiresAfterFailureTimeout() {
+        ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
+        String standby = healthy.slaves().get(0);
+        cli("property", "set", "failure-timeout=5s");
+        long killedAt = System.nanoTime();
+        ProcessHandle.of(ClusterHarness.node(healthy, standby).postmasterPid()).ifPresent(ProcessHandle::destroyForcibly);
+        cluster.awaitStatus(standby + " has a fail-count", CONVERGE, s -> ClusterHarness.node(s, standby).failCount() > 0);
+        cluster.awaitStatus(standby + "'s fail-count expired", CONVERGE,
+                s -> ClusterHarness.node(s, standby).failCount() == 0 && ClusterHarness.healthy(s));
+        long seconds = (System.nanoTime() - killedAt) / 1_000_000_000L;
+        System.out.printf("failure-timeout 5s: %s's fail-count expired %d s after the kill%n", standby, seconds);
+        assertTrue(seconds >= 5, "not before the failure-timeout");
+        cli("property", "unset", "failure-timeout");
     }
 }
