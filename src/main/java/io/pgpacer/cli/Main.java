@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "High-availability cluster manager for PostgreSQL streaming replication.",
         subcommands = {AgentCommand.class, StatusCommand.class, ResourceCommand.class, ForcePromoteCommand.class,
                 SwitchoverCommand.class, MaintenanceCommands.ClusterCommand.class,
-                MaintenanceCommands.NodeCommand.class, DemoCommand.class})
+                MaintenanceCommands.NodeCommand.class, PropertyCommand.class, CibCommand.class,
+                DemoCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad input: a wrong argument, an invalid configuration, a refused request. */

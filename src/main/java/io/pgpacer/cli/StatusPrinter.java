@@ -34,6 +34,9 @@ final class StatusPrinter {
         for (String node : s.maintenance().nodes()) {
             out.append("Node ").append(node).append(": maintenance\n");
         }
+        for (String node : s.standby()) {
+            out.append("Node ").append(node).append(": standby\n");
+        }
         out.append("Online: ").append(list(s.online())).append('\n');
         if (!s.offline().isEmpty()) {
             out.append("OFFLINE: ").append(list(s.offline())).append('\n');

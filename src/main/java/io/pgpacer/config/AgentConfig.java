@@ -17,10 +17,11 @@ import java.util.List;
  * @param tls null when the API speaks plain HTTP and the Raft transport plain gRPC
  * @param vips the writer and reader VIPs, each absent when not configured
  * @param recovery the cluster's no-quorum-policy, failsafe and auto-rewind settings
+ * @param failureTimeoutMillis the cluster's failure-timeout: a fail-count expires after this long (0: never)
  */
 public record AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes,
         PostgresConfig postgres, Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication,
-        ApiConfig api, TlsConfig tls, VirtualIps vips, RecoveryPolicy recovery) {
+        ApiConfig api, TlsConfig tls, VirtualIps vips, RecoveryPolicy recovery, long failureTimeoutMillis) {
 
     public AgentConfig {
         nodes = List.copyOf(nodes);
@@ -32,6 +33,14 @@ public record AgentConfig(Path file, String clusterName, String nodeName, List<N
     /** The address that moves with the primary, or null when none is configured. */
     public VipAddress writerVip() {
         return vips.writer();
+    }
+
+    /** Fail-counts that never expire. */
+    public AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes, PostgresConfig postgres,
+            Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication, ApiConfig api, TlsConfig tls,
+            VirtualIps vips, RecoveryPolicy recovery) {
+        this(file, clusterName, nodeName, nodes, postgres, stateDir, timings, migrationThreshold, replication, api, tls,
+                vips, recovery, 0);
     }
 
     /** A configuration with the API's defaults and no TLS. */
@@ -52,6 +61,6 @@ public record AgentConfig(Path file, String clusterName, String nodeName, List<N
     public ClusterSettings clusterSettings() {
         long lease = timings.leaseTime().toMillis();
         return new ClusterSettings(migrationThreshold, lease, lease, timings.bootstrapWait().toMillis(), replication,
-                recovery, vips.readerPolicy());
+                recovery, vips.readerPolicy(), failureTimeoutMillis);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgpacer.core.cib.ClusterProperty;
 import io.pgpacer.core.cib.NoQuorumPolicy;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.RecoveryPolicy;
@@ -38,8 +39,8 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
     private static final Set<String> TOP_KEYS = Set.of("cluster", "node", "nodes", "postgresql", "state-dir",
-            "timings", "migration-threshold", "replication", "api", "tls", "virtual-ips", "no-quorum-policy", "failsafe",
-            "auto-rewind");
+            "timings", "migration-threshold", "failure-timeout", "replication", "api", "tls", "virtual-ips",
+            "no-quorum-policy", "failsafe", "auto-rewind");
     private static final Set<String> NODE_KEYS = Set.of("name", "address", "api-port", "raft-port", "pg-port", "role");
     private static final Set<String> PG_KEYS = Set.of("bin-dir", "data-dir", "os-user", "superuser",
             "superuser-password", "superuser-password-file", "replication-user", "replication-password",
@@ -116,17 +117,18 @@ public final class ConfigLoader {
         Path stateDir = root.has("state-dir") ? path(textOf(root.get("state-dir"), "state-dir"), node)
                 : Path.of("/var/lib/pgpacer", node);
         Timings timings = timings(root.get("timings"));
-        int threshold = root.has("migration-threshold")
-                ? intIn(root.get("migration-threshold"), "migration-threshold", 1, 1_000_000, "a whole number >= 1")
-                : 1;
+        int threshold = Integer.parseInt(property(root, ClusterProperty.MIGRATION_THRESHOLD));
         SyncPolicy replication = replication(root.get("replication"), nodes);
         TlsConfig tls = tls(root.get("tls"), node);
         ApiConfig api = api(root.get("api"), node, tls != null);
         VirtualIps vips = virtualIps(root.get("virtual-ips"));
-        RecoveryPolicy recovery = new RecoveryPolicy(noQuorumPolicy(root.get("no-quorum-policy")),
-                bool(root, "failsafe", ""), !root.has("auto-rewind") || bool(root, "auto-rewind", ""));
+        RecoveryPolicy recovery = new RecoveryPolicy(
+                NoQuorumPolicy.valueOf(property(root, ClusterProperty.NO_QUORUM_POLICY).toUpperCase(Locale.ROOT)),
+                Boolean.parseBoolean(property(root, ClusterProperty.FAILSAFE)),
+                Boolean.parseBoolean(property(root, ClusterProperty.AUTO_REWIND)));
+        long failureTimeout = ClusterProperty.durationMillis(property(root, ClusterProperty.FAILURE_TIMEOUT));
         return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication, api,
-                tls, vips, recovery);
+                tls, vips, recovery, failureTimeout);
     }
 
     // why: the YAML parser quotes the offending line (after each "in 'reader', line ..."), which may hold a
@@ -344,20 +346,22 @@ public final class ConfigLoader {
         return new SyncPolicy(mode, quorum, timeout.toMillis(), strict);
     }
 
-    private NoQuorumPolicy noQuorumPolicy(JsonNode value) {
+    // why through ClusterProperty: the file, 'pgpacer property set' and 'cib replace' accept the same values and
+    // refuse the same ones with the same words.
+    private String property(JsonNode root, ClusterProperty property) {
+        JsonNode value = root.get(property.propertyName());
         if (value == null) {
-            return NoQuorumPolicy.STOP;
+            return property.defaultValue();
         }
-        String text = textOf(value, "no-quorum-policy");
-        return switch (text) {
-            case "stop" -> NoQuorumPolicy.STOP;
-            case "demote" -> NoQuorumPolicy.DEMOTE;
-            case "ignore", "freeze" -> throw fail("key 'no-quorum-policy': '" + text + "' is unsafe here: a primary"
-                    + " cut off from the majority would keep accepting writes after the majority promoted another"
-                    + " node (two primaries). Use 'stop' (the default) or 'demote' (the cut-off primary serves"
-                    + " reads only)");
-            default -> throw fail("key 'no-quorum-policy': expected stop or demote, got '" + text + "'");
-        };
+        if (!value.isValueNode() || value.isNull()) {
+            throw fail("key '" + property.propertyName() + "': expected " + property.accepted() + ", got '"
+                    + value + "'");
+        }
+        try {
+            return property.parse(value.asText());
+        } catch (IllegalArgumentException e) {
+            throw fail("key '" + property.propertyName() + "': " + e.getMessage());
+        }
     }
 
     private VirtualIps virtualIps(JsonNode v) {

@@ -1,6 +1,7 @@
 package io.pgpacer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterSettings;
@@ -71,6 +72,19 @@ class StatusPrinterTest {
                 * pgsql_monitor on pg-151 'not running' (7): exitreason='not running',
                     last-rc-change='2023-11-21T16:58:59Z'
                 """, StatusPrinter.render(afterFailover(), false));
+    }
+
+    @Test
+    void aNodeInStandbyIsShownLikeCrmMonShowsIt() {
+        ClusterStatus status = afterFailover();
+        String rendered = StatusPrinter.render(new ClusterStatus(status.cluster(), status.controller(), status.quorum(),
+                status.answeredBy(), status.lastUpdated(), status.epoch(), status.nodesConfigured(),
+                List.of("pg-152", "pg-153"), status.offline(), status.masters(), status.slaves(), status.stopped(),
+                status.leaseHolder(), status.nodes(), status.failedActions(), status.migrationThreshold(),
+                status.lastPromotion(), status.replication(), status.switchover(), status.maintenance(),
+                status.readerVip(), List.of("pg-151")), false);
+        assertTrue(rendered.contains("3 nodes configured\n\nNode pg-151: standby\nOnline: [ pg-152 pg-153 ]\n"),
+                rendered);
     }
 
     @Test

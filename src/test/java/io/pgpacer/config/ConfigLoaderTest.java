@@ -91,6 +91,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void clusterPropertiesInTheFileAreValidatedAsPropertySetValidatesThem() {
+        assertEquals(0, ConfigLoader.parse(FILE, VALID, null).clusterSettings().failureTimeoutMillis());
+        AgentConfig config = ConfigLoader.parse(FILE, VALID + "failure-timeout: 10m\n", null);
+        assertEquals(600_000, config.clusterSettings().failureTimeoutMillis());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(FILE, VALID + "failure-timeout: soon\n", null));
+        assertEquals(FILE + ": key 'failure-timeout': expected a duration like 90s, 10m or 1h, or 0 for never, got"
+                + " 'soon'", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE, VALID + "migration-threshold: 0\n", null));
+        assertEquals(FILE + ": key 'migration-threshold': expected a whole number >= 1, got '0'", e.getMessage());
+    }
+
+    @Test
     void theReaderVipGoesOnAStandbyAndOptionallyFallsBackToThePrimary() {
         AgentConfig config = ConfigLoader.parse(FILE, VALID
                 + "virtual-ips: {writer: 10.0.0.100/24, reader: 10.0.0.101/24, nic: eth0}\n", null);

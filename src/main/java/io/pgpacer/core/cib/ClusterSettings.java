@@ -11,10 +11,12 @@ package io.pgpacer.core.cib;
  * @param sync how commits wait for standbys
  * @param recovery what nodes do on quorum loss and on diverged data
  * @param readerVip whether a reader VIP exists and where it goes without a standby
+ * @param failureTimeoutMillis after how long without a new failure a node's fail-count expires (Pacemaker's
+ *     {@code failure-timeout}); 0 for never
  */
 public record ClusterSettings(
         int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis, SyncPolicy sync,
-        RecoveryPolicy recovery, ReaderVipPolicy readerVip) {
+        RecoveryPolicy recovery, ReaderVipPolicy readerVip, long failureTimeoutMillis) {
 
     public static final ClusterSettings DEFAULTS = new ClusterSettings(1, 3_000, 3_000, 30_000);
 
@@ -22,6 +24,12 @@ public record ClusterSettings(
         sync = sync == null ? SyncPolicy.ASYNC : sync;
         recovery = recovery == null ? RecoveryPolicy.DEFAULTS : recovery;
         readerVip = readerVip == null ? ReaderVipPolicy.NONE : readerVip;
+    }
+
+    /** Fail-counts that never expire. */
+    public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis,
+            SyncPolicy sync, RecoveryPolicy recovery, ReaderVipPolicy readerVip) {
+        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, recovery, readerVip, 0);
     }
 
     public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis,
@@ -33,5 +41,20 @@ public record ClusterSettings(
     /** Asynchronous replication. */
     public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis) {
         this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, SyncPolicy.ASYNC);
+    }
+
+    public ClusterSettings withMigrationThreshold(int threshold) {
+        return new ClusterSettings(threshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, recovery,
+                readerVip, failureTimeoutMillis);
+    }
+
+    public ClusterSettings withRecovery(RecoveryPolicy policy) {
+        return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, policy,
+                readerVip, failureTimeoutMillis);
+    }
+
+    public ClusterSettings withFailureTimeoutMillis(long millis) {
+        return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync,
+                recovery, readerVip, millis);
     }
 }

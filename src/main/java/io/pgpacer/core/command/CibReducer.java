@@ -50,6 +50,15 @@ public final class CibReducer {
     }
 
     public static Outcome apply(Cib cib, StoreCommand command) {
+        Outcome outcome = applyCommand(cib, command);
+        // why here: whatever command changed the configuration part, 'cib replace' must see that it changed.
+        if (outcome.result().applied() && !outcome.cib().sameConfiguration(cib)) {
+            return new Outcome(outcome.cib().withConfigEpoch(cib.configEpoch() + 1), outcome.result());
+        }
+        return outcome;
+    }
+
+    private static Outcome applyCommand(Cib cib, StoreCommand command) {
         if (!cib.initialized() && !(command instanceof InitializeCluster)) {
             return refuse(cib, "the cluster is not initialised yet");
         }
@@ -96,6 +105,14 @@ public final class CibReducer {
             return setMaintenance(cib, c);
         } else if (command instanceof MoveReaderVip c) {
             return moveReaderVip(cib, c);
+        } else if (command instanceof StoreCommand.SetProperties c) {
+            return ConfigurationReducer.setProperties(cib, c);
+        } else if (command instanceof StoreCommand.SetStandby c) {
+            return ConfigurationReducer.setStandby(cib, c);
+        } else if (command instanceof StoreCommand.ReplaceConfiguration c) {
+            return ConfigurationReducer.replace(cib, c);
+        } else if (command instanceof StoreCommand.ExpireFailCount c) {
+            return ConfigurationReducer.expireFailCount(cib, c);
         }
         throw new IllegalArgumentException("unknown command " + command.getClass().getName());
     }

@@ -35,6 +35,12 @@ final class PlanText {
         if (command instanceof AbortSwitchover) {
             return "abort switchover";
         }
+        if (command instanceof StoreCommand.RequestSwitchover c) {
+            return "request switchover " + c.from() + " -> " + c.to();
+        }
+        if (command instanceof StoreCommand.ExpireFailCount c) {
+            return "expire fail-count " + c.count() + " of " + c.node();
+        }
         return command.toString();
     }
 }

@@ -28,6 +28,7 @@ import java.util.function.Predicate;
  * @param switchover the planned switchover in operator words, or null
  * @param readerVip where the reader VIP is assigned and why, in operator words; null when none is configured
  * @param maintenance what pgpacer leaves alone now
+ * @param standby online nodes an operator put in standby (not in {@code online}, as crm_mon shows them)
  */
 public record ClusterStatus(
         String cluster,
@@ -50,7 +51,8 @@ public record ClusterStatus(
         String replication,
         String switchover,
         Maintenance maintenance,
-        String readerVip) {
+        String readerVip,
+        List<String> standby) {
 
     /** The PostgreSQL promotable resource's name, as the reference's pcs configuration calls it. */
     public static final String POSTGRES_RESOURCE = "msPostgresql";
@@ -58,10 +60,15 @@ public record ClusterStatus(
     /** Score the reference gives nodes that must never be promoted. */
     public static final String MINUS_INFINITY = "-INFINITY";
 
+    public ClusterStatus {
+        standby = standby == null ? List.of() : List.copyOf(standby);
+    }
+
     public static ClusterStatus of(Cib cib, Predicate<String> online, String controller, boolean quorum,
             String answeredBy, String now) {
         List<String> up = new ArrayList<>();
         List<String> down = new ArrayList<>();
+        List<String> inStandby = new ArrayList<>();
         List<String> masters = new ArrayList<>();
         List<String> slaves = new ArrayList<>();
         List<String> stopped = new ArrayList<>();
@@ -69,7 +76,7 @@ public record ClusterStatus(
         Optional<NodeReport> primaryReport = cib.lease().isFree() ? Optional.empty() : cib.report(cib.lease().holder());
         for (NodeSpec spec : cib.nodes()) {
             boolean isOnline = online.test(spec.name());
-            (isOnline ? up : down).add(spec.name());
+            (isOnline ? cib.inStandby(spec.name()) ? inStandby : up : down).add(spec.name());
             NodeReport report = cib.reports().get(spec.name());
             if (!spec.witness()) {
                 PgState state = report == null ? null : report.pgState();
@@ -86,7 +93,8 @@ public record ClusterStatus(
         return new ClusterStatus(cib.clusterName(), controller, quorum, answeredBy, now, cib.epoch(), cib.nodes().size(),
                 up, down, masters, slaves, stopped, cib.lease().holder(), nodes, cib.failedActions(),
                 cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null), replication(cib),
-                cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance(), readerVip(cib));
+                cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance(), readerVip(cib),
+                inStandby);
     }
 
     private static String readerVip(Cib cib) {
