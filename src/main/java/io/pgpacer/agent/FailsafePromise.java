@@ -20,7 +20,9 @@ import java.util.function.LongSupplier;
 final class FailsafePromise {
 
     private final LongSupplier millis;
-    private long until = Long.MIN_VALUE;
+    /** When the promise runs out; meaningful only once {@code primary} is set. */
+    private long until;
+    /** Whom this member promised; null before its first confirmation. */
     private String primary;
     private boolean acquiring;
 
@@ -40,7 +42,7 @@ final class FailsafePromise {
             return FailsafeCheck.Answer.refuse("this member is acquiring the primary lease now");
         }
         long end = millis.getAsLong() + leaseMillis;
-        if (end > until) {
+        if (primary == null || end - until > 0) {
             until = end;
             primary = asker;
         }
@@ -53,7 +55,7 @@ final class FailsafePromise {
      */
     synchronized String tryBeginAcquire() {
         long left = until - millis.getAsLong();
-        if (left > 0) {
+        if (primary != null && left > 0) {
             return "not acquiring the primary lease: promised " + primary + " during failsafe (the store was"
                     + " unreachable) to leave it the lease for another " + left + " ms";
         }
