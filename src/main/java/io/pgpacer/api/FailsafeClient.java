@@ -38,12 +38,7 @@ public final class FailsafeClient implements FailsafePeers {
     public FailsafeClient(Map<String, URI> members, ApiCredentials credentials) {
         this.members = new LinkedHashMap<>(members);
         this.credentials = credentials;
-        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(1));
-        if (credentials.tls() != null) {
-            builder.sslContext(credentials.tls());
-        }
-        this.http = builder.build();
+        this.http = ApiClient.httpClient(credentials, Duration.ofSeconds(1));
     }
 
     @Override
