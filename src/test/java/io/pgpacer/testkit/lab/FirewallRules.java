@@ -57,6 +57,19 @@ final class FirewallRules {
         return rules;
     }
 
+    /**
+     * Drops every TCP segment to or from {@code port} on {@code nic}, both ways: applied on every host, it cuts
+     * one service (the Raft port, an agent's API) while everything else keeps working.
+     */
+    static List<String> blockPort(String nic, int port) {
+        List<String> rules = new ArrayList<>();
+        for (String direction : List.of("--dport", "--sport")) {
+            rules.add("-A " + IN + " -i " + nic + " -p tcp " + direction + " " + port + " -j DROP");
+            rules.add("-A " + OUT + " -o " + nic + " -p tcp " + direction + " " + port + " -j DROP");
+        }
+        return rules;
+    }
+
     /** The rules that undo {@code appended}: each {@code -A} turned into a {@code -D}, last first. */
     static List<String> undo(List<String> appended) {
         List<String> deletions = new ArrayList<>();

@@ -38,6 +38,13 @@ class FirewallRulesTest {
     }
 
     @Test
+    void aPortBlockDropsThatTcpPortBothWaysAndNothingElse() {
+        assertEquals(List.of("-A PGPLAB-IN -i eth0 -p tcp --dport 7400 -j DROP",
+                "-A PGPLAB-OUT -o eth0 -p tcp --dport 7400 -j DROP", "-A PGPLAB-IN -i eth0 -p tcp --sport 7400 -j DROP",
+                "-A PGPLAB-OUT -o eth0 -p tcp --sport 7400 -j DROP"), FirewallRules.blockPort("eth0", 7400));
+    }
+
+    @Test
     void undoDeletesTheRulesLastFirst() {
         assertEquals(List.of("-D PGPLAB-OUT -o eth0 -j DROP", "-D PGPLAB-IN -i eth0 -j DROP"),
                 FirewallRules.undo(FirewallRules.isolate("eth0", Cut.DROP)));
