@@ -19,6 +19,14 @@ public interface FailsafePeers {
      */
     Round confirm(String primary, long generation, Duration timeout);
 
+    /**
+     * Reaches every member once without asking anything, in the background, so the first real ping does not
+     * pay for loading the HTTP client and opening connections (seconds on a busy host, more than a ping may
+     * take).
+     */
+    default void warmUp() {
+    }
+
     /** The outcome of one round of pings; {@code detail} says who refused or did not answer, and why. */
     record Round(boolean confirmed, String detail) {
     }

@@ -33,6 +33,8 @@ final class LeaseKeeper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
     /** A ping round with less time than this cannot be answered usefully before the deadline. */
     private static final long MIN_PING_MILLIS = 20;
+    /** How often a primary with failsafe on reaches the members without asking, to keep its client warm. */
+    private static final long WARM_UP_MILLIS = 20_000;
 
     private final String node;
     private final ClusterStore store;
@@ -51,6 +53,7 @@ final class LeaseKeeper implements AutoCloseable {
     private long generation = -1;
     private long deadline;
     private long lastPingAt = Long.MIN_VALUE / 2;
+    private long warmedAt = Long.MIN_VALUE / 2;
     private boolean inFailsafe;
     private String lastRefusal;
 
@@ -236,6 +239,10 @@ final class LeaseKeeper implements AutoCloseable {
             long now = millis.getAsLong();
             if (generation < 0 || !failsafeOn.getAsBoolean()) {
                 return renewMillis;
+            }
+            if (now - warmedAt >= WARM_UP_MILLIS) {
+                warmedAt = now;
+                peers.warmUp();
             }
             long remaining = deadline - now;
             long untilDue = Math.max(remaining - pingThreshold(), lastPingAt + renewMillis - now);

@@ -81,6 +81,12 @@ public final class FailsafeClient implements FailsafePeers {
                 : new Round(false, String.join("; ", refusals));
     }
 
+    @Override
+    public void warmUp() {
+        members.values().forEach(api -> http.sendAsync(HttpRequest.newBuilder(api.resolve("/liveness"))
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding()));
+    }
+
     // null when the member confirmed, else why not.
     private String refusal(HttpResponse<String> response, Throwable error) {
         if (error != null) {
