@@ -200,15 +200,19 @@ final class LeaseKeeper implements AutoCloseable {
         return pingThreshold(leaseMillis, renewMillis, marginMillis);
     }
 
-    // A renewal that lands resets the time left to lease - margin; one renew interval later the next one is sent.
-    // Half an interval more without a landing renewal means renewals fail.
+    // A renewal that lands resets the time left to lease - margin; a whole renew interval without one means
+    // renewals fail. Pinging then leaves the members most of the time left to answer, which a loaded host needs;
+    // a ping while the store is merely slow costs nothing (members that reach the store refuse).
     static long pingThreshold(long leaseMillis, long renewMillis, long marginMillis) {
-        return Math.max(1, leaseMillis - marginMillis - renewMillis * 3 / 2);
+        return Math.max(1, leaseMillis - marginMillis - renewMillis);
     }
 
-    /** How long a ping may take with {@code remaining} ms left: well under the margin, and half the time left. */
-    static long pingTimeout(long remaining, long marginMillis) {
-        return Math.min(marginMillis / 2, remaining / 2);
+    /**
+     * How long a ping may take with {@code remaining} ms left: until just before the deadline. An answer that
+     * comes later extends nothing, and the extension counts from the send, so a slow answer costs no safety.
+     */
+    static long pingTimeout(long remaining) {
+        return remaining - MIN_PING_MILLIS;
     }
 
     /** The deadline after a round of pings sent at {@code pingSentAt} that every member confirmed. */
@@ -249,7 +253,7 @@ final class LeaseKeeper implements AutoCloseable {
             if (untilDue > 0) {
                 return Math.min(untilDue, renewMillis);
             }
-            timeout = pingTimeout(remaining, marginMillis);
+            timeout = pingTimeout(remaining);
             if (timeout < MIN_PING_MILLIS) {
                 return renewMillis;
             }

@@ -38,9 +38,9 @@ class LeaseKeeperFailsafeTest {
 
     @Test
     void thresholdTimeoutAndExtensionArithmetic() {
-        assertEquals(1125, LeaseKeeper.pingThreshold(3_000, 750, 750));
-        assertEquals(375, LeaseKeeper.pingTimeout(1_100, 750), "well under the margin");
-        assertEquals(100, LeaseKeeper.pingTimeout(200, 750), "bounded by the time left");
+        assertEquals(1_500, LeaseKeeper.pingThreshold(3_000, 750, 750));
+        assertEquals(1_080, LeaseKeeper.pingTimeout(1_100), "until just before the deadline");
+        assertEquals(180, LeaseKeeper.pingTimeout(200));
         assertEquals(3_450, LeaseKeeper.extendedDeadline(2_250, 1_200, 3_000, 750), "counted from the ping's send");
         assertEquals(5_000, LeaseKeeper.extendedDeadline(5_000, 1_200, 3_000, 750), "never shortened");
     }
@@ -48,9 +48,9 @@ class LeaseKeeperFailsafeTest {
     @Test
     void noPingWhileRenewalsCouldStillLand() {
         keeper.hold(7, 0);
-        clock.set(1_000);
+        clock.set(600);
         keeper.failsafeRound();
-        assertEquals(List.of(), pingTimeouts, "1250 ms left: renewals are not failing yet");
+        assertEquals(List.of(), pingTimeouts, "1650 ms left: renewals are not failing yet");
     }
 
     @Test
@@ -58,7 +58,7 @@ class LeaseKeeperFailsafeTest {
         keeper.hold(7, 0);
         clock.set(1_200);
         keeper.failsafeRound();
-        assertEquals(List.of(375L), pingTimeouts);
+        assertEquals(List.of(1_030L), pingTimeouts);
         assertEquals(OptionalLong.of(3_450 - 1_200), keeper.remainingMillis());
         assertTrue(notices.get(0).contains("every other member confirmed"), notices.toString());
         clock.set(3_449);
@@ -86,7 +86,7 @@ class LeaseKeeperFailsafeTest {
         keeper.failsafeRound();
         clock.set(1_900);
         keeper.failsafeRound();
-        assertEquals(1, pingTimeouts.size(), "not again within a renew interval, nor with more than 1125 ms left");
+        assertEquals(1, pingTimeouts.size(), "not again within a renew interval");
         clock.set(2_400);
         keeper.failsafeRound();
         assertEquals(2, pingTimeouts.size());
@@ -114,7 +114,7 @@ class LeaseKeeperFailsafeTest {
             return new FailsafePeers.Round(true, "all confirmed");
         };
         keeper.failsafeRound();
-        assertEquals(List.of(25L), pingTimeouts, "the timeout is bounded by the 50 ms left");
+        assertEquals(List.of(30L), pingTimeouts, "the timeout is bounded by the 50 ms left");
         assertEquals(OptionalLong.empty(), keeper.held());
     }
 
