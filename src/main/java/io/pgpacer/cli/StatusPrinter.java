@@ -45,6 +45,9 @@ final class StatusPrinter {
         if (!s.stopped().isEmpty()) {
             out.append("     Stopped: ").append(list(s.stopped())).append('\n');
         }
+        if (s.readerVip() != null) {
+            out.append(" vip-slave (reader VIP): ").append(s.readerVip()).append('\n');
+        }
         out.append("\nReplication: ").append(s.replication()).append('\n');
         if (s.switchover() != null) {
             out.append("Switchover: ").append(s.switchover()).append('\n');

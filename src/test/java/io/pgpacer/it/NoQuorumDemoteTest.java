@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.Signals;
 import io.pgpacer.testkit.Workload;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -15,7 +16,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,10 +31,6 @@ class NoQuorumDemoteTest {
     /** SQLSTATE read_only_sql_transaction. */
     private static final String READ_ONLY = "25006";
 
-    private static void signal(String signal, long pid) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-        assertTrue(kill.waitFor(5, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + pid);
-    }
 
     @Test
     void aPrimaryCutOffFromTheMajorityServesReadsOnlyAndTheClusterRecovers() throws Exception {
@@ -54,7 +50,7 @@ class NoQuorumDemoteTest {
             }
             long cutAt = System.nanoTime();
             for (long pid : frozen) {
-                signal("STOP", pid);
+                Signals.send("STOP", pid);
             }
             long writesStoppedAfter;
             try {
@@ -73,7 +69,7 @@ class NoQuorumDemoteTest {
                 }
             } finally {
                 for (long pid : frozen) {
-                    signal("CONT", pid);
+                    Signals.send("CONT", pid);
                 }
             }
             long thawAt = System.nanoTime();

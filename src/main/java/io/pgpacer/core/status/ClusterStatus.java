@@ -8,6 +8,8 @@ import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.ReaderVip;
+import io.pgpacer.core.cib.ReaderVipPolicy;
 import io.pgpacer.core.cib.ReplicaStatus;
 import io.pgpacer.core.cib.ReplicationMode;
 import io.pgpacer.core.cib.SyncSet;
@@ -24,6 +26,7 @@ import java.util.function.Predicate;
  * @param quorum whether the answering agent could read the CIB through a majority just now
  * @param leaseHolder the node allowed to accept writes, or null
  * @param switchover the planned switchover in operator words, or null
+ * @param readerVip where the reader VIP is assigned and why, in operator words; null when none is configured
  * @param maintenance what pgpacer leaves alone now
  */
 public record ClusterStatus(
@@ -46,7 +49,8 @@ public record ClusterStatus(
         PromotionRecord lastPromotion,
         String replication,
         String switchover,
-        Maintenance maintenance) {
+        Maintenance maintenance,
+        String readerVip) {
 
     /** The PostgreSQL promotable resource's name, as the reference's pcs configuration calls it. */
     public static final String POSTGRES_RESOURCE = "msPostgresql";
@@ -82,7 +86,16 @@ public record ClusterStatus(
         return new ClusterStatus(cib.clusterName(), controller, quorum, answeredBy, now, cib.epoch(), cib.nodes().size(),
                 up, down, masters, slaves, stopped, cib.lease().holder(), nodes, cib.failedActions(),
                 cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null), replication(cib),
-                cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance());
+                cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance(), readerVip(cib));
+    }
+
+    private static String readerVip(Cib cib) {
+        if (cib.settings().readerVip() == ReaderVipPolicy.NONE) {
+            return null;
+        }
+        ReaderVip placed = cib.readerVip();
+        return placed.assigned() ? "Started " + placed.node() + " (" + placed.reason() + ")"
+                : "Stopped" + (placed.reason() == null ? "" : " (" + placed.reason() + ")");
     }
 
     // "sync: commits wait for node2", "quorum: commits wait for any 2 of [...]", or the fallback, in words.

@@ -5,6 +5,7 @@ import io.pgpacer.cli.LoopbackCluster;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.Workload;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +49,8 @@ public final class LabCluster implements AutoCloseable {
     public static final int PG_PORT = 5432;
     public static final String CLIENT = "client";
     public static final String WITNESS = "witness";
+    /** How long the writer VIP may take to reach a new primary, or to leave a host. */
+    public static final Duration VIP_MOVE = Duration.ofSeconds(20);
     private static final Duration AGENT_EXIT = Duration.ofSeconds(10);
     /** The lab cluster's API token: generated per JVM, known only to the test and the lab's agents. */
     private static final String API_TOKEN = java.util.UUID.randomUUID().toString();
@@ -64,6 +67,7 @@ public final class LabCluster implements AutoCloseable {
     private final Map<String, Long> anchors = new LinkedHashMap<>();
     private final Map<String, ApiClient> apis = new LinkedHashMap<>();
     private final Set<String> frozen = new HashSet<>();
+    private final Set<String> isolated = new HashSet<>();
     private final NamespaceTunnel tunnel;
     private ApiClient api;
     private boolean keepData;
@@ -249,13 +253,29 @@ public final class LabCluster implements AutoCloseable {
         api = null;
     }
 
+    /** Cuts {@code node}'s host off the lab network ({@link LabHost#isolate}); the API is then asked elsewhere. */
+    public synchronized void isolate(String node, Cut cut) {
+        isolated.add(node);
+        api = null;
+        host(node).isolate(cut);
+    }
+
+    /** Removes every partition rule of {@code node}'s host ({@link LabHost#heal}). */
+    public synchronized void heal(String node) {
+        host(node).heal();
+        isolated.remove(node);
+        api = null;
+    }
+
     /**
-     * The cluster's API through the tunnel: every agent in turn (a frozen host's last, since it would keep a
-     * request waiting for its whole timeout), the first that answers.
+     * The cluster's API through the tunnel: every agent in turn (an isolated or frozen host's last, since it
+     * would keep a request waiting for its whole timeout), the first that answers.
      */
     public synchronized ApiClient api() {
         if (api == null) {
-            List<String> order = new ArrayList<>(nodes.stream().filter(n -> !frozen.contains(n)).toList());
+            List<String> order = new ArrayList<>(nodes.stream()
+                    .filter(n -> !frozen.contains(n) && !isolated.contains(n)).toList());
+            order.addAll(isolated.stream().filter(n -> !frozen.contains(n)).sorted().toList());
             order.addAll(frozen);
             api = new ApiClient(order.stream().map(this::apiUri).toList(), CREDENTIALS);
         }
@@ -337,6 +357,26 @@ public final class LabCluster implements AutoCloseable {
             throw new IllegalStateException("the anchor process of " + node + " is gone; cannot read " + fibTrie, e);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + fibTrie + ": " + e, e);
+        }
+    }
+
+    /** Waits until the writer VIP is on {@code node}'s host and no other. */
+    public void awaitVipOn(String node) {
+        Eventually.await("the writer VIP on " + node + " alone", VIP_MOVE, this::vipHolders,
+                holders -> holders.equals(List.of(node)));
+    }
+
+    /**
+     * Stops {@code writer} and checks its acknowledged writes against {@code finalPrimary}'s table.
+     *
+     * @param promotionsBefore {@link #promotions()} when the writer started
+     */
+    public Workload.Verdict verdict(VipWorkload writer, String finalPrimary, int promotionsBefore)
+            throws SQLException {
+        writer.stop();
+        int promotions = promotions() - promotionsBefore;
+        try (Connection c = connect(finalPrimary)) {
+            return writer.verdict(c, promotions);
         }
     }
 
