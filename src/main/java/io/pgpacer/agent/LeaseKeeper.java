@@ -268,16 +268,19 @@ final class LeaseKeeper implements AutoCloseable {
             round = new FailsafePeers.Round(false, "failsafe ping failed: " + e);
         }
         synchronized (this) {
-            if (generation != gen) {
-                return renewMillis;
-            }
             if (!round.confirmed()) {
-                if (!round.detail().equals(lastRefusal)) {
+                // why: pings start while a renewal may merely be late; only a refusal close to fencing is news,
+                // and a refusal that came as the keeper fenced says why it did.
+                long left = generation == gen ? deadline - millis.getAsLong() : 0;
+                if (left < renewMillis && !round.detail().equals(lastRefusal)) {
                     lastRefusal = round.detail();
                     say("failsafe: not every member confirmed (" + round.detail() + "); fencing in "
-                            + Math.max(0, deadline - millis.getAsLong()) + " ms unless a renewal lands");
+                            + Math.max(0, left) + " ms unless a renewal lands");
                 }
-                return 1;
+                return generation == gen ? 1 : renewMillis;
+            }
+            if (generation != gen) {
+                return renewMillis;
             }
             // why: past the deadline the fencing thread has fenced or is about to; an extension then would race it.
             if (millis.getAsLong() >= deadline) {

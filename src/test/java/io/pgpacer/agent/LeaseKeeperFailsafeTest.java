@@ -100,6 +100,9 @@ class LeaseKeeperFailsafeTest {
         answering = timeout -> new FailsafePeers.Round(false, "db3: no answer within 375 ms");
         keeper.failsafeRound();
         assertEquals(OptionalLong.of(1_050), keeper.remainingMillis());
+        assertEquals(List.of(), notices, "a renewal may still land: no news yet");
+        clock.set(1_950);
+        keeper.failsafeRound();
         assertTrue(notices.get(0).contains("db3: no answer"), notices.toString());
         clock.set(2_250);
         assertEquals(OptionalLong.empty(), keeper.held(), "fenced at the renewal deadline, as without failsafe");
