@@ -55,6 +55,7 @@ public final class Agent implements AutoCloseable {
     private final Observations observations;
     private final EventFeed events;
     private final LeaseKeeper lease;
+    private final FailsafePromise failsafe;
     private final WriterVip writerVip;
     private final ReaderVipHolder readerVip;
     private final Controller controller;
@@ -90,6 +91,15 @@ public final class Agent implements AutoCloseable {
      */
     public Agent(AgentConfig config, ClusterStore store, PostgresInstance pg, LongSupplier monotonicMillis,
             EventFeed events) {
+        this(config, store, pg, monotonicMillis, events, FailsafePeers.NONE);
+    }
+
+    /**
+     * @param failsafePeers how this agent, as a primary cut off from the store, asks the other members directly
+     *     whether it may keep serving (option {@code failsafe}); {@link FailsafePeers#NONE} never asks
+     */
+    public Agent(AgentConfig config, ClusterStore store, PostgresInstance pg, LongSupplier monotonicMillis,
+            EventFeed events, FailsafePeers failsafePeers) {
         this.config = config;
         this.store = store;
         this.pg = pg;
@@ -97,7 +107,10 @@ public final class Agent implements AutoCloseable {
         this.events = events;
         this.observations = new Observations(monotonicMillis);
         this.sequence = System.currentTimeMillis();
-        this.lease = new LeaseKeeper(config.nodeName(), store, config.timings(), this::fence, monotonicMillis);
+        this.failsafe = new FailsafePromise(monotonicMillis);
+        this.lease = new LeaseKeeper(config.nodeName(), store, config.timings(), this::fence, monotonicMillis,
+                failsafePeers, () -> store.localCopy().settings().recovery().failsafe(),
+                text -> events.add("lease", text));
         this.writerVip = new WriterVip(pg == null || config.writerVip() == null ? null
                 : new IpAddrVirtualIp(config.writerVip()));
         this.readerVip = new ReaderVipHolder(config.nodeName(), pg == null || config.vips().reader() == null ? null
@@ -106,7 +119,7 @@ public final class Agent implements AutoCloseable {
         this.controller = new Controller(store, observations, events);
         this.executor = pg == null ? null
                 : new Executor(config.nodeName(), store, pg, lease, writerVip, monotonicMillis,
-                        () -> expectingStop.set(true));
+                        () -> expectingStop.set(true), failsafe);
         store.onApplied(cib -> {
             observations.record(cib);
             controller.wake();
@@ -153,6 +166,53 @@ public final class Agent implements AutoCloseable {
     public boolean holdsValidLease() {
         return lease.held().isPresent();
     }
+
+    /** This member's answer to a failsafe ping; {@code reason} says why it confirmed or not. */
+    public record FailsafeAnswer(boolean confirmed, String reason) {
+    }
+
+    /**
+     * Answers a failsafe ping from {@code primary}, which holds lease {@code generation} and cannot reach the
+     * store: confirms only when this member's own store call fails now, its PostgreSQL is no primary and its copy
+     * of the CIB names no other lease holder (see {@link FailsafeCheck}). A confirmation is a promise not to take
+     * the lease for a lease time from now ({@link FailsafePromise}). Takes at most a short store timeout.
+     */
+    public FailsafeAnswer answerFailsafe(String primary, long generation) {
+        Cib before = store.localCopy();
+        long leaseMillis = before.settings().leaseMillis();
+        boolean on = before.settings().recovery().failsafe();
+        boolean reachable = false;
+        if (on) {
+            try {
+                store.read(Duration.ofMillis(failsafeStoreCheckMillis(leaseMillis)));
+                reachable = true;
+            } catch (StoreUnavailableException e) {
+                reachable = false;
+            }
+        }
+        Cib cib = store.localCopy();
+        ObservedAt observed = latestObservation;
+        FailsafeCheck.Facts facts = new FailsafeCheck.Facts(config.nodeName(), primary, generation, on,
+                cib.node(primary).filter(NodeSpec::holdsData).isPresent(), reachable,
+                observed == null ? null : observed.report().pgState(), pg == null, lease.held().isPresent(),
+                cib.lease());
+        FailsafeCheck.Answer answer = failsafe.promise(FailsafeCheck.decide(facts), primary, leaseMillis);
+        String said = (answer.confirmed() ? "confirmed" : "refused") + " failsafe for " + primary + ": "
+                + answer.reason();
+        if (!said.equals(lastFailsafeAnswer)) {
+            lastFailsafeAnswer = said;
+            events.add("failsafe", said);
+            LOG.info(said);
+        }
+        return new FailsafeAnswer(answer.confirmed(), answer.reason());
+    }
+
+    // Short, since the asking primary waits at most half its fence margin; a healthy store answers in milliseconds.
+    static long failsafeStoreCheckMillis(long leaseMillis) {
+        return Math.max(50, Math.min(250, leaseMillis / 20));
+    }
+
+    private volatile String lastFailsafeAnswer;
 
     /** Whether this agent runs no PostgreSQL and only votes. */
     public boolean witness() {

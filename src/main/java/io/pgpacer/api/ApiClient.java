@@ -47,13 +47,18 @@ public final class ApiClient {
     public ApiClient(List<URI> agents, ApiCredentials credentials) {
         this.agents = List.copyOf(agents);
         this.credentials = credentials;
+        this.http = httpClient(credentials, Duration.ofSeconds(2));
+    }
+
+    /** An HTTP client of the agents' API that trusts what {@code credentials} say. */
+    static HttpClient httpClient(ApiCredentials credentials, Duration connectTimeout) {
         // why HTTP/1.1: the default first tries an h2c upgrade, which the agents' JDK server does not speak.
         HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2));
+                .connectTimeout(connectTimeout);
         if (credentials.tls() != null) {
             builder.sslContext(credentials.tls());
         }
-        this.http = builder.build();
+        return builder.build();
     }
 
     public ClusterStatus status() {

@@ -133,6 +133,8 @@ public final class HttpApi implements AutoCloseable {
             requestSwitchover(exchange, query);
         } else if (method.equals("POST") && path.equals("/maintenance")) {
             setMaintenance(exchange, query);
+        } else if (method.equals("POST") && path.equals("/failsafe")) {
+            answerFailsafe(exchange, query);
         } else if (method.equals("DELETE") && path.equals("/switchover")) {
             submitAndAnswer(exchange, new StoreCommand.CancelSwitchover());
         } else if (method.equals("GET") && path.equals("/properties")) {
@@ -152,7 +154,8 @@ public final class HttpApi implements AutoCloseable {
                     + " POST /resource/cleanup[?node=NAME], /force-promote?node=NAME&accept-data-loss=yes,"
                     + " /switchover[?to=NAME&at=ISO-8601&max-lag=16MB], /maintenance?state=on|off[&node=NAME],"
                     + " /standby?node=NAME&state=on|off, /properties (JSON body), /cib/config[?dry-run=true] (YAML"
-                    + " or JSON body); GET /properties, /cib/config; DELETE /switchover)"));
+                    + " or JSON body), /failsafe?primary=NAME&generation=N; GET /properties, /cib/config;"
+                    + " DELETE /switchover)"));
         }
     }
 
@@ -349,6 +352,30 @@ public final class HttpApi implements AutoCloseable {
             throw new IOException("the request body exceeds " + MAX_BODY_BYTES + " bytes");
         }
         return bytes;
+    }
+
+    // Another agent, a primary cut off from the store, asks whether it may keep serving (option failsafe). A
+    // command (token or client certificate): a confirmation is this node's promise not to take the lease.
+    private void answerFailsafe(HttpExchange exchange, Map<String, String> query) throws IOException {
+        String primary = query.get("primary");
+        long generation;
+        try {
+            generation = Long.parseLong(query.getOrDefault("generation", ""));
+        } catch (NumberFormatException e) {
+            send(exchange, 400, error("query parameter 'generation' must be the asking primary's lease generation"
+                    + " (a whole number)"));
+            return;
+        }
+        if (primary == null || primary.isBlank()) {
+            send(exchange, 400, error("query parameter 'primary' is missing: name the node that asks"));
+            return;
+        }
+        Agent.FailsafeAnswer answer = agent.answerFailsafe(primary, generation);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("node", self);
+        body.put("confirmed", answer.confirmed());
+        body.put("reason", answer.reason());
+        send(exchange, answer.confirmed() ? 200 : 409, body);
     }
 
     // An operator command through the store: 200 when it was applied, 409 with the store's reason when refused.

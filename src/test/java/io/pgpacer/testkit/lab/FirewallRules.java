@@ -58,6 +58,19 @@ final class FirewallRules {
     }
 
     /**
+     * Drops every TCP segment to or from {@code port} on {@code nic}, both ways: applied on every host, it cuts
+     * one service (the Raft port, an agent's API) while everything else keeps working.
+     */
+    static List<String> blockPort(String nic, int port) {
+        List<String> rules = new ArrayList<>();
+        for (String direction : List.of("--dport", "--sport")) {
+            rules.add("-A " + IN + " -i " + nic + " -p tcp " + direction + " " + port + " -j DROP");
+            rules.add("-A " + OUT + " -o " + nic + " -p tcp " + direction + " " + port + " -j DROP");
+        }
+        return rules;
+    }
+
+    /**
      * Cuts only the TCP traffic to or from {@code port} that arrives on {@code nic} from the interface with
      * link-layer address {@code peerMac}, as {@link #cutLink} does for all of it: applied on both ends, it cuts
      * for example PostgreSQL's streaming between two hosts while their other traffic (Raft, the API) flows.

@@ -38,6 +38,13 @@ class FirewallRulesTest {
     }
 
     @Test
+    void aPortBlockDropsThatTcpPortBothWaysAndNothingElse() {
+        assertEquals(List.of("-A PGPLAB-IN -i eth0 -p tcp --dport 7400 -j DROP",
+                "-A PGPLAB-OUT -o eth0 -p tcp --dport 7400 -j DROP", "-A PGPLAB-IN -i eth0 -p tcp --sport 7400 -j DROP",
+                "-A PGPLAB-OUT -o eth0 -p tcp --sport 7400 -j DROP"), FirewallRules.blockPort("eth0", 7400));
+    }
+
+    @Test
     void aPortCutMatchesThePeerAndThePortOnEitherSide() {
         String from = "-A PGPLAB-IN -i eth0 -m mac --mac-source 02:70:67:00:00:02 -p tcp";
         assertEquals(List.of(from + " --dport 5432 -j DROP", from + " --sport 5432 -j DROP"),

@@ -318,6 +318,25 @@ public final class LabCluster implements AutoCloseable {
         return awaitStatus("one primary with every standby streaming", within, ClusterHarness::healthy);
     }
 
+    /**
+     * Polls until the status is healthy and its primary really takes a session out of recovery: right after a
+     * partition heals, the status may still show a report the primary sent before it fenced.
+     */
+    public String awaitWritablePrimary(Duration within) {
+        return Eventually.awaitPresent("a healthy cluster whose primary accepts a writable session", within, () -> {
+            String primary = ClusterHarness.primary(api().status());
+            if (primary == null || !ClusterHarness.healthy(api().status())) {
+                return java.util.Optional.empty();
+            }
+            try (Connection c = connect(primary); java.sql.Statement st = c.createStatement();
+                    java.sql.ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                return rs.next() && !rs.getBoolean(1) ? java.util.Optional.of(primary) : java.util.Optional.empty();
+            } catch (SQLException e) {
+                return java.util.Optional.empty();
+            }
+        });
+    }
+
     private ClusterStatus statusOrFail() {
         synchronized (this) {
             for (Map.Entry<String, Process> agent : agents.entrySet()) {

@@ -141,6 +141,14 @@ public final class LabHost {
         applyFirewall("isolating " + name, FirewallRules.isolate(NIC, cut));
     }
 
+    /**
+     * Drops all TCP traffic to or from {@code port} on {@link #NIC} in this host, both ways, until {@link #heal()};
+     * other ports keep working.
+     */
+    public synchronized void blockPort(int port) {
+        applyFirewall("blocking TCP port " + port + " on " + name, FirewallRules.blockPort(NIC, port));
+    }
+
     /** Removes every partition rule of this host: its isolation and its cut links (on its side). */
     public synchronized void heal() {
         applyFirewall("healing " + name, FirewallRules.healAll());
