@@ -2,6 +2,7 @@ package io.pgpacer.agent;
 
 import io.pgpacer.config.AgentConfig;
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.NoQuorumPolicy;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
@@ -53,7 +54,9 @@ public final class Agent implements AutoCloseable {
     private final Observations observations;
     private final EventFeed events;
     private final LeaseKeeper lease;
+    private final FailsafePromise failsafe;
     private final WriterVip writerVip;
+    private final ReaderVipHolder readerVip;
     private final Controller controller;
     private final Executor executor;
     private final Object wakeup = new Object();
@@ -87,6 +90,15 @@ public final class Agent implements AutoCloseable {
      */
     public Agent(AgentConfig config, ClusterStore store, PostgresInstance pg, LongSupplier monotonicMillis,
             EventFeed events) {
+        this(config, store, pg, monotonicMillis, events, FailsafePeers.NONE);
+    }
+
+    /**
+     * @param failsafePeers how this agent, as a primary cut off from the store, asks the other members directly
+     *     whether it may keep serving (option {@code failsafe}); {@link FailsafePeers#NONE} never asks
+     */
+    public Agent(AgentConfig config, ClusterStore store, PostgresInstance pg, LongSupplier monotonicMillis,
+            EventFeed events, FailsafePeers failsafePeers) {
         this.config = config;
         this.store = store;
         this.pg = pg;
@@ -94,13 +106,19 @@ public final class Agent implements AutoCloseable {
         this.events = events;
         this.observations = new Observations(monotonicMillis);
         this.sequence = System.currentTimeMillis();
-        this.lease = new LeaseKeeper(config.nodeName(), store, config.timings(), this::fence, monotonicMillis);
+        this.failsafe = new FailsafePromise(monotonicMillis);
+        this.lease = new LeaseKeeper(config.nodeName(), store, config.timings(), this::fence, monotonicMillis,
+                failsafePeers, () -> store.localCopy().settings().recovery().failsafe(),
+                text -> events.add("lease", text));
         this.writerVip = new WriterVip(pg == null || config.writerVip() == null ? null
                 : new IpAddrVirtualIp(config.writerVip()));
+        this.readerVip = new ReaderVipHolder(config.nodeName(), pg == null || config.vips().reader() == null ? null
+                : new IpAddrVirtualIp(config.vips().reader()), config.clusterSettings().nodeTimeoutMillis(),
+                monotonicMillis, text -> events.add("vip", text));
         this.controller = new Controller(store, observations, events);
         this.executor = pg == null ? null
                 : new Executor(config.nodeName(), store, pg, lease, writerVip, monotonicMillis,
-                        () -> expectingStop.set(true));
+                        () -> expectingStop.set(true), failsafe);
         store.onApplied(cib -> {
             observations.record(cib);
             controller.wake();
@@ -148,6 +166,53 @@ public final class Agent implements AutoCloseable {
         return lease.held().isPresent();
     }
 
+    /** This member's answer to a failsafe ping; {@code reason} says why it confirmed or not. */
+    public record FailsafeAnswer(boolean confirmed, String reason) {
+    }
+
+    /**
+     * Answers a failsafe ping from {@code primary}, which holds lease {@code generation} and cannot reach the
+     * store: confirms only when this member's own store call fails now, its PostgreSQL is no primary and its copy
+     * of the CIB names no other lease holder (see {@link FailsafeCheck}). A confirmation is a promise not to take
+     * the lease for a lease time from now ({@link FailsafePromise}). Takes at most a short store timeout.
+     */
+    public FailsafeAnswer answerFailsafe(String primary, long generation) {
+        Cib before = store.localCopy();
+        long leaseMillis = before.settings().leaseMillis();
+        boolean on = before.settings().recovery().failsafe();
+        boolean reachable = false;
+        if (on) {
+            try {
+                store.read(Duration.ofMillis(failsafeStoreCheckMillis(leaseMillis)));
+                reachable = true;
+            } catch (StoreUnavailableException e) {
+                reachable = false;
+            }
+        }
+        Cib cib = store.localCopy();
+        ObservedAt observed = latestObservation;
+        FailsafeCheck.Facts facts = new FailsafeCheck.Facts(config.nodeName(), primary, generation, on,
+                cib.node(primary).filter(NodeSpec::holdsData).isPresent(), reachable,
+                observed == null ? null : observed.report().pgState(), pg == null, lease.held().isPresent(),
+                cib.lease());
+        FailsafeCheck.Answer answer = failsafe.promise(FailsafeCheck.decide(facts), primary, leaseMillis);
+        String said = (answer.confirmed() ? "confirmed" : "refused") + " failsafe for " + primary + ": "
+                + answer.reason();
+        if (!said.equals(lastFailsafeAnswer)) {
+            lastFailsafeAnswer = said;
+            events.add("failsafe", said);
+            LOG.info(said);
+        }
+        return new FailsafeAnswer(answer.confirmed(), answer.reason());
+    }
+
+    // Short, since the asking primary waits at most half its fence margin; a healthy store answers in milliseconds.
+    static long failsafeStoreCheckMillis(long leaseMillis) {
+        return Math.max(50, Math.min(250, leaseMillis / 20));
+    }
+
+    private volatile String lastFailsafeAnswer;
+
     /** Whether this agent runs no PostgreSQL and only votes. */
     public boolean witness() {
         return pg == null;
@@ -186,6 +251,7 @@ public final class Agent implements AutoCloseable {
     public void run() {
         // why: an agent that starts holds no lease, so a writer VIP left on this host by a crashed agent must go.
         releaseWriterVip("agent start");
+        dropReaderVip("agent start");
         lease.start();
         controller.start();
         events.add("agent", "agent " + config.nodeName() + " started");
@@ -199,7 +265,7 @@ public final class Agent implements AutoCloseable {
             try {
                 outcome = runOnce();
             } catch (StoreUnavailableException e) {
-                outcome = "store unavailable: " + e.getMessage();
+                outcome = "store unavailable: " + e.getMessage() + applyNoQuorumPolicy();
             } catch (RuntimeException e) {
                 outcome = "agent pass failed: " + e;
                 LOG.error(outcome);
@@ -243,7 +309,9 @@ public final class Agent implements AutoCloseable {
             data = pg.inspect();
             dataStale = false;
         }
+        followReaderVip(cib, observed);
         report(cib, observed, data);
+        fencedWithoutStore = false;
         // why: maintenance stops every action but fencing: a primary that cannot renew its lease still stops
         // writes, because once maintenance ends the controller may promote another node.
         if (inMaintenance) {
@@ -310,6 +378,7 @@ public final class Agent implements AutoCloseable {
     // may then be promoted at once: the writer VIP must be gone before the failure is reported.
     private void fail(String operation, int rc, String reason) {
         releaseWriterVip("failed " + operation);
+        dropReaderVip("failed " + operation);
         lastError = operation + ": " + reason;
         activity = "failed " + operation + ": " + reason;
         events.add("agent", activity);
@@ -332,15 +401,39 @@ public final class Agent implements AutoCloseable {
     // The VIP goes first: it takes a few milliseconds, while an immediate shutdown can wait for connections
     // still in authentication.
     private void fence(String reason) {
+        fencedWithoutStore = true;
         expectingStop.set(true);
         events.add("lease", "fencing: " + reason);
         releaseWriterVip("fencing");
+        dropReaderVip("fencing");
         try {
             pg.stop(StopMode.IMMEDIATE);
         } catch (RuntimeException e) {
             LOG.error("fencing could not stop PostgreSQL: " + e.getMessage());
         }
         wake();
+    }
+
+    // Fencing already stopped writes and removed the VIPs before the lease could expire, which is all that
+    // no-quorum-policy stop asks. Under demote the fenced primary serves reads again, as a standby that follows
+    // nobody: it cannot write, and it can only become writable through a new lease, which needs the majority.
+    // A standby cut off from the store keeps running as it is (it cannot be promoted from here) and only drops
+    // the reader VIP, by its own deadline.
+    private String applyNoQuorumPolicy() {
+        if (pg == null || !fencedWithoutStore
+                || store.localCopy().settings().recovery().noQuorum() != NoQuorumPolicy.DEMOTE || pg.isRunning()) {
+            return "";
+        }
+        try {
+            pg.configureReadOnly();
+            pg.start();
+        } catch (PostgresException e) {
+            return "; no-quorum-policy demote: could not restart PostgreSQL read-only: " + e.getMessage();
+        }
+        fencedWithoutStore = false;
+        String done = "no-quorum-policy demote: cut off from the store's majority, PostgreSQL restarted read-only";
+        events.add("agent", done);
+        return "; " + done;
     }
 
     private void releaseWriterVip(String why) {
@@ -354,6 +447,26 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    // A standby serves reads while it streams; the primary (when the reader VIP falls back to it) while it
+    // holds the lease. VIP errors count like the writer VIP's, through the step's failure path next pass.
+    private void followReaderVip(Cib cib, PgObservation observed) {
+        boolean canServe = observed.running() && observed.reachable()
+                && (observed.inRecovery() ? observed.streaming() : lease.held().isPresent());
+        try {
+            readerVip.follow(cib, canServe);
+        } catch (VipException e) {
+            fail("reader-vip", 1, e.getMessage());
+        }
+    }
+
+    private void dropReaderVip(String why) {
+        try {
+            readerVip.drop(why);
+        } catch (RuntimeException e) {
+            LOG.error(why + ": could not remove the reader VIP: " + e.getMessage());
+        }
+    }
+
     private void report(Cib cib, PgObservation observed, DataDirState dataState) {
         NodeReport next = buildReport(cib, observed, dataState);
         long now = millis.getAsLong();
@@ -362,10 +475,15 @@ public final class Agent implements AutoCloseable {
                 || awaitedBySwitchover(cib) && !next.lsn().equals(lastReport.lsn());
         // Settled, a report is only a heartbeat: two per node timeout keep the node online at half the writes.
         long interval = settled() ? cib.settings().nodeTimeoutMillis() / 2 : FAST_MILLIS;
+        if (readerVip.carries()) {
+            // why: the reader VIP stays only until a deadline that each report moves; heartbeats must come sooner.
+            interval = Math.min(interval, cib.settings().nodeTimeoutMillis() / 3);
+        }
         if (!changed && now - lastReportAt < interval) {
             return;
         }
         store.submit(new ReportStatus(next), STORE_TIMEOUT);
+        readerVip.reportLanded(now);
         lastReport = next;
         lastReportAt = now;
     }
@@ -400,14 +518,16 @@ public final class Agent implements AutoCloseable {
         String upstream = observed.streaming() ? nodeAt(cib, observed.senderHost(), observed.senderPort()) : null;
         List<ReplicaStatus> replicas = Executor.replicaStatuses(observed);
         return new NodeReport(config.nodeName(), sequence, state, observed.pid(), timeline, lsn,
-                observed.replayLsn(), upstream, observed.streaming(), replicas, activity, lastError, reportedAt);
+                observed.replayLsn(), upstream, observed.streaming(), replicas, activity, lastError, reportedAt,
+                readerVip.carries(), readerVip.seenVersion());
     }
 
     // Reports are sent when something an operator or the scheduler cares about changed, else at the interval.
     private static boolean sameObservation(NodeReport a, NodeReport b) {
         return a.pgState() == b.pgState() && a.timeline() == b.timeline() && a.streaming() == b.streaming()
                 && Objects.equals(a.upstream(), b.upstream()) && Objects.equals(a.activity(), b.activity())
-                && a.replicas().size() == b.replicas().size();
+                && a.replicas().size() == b.replicas().size()
+                && a.readerVip() == b.readerVip() && a.readerVipSeen() == b.readerVipSeen();
     }
 
     // The switchover target's WAL position decides when it is promoted; every position it reaches counts.
@@ -449,18 +569,23 @@ public final class Agent implements AutoCloseable {
         };
     }
 
+    /** Set by fencing, cleared by a pass that reached the store: no-quorum-policy applies while it is set. */
+    private volatile boolean fencedWithoutStore;
+
     private volatile long seenGoalsVersion = -1;
     private volatile Object seenLease;
     private volatile Switchover seenSwitchover;
+    private volatile Object seenReaderVip;
 
     // Called on the store's apply thread: reports of other nodes do not concern this loop; goals, the lease
     // and the switchover do.
     private boolean decisionsChanged(Cib cib) {
         boolean changed = cib.goalsVersion() != seenGoalsVersion || !cib.lease().equals(seenLease)
-                || !Objects.equals(cib.switchover(), seenSwitchover);
+                || !Objects.equals(cib.switchover(), seenSwitchover) || !cib.readerVip().equals(seenReaderVip);
         seenGoalsVersion = cib.goalsVersion();
         seenLease = cib.lease();
         seenSwitchover = cib.switchover();
+        seenReaderVip = cib.readerVip();
         return changed;
     }
 
@@ -488,9 +613,11 @@ public final class Agent implements AutoCloseable {
         wake();
         controller.close();
         lease.close();
+        readerVip.close();
         if (pg != null) {
             expectingStop.set(true);
             releaseWriterVip("agent stop");
+            dropReaderVip("agent stop");
             try {
                 pg.stop(StopMode.FAST);
             } catch (RuntimeException e) {

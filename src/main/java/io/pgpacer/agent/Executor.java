@@ -63,6 +63,7 @@ final class Executor {
     private final WriterVip writerVip;
     private final LongSupplier millis;
     private final Runnable expectStop;
+    private final FailsafePromise failsafe;
     private String configuredUpstream;
     /** Since when this standby has not been streaming from its upstream (ms), or -1. */
     private long notStreamingFrom = -1;
@@ -80,8 +81,9 @@ final class Executor {
     private final Map<String, Long> notStreamingSince = new HashMap<>();
 
     Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, WriterVip writerVip,
-            LongSupplier monotonicMillis, Runnable expectStop) {
+            LongSupplier monotonicMillis, Runnable expectStop, FailsafePromise failsafe) {
         this.self = self;
+        this.failsafe = failsafe;
         this.writerVip = writerVip;
         this.store = store;
         this.pg = pg;
@@ -120,8 +122,19 @@ final class Executor {
                     && divergence.check(cib, data).diverged()) {
                 return diverged(cib, null, false);
             }
+            // why: every way to the lease (failover, switchover, forced promotion) passes here; a member that
+            // confirmed a failsafe ping promised the primary not to take it for a lease time (FailsafePromise).
+            String promised = failsafe.tryBeginAcquire();
+            if (promised != null) {
+                return StepOutcome.did(promised);
+            }
             long sentAt = millis.getAsLong();
-            CommandResult result = store.submit(new AcquireLease(self), STORE_TIMEOUT);
+            CommandResult result;
+            try {
+                result = store.submit(new AcquireLease(self), STORE_TIMEOUT);
+            } finally {
+                failsafe.endAcquire();
+            }
             if (!result.applied() && !"already held".equals(result.message())) {
                 return StepOutcome.did("waiting for the primary lease: " + result.message());
             }

@@ -8,6 +8,7 @@ import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -18,10 +19,22 @@ import org.slf4j.LoggerFactory;
  * measured by this host's monotonic clock from when the last successful renewal was <em>sent</em>, minus
  * a margin for PostgreSQL to stop; the controller counts expiry from when it <em>saw</em> that renewal, which
  * is always later. Runs on its own thread so that a long step of the agent never delays fencing.
+ *
+ * <p>With {@code failsafe} on, a second thread steps in while renewals fail: once less than {@link
+ * #pingThreshold} remains, and then every renew interval, it pings every other member over their API (with a
+ * timeout bounded by the time left, so the answers come before the deadline). When every member confirms that
+ * it is cut off from the store too and sees no other primary, the deadline moves to {@code pingSentAt +
+ * leaseTime - margin}, the formula of a renewal; each member then promises not to take the lease for a lease
+ * time after it answered ({@link FailsafePromise}), which is later than the ping was sent. Any refusal or
+ * silence gives no extension, and fencing happens at the deadline as without failsafe.
  */
 final class LeaseKeeper implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
+    /** A ping round with less time than this cannot be answered usefully before the deadline. */
+    private static final long MIN_PING_MILLIS = 20;
+    /** How often a primary with failsafe on reaches the members without asking, to keep its client warm. */
+    private static final long WARM_UP_MILLIS = 20_000;
 
     private final String node;
     private final ClusterStore store;
@@ -31,16 +44,37 @@ final class LeaseKeeper implements AutoCloseable {
     private final Consumer<String> fence;
     private final LongSupplier millis;
     private final Thread thread;
+    private final FailsafePeers peers;
+    private final BooleanSupplier failsafeOn;
+    private final Consumer<String> notice;
+    private final Thread failsafeThread;
     private volatile boolean running = true;
 
     private long generation = -1;
     private long deadline;
+    private long lastPingAt = Long.MIN_VALUE / 2;
+    private long warmedAt = Long.MIN_VALUE / 2;
+    private boolean inFailsafe;
+    private String lastRefusal;
 
     /**
      * @param fence stops PostgreSQL from accepting writes; called with the reason, on this keeper's thread
      */
     LeaseKeeper(String node, ClusterStore store, Timings timings, Consumer<String> fence, LongSupplier monotonicMillis) {
+        this(node, store, timings, fence, monotonicMillis, FailsafePeers.NONE, () -> false, text -> { });
+    }
+
+    /**
+     * @param peers asks the other members during failsafe; {@link FailsafePeers#NONE} runs no failsafe thread
+     * @param failsafeOn whether the cluster's {@code failsafe} setting is on now
+     * @param notice receives what failsafe did, for the event feed
+     */
+    LeaseKeeper(String node, ClusterStore store, Timings timings, Consumer<String> fence, LongSupplier monotonicMillis,
+            FailsafePeers peers, BooleanSupplier failsafeOn, Consumer<String> notice) {
         this.node = node;
+        this.peers = peers;
+        this.failsafeOn = failsafeOn;
+        this.notice = notice;
         this.store = store;
         this.leaseMillis = timings.leaseTime().toMillis();
         this.renewMillis = timings.renewInterval().toMillis();
@@ -49,10 +83,17 @@ final class LeaseKeeper implements AutoCloseable {
         this.millis = monotonicMillis;
         this.thread = new Thread(this::run, "pgpacer-lease");
         this.thread.setDaemon(true);
+        this.failsafeThread = peers == FailsafePeers.NONE ? null : new Thread(this::runFailsafe, "pgpacer-failsafe");
+        if (failsafeThread != null) {
+            failsafeThread.setDaemon(true);
+        }
     }
 
     void start() {
         thread.start();
+        if (failsafeThread != null) {
+            failsafeThread.start();
+        }
     }
 
     /**
@@ -136,7 +177,13 @@ final class LeaseKeeper implements AutoCloseable {
                     return;
                 }
                 if (result.applied()) {
-                    deadline = sendAt + leaseMillis - marginMillis;
+                    // why max: a failsafe ping sent after this renewal may already have moved the deadline further.
+                    deadline = Math.max(deadline, sendAt + leaseMillis - marginMillis);
+                    if (inFailsafe) {
+                        inFailsafe = false;
+                        lastRefusal = null;
+                        say("failsafe ended: lease generation " + gen + " renewed through the store again");
+                    }
                 } else {
                     lose("the store refused the renewal: " + result.message());
                 }
@@ -146,9 +193,119 @@ final class LeaseKeeper implements AutoCloseable {
         }
     }
 
+    // --- failsafe ---------------------------------------------------------------------------------------
+
+    /** Below this many milliseconds left, renewals count as failing and failsafe pings begin. */
+    long pingThreshold() {
+        return pingThreshold(leaseMillis, renewMillis, marginMillis);
+    }
+
+    // A renewal that lands resets the time left to lease - margin; a whole renew interval without one means
+    // renewals fail. Pinging then leaves the members most of the time left to answer, which a loaded host needs;
+    // a ping while the store is merely slow costs nothing (members that reach the store refuse).
+    static long pingThreshold(long leaseMillis, long renewMillis, long marginMillis) {
+        return Math.max(1, leaseMillis - marginMillis - renewMillis);
+    }
+
+    /**
+     * How long a ping may take with {@code remaining} ms left: until just before the deadline. An answer that
+     * comes later extends nothing, and the extension counts from the send, so a slow answer costs no safety.
+     */
+    static long pingTimeout(long remaining) {
+        return remaining - MIN_PING_MILLIS;
+    }
+
+    /** The deadline after a round of pings sent at {@code pingSentAt} that every member confirmed. */
+    static long extendedDeadline(long deadline, long pingSentAt, long leaseMillis, long marginMillis) {
+        return Math.max(deadline, pingSentAt + leaseMillis - marginMillis);
+    }
+
+    private void runFailsafe() {
+        while (running) {
+            long pause = failsafeRound();
+            synchronized (this) {
+                if (running) {
+                    waitQuietly(pause);
+                }
+            }
+        }
+    }
+
+    /**
+     * One look of the failsafe thread: pings the members when due and extends the deadline if all confirmed.
+     * Returns how long to wait before the next look. Package-private so tests can drive it with a fake clock.
+     */
+    long failsafeRound() {
+        long gen;
+        long sentAt;
+        long timeout;
+        synchronized (this) {
+            long now = millis.getAsLong();
+            if (generation < 0 || !failsafeOn.getAsBoolean()) {
+                return renewMillis;
+            }
+            if (now - warmedAt >= WARM_UP_MILLIS) {
+                warmedAt = now;
+                peers.warmUp();
+            }
+            long remaining = deadline - now;
+            long untilDue = Math.max(remaining - pingThreshold(), lastPingAt + renewMillis - now);
+            if (untilDue > 0) {
+                return Math.min(untilDue, renewMillis);
+            }
+            timeout = pingTimeout(remaining);
+            if (timeout < MIN_PING_MILLIS) {
+                return renewMillis;
+            }
+            gen = generation;
+            sentAt = now;
+            lastPingAt = now;
+        }
+        FailsafePeers.Round round;
+        try {
+            round = peers.confirm(node, gen, Duration.ofMillis(timeout));
+        } catch (RuntimeException e) {
+            round = new FailsafePeers.Round(false, "failsafe ping failed: " + e);
+        }
+        synchronized (this) {
+            if (!round.confirmed()) {
+                // why: pings start while a renewal may merely be late; only a refusal close to fencing is news,
+                // and a refusal that came as the keeper fenced says why it did.
+                long left = generation == gen ? deadline - millis.getAsLong() : 0;
+                if (left < renewMillis && !round.detail().equals(lastRefusal)) {
+                    lastRefusal = round.detail();
+                    say("failsafe: not every member confirmed (" + round.detail() + "); fencing in "
+                            + Math.max(0, left) + " ms unless a renewal lands");
+                }
+                return generation == gen ? 1 : renewMillis;
+            }
+            if (generation != gen) {
+                return renewMillis;
+            }
+            // why: past the deadline the fencing thread has fenced or is about to; an extension then would race it.
+            if (millis.getAsLong() >= deadline) {
+                return renewMillis;
+            }
+            deadline = extendedDeadline(deadline, sentAt, leaseMillis, marginMillis);
+            lastRefusal = null;
+            if (!inFailsafe) {
+                inFailsafe = true;
+                say("failsafe: the store is unreachable but every other member confirmed it is cut off too and"
+                        + " sees no other primary; keeping lease generation " + gen + " (no failover can happen now)");
+            }
+            return 1;
+        }
+    }
+
+    private void say(String text) {
+        LOG.warn(text);
+        notice.accept(text);
+    }
+
     // Called with the monitor held.
     private void lose(String reason) {
         generation = -1;
+        inFailsafe = false;
         LOG.warn("fencing: " + reason + "; stopping PostgreSQL writes");
         fence.accept(reason);
     }
@@ -169,5 +326,8 @@ final class LeaseKeeper implements AutoCloseable {
             notifyAll();
         }
         thread.interrupt();
+        if (failsafeThread != null) {
+            failsafeThread.interrupt();
+        }
     }
 }

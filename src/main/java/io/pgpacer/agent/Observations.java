@@ -17,6 +17,13 @@ import java.util.function.LongSupplier;
  * <p>Why a follower's observations are safe for a new controller: a renewal is applied here only after
  * its holder sent it, so "lease unchanged for the lease time since I saw it" is never earlier than the
  * holder's own deadline, which is measured from the send.
+ *
+ * <p>After a gap in applied commands longer than the lease time and the node timeout (the store had no
+ * majority, or its Raft layer was stuck), the lease clock starts again when commands apply again, and it
+ * stands still while the gap lasts. Without this, the first controller after the gap would expire at once
+ * a lease that nobody could renew during the gap, and fence a primary that kept serving under failsafe (or
+ * that simply never reached a working store). Starting the clock later only ever delays an expiry, so it
+ * keeps S1: the holder's own deadline stays earlier than the controller's.
  */
 final class Observations {
 
@@ -26,6 +33,7 @@ final class Observations {
     private final Map<String, Long> lastHeard = new HashMap<>();
     private Lease lastLease;
     private long leaseSeenAt;
+    private long lastAppliedAt;
     private Switchover lastSwitchover;
     private long switchoverSeenAt;
 
@@ -33,6 +41,12 @@ final class Observations {
         this.millis = monotonicMillis;
         this.since = monotonicMillis.getAsLong();
         this.leaseSeenAt = since;
+        this.lastAppliedAt = since;
+    }
+
+    /** How long no command may apply before the lease clock starts again: the lease time and the node timeout. */
+    static long gapMillis(Cib cib) {
+        return Math.max(cib.settings().leaseMillis(), cib.settings().nodeTimeoutMillis());
     }
 
     synchronized void record(Cib cib) {
@@ -45,10 +59,11 @@ final class Observations {
                 lastHeard.put(report.node(), now);
             }
         }
-        if (!cib.lease().equals(lastLease)) {
+        if (!cib.lease().equals(lastLease) || now - lastAppliedAt >= gapMillis(cib)) {
             lastLease = cib.lease();
             leaseSeenAt = now;
         }
+        lastAppliedAt = now;
         if (!Objects.equals(cib.switchover(), lastSwitchover)) {
             lastSwitchover = cib.switchover();
             switchoverSeenAt = now;
@@ -57,7 +72,8 @@ final class Observations {
 
     synchronized ClusterSnapshot snapshot(Cib cib, long controllerSince) {
         long now = millis.getAsLong();
-        long leaseSince = cib.lease().equals(lastLease) ? leaseSeenAt : now;
+        // why: during a gap nothing could renew the lease; its age counts from when the store applies again.
+        long leaseSince = cib.lease().equals(lastLease) && now - lastAppliedAt < gapMillis(cib) ? leaseSeenAt : now;
         long switchoverSince = Objects.equals(cib.switchover(), lastSwitchover) ? switchoverSeenAt : now;
         return new ClusterSnapshot(cib, now, Map.copyOf(lastHeard), leaseSince, controllerSince, switchoverSince,
                 System.currentTimeMillis());

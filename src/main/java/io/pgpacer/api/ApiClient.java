@@ -47,13 +47,18 @@ public final class ApiClient {
     public ApiClient(List<URI> agents, ApiCredentials credentials) {
         this.agents = List.copyOf(agents);
         this.credentials = credentials;
+        this.http = httpClient(credentials, Duration.ofSeconds(2));
+    }
+
+    /** An HTTP client of the agents' API that trusts what {@code credentials} say. */
+    static HttpClient httpClient(ApiCredentials credentials, Duration connectTimeout) {
         // why HTTP/1.1: the default first tries an h2c upgrade, which the agents' JDK server does not speak.
         HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2));
+                .connectTimeout(connectTimeout);
         if (credentials.tls() != null) {
             builder.sslContext(credentials.tls());
         }
-        this.http = builder.build();
+        return builder.build();
     }
 
     public ClusterStatus status() {
@@ -121,6 +126,35 @@ public final class ApiClient {
                 + (nodeOrNull == null ? "" : "&node=" + encode(nodeOrNull)));
     }
 
+    /** Every cluster property with its value, default, accepted values and description. */
+    public JsonNode properties() {
+        return call("GET", "/properties");
+    }
+
+    /** Sets properties all at once; a null value returns a property to its default. */
+    public JsonNode setProperties(java.util.Map<String, String> values) {
+        try {
+            return call("POST", "/properties", json.writeValueAsString(values));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write properties as JSON", e);
+        }
+    }
+
+    /** Puts a data node in standby (it runs no resources), or takes it out. */
+    public JsonNode standby(String node, boolean on) {
+        return call("POST", "/standby?node=" + encode(node) + "&state=" + (on ? "on" : "off"));
+    }
+
+    /** The configuration part of the CIB, as {@code pgpacer cib query} prints it. */
+    public JsonNode cibConfiguration() {
+        return call("GET", "/cib/config");
+    }
+
+    /** Validates a whole configuration document (YAML or JSON), answers its diff, and applies it unless a dry run. */
+    public JsonNode replaceConfiguration(String document, boolean dryRun) {
+        return call("POST", "/cib/config" + (dryRun ? "?dry-run=true" : ""), document);
+    }
+
     public JsonNode cancelSwitchover() {
         return call("DELETE", "/switchover");
     }
@@ -135,10 +169,16 @@ public final class ApiClient {
      * @throws ApiException when an agent answered with an error status, or none answered
      */
     public JsonNode call(String method, String path) {
+        return call(method, path, null);
+    }
+
+    /** {@link #call(String, String)} with a request body ({@code bodyOrNull} null: none). */
+    public JsonNode call(String method, String path, String bodyOrNull) {
         List<String> failures = new ArrayList<>();
         for (URI agent : agents) {
             HttpRequest.Builder request = HttpRequest.newBuilder(agent.resolve(path)).timeout(Duration.ofSeconds(5))
-                    .method(method, HttpRequest.BodyPublishers.noBody());
+                    .method(method, bodyOrNull == null ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofString(bodyOrNull));
             if (credentials.token() != null) {
                 request.header("Authorization", credentials.token().authorizationHeader());
             }

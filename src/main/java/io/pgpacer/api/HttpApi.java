@@ -135,20 +135,34 @@ public final class HttpApi implements AutoCloseable {
             requestSwitchover(exchange, query);
         } else if (method.equals("POST") && path.equals("/maintenance")) {
             setMaintenance(exchange, query);
+        } else if (method.equals("POST") && path.equals("/failsafe")) {
+            answerFailsafe(exchange, query);
         } else if (method.equals("POST") && (path.equals("/repair") || path.equals("/rebuild"))) {
             requestRepair(exchange, path.equals("/repair") ? Repair.Kind.REWIND : Repair.Kind.REBUILD, query);
         } else if (method.equals("POST") && path.equals("/recover-master")) {
             recoverMaster(exchange, query);
         } else if (method.equals("DELETE") && path.equals("/switchover")) {
             submitAndAnswer(exchange, new StoreCommand.CancelSwitchover());
+        } else if (method.equals("GET") && path.equals("/properties")) {
+            send(exchange, 200, properties(cib().cib()));
+        } else if (method.equals("POST") && path.equals("/properties")) {
+            setProperties(exchange);
+        } else if (method.equals("POST") && path.equals("/standby")) {
+            setStandby(exchange, query);
+        } else if (method.equals("GET") && path.equals("/cib/config")) {
+            send(exchange, 200, CibDocument.render(cib().cib()));
+        } else if (method.equals("POST") && path.equals("/cib/config")) {
+            replaceConfiguration(exchange, "true".equals(query.get("dry-run")));
         } else {
             send(exchange, 404, error("no such endpoint: " + method + " " + path
                     + " (GET /status, /cib, /events, /cluster, /history, /metrics; health checks GET, HEAD or"
                     + " OPTIONS /primary, /leader, /replica[?lag=16MB], /read-only, /health, /liveness, /readiness;"
                     + " POST /resource/cleanup[?node=NAME], /force-promote?node=NAME&accept-data-loss=yes,"
                     + " /switchover[?to=NAME&at=ISO-8601&max-lag=16MB], /maintenance?state=on|off[&node=NAME],"
-                    + " /repair?node=NAME, /rebuild?node=NAME[&discard-old=yes],"
-                    + " /recover-master?confirm=yes[&node=NAME];"
+                    + " /standby?node=NAME&state=on|off, /properties (JSON body), /cib/config[?dry-run=true] (YAML"
+                    + " or JSON body), /failsafe?primary=NAME&generation=N, /repair?node=NAME,"
+                    + " /rebuild?node=NAME[&discard-old=yes], /recover-master?confirm=yes[&node=NAME];"
+                    + " GET /properties, /cib/config;"
                     + " DELETE /switchover)"));
         }
     }
@@ -262,6 +276,114 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         submitAndAnswer(exchange, new StoreCommand.SetMaintenance(node, state.equals("on")));
+    }
+
+    private static List<Map<String, String>> properties(Cib cib) {
+        return java.util.Arrays.stream(io.pgpacer.core.cib.ClusterProperty.values()).map(p -> Map.of(
+                "name", p.propertyName(), "value", p.value(cib), "default", p.defaultValue(),
+                "accepted", p.accepted(), "description", p.description())).toList();
+    }
+
+    // Body: a JSON object of property names to values; a null value returns the property to its default.
+    private void setProperties(HttpExchange exchange) throws IOException {
+        Map<String, String> values = new LinkedHashMap<>();
+        try {
+            com.fasterxml.jackson.databind.JsonNode body = json.readTree(body(exchange));
+            if (body == null || !body.isObject() || body.isEmpty()) {
+                throw new IllegalArgumentException("expected a JSON object of property names to values");
+            }
+            body.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().isNull() ? null
+                    : e.getValue().asText()));
+        } catch (IOException | IllegalArgumentException e) {
+            send(exchange, 400, error("the request body must be a JSON object of property names to values, e.g."
+                    + " {\"migration-threshold\": \"3\"} (null: back to the default)"));
+            return;
+        }
+        CommandResult result = store.submit(new StoreCommand.SetProperties(values), COMMAND_TIMEOUT);
+        // why 400: the only refusals are bad names or values, which the request itself got wrong.
+        send(exchange, result.applied() ? 200 : 400, result);
+    }
+
+    private void setStandby(HttpExchange exchange, Map<String, String> query) throws IOException {
+        String state = query.get("state");
+        String node = query.get("node");
+        if (!"on".equals(state) && !"off".equals(state) || node == null || node.isBlank()) {
+            send(exchange, 400, error("expected query parameters node=NAME and state=on|off"));
+            return;
+        }
+        if (refusedUnknown(exchange, store.localCopy(), node, true)) {
+            return;
+        }
+        submitAndAnswer(exchange, new StoreCommand.SetStandby(node, state.equals("on")));
+    }
+
+    // Validates the whole document against the CIB read through the majority, answers the diff, and applies it
+    // (unless a dry run) through one command that carries the epoch the document was queried at.
+    private void replaceConfiguration(HttpExchange exchange, boolean dryRun) throws IOException {
+        Cib cib = store.read(READ_TIMEOUT);
+        StoreCommand.ReplaceConfiguration replacement;
+        try {
+            replacement = CibDocument.parse(new String(body(exchange), StandardCharsets.UTF_8), cib);
+        } catch (CibDocument.InvalidDocumentException e) {
+            send(exchange, 400, Map.of("error", e.getMessage(), "problems", e.problems()));
+            return;
+        } catch (IOException e) {
+            send(exchange, 400, error(e.getMessage()));
+            return;
+        }
+        List<String> changes = CibDocument.diff(cib, replacement);
+        if (replacement.expectedConfigEpoch() != cib.configEpoch()) {
+            send(exchange, 409, error("the configuration changed since the document was queried (epoch "
+                    + cib.configEpoch() + ", the document says " + replacement.expectedConfigEpoch()
+                    + "); query it again and redo the change"));
+            return;
+        }
+        if (dryRun || changes.isEmpty()) {
+            send(exchange, 200, Map.of("applied", false, "changes", changes, "epoch", cib.configEpoch(),
+                    "message", changes.isEmpty() ? "no changes" : "dry run: nothing applied"));
+            return;
+        }
+        CommandResult result = store.submit(replacement, COMMAND_TIMEOUT);
+        if (!result.applied()) {
+            send(exchange, 409, error(result.message()));
+            return;
+        }
+        send(exchange, 200, Map.of("applied", true, "changes", changes, "epoch", cib.configEpoch() + 1,
+                "message", result.message()));
+    }
+
+    private static final int MAX_BODY_BYTES = 1 << 20;
+
+    private static byte[] body(HttpExchange exchange) throws IOException {
+        byte[] bytes = exchange.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new IOException("the request body exceeds " + MAX_BODY_BYTES + " bytes");
+        }
+        return bytes;
+    }
+
+    // Another agent, a primary cut off from the store, asks whether it may keep serving (option failsafe). A
+    // command (token or client certificate): a confirmation is this node's promise not to take the lease.
+    private void answerFailsafe(HttpExchange exchange, Map<String, String> query) throws IOException {
+        String primary = query.get("primary");
+        long generation;
+        try {
+            generation = Long.parseLong(query.getOrDefault("generation", ""));
+        } catch (NumberFormatException e) {
+            send(exchange, 400, error("query parameter 'generation' must be the asking primary's lease generation"
+                    + " (a whole number)"));
+            return;
+        }
+        if (primary == null || primary.isBlank()) {
+            send(exchange, 400, error("query parameter 'primary' is missing: name the node that asks"));
+            return;
+        }
+        Agent.FailsafeAnswer answer = agent.answerFailsafe(primary, generation);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("node", self);
+        body.put("confirmed", answer.confirmed());
+        body.put("reason", answer.reason());
+        send(exchange, answer.confirmed() ? 200 : 409, body);
     }
 
     private void requestRepair(HttpExchange exchange, Repair.Kind kind, Map<String, String> query) throws IOException {

@@ -2,7 +2,10 @@ package io.pgpacer.cli;
 
 import io.pgpacer.agent.Agent;
 import io.pgpacer.agent.EventFeed;
+import io.pgpacer.agent.FailsafePeers;
+import io.pgpacer.api.FailsafeClient;
 import io.pgpacer.api.HttpApi;
+import io.pgpacer.api.security.ApiCredentials;
 import io.pgpacer.api.security.ApiSecurity;
 import io.pgpacer.config.AgentConfig;
 import io.pgpacer.config.ConfigException;
@@ -20,6 +23,7 @@ import io.pgpacer.store.ratis.RatisStoreConfig;
 import io.pgpacer.tls.NodeTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -52,10 +56,12 @@ final class AgentCommand implements Callable<Integer> {
         PostgresInstance pg;
         NodeTls tls;
         ApiSecurity security;
+        FailsafePeers failsafePeers;
         try {
             config = ConfigLoader.load(configFile, node);
             tls = config.tls() == null ? null : NodeTls.load(config.tls());
             security = ApiSecurity.of(config, tls);
+            failsafePeers = failsafePeers(config);
             pg = config.witness() ? null : new LocalPostgresInstance(postgresSettings(config));
         } catch (ConfigException | PostgresBinariesNotFoundException e) {
             System.err.println("pgpacer agent: " + e.getMessage());
@@ -66,7 +72,7 @@ final class AgentCommand implements Callable<Integer> {
         security.warning().ifPresent(LoggerFactory.getLogger(AgentCommand.class)::warn);
         RatisClusterStore store = RatisClusterStore.start(storeConfig(config),
                 tls == null ? null : new RaftTls(tls.keyManager(), tls.trustManager()));
-        Agent agent = new Agent(config, store, pg, AgentCommand::monotonicMillis, events);
+        Agent agent = new Agent(config, store, pg, AgentCommand::monotonicMillis, events, failsafePeers);
         NodeSpec self = config.self();
         HttpApi api;
         try {
@@ -98,6 +104,20 @@ final class AgentCommand implements Callable<Integer> {
             loopEnded.countDown();
         }
         return 0;
+    }
+
+    // Every other member's API, with the shared token or this node's client certificate: failsafe pings are
+    // commands. Built whatever the failsafe setting; the lease keeper asks only while it is on.
+    private static FailsafePeers failsafePeers(AgentConfig config) {
+        ApiCredentials credentials = ApiCredentials.forCli(config, Map.of());
+        String scheme = ApiCredentials.scheme(config);
+        Map<String, URI> members = new LinkedHashMap<>();
+        for (NodeSpec n : config.nodes()) {
+            if (!n.name().equals(config.nodeName())) {
+                members.put(n.name(), AgentTarget.api(n, scheme));
+            }
+        }
+        return new FailsafeClient(members, credentials);
     }
 
     static long monotonicMillis() {

@@ -10,8 +10,9 @@ import picocli.CommandLine.Command;
         description = "High-availability cluster manager for PostgreSQL streaming replication.",
         subcommands = {AgentCommand.class, StatusCommand.class, HistoryCommand.class, ResourceCommand.class,
                 ForcePromoteCommand.class, SwitchoverCommand.class, MaintenanceCommands.ClusterCommand.class,
-                MaintenanceCommands.NodeCommand.class, RepairCommands.Repair.class, RepairCommands.Rebuild.class,
-                RepairCommands.RecoverMaster.class, DemoCommand.class})
+                MaintenanceCommands.NodeCommand.class, PropertyCommand.class, CibCommand.class,
+                RepairCommands.Repair.class, RepairCommands.Rebuild.class, RepairCommands.RecoverMaster.class,
+                DemoCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad input: a wrong argument, an invalid configuration, a refused request. */

@@ -9,8 +9,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code pgpacer cluster pause|resume} and {@code pgpacer node maintenance|unmaintenance NODE}: where pgpacer
- * observes but does not act.
+ * {@code pgpacer cluster pause|resume} and {@code pgpacer node maintenance|unmaintenance|standby|unstandby NODE}:
+ * where pgpacer observes but does not act, and where it runs nothing.
  */
 final class MaintenanceCommands {
 
@@ -64,6 +64,30 @@ final class MaintenanceCommands {
                 "pcs equivalent: 'pcs node maintenance NODE'."})
         int maintenance(@Mixin AgentTarget target, @Parameters(paramLabel = "NODE") String node) {
             return apply(target, "node maintenance", node, true);
+        }
+
+        @Command(name = "standby", description = {"Put NODE in standby: it runs no resources. Its PostgreSQL is",
+                "stopped cleanly and it carries no VIP; if it is the primary, the primary role first moves to the",
+                "best standby by a zero-loss switchover.", "pcs equivalent: 'pcs node standby NODE'."})
+        int standby(@Mixin AgentTarget target, @Parameters(paramLabel = "NODE") String node) {
+            return standby(target, "node standby", node, true);
+        }
+
+        @Command(name = "unstandby", description = {"Take NODE out of standby: it streams from the primary again.",
+                "pcs equivalent: 'pcs node unstandby NODE'."})
+        int unstandby(@Mixin AgentTarget target, @Parameters(paramLabel = "NODE") String node) {
+            return standby(target, "node unstandby", node, false);
+        }
+
+        private static int standby(AgentTarget target, String command, String node, boolean on) {
+            try {
+                JsonNode result = target.client().standby(node, on);
+                System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong()
+                        + ")");
+                return 0;
+            } catch (ConfigException | ApiClient.ApiException e) {
+                return AgentTarget.failed(command, e);
+            }
         }
 
         @Command(name = "unmaintenance", description = {"Take NODE out of maintenance.",

@@ -34,6 +34,9 @@ final class StatusPrinter {
         for (String node : s.maintenance().nodes()) {
             out.append("Node ").append(node).append(": maintenance\n");
         }
+        for (String node : s.standby()) {
+            out.append("Node ").append(node).append(": standby\n");
+        }
         out.append("Online: ").append(list(s.online())).append('\n');
         if (!s.offline().isEmpty()) {
             out.append("OFFLINE: ").append(list(s.offline())).append('\n');
@@ -44,6 +47,9 @@ final class StatusPrinter {
         out.append("     Slaves: ").append(list(s.slaves())).append('\n');
         if (!s.stopped().isEmpty()) {
             out.append("     Stopped: ").append(list(s.stopped())).append('\n');
+        }
+        if (s.readerVip() != null) {
+            out.append(" vip-slave (reader VIP): ").append(s.readerVip()).append('\n');
         }
         if (!s.diverged().isEmpty()) {
             out.append("     Diverged: ").append(list(s.diverged())).append('\n');

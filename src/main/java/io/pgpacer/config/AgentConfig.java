@@ -15,17 +15,32 @@ import java.util.List;
  * @param postgres null for a witness
  * @param stateDir where the agent keeps its Raft log and snapshots
  * @param tls null when the API speaks plain HTTP and the Raft transport plain gRPC
- * @param writerVip the address that moves with the primary, or null when none is configured
+ * @param vips the writer and reader VIPs, each absent when not configured
  * @param recovery the cluster's no-quorum-policy, failsafe and auto-rewind settings
+ * @param failureTimeoutMillis the cluster's failure-timeout: a fail-count expires after this long (0: never)
  */
 public record AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes,
         PostgresConfig postgres, Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication,
-        ApiConfig api, TlsConfig tls, VipAddress writerVip, RecoveryPolicy recovery) {
+        ApiConfig api, TlsConfig tls, VirtualIps vips, RecoveryPolicy recovery, long failureTimeoutMillis) {
 
     public AgentConfig {
         nodes = List.copyOf(nodes);
         api = api == null ? ApiConfig.DEFAULTS : api;
         recovery = recovery == null ? RecoveryPolicy.DEFAULTS : recovery;
+        vips = vips == null ? VirtualIps.NONE : vips;
+    }
+
+    /** The address that moves with the primary, or null when none is configured. */
+    public VipAddress writerVip() {
+        return vips.writer();
+    }
+
+    /** Fail-counts that never expire. */
+    public AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes, PostgresConfig postgres,
+            Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication, ApiConfig api, TlsConfig tls,
+            VirtualIps vips, RecoveryPolicy recovery) {
+        this(file, clusterName, nodeName, nodes, postgres, stateDir, timings, migrationThreshold, replication, api, tls,
+                vips, recovery, 0);
     }
 
     /** A configuration with the API's defaults and no TLS. */
@@ -46,6 +61,6 @@ public record AgentConfig(Path file, String clusterName, String nodeName, List<N
     public ClusterSettings clusterSettings() {
         long lease = timings.leaseTime().toMillis();
         return new ClusterSettings(migrationThreshold, lease, lease, timings.bootstrapWait().toMillis(), replication,
-                recovery);
+                recovery, vips.readerPolicy(), failureTimeoutMillis);
     }
 }

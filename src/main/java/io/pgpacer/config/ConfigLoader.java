@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgpacer.core.cib.ClusterProperty;
 import io.pgpacer.core.cib.NoQuorumPolicy;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.RecoveryPolicy;
@@ -38,8 +39,8 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
     private static final Set<String> TOP_KEYS = Set.of("cluster", "node", "nodes", "postgresql", "state-dir",
-            "timings", "migration-threshold", "replication", "api", "tls", "virtual-ips", "no-quorum-policy", "failsafe",
-            "auto-rewind");
+            "timings", "migration-threshold", "failure-timeout", "replication", "api", "tls", "virtual-ips",
+            "no-quorum-policy", "failsafe", "auto-rewind");
     private static final Set<String> NODE_KEYS = Set.of("name", "address", "api-port", "raft-port", "pg-port", "role");
     private static final Set<String> PG_KEYS = Set.of("bin-dir", "data-dir", "os-user", "superuser",
             "superuser-password", "superuser-password-file", "replication-user", "replication-password",
@@ -47,7 +48,7 @@ public final class ConfigLoader {
     private static final Set<String> TIMING_KEYS = Set.of("monitor-interval", "lease-time", "bootstrap-wait",
             "restart-backoff", "restart-backoff-max");
     private static final Set<String> REPLICATION_KEYS = Set.of("mode", "quorum", "sync-timeout", "strict");
-    private static final Set<String> VIP_KEYS = Set.of("writer", "nic");
+    private static final Set<String> VIP_KEYS = Set.of("writer", "reader", "nic", "reader-without-standby");
     private static final Set<String> API_KEYS = Set.of("token-file", "client-auth", "auth-reads", "auth-health-checks");
     private static final Set<String> TLS_KEYS = Set.of("cert-file", "key-file", "ca-file");
 
@@ -117,17 +118,18 @@ public final class ConfigLoader {
         Path stateDir = root.has("state-dir") ? path(textOf(root.get("state-dir"), "state-dir"), node)
                 : Path.of("/var/lib/pgpacer", node);
         Timings timings = timings(root.get("timings"));
-        int threshold = root.has("migration-threshold")
-                ? intIn(root.get("migration-threshold"), "migration-threshold", 1, 1_000_000, "a whole number >= 1")
-                : 1;
+        int threshold = Integer.parseInt(property(root, ClusterProperty.MIGRATION_THRESHOLD));
         SyncPolicy replication = replication(root.get("replication"), nodes);
         TlsConfig tls = tls(root.get("tls"), node);
         ApiConfig api = api(root.get("api"), node, tls != null);
-        VipAddress writerVip = writerVip(root.get("virtual-ips"));
-        RecoveryPolicy recovery = new RecoveryPolicy(noQuorumPolicy(root.get("no-quorum-policy")),
-                bool(root, "failsafe", ""), !root.has("auto-rewind") || bool(root, "auto-rewind", ""));
+        VirtualIps vips = virtualIps(root.get("virtual-ips"));
+        RecoveryPolicy recovery = new RecoveryPolicy(
+                NoQuorumPolicy.valueOf(property(root, ClusterProperty.NO_QUORUM_POLICY).toUpperCase(Locale.ROOT)),
+                Boolean.parseBoolean(property(root, ClusterProperty.FAILSAFE)),
+                Boolean.parseBoolean(property(root, ClusterProperty.AUTO_REWIND)));
+        long failureTimeout = ClusterProperty.durationMillis(property(root, ClusterProperty.FAILURE_TIMEOUT));
         return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication, api,
-                tls, writerVip, recovery);
+                tls, vips, recovery, failureTimeout);
     }
 
     // why: the YAML parser quotes the offending line (after each "in 'reader', line ..."), which may hold a
@@ -345,44 +347,69 @@ public final class ConfigLoader {
         return new SyncPolicy(mode, quorum, timeout.toMillis(), strict);
     }
 
-    private NoQuorumPolicy noQuorumPolicy(JsonNode value) {
+    // why through ClusterProperty: the file, 'pgpacer property set' and 'cib replace' accept the same values and
+    // refuse the same ones with the same words.
+    private String property(JsonNode root, ClusterProperty property) {
+        JsonNode value = root.get(property.propertyName());
         if (value == null) {
-            return NoQuorumPolicy.STOP;
+            return property.defaultValue();
         }
-        String text = textOf(value, "no-quorum-policy");
-        return switch (text) {
-            case "stop" -> NoQuorumPolicy.STOP;
-            case "demote" -> NoQuorumPolicy.DEMOTE;
-            case "ignore", "freeze" -> throw fail("key 'no-quorum-policy': '" + text + "' is unsafe here: a primary"
-                    + " cut off from the majority would keep accepting writes after the majority promoted another"
-                    + " node (two primaries). Use 'stop' (the default) or 'demote' (the cut-off primary serves"
-                    + " reads only)");
-            default -> throw fail("key 'no-quorum-policy': expected stop or demote, got '" + text + "'");
-        };
-    }
-
-    private VipAddress writerVip(JsonNode v) {
-        if (v == null) {
-            return null;
-        }
-        if (!v.isObject()) {
-            throw fail("key 'virtual-ips': expected a mapping with 'writer' (ADDRESS/PREFIX) and 'nic'");
-        }
-        rejectUnknownKeys(v, "virtual-ips.", VIP_KEYS);
-        String writer = requiredText(v, "writer", "virtual-ips.writer", "the writer VIP as ADDRESS/PREFIX, e.g."
-                + " 192.168.28.200/24");
-        String nic = requiredText(v, "nic", "virtual-ips.nic", "the interface that carries the VIPs, e.g. eth0");
-        int slash = writer.indexOf('/');
-        if (slash < 0) {
-            throw fail("key 'virtual-ips.writer': '" + writer + "' has no prefix length; write ADDRESS/PREFIX, e.g. "
-                    + writer + "/24");
+        if (!value.isValueNode() || value.isNull()) {
+            throw fail("key '" + property.propertyName() + "': expected " + property.accepted() + ", got '"
+                    + value + "'");
         }
         try {
-            return new VipAddress(writer.substring(0, slash), Integer.parseInt(writer.substring(slash + 1)), nic);
-        } catch (NumberFormatException e) {
-            throw fail("key 'virtual-ips.writer': '" + writer.substring(slash + 1) + "' is not a prefix length");
+            return property.parse(value.asText());
         } catch (IllegalArgumentException e) {
-            throw fail("key 'virtual-ips.writer': " + e.getMessage());
+            throw fail("key '" + property.propertyName() + "': " + e.getMessage());
+        }
+    }
+
+    private VirtualIps virtualIps(JsonNode v) {
+        if (v == null) {
+            return VirtualIps.NONE;
+        }
+        if (!v.isObject() || !v.has("writer") && !v.has("reader")) {
+            throw fail("key 'virtual-ips': expected a mapping with 'writer' and/or 'reader' (ADDRESS/PREFIX) and"
+                    + " 'nic'");
+        }
+        rejectUnknownKeys(v, "virtual-ips.", VIP_KEYS);
+        String nic = requiredText(v, "nic", "virtual-ips.nic", "the interface that carries the VIPs, e.g. eth0");
+        VipAddress writer = v.has("writer") ? vip(v, "writer", nic) : null;
+        VipAddress reader = v.has("reader") ? vip(v, "reader", nic) : null;
+        if (writer != null && reader != null && writer.inetAddress().equals(reader.inetAddress())) {
+            throw fail("key 'virtual-ips.reader': " + reader.address() + " is also the writer VIP; give the reader"
+                    + " VIP an address of its own");
+        }
+        boolean toPrimary = false;
+        if (v.has("reader-without-standby")) {
+            if (reader == null) {
+                throw fail("key 'virtual-ips.reader-without-standby': only used with a reader VIP; add"
+                        + " 'virtual-ips.reader' or remove it");
+            }
+            String policy = textOf(v.get("reader-without-standby"), "virtual-ips.reader-without-standby");
+            if (!policy.equals("stop") && !policy.equals("primary")) {
+                throw fail("key 'virtual-ips.reader-without-standby': expected stop or primary, got '" + policy + "'");
+            }
+            toPrimary = policy.equals("primary");
+        }
+        return new VirtualIps(writer, reader, toPrimary);
+    }
+
+    private VipAddress vip(JsonNode v, String field, String nic) {
+        String key = "virtual-ips." + field;
+        String text = requiredText(v, field, key, "the " + field + " VIP as ADDRESS/PREFIX, e.g. 192.168.28.200/24");
+        int slash = text.indexOf('/');
+        if (slash < 0) {
+            throw fail("key '" + key + "': '" + text + "' has no prefix length; write ADDRESS/PREFIX, e.g. "
+                    + text + "/24");
+        }
+        try {
+            return new VipAddress(text.substring(0, slash), Integer.parseInt(text.substring(slash + 1)), nic);
+        } catch (NumberFormatException e) {
+            throw fail("key '" + key + "': '" + text.substring(slash + 1) + "' is not a prefix length");
+        } catch (IllegalArgumentException e) {
+            throw fail("key '" + key + "': " + e.getMessage());
         }
     }
 

@@ -75,6 +75,15 @@ public interface PostgresInstance extends AutoCloseable {
     void configure(Upstream upstreamOrNull);
 
     /**
+     * Chooses the start as a hot standby that streams from nobody: it serves read-only sessions on the data it
+     * has and can accept no write, not even from a session that turns {@code default_transaction_read_only}
+     * off. For no-quorum-policy {@code demote}. Like {@link #configure}, takes effect at the next start.
+     *
+     * @throws PostgresException if the data directory is not initialized or a file cannot be written
+     */
+    void configureReadOnly();
+
+    /**
      * Makes commits wait for any {@code k} of the named standbys ({@code synchronous_standby_names}), or for
      * none when {@code names} is empty: renders it into pgpacer.conf and reloads a running PostgreSQL. Backends
      * take the new value within milliseconds of the reload. Idempotent.

@@ -31,7 +31,8 @@ import java.util.Arrays;
  *
  * <p>Commands are decoded strictly (an unknown or missing property is bad input and is refused with a
  * message naming it); a CIB is decoded tolerantly (unknown properties ignored, missing ones take their
- * defaults), so that a snapshot or a read answered by a member one version ahead still loads.
+ * defaults, 0 for a missing number), so that a snapshot or a read answered by a member one version ahead
+ * still loads.
  */
 public final class CibJson {
 
@@ -44,9 +45,11 @@ public final class CibJson {
     private static final ObjectReader COMMAND_READER = MAPPER.readerFor(StoreCommand.class)
             .with(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
     private static final ObjectReader CIB_READER = MAPPER.readerFor(Cib.class)
-            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     private static final ObjectReader SNAPSHOT_READER = MAPPER.readerFor(Snapshot.class)
-            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+            .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
     private static final ObjectReader RESULT_READER = MAPPER.readerFor(CommandResult.class)
             .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 

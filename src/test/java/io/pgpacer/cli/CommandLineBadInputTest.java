@@ -139,10 +139,26 @@ class CommandLineBadInputTest {
     }
 
     @Test
+    void propertyAndCibArgumentsAreCheckedBeforeAnyAgentIsAsked() {
+        Run noValue = run("property", "set", "migration-threshold", "--api", "http://127.0.0.1:1");
+        assertEquals(2, noValue.exitCode());
+        assertEquals("pgpacer property set: expected NAME=VALUE, got 'migration-threshold'", noValue.stderr().strip());
+        Run missingFile = run("cib", "replace", dir.resolve("nope.yaml").toString(), "--api", "http://127.0.0.1:1");
+        assertEquals(2, missingFile.exitCode());
+        assertTrue(missingFile.stderr().startsWith("pgpacer cib replace: cannot read " + dir.resolve("nope.yaml")),
+                missingFile.stderr());
+        Run badFormat = run("cib", "query", "--format", "xml", "--api", "http://127.0.0.1:1");
+        assertEquals(2, badFormat.exitCode());
+        assertTrue(badFormat.stderr().contains("Invalid value for option '--format'"), badFormat.stderr());
+    }
+
+    @Test
     void everyOperatorCommandNamesItsPcsEquivalent() {
         for (String command : new String[] {"status", "history", "resource cleanup", "resource move", "agent",
                 "force-promote", "switchover", "cluster pause", "cluster resume", "node maintenance",
-                "node unmaintenance", "repair", "rebuild", "recover-master"}) {
+                "node unmaintenance", "node standby", "node unstandby", "property", "property list", "property set",
+                "property unset", "cib", "cib query", "cib replace", "cib edit", "repair", "rebuild",
+                "recover-master"}) {
             java.io.StringWriter help = new java.io.StringWriter();
             String[] args = (command + " --help").split(" ");
             int code = Main.commandLine().setOut(new java.io.PrintWriter(help, true)).execute(args);

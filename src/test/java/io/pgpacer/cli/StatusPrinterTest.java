@@ -93,6 +93,36 @@ class StatusPrinterTest {
     }
 
     @Test
+    void aNodeInStandbyIsShownLikeCrmMonShowsIt() {
+        ClusterStatus status = afterFailover();
+        String rendered = StatusPrinter.render(new ClusterStatus(status.cluster(), status.controller(), status.quorum(),
+                status.answeredBy(), status.lastUpdated(), status.epoch(), status.nodesConfigured(),
+                List.of("pg-152", "pg-153"), status.offline(), status.masters(), status.slaves(), status.stopped(),
+                status.leaseHolder(), status.nodes(), status.failedActions(), status.migrationThreshold(),
+                status.lastPromotion(), status.replication(), status.switchover(), status.maintenance(),
+                status.readerVip(), List.of("pg-151"), List.of()), false);
+        assertTrue(rendered.contains("3 nodes configured\n\nNode pg-151: standby\nOnline: [ pg-152 pg-153 ]\n"),
+                rendered);
+    }
+
+    @Test
+    void theReaderVipShowsWhereItRunsAndWhy() {
+        ClusterSettings withReader = new ClusterSettings(1, 3_000, 3_000, 30_000, null, null,
+                io.pgpacer.core.cib.ReaderVipPolicy.STANDBY);
+        ClusterStatus before = afterFailover();
+        Cib cib = Cib.EMPTY.initializedAs("pgcluster", List.of(
+                new NodeSpec("pg-151", "192.168.28.151", 8008, 7400, 5432, false)), withReader);
+        String started = StatusPrinter.render(ClusterStatus.of(cib.withReaderVip(new io.pgpacer.core.cib.ReaderVip(
+                "pg-153", 4, "pg-153 is the sync standby")), node -> true, "pg-151", true, "pg-151", "t"), false);
+        String stopped = StatusPrinter.render(ClusterStatus.of(cib, node -> true, "pg-151", true, "pg-151", "t"), false);
+        assertEquals(" vip-slave (reader VIP): Started pg-153 (pg-153 is the sync standby)",
+                started.lines().filter(l -> l.contains("vip-slave")).findFirst().orElse(started));
+        assertEquals(" vip-slave (reader VIP): Stopped", stopped.lines().filter(l -> l.contains("vip-slave"))
+                .findFirst().orElse(stopped));
+        assertEquals(-1, StatusPrinter.render(before, false).indexOf("vip-slave"), "no reader VIP configured");
+    }
+
+    @Test
     void fullStatusAddsNodeAttributesMigrationSummaryAndTheLatestPromotion() {
         String full = StatusPrinter.render(afterFailover(), true);
         String attributes = full.substring(full.indexOf("Node Attributes:"), full.indexOf("Failed Resource Actions:"));

@@ -104,6 +104,45 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void clusterPropertiesInTheFileAreValidatedAsPropertySetValidatesThem() {
+        assertEquals(0, ConfigLoader.parse(FILE, VALID, null).clusterSettings().failureTimeoutMillis());
+        AgentConfig config = ConfigLoader.parse(FILE, VALID + "failure-timeout: 10m\n", null);
+        assertEquals(600_000, config.clusterSettings().failureTimeoutMillis());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.parse(FILE, VALID + "failure-timeout: soon\n", null));
+        assertEquals(FILE + ": key 'failure-timeout': expected a duration like 90s, 10m or 1h, or 0 for never, got"
+                + " 'soon'", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE, VALID + "migration-threshold: 0\n", null));
+        assertEquals(FILE + ": key 'migration-threshold': expected a whole number >= 1, got '0'", e.getMessage());
+    }
+
+    @Test
+    void theReaderVipGoesOnAStandbyAndOptionallyFallsBackToThePrimary() {
+        AgentConfig config = ConfigLoader.parse(FILE, VALID
+                + "virtual-ips: {writer: 10.0.0.100/24, reader: 10.0.0.101/24, nic: eth0}\n", null);
+        assertEquals(new io.pgpacer.vip.VipAddress("10.0.0.101", 24, "eth0"), config.vips().reader());
+        assertEquals(io.pgpacer.core.cib.ReaderVipPolicy.STANDBY, config.clusterSettings().readerVip());
+        config = ConfigLoader.parse(FILE, VALID
+                + "virtual-ips: {reader: 10.0.0.101/24, nic: eth0, reader-without-standby: primary}\n", null);
+        assertNull(config.writerVip());
+        assertEquals(io.pgpacer.core.cib.ReaderVipPolicy.STANDBY_OR_PRIMARY, config.clusterSettings().readerVip());
+        assertEquals(io.pgpacer.core.cib.ReaderVipPolicy.NONE,
+                ConfigLoader.parse(FILE, VALID, null).clusterSettings().readerVip());
+    }
+
+    @Test
+    void aReaderVipThatIsTheWriterVipOrAnUnknownFallbackIsRefused() {
+        ConfigException same = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE, VALID
+                + "virtual-ips: {writer: 10.0.0.100/24, reader: 10.0.0.100/24, nic: eth0}\n", null));
+        assertEquals(FILE + ": key 'virtual-ips.reader': 10.0.0.100 is also the writer VIP; give the reader VIP an"
+                + " address of its own", same.getMessage());
+        ConfigException fallback = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE, VALID
+                + "virtual-ips: {reader: 10.0.0.101/24, nic: eth0, reader-without-standby: master}\n", null));
+        assertEquals(FILE + ": key 'virtual-ips.reader-without-standby': expected stop or primary, got 'master'",
+                fallback.getMessage());
+    }
+
+    @Test
     void passwordsNeverAppearInToString() {
         AgentConfig config = ConfigLoader.parse(FILE, VALID, null);
         assertFalse(config.toString().contains("s3cret"), config.toString());

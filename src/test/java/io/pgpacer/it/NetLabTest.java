@@ -246,6 +246,15 @@ class NetLabTest {
             assertTrue(took.compareTo(FAST_FAILURE) < 0, "refused after " + took.toMillis() + " ms");
             db1.heal();
 
+            // Only the port: the client's PostgreSQL traffic to db1 vanishes, its pings still get answers.
+            db1.cutPortTo(client, 5432, Cut.DROP);
+            ProgramRunner.Result cutOff = client.run(SOON, psql, conninfo, "-Atc", "select 1");
+            assertFalse(cutOff.succeeded(), "PostgreSQL's port is cut: " + cutOff.output() + "; " + db1.firewall());
+            assertTrue(client.ping(db1.address()), "other traffic still flows: " + db1.firewall());
+            db1.healLinkTo(client);
+            Eventually.await("PostgreSQL answers again after the port is restored", SOON,
+                    () -> client.run(SOON, psql, conninfo, "-Atc", "select 1").succeeded());
+
             db1.freeze();
             ProgramRunner.Result frozen = client.run(SOON, psql, conninfo, "-Atc", "select 1");
             assertFalse(frozen.succeeded(), "a frozen PostgreSQL cannot answer: " + frozen.output());

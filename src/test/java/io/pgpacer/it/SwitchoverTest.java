@@ -9,6 +9,7 @@ import io.pgpacer.cli.Main;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.Signals;
 import io.pgpacer.testkit.Workload;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -139,7 +140,7 @@ class SwitchoverTest {
             assertTrue(rs.next(), lagging + " has no WAL receiver");
             receiver = rs.getLong(1);
         }
-        signal("STOP", receiver);
+        Signals.send("STOP", receiver);
         try {
             try (Connection writer = cluster.connect(primary); Statement st = writer.createStatement()) {
                 st.execute("CREATE TABLE IF NOT EXISTS switchover_ballast (filler text)");
@@ -151,7 +152,7 @@ class SwitchoverTest {
                     () -> lag.apply(cluster.api().cib()), l -> l > (1 << 20));
             assertRefused(cluster, lagging, "1MB", lagging + " lags ");
         } finally {
-            signal("CONT", receiver);
+            Signals.send("CONT", receiver);
         }
         cluster.awaitHealthy(CONVERGE);
     }
@@ -203,8 +204,4 @@ class SwitchoverTest {
         return io.pgpacer.core.model.Lsn.parse(text).value();
     }
 
-    private static void signal(String signal, long pid) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-        assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
-    }
 }

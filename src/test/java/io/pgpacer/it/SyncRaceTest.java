@@ -1,17 +1,16 @@
 package io.pgpacer.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.Signals;
 import io.pgpacer.testkit.Workload;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,10 +24,6 @@ class SyncRaceTest {
 
     private static final Duration CONVERGE = Duration.ofSeconds(60);
 
-    private static void signal(String signal, long pid) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-        assertTrue(kill.waitFor(5, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + pid);
-    }
 
     @Test
     void fallbackCannotRaceAPromotionAndNoAcknowledgedWriteIsLost() throws Exception {
@@ -43,7 +38,7 @@ class SyncRaceTest {
             Eventually.await("writes on " + primary, CONVERGE, () -> workload.acknowledgedBy(primary) > 20);
 
             long agentPid = cluster.cluster().agent(primary).pid();
-            signal("STOP", agentPid);
+            Signals.send("STOP", agentPid);
             try {
                 try (Connection c = cluster.connect(sync); Statement s = c.createStatement()) {
                     s.execute("ALTER SYSTEM SET primary_conninfo = ''");
@@ -58,7 +53,7 @@ class SyncRaceTest {
                     s.execute("SELECT pg_reload_conf()");
                 }
             } finally {
-                signal("CONT", agentPid);
+                Signals.send("CONT", agentPid);
             }
             cluster.awaitStatus(primary + " fenced and back as a standby of " + sync, CONVERGE,
                     s -> ClusterHarness.healthy(s) && sync.equals(ClusterHarness.primary(s)));

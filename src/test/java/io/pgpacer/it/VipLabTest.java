@@ -9,12 +9,15 @@ import io.pgpacer.testkit.Eventually;
 import io.pgpacer.testkit.KeepClusterOnFailure;
 import io.pgpacer.testkit.Workload;
 import io.pgpacer.testkit.lab.LabCluster;
-import io.pgpacer.testkit.lab.VipWatch;
+import io.pgpacer.testkit.lab.LabFault;
+import io.pgpacer.testkit.lab.LabScenario;
+import io.pgpacer.testkit.lab.LabScenario.Outcome;
 import io.pgpacer.testkit.lab.VipWorkload;
-import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -26,20 +29,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The writer VIP in the network-namespace lab: 3 data hosts and a client host, default timings, in
- * asynchronous ({@link AsyncVipLabTest}) and synchronous ({@link SyncVipLabTest}) replication. A client in its own host writes through the VIP only, as an application would; a second
+ * asynchronous ({@link AsyncVipLabTest}) and synchronous ({@link SyncVipLabTest}) replication. A client in its
+ * own host writes through the VIP only, as an application would; a second
  * one writes to every node's own address, to see any node that takes writes after the VIP left it; a watch
  * reads every host's addresses every few milliseconds. Given a healthy cluster, when the primary changes
- * (switchover, kill -9 of its postmaster, kill -9 of its agent, a frozen host), then the VIP follows the
- * primary, no two nodes take writes at overlapping times, and the write unavailability is printed. Steps run in
- * order on one cluster; each prints its figures before it asserts.
+ * (switchover, kill -9 of its postmaster, kill -9 of its agent, a frozen host, its host isolated by iptables
+ * DROP or REJECT, a flapping partition of its host), then the VIP follows the primary, no two nodes take writes
+ * at overlapping times, the cluster converges again with the old primary as a standby, and the write
+ * unavailability is printed; when only its replication links are cut, it stays primary and keeps taking writes.
+ * Steps run in order on one cluster, each from a converged cluster; each prints its figures before it asserts.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(KeepClusterOnFailure.class)
 abstract class VipLabTest {
     private static final Duration BOOTSTRAP = Duration.ofSeconds(120);
-    private static final Duration CONVERGE = Duration.ofSeconds(60);
-    private static final Duration VIP_MOVE = Duration.ofSeconds(20);
+    private static final Duration CONVERGE = LabScenario.CONVERGE;
 
     private LabCluster cluster;
 
@@ -63,7 +68,7 @@ abstract class VipLabTest {
     @Order(1)
     void afterBootstrapTheVipIsOnThePrimaryAloneAndTheClientWritesThroughIt() throws Exception {
         String primary = ClusterHarness.primary(cluster.awaitHealthy(BOOTSTRAP));
-        awaitVipOn(cluster, primary);
+        cluster.awaitVipOn(primary);
         // The watch reads the kernel's routing tables; iproute2 must agree.
         for (String node : cluster.dataNodes()) {
             String addresses = cluster.host(node).run(Duration.ofSeconds(10), "ip", "-j", "addr", "show", "dev", "eth0")
@@ -75,7 +80,7 @@ abstract class VipLabTest {
         VipWorkload writer = cluster.startWriter("vip_bootstrap");
         Eventually.await("20 writes acknowledged by " + primary + " through the VIP", CONVERGE,
                 () -> writer.acks().stream().filter(a -> a.node().equals(primary)).count() >= 20);
-        Workload.Verdict verdict = verdict(cluster, writer, primary, promotions);
+        Workload.Verdict verdict = cluster.verdict(writer, primary, promotions);
         System.out.println("VIP after bootstrap on " + primary + ": " + verdict);
         assertEquals(List.of(), verdict.lost());
         assertEquals(List.of(), verdict.overlaps());
@@ -85,67 +90,52 @@ abstract class VipLabTest {
     @Test
     @Order(2)
     void aSwitchoverMovesTheVipWithThePrimaryAndLosesNothing() throws Exception {
-        Scenario s = Scenario.begin(cluster, "vip_switchover");
-        List<String> nodes = cluster.dataNodes();
-        String target = nodes.get((nodes.indexOf(s.old) + 1) % nodes.size());
-        s.inject(() -> cluster.api().switchover(target, null, null));
-        s.awaitWritesOn(target);
-        s.awaitOldFollowing(target);
-        awaitVipOn(cluster, target);
+        LabScenario s = LabScenario.begin(cluster, "vip_switchover");
+        String target = LabFault.SWITCHOVER.run(s);
+        cluster.awaitVipOn(target);
         Outcome o = s.end(target);
-        assertAll("switchover " + s.old + " -> " + target,
-                () -> assertEquals(List.of(), o.viaVip().lost(), "a switchover must lose no acknowledged write"),
-                () -> assertEquals(List.of(), o.direct().lost(), "a switchover must lose no acknowledged write"),
-                () -> o.assertOneWriterAtATime(),
-                s::assertVipNeverOnTwoHosts);
+        // A switchover loses no acknowledged write in either mode.
+        s.assertSafe("switchover " + s.old() + " -> " + target, o, true);
     }
 
     @Test
     @Order(3)
     void aKilledPostmasterMovesTheVipToTheNewPrimary() throws Exception {
-        Scenario s = Scenario.begin(cluster, "vip_postmaster_kill");
-        String promoted = s.awaitFailoverAfter(() -> cluster.kill9Postmaster(s.old));
-        awaitVipOn(cluster, promoted);
-        s.awaitOldFollowing(promoted);
+        LabScenario s = LabScenario.begin(cluster, "vip_postmaster_kill");
+        String promoted = LabFault.POSTMASTER_KILL.run(s);
+        cluster.awaitVipOn(promoted);
         Outcome o = s.end(promoted);
         // Asynchronous replication: a write acknowledged just before the kill may be lost; it is printed.
-        assertAll("postmaster kill on " + s.old,
-                () -> {
-                    if (sync()) {
-                        o.assertNothingLost();
-                    }
-                },
-                () -> o.assertOneWriterAtATime(),
-                s::assertVipNeverOnTwoHosts);
+        s.assertSafe("postmaster kill on " + s.old(), o, sync());
     }
 
     @Test
     @Order(4)
     void aKilledAgentLeavesItsVipUntilItRestartsButNoWritesThere() throws Exception {
-        Scenario s = Scenario.begin(cluster, "vip_agent_kill");
-        String promoted = s.awaitFailoverAfter(() -> cluster.kill9Agent(s.old));
+        LabScenario s = LabScenario.begin(cluster, "vip_agent_kill");
+        String promoted = s.awaitFailoverAfter(() -> cluster.kill9Agent(s.old()));
         s.awaitVipAlsoOn(promoted);
         List<String> whileDead = cluster.vipHolders();
         // As systemd would: the agent comes back, finds it is not the primary and drops what it left behind.
         long restartedAt = System.nanoTime();
-        cluster.startAgent(s.old);
-        awaitVipOn(cluster, promoted);
+        cluster.startAgent(s.old());
+        cluster.awaitVipOn(promoted);
         long droppedAfterRestart = (System.nanoTime() - restartedAt) / 1_000_000;
         s.awaitOldFollowing(promoted);
         System.out.printf("agent kill: VIP holders while %s's agent was dead: %s; %s dropped it %d ms after its"
-                + " agent was started again%n", s.old, whileDead, s.old, droppedAfterRestart);
+                + " agent was started again%n", s.old(), whileDead, s.old(), droppedAfterRestart);
         Outcome o = s.end(promoted);
         // A dead agent cannot remove its address: until it restarts, the VIP is on its host too, whose PostgreSQL
         // died with the agent. That is all the overlap there may be.
-        List<String> expected = List.of(s.old, promoted).stream().sorted().toList();
-        assertAll("agent kill on " + s.old,
+        List<String> expected = List.of(s.old(), promoted).stream().sorted().toList();
+        assertAll("agent kill on " + s.old(),
                 () -> {
                     if (sync()) {
                         o.assertNothingLost();
                     }
                 },
                 () -> o.assertOneWriterAtATime(),
-                () -> assertTrue(s.watch.overlaps().stream().allMatch(overlap -> overlap.holders().equals(expected)
+                () -> assertTrue(s.watch().overlaps().stream().allMatch(overlap -> overlap.holders().equals(expected)
                         && overlap.toNanos() > restartedAt), "only the dead agent's host may keep the VIP beside the"
                         + " new primary, until the agent restarts: " + s.timeline()));
     }
@@ -153,23 +143,23 @@ abstract class VipLabTest {
     @Test
     @Order(5)
     void aFrozenPrimaryLosesItsVipAndFencesOnThawThenRejoins() throws Exception {
-        Scenario s = Scenario.begin(cluster, "vip_freeze");
+        LabScenario s = LabScenario.begin(cluster, "vip_freeze");
         long thawedAt;
         String promoted;
         try {
-            promoted = s.awaitFailoverAfter(() -> cluster.freeze(s.old));
+            promoted = s.awaitFailoverAfter(() -> cluster.freeze(s.old()));
             s.awaitVipAlsoOn(promoted);
         } finally {
             thawedAt = System.nanoTime();
-            cluster.thaw(s.old);
+            cluster.thaw(s.old());
         }
         // On thaw the old primary's lease keeper finds the lease long gone: it stops PostgreSQL, then the VIP.
         AssertionError vipKept = null;
         try {
-            awaitVipOn(cluster, promoted);
+            cluster.awaitVipOn(promoted);
         } catch (AssertionError e) {
-            vipKept = new AssertionError("after thaw, " + s.old + " kept the VIP beside " + promoted + " for more than "
-                    + VIP_MOVE.toSeconds() + " s: " + s.timeline(), e);
+            vipKept = new AssertionError("after thaw, " + s.old() + " kept the VIP beside " + promoted + " for more"
+                    + " than " + LabCluster.VIP_MOVE.toSeconds() + " s: " + s.timeline(), e);
         }
         long droppedAfterThaw = (System.nanoTime() - thawedAt) / 1_000_000;
         AssertionError notRejoined = null;
@@ -182,20 +172,15 @@ abstract class VipLabTest {
                 notRejoined = e;
             }
         }
-        List<String> fencing = new ArrayList<>();
-        cluster.apiOf(s.old).call("GET", "/events").forEach(e -> {
-            if (e.path("text").asText().startsWith("fencing")) {
-                fencing.add(e.path("text").asText());
-            }
-        });
+        List<String> fencing = fencingEvents(s.old());
         System.out.printf("freeze: %s %s the VIP %d ms after thaw, rejoined as a standby %d ms after thaw;"
-                + " its fencing: %s%n", s.old, vipKept == null ? "dropped" : "still held", droppedAfterThaw,
+                + " its fencing: %s%n", s.old(), vipKept == null ? "dropped" : "still held", droppedAfterThaw,
                 rejoinedAfterThaw, fencing);
         Outcome o = s.end(promoted);
         AssertionError vipFailure = vipKept;
         AssertionError rejoinFailure = notRejoined;
-        List<String> expected = List.of(s.old, promoted).stream().sorted().toList();
-        assertAll("freeze of " + s.old,
+        List<String> expected = List.of(s.old(), promoted).stream().sorted().toList();
+        assertAll("freeze of " + s.old(),
                 () -> {
                     if (sync()) {
                         o.assertNothingLost();
@@ -221,152 +206,86 @@ abstract class VipLabTest {
                         throw rejoinFailure;
                     }
                 },
-                () -> assertTrue(!fencing.isEmpty(), s.old + " should have fenced itself on thaw"),
-                () -> assertTrue(s.watch.overlaps().stream().allMatch(overlap -> overlap.holders().equals(expected)
+                () -> assertTrue(!fencing.isEmpty(), s.old() + " should have fenced itself on thaw"),
+                () -> assertTrue(s.watch().overlaps().stream().allMatch(overlap -> overlap.holders().equals(expected)
                         && overlap.toNanos() > thawedAt), "only the frozen host may keep the VIP beside the new"
                         + " primary, until it thaws: " + s.timeline()));
     }
 
-    /** What the writers saw in one scenario. */
-    private record Outcome(Workload.Verdict viaVip, Workload.Verdict direct, String lateAcks) {
-        void assertNothingLost() {
-            assertEquals(List.of(), viaVip.lost(), "sync mode: no write acknowledged through the VIP may be lost");
-            assertEquals(List.of(), direct.lost(), "sync mode: no write acknowledged at a node may be lost");
-        }
-
-        void assertOneWriterAtATime() {
-            assertEquals(List.of(), direct.overlaps(), "S1: no two nodes may take writes at overlapping times, but at"
-                    + " the nodes' own addresses" + lateAcks);
-        }
+    @Test
+    @Order(6)
+    void aPrimaryCutOffByDroppedPacketsFencesItselfAndRejoinsAfterTheHeal() throws Exception {
+        isolatedPrimary(LabFault.ISOLATE_DROP, "vip_isolate_drop");
     }
 
-    /** One fault under a VIP writer, node writers and a VIP watch. */
-    private static final class Scenario {
-        final LabCluster cluster;
-        final String name;
-        final String old;
-        final int promotionsBefore;
-        final VipWorkload writer;
-        /** Writers at every node's own address: they see a node that takes writes after the VIP left it. */
-        final VipWorkload nodeWriters;
-        final VipWatch watch;
-        long faultAt;
+    @Test
+    @Order(7)
+    void aPrimaryCutOffByRejectedPacketsFencesItselfAndRejoinsAfterTheHeal() throws Exception {
+        isolatedPrimary(LabFault.ISOLATE_REJECT, "vip_isolate_reject");
+    }
 
-        private Scenario(LabCluster cluster, String name, String old, VipWorkload writer, VipWorkload nodeWriters) {
-            this.cluster = cluster;
-            this.name = name;
-            this.old = old;
-            this.promotionsBefore = cluster.promotions();
-            this.writer = writer;
-            this.nodeWriters = nodeWriters;
-            this.watch = cluster.watchVip();
-        }
+    // Isolated, the primary cannot renew its lease: it must drop the VIP and stop PostgreSQL on its own, before
+    // the majority promotes another node; healed, it rejoins as a standby (rewound if its WAL diverged).
+    private void isolatedPrimary(LabFault fault, String name) throws Exception {
+        Instant since = Instant.now();
+        LabScenario s = LabScenario.begin(cluster, name);
+        String promoted = fault.run(s);
+        cluster.awaitVipOn(promoted);
+        List<String> fencing = events(s.old(), since, text -> text.startsWith("fencing"));
+        List<String> rejoin = events(s.old(), since, text -> text.startsWith("rejoined") || text.contains("pg_rewind"));
+        System.out.printf("%s: %s's fencing: %s; its rejoin: %s%n", fault.label(), s.old(), fencing, rejoin);
+        Outcome o = s.end(promoted);
+        s.assertSafe(fault.label() + " of " + s.old(), o, sync(),
+                () -> assertTrue(!fencing.isEmpty(), s.old() + " should have fenced itself while cut off"));
+    }
 
-        /** Given a healthy cluster with no fail-counts and the VIP on the primary, clients writing. */
-        static Scenario begin(LabCluster cluster, String name) {
-            cluster.api().cleanup(null);
-            String primary = ClusterHarness.primary(cluster.awaitHealthy(CONVERGE));
-            awaitVipOn(cluster, primary);
-            VipWorkload writer = cluster.startWriter(name);
-            VipWorkload nodeWriters = cluster.startNodeWriters(name + "_nodes");
-            Scenario scenario = new Scenario(cluster, name, primary, writer, nodeWriters);
-            Eventually.await("writes acknowledged by " + primary + " through the VIP and at its own address",
-                    CONVERGE, () -> writer.acks().stream().filter(a -> a.node().equals(primary)).count() >= 10
-                            && nodeWriters.acks().stream().filter(a -> a.node().equals(primary)).count() >= 10);
-            return scenario;
-        }
+    @Test
+    @Order(8)
+    void aFlappingPartitionOfThePrimaryNeverMakesTwoWritersAndSettlesOnOnePrimary() throws Exception {
+        Instant since = Instant.now();
+        LabScenario s = LabScenario.begin(cluster, "vip_flapping");
+        String primary = LabFault.FLAPPING.run(s);
+        cluster.awaitVipOn(primary);
+        int promotions = s.promotionsSinceBegin();
+        List<String> fencing = events(s.old(), since, text -> text.startsWith("fencing"));
+        System.out.printf("flapping: %d cuts of %d s, each followed by a heal, of %s; %d promotion(s), final primary"
+                + " %s; %s's fencing: %s%n", LabFault.FLAP_CYCLES, LabFault.FLAP_PERIOD.toSeconds(), s.old(),
+                promotions, primary, s.old(), fencing);
+        Outcome o = s.end(primary);
+        s.assertSafe("flapping partition of " + s.old(), o, sync());
+    }
 
-        /** Notes the time and injects the fault. */
-        void inject(Runnable fault) {
-            faultAt = System.nanoTime();
-            fault.run();
-        }
+    @Test
+    @Order(9)
+    void aCutReplicationLinkKeepsThePrimaryAndItsWritesAndTheStandbysCatchUpAfterTheHeal() throws Exception {
+        Instant since = Instant.now();
+        LabScenario s = LabScenario.begin(cluster, "vip_replication_cut");
+        String primary = LabFault.REPLICATION_CUT.run(s);
+        int promotions = s.promotionsSinceBegin();
+        cluster.awaitVipOn(primary);
+        List<String> replication = events(primary, since, text -> text.contains("sync") || text.startsWith("fencing"));
+        System.out.printf("replication link cut: %s stayed primary with %d promotion(s); its replication events: %s%n",
+                s.old(), promotions, replication);
+        Outcome o = s.end(primary);
+        // No failover, so nothing may be lost in either mode: asynchronous commits stay on the one primary.
+        s.assertSafe("replication link cut of " + s.old(), o, true,
+                () -> assertEquals(s.old(), primary, "the primary keeps its lease: Raft and the API still reach it"),
+                () -> assertEquals(0, promotions, "no promotion while only replication is cut"));
+    }
 
-        /** Injects the fault and returns the new primary once it took writes through the VIP. */
-        String awaitFailoverAfter(Runnable fault) {
-            inject(fault);
-            String promoted = ClusterHarness.primary(cluster.awaitStatus("a primary other than " + old, CONVERGE,
-                    st -> ClusterHarness.primary(st) != null && !old.equals(ClusterHarness.primary(st))));
-            awaitWritesOn(promoted);
-            return promoted;
-        }
-
-        void assertVipNeverOnTwoHosts() {
-            assertEquals(List.of(), watch.overlaps(), "the VIP was on two hosts at once: " + timeline());
-        }
-
-        void awaitWritesOn(String node) {
-            try {
-                Eventually.await("writes acknowledged by " + node + " through the VIP", CONVERGE,
-                        () -> writer.firstAckBy(node, faultAt) > 0);
-            } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "\nwriter errors: " + tail(writer.errors()) + "\nVIP: "
-                        + timeline(), e);
+    /** The texts of {@code node}'s events since {@code since} that {@code wanted} accepts. */
+    private List<String> events(String node, Instant since, Predicate<String> wanted) {
+        List<String> texts = new ArrayList<>();
+        cluster.apiOf(node).call("GET", "/events").forEach(e -> {
+            String text = e.path("text").asText();
+            if (wanted.test(text) && Instant.parse(e.path("at").asText()).isAfter(since)) {
+                texts.add(text);
             }
-        }
-
-        /** The VIP reached {@code node}; the old primary's host may still hold it too. */
-        void awaitVipAlsoOn(String node) {
-            Eventually.await("the VIP on " + node, VIP_MOVE, () -> cluster.vipHolders().contains(node));
-        }
-
-        /** Healthy again, the old primary streaming from {@code primary}. */
-        void awaitOldFollowing(String primary) {
-            cluster.awaitStatus(old + " back as a standby of " + primary, CONVERGE,
-                    st -> ClusterHarness.healthy(st) && primary.equals(ClusterHarness.primary(st)));
-        }
-
-        String timeline() {
-            return watch.timeline(faultAt);
-        }
-
-        /** Stops the writers and the watch, and prints the figures. */
-        Outcome end(String finalPrimary) throws Exception {
-            watch.close();
-            long backOn = writer.firstAckBy(finalPrimary, faultAt);
-            long unavailable = writer.longestGapBetween(faultAt, backOn) / 1_000_000;
-            Outcome o = new Outcome(verdict(cluster, writer, finalPrimary, promotionsBefore),
-                    verdict(cluster, nodeWriters, finalPrimary, promotionsBefore),
-                    lateAcks(nodeWriters.acks(), finalPrimary));
-            System.out.printf("%s: %s -> %s, write unavailability through the VIP %d ms (first write on %s %d ms"
-                    + " after the fault); through the VIP: %s; at the nodes' own addresses: %s%s; VIP: %s;"
-                    + " VIP writer errors: %s%n", name, old, finalPrimary, unavailable, finalPrimary,
-                    (backOn - faultAt) / 1_000_000, o.viaVip(), o.direct(), o.lateAcks(), timeline(),
-                    tail(writer.errors()));
-            return o;
-        }
-
-        // Writes that another node acknowledged after the final primary had started to take writes.
-        private String lateAcks(List<Workload.Ack> acks, String finalPrimary) {
-            long taking = Workload.firstAckBy(acks, finalPrimary, faultAt);
-            List<Workload.Ack> late = acks.stream()
-                    .filter(a -> !a.node().equals(finalPrimary) && taking > 0 && a.ackNanos() > taking).toList();
-            if (late.isEmpty()) {
-                return "";
-            }
-            return String.format(" (%s acknowledged %d writes %s from %d to %d ms after %s took its first write)",
-                    late.get(0).node(), late.size(), late.stream().map(Workload.Ack::id).toList(),
-                    (late.get(0).ackNanos() - taking) / 1_000_000,
-                    (late.get(late.size() - 1).ackNanos() - taking) / 1_000_000, finalPrimary);
-        }
-
-        private static List<String> tail(List<String> lines) {
-            return lines.subList(Math.max(0, lines.size() - 8), lines.size());
-        }
+        });
+        return texts;
     }
 
-    /** Stops {@code writer} and checks its acknowledged writes against {@code finalPrimary}. */
-    private static Workload.Verdict verdict(LabCluster cluster, VipWorkload writer, String finalPrimary,
-            int promotionsBefore) throws Exception {
-        writer.stop();
-        int promotions = cluster.promotions() - promotionsBefore;
-        try (Connection c = cluster.connect(finalPrimary)) {
-            return writer.verdict(c, promotions);
-        }
-    }
-
-    private static void awaitVipOn(LabCluster cluster, String node) {
-        Eventually.await("the writer VIP on " + node + " alone", VIP_MOVE, cluster::vipHolders,
-                holders -> holders.equals(List.of(node)));
+    private List<String> fencingEvents(String node) {
+        return events(node, Instant.EPOCH, text -> text.startsWith("fencing"));
     }
 }

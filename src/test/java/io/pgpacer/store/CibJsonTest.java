@@ -69,7 +69,21 @@ class CibJsonTest {
             new StoreCommand.BeginSwitchover(5, "node2"),
             new StoreCommand.HandOver("node1", 7, io.pgpacer.core.model.Lsn.parse("0/5000028")),
             new StoreCommand.AbortSwitchover(6, "node2 did not catch up", "2024-05-01T10:00:09Z"),
-            new StoreCommand.SetMaintenance("node2", true));
+            new StoreCommand.SetMaintenance("node2", true),
+            new StoreCommand.MoveReaderVip(3, "node2", "node2 is the sync standby"),
+            new StoreCommand.SetProperties(propertyChanges()),
+            new StoreCommand.SetStandby("node2", true),
+            new StoreCommand.ReplaceConfiguration(4, Map.of("migration-threshold", "3"), List.of("node1"),
+                    List.of("node2")),
+            new StoreCommand.ExpireFailCount("node2", 2, "2024-05-01T10:01:00Z"));
+
+    /** A set and an unset (null: back to the default) in one command. */
+    static Map<String, String> propertyChanges() {
+        Map<String, String> changes = new LinkedHashMap<>();
+        changes.put("migration-threshold", "3");
+        changes.put("failure-timeout", null);
+        return changes;
+    }
 
     static Map<String, NodeGoal> goals() {
         Map<String, NodeGoal> goals = new LinkedHashMap<>();
@@ -80,11 +94,14 @@ class CibJsonTest {
 
     static Cib populatedCib() {
         return Cib.EMPTY.initializedAs("prod", NODES, new ClusterSettings(1, 3_000, 3_000, 30_000,
-                        new io.pgpacer.core.cib.SyncPolicy(io.pgpacer.core.cib.ReplicationMode.QUORUM, 1, 5_000, false)))
+                        new io.pgpacer.core.cib.SyncPolicy(io.pgpacer.core.cib.ReplicationMode.QUORUM, 1, 5_000, false))
+                        .withFailureTimeoutMillis(600_000))
                 .withSyncSet(new io.pgpacer.core.cib.SyncSet(List.of("node2"), 1, 3))
                 .withSwitchover(new io.pgpacer.core.cib.Switchover("node1", "node2", 0, "2024-05-01T10:00:00Z", 1024,
                         io.pgpacer.core.cib.Switchover.Phase.CATCHING_UP, io.pgpacer.core.model.Lsn.parse("0/5000028")))
                 .withMaintenance(new io.pgpacer.core.cib.Maintenance(false, List.of("node2")))
+                .withStandby(List.of("node2"))
+                .withConfigEpoch(9)
                 .withReport(REPORT)
                 .withGoals(goals())
                 .withLease(new Lease("node1", 7, 3))
@@ -108,6 +125,20 @@ class CibJsonTest {
                     () -> new String(json, UTF_8));
             assertEquals(command, CibJson.decodeCommand(json));
         }
+    }
+
+    @Test
+    void aCibWrittenBeforeStandbyAndFailureTimeoutExistedStillLoads() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = CibJson.mapper();
+        com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+                mapper.readTree(CibJson.encode(populatedCib()));
+        tree.remove(List.of("standby", "configEpoch"));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("settings")).remove("failureTimeoutMillis");
+        Cib old = CibJson.decodeCib(mapper.writeValueAsBytes(tree));
+        assertEquals(List.of(), old.standby());
+        assertEquals(0, old.configEpoch());
+        assertEquals(0, old.settings().failureTimeoutMillis());
+        assertEquals(populatedCib().settings().sync(), old.settings().sync());
     }
 
     @Test

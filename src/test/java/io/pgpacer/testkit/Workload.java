@@ -121,14 +121,28 @@ public final class Workload implements AutoCloseable {
 
     /** The longest time between consecutive {@code acks} (any node) from {@code fromNanos} to {@code toNanos}. */
     public static long longestGapBetween(List<Ack> acks, long fromNanos, long toNanos) {
+        return gapsBetween(acks, fromNanos, toNanos).stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+
+    /**
+     * The time without acknowledged writes from {@code fromNanos} to {@code toNanos}: the sum of the gaps between
+     * consecutive {@code acks} (any node) of at least {@code minGap}, so that the writers' own pace does not count.
+     */
+    public static long timeWithoutWrites(List<Ack> acks, long fromNanos, long toNanos, Duration minGap) {
+        return gapsBetween(acks, fromNanos, toNanos).stream().mapToLong(Long::longValue)
+                .filter(gap -> gap >= minGap.toNanos()).sum();
+    }
+
+    // The gaps from fromNanos to the first ack after it, and between consecutive acks up to toNanos.
+    private static List<Long> gapsBetween(List<Ack> acks, long fromNanos, long toNanos) {
         List<Long> times = new ArrayList<>();
         times.add(fromNanos);
         acks.stream().mapToLong(Ack::ackNanos).filter(t -> t > fromNanos && t <= toNanos).sorted().forEach(times::add);
-        long gap = 0;
+        List<Long> gaps = new ArrayList<>();
         for (int i = 1; i < times.size(); i++) {
-            gap = Math.max(gap, times.get(i) - times.get(i - 1));
+            gaps.add(times.get(i) - times.get(i - 1));
         }
-        return gap;
+        return gaps;
     }
 
     /** Stops the writers, waiting for each to finish its current write. */

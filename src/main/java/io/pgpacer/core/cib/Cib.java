@@ -15,6 +15,11 @@ import java.util.Optional;
  * @param goalsVersion grows with every change of goals; the controller's decisions compare-and-set it
  * @param switchover the planned switchover under way or scheduled, or null
  * @param maintenance the cluster or the nodes pgpacer must leave alone
+ * @param readerVip the node assigned the reader VIP
+ * @param standby data nodes an operator put in standby ({@code pgpacer node standby}): no resources run there
+ * @param configEpoch grows with every change of the configuration part (settings, maintenance, standby nodes,
+ *     members), not with status reports; {@code cib replace} compares it (Pacemaker's {@code epoch}, where
+ *     {@link #epoch} is closer to {@code num_updates})
  */
 public record Cib(
         long epoch,
@@ -30,13 +35,17 @@ public record Cib(
         List<PromotionRecord> history,
         SyncSet syncSet,
         Switchover switchover,
-        Maintenance maintenance) {
+        Maintenance maintenance,
+        ReaderVip readerVip,
+        List<String> standby,
+        long configEpoch) {
 
     /** How many failed actions are kept; older ones are dropped first. */
     public static final int FAILED_ACTIONS_KEPT = 50;
 
     public static final Cib EMPTY = new Cib(0, null, List.of(), ClusterSettings.DEFAULTS, Map.of(), Map.of(), 0,
-            Lease.FREE, Map.of(), List.of(), List.of(), SyncSet.NONE, null, Maintenance.NONE);
+            Lease.FREE, Map.of(), List.of(), List.of(), SyncSet.NONE, null, Maintenance.NONE, ReaderVip.NONE,
+            List.of(), 0);
 
     public Cib {
         nodes = List.copyOf(nodes);
@@ -48,6 +57,8 @@ public record Cib(
         lease = lease == null ? Lease.FREE : lease;
         syncSet = syncSet == null ? SyncSet.NONE : syncSet;
         maintenance = maintenance == null ? Maintenance.NONE : maintenance;
+        readerVip = readerVip == null ? ReaderVip.NONE : readerVip;
+        standby = standby == null ? List.of() : List.copyOf(new java.util.TreeSet<>(standby));
     }
 
     public boolean initialized() {
@@ -112,26 +123,26 @@ public record Cib(
 
     public Cib withEpoch(long newEpoch) {
         return new Cib(newEpoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
     }
 
     public Cib withReport(NodeReport report) {
         Map<String, NodeReport> copy = new LinkedHashMap<>(reports);
         copy.put(report.node(), report);
         return new Cib(epoch, clusterName, nodes, settings, copy, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
     }
 
     public Cib withGoals(Map<String, NodeGoal> changes) {
         Map<String, NodeGoal> copy = new LinkedHashMap<>(goals);
         copy.putAll(changes);
         return new Cib(epoch, clusterName, nodes, settings, reports, copy, goalsVersion + 1, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
     }
 
     public Cib withLease(Lease newLease) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, newLease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
     }
 
     public Cib withFailCount(String node, FailCount count) {
@@ -142,19 +153,19 @@ public record Cib(
             copy.put(node, count);
         }
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, copy,
-                failedActions, history, syncSet, switchover, maintenance);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
     }
 
     public Cib withFailedActions(List<FailedAction> actions) {
         List<FailedAction> kept = actions.size() <= FAILED_ACTIONS_KEPT ? actions
                 : actions.subList(actions.size() - FAILED_ACTIONS_KEPT, actions.size());
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                kept, history, syncSet, switchover, maintenance);
+                kept, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
     }
 
     public Cib withHistory(List<PromotionRecord> newHistory) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, newHistory, syncSet, switchover, maintenance);
+                failedActions, newHistory, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
     }
 
     public Cib withHistoryEntry(PromotionRecord entry) {
@@ -165,21 +176,53 @@ public record Cib(
 
     public Cib withSyncSet(SyncSet newSyncSet) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, newSyncSet, switchover, maintenance);
+                failedActions, history, newSyncSet, switchover, maintenance, readerVip, standby, configEpoch);
     }
 
     public Cib withSwitchover(Switchover newSwitchover) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, newSwitchover, maintenance);
+                failedActions, history, syncSet, newSwitchover, maintenance, readerVip, standby, configEpoch);
     }
 
     public Cib withMaintenance(Maintenance newMaintenance) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, newMaintenance);
+                failedActions, history, syncSet, switchover, newMaintenance, readerVip, standby, configEpoch);
+    }
+
+    public Cib withReaderVip(ReaderVip newReaderVip) {
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history, syncSet, switchover, maintenance, newReaderVip, standby, configEpoch);
+    }
+
+    public Cib withStandby(List<String> nodes) {
+        return new Cib(epoch, clusterName, this.nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history, syncSet, switchover, maintenance, readerVip, nodes, configEpoch);
+    }
+
+    public Cib withSettings(ClusterSettings newSettings) {
+        return new Cib(epoch, clusterName, nodes, newSettings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
+    }
+
+    public Cib withConfigEpoch(long newConfigEpoch) {
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, newConfigEpoch);
+    }
+
+    /** Whether an operator put {@code node} in standby: it runs no resources. */
+    public boolean inStandby(String node) {
+        return standby.contains(node);
+    }
+
+    /** Whether {@code other} has the same configuration part: members, settings, maintenance, standby nodes. */
+    public boolean sameConfiguration(Cib other) {
+        return java.util.Objects.equals(clusterName, other.clusterName) && nodes.equals(other.nodes)
+                && settings.equals(other.settings) && maintenance.equals(other.maintenance)
+                && standby.equals(other.standby);
     }
 
     public Cib initializedAs(String name, List<NodeSpec> members, ClusterSettings clusterSettings) {
         return new Cib(epoch, name, members, clusterSettings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
     }
 }

@@ -10,26 +10,51 @@ package io.pgpacer.core.cib;
  * @param bootstrapWaitMillis how long the first election waits for every data node to report
  * @param sync how commits wait for standbys
  * @param recovery what nodes do on quorum loss and on diverged data
+ * @param readerVip whether a reader VIP exists and where it goes without a standby
+ * @param failureTimeoutMillis after how long without a new failure a node's fail-count expires (Pacemaker's
+ *     {@code failure-timeout}); 0 for never
  */
 public record ClusterSettings(
         int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis, SyncPolicy sync,
-        RecoveryPolicy recovery) {
+        RecoveryPolicy recovery, ReaderVipPolicy readerVip, long failureTimeoutMillis) {
 
     public static final ClusterSettings DEFAULTS = new ClusterSettings(1, 3_000, 3_000, 30_000);
 
     public ClusterSettings {
         sync = sync == null ? SyncPolicy.ASYNC : sync;
         recovery = recovery == null ? RecoveryPolicy.DEFAULTS : recovery;
+        readerVip = readerVip == null ? ReaderVipPolicy.NONE : readerVip;
+    }
+
+    /** Fail-counts that never expire. */
+    public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis,
+            SyncPolicy sync, RecoveryPolicy recovery, ReaderVipPolicy readerVip) {
+        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, recovery, readerVip, 0);
     }
 
     public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis,
             SyncPolicy sync) {
-        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, RecoveryPolicy.DEFAULTS);
+        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, RecoveryPolicy.DEFAULTS,
+                ReaderVipPolicy.NONE);
     }
 
     /** Asynchronous replication. */
     public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis) {
-        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, SyncPolicy.ASYNC,
-                RecoveryPolicy.DEFAULTS);
+        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, SyncPolicy.ASYNC);
+    }
+
+    public ClusterSettings withMigrationThreshold(int threshold) {
+        return new ClusterSettings(threshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, recovery,
+                readerVip, failureTimeoutMillis);
+    }
+
+    public ClusterSettings withRecovery(RecoveryPolicy policy) {
+        return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, policy,
+                readerVip, failureTimeoutMillis);
+    }
+
+    public ClusterSettings withFailureTimeoutMillis(long millis) {
+        return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync,
+                recovery, readerVip, millis);
     }
 }

@@ -13,6 +13,8 @@ import java.util.List;
  * @param upstream the node a standby is streaming from, null when not streaming
  * @param activity what the agent is doing now ("pg_basebackup from node1"), or its last outcome
  * @param reportedAt the agent's wall clock, ISO-8601, for operators only (never used to decide)
+ * @param readerVip whether this node carried the reader VIP when it built the report
+ * @param readerVipSeen the {@link ReaderVip#version()} of the assignment this node had seen then
  */
 public record NodeReport(
         String node,
@@ -27,12 +29,22 @@ public record NodeReport(
         List<ReplicaStatus> replicas,
         String activity,
         String lastError,
-        String reportedAt) {
+        String reportedAt,
+        boolean readerVip,
+        long readerVipSeen) {
 
     public NodeReport {
         replicas = replicas == null ? List.of() : List.copyOf(replicas);
         lsn = lsn == null ? Lsn.ZERO : lsn;
         replayLsn = replayLsn == null ? Lsn.ZERO : replayLsn;
+    }
+
+    /** A report of a node that carries no reader VIP. */
+    public NodeReport(String node, long sequence, PgState pgState, long postmasterPid, long timeline, Lsn lsn,
+            Lsn replayLsn, String upstream, boolean streaming, List<ReplicaStatus> replicas, String activity,
+            String lastError, String reportedAt) {
+        this(node, sequence, pgState, postmasterPid, timeline, lsn, replayLsn, upstream, streaming, replicas, activity,
+                lastError, reportedAt, false, 0);
     }
 
     public boolean running() {

@@ -26,6 +26,7 @@ import io.pgpacer.core.command.StoreCommand.ReleaseLease;
 import io.pgpacer.core.command.StoreCommand.RenewLease;
 import io.pgpacer.core.command.StoreCommand.ReportFailure;
 import io.pgpacer.core.command.StoreCommand.ReportStatus;
+import io.pgpacer.core.command.StoreCommand.MoveReaderVip;
 import io.pgpacer.core.command.StoreCommand.SetMaintenance;
 import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
 import io.pgpacer.core.command.StoreCommand.CompleteRepair;
@@ -53,6 +54,15 @@ public final class CibReducer {
     }
 
     public static Outcome apply(Cib cib, StoreCommand command) {
+        Outcome outcome = applyCommand(cib, command);
+        // why here: whatever command changed the configuration part, 'cib replace' must see that it changed.
+        if (outcome.result().applied() && !outcome.cib().sameConfiguration(cib)) {
+            return new Outcome(outcome.cib().withConfigEpoch(cib.configEpoch() + 1), outcome.result());
+        }
+        return outcome;
+    }
+
+    private static Outcome applyCommand(Cib cib, StoreCommand command) {
         if (!cib.initialized() && !(command instanceof InitializeCluster)) {
             return refuse(cib, "the cluster is not initialised yet");
         }
@@ -97,6 +107,16 @@ public final class CibReducer {
             return SwitchoverReducer.abort(cib, c);
         } else if (command instanceof SetMaintenance c) {
             return setMaintenance(cib, c);
+        } else if (command instanceof MoveReaderVip c) {
+            return moveReaderVip(cib, c);
+        } else if (command instanceof StoreCommand.SetProperties c) {
+            return ConfigurationReducer.setProperties(cib, c);
+        } else if (command instanceof StoreCommand.SetStandby c) {
+            return ConfigurationReducer.setStandby(cib, c);
+        } else if (command instanceof StoreCommand.ReplaceConfiguration c) {
+            return ConfigurationReducer.replace(cib, c);
+        } else if (command instanceof StoreCommand.ExpireFailCount c) {
+            return ConfigurationReducer.expireFailCount(cib, c);
         } else if (command instanceof RequestRepair c) {
             return RepairReducer.request(cib, c);
         } else if (command instanceof CompleteRepair c) {
@@ -336,6 +356,18 @@ public final class CibReducer {
     /** Whether {@code node} last reported that its WAL diverged from the timeline history (S3). */
     static boolean diverged(Cib cib, String node) {
         return cib.report(node).filter(r -> r.pgState() == PgState.DIVERGED).isPresent();
+    }
+
+    private static Outcome moveReaderVip(Cib cib, MoveReaderVip c) {
+        if (c.expectedVersion() != cib.readerVip().version()) {
+            return refuse(cib, "reader VIP assignment changed meanwhile (version " + cib.readerVip().version()
+                    + ", expected " + c.expectedVersion() + ")");
+        }
+        if (c.node() != null && cib.node(c.node()).filter(n -> n.holdsData()).isEmpty()) {
+            return refuse(cib, "unknown data node '" + c.node() + "'");
+        }
+        return accept(cib.withReaderVip(cib.readerVip().movedTo(c.node(), c.reason())),
+                c.node() == null ? "reader VIP unassigned" : "reader VIP assigned to " + c.node());
     }
 
     static Outcome accept(Cib next, String message) {

@@ -155,4 +155,46 @@ public sealed interface StoreCommand {
      */
     record SetMaintenance(String node, boolean on) implements StoreCommand {
     }
+
+    /**
+     * The controller assigns the reader VIP to {@code node} (null: to nobody) if the assignment is still at
+     * {@code expectedVersion}.
+     */
+    record MoveReaderVip(long expectedVersion, String node, String reason) implements StoreCommand {
+    }
+
+    /**
+     * An operator sets cluster properties ({@code pgpacer property set}), all or none: each name must be a
+     * {@link io.pgpacer.core.cib.ClusterProperty} and each value one it accepts. A null value returns the
+     * property to its default ({@code pgpacer property unset}).
+     */
+    record SetProperties(Map<String, String> values) implements StoreCommand {
+        public SetProperties {
+            // why not Map.copyOf: a null value means "back to the default"
+            values = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(values));
+        }
+    }
+
+    /**
+     * An operator puts a data node in standby, where it runs no resources, or takes it out
+     * ({@code pgpacer node standby|unstandby}).
+     */
+    record SetStandby(String node, boolean on) implements StoreCommand {
+    }
+
+    /**
+     * An operator replaces the configuration part of the CIB as a whole ({@code pgpacer cib replace}): every
+     * property (a missing one takes its default), the nodes in maintenance and the nodes in standby; only if the
+     * configuration is still at {@code expectedConfigEpoch}, the one the operator's copy was queried at.
+     */
+    record ReplaceConfiguration(long expectedConfigEpoch, Map<String, String> properties,
+            List<String> maintenanceNodes, List<String> standbyNodes) implements StoreCommand {
+    }
+
+    /**
+     * The controller found {@code node}'s fail-count older than the failure-timeout; cleared only if it is still
+     * exactly this count from this failure (a new failure meanwhile keeps it).
+     */
+    record ExpireFailCount(String node, int count, String lastFailureAt) implements StoreCommand {
+    }
 }

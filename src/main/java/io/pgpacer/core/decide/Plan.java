@@ -25,6 +25,13 @@ public record Plan(List<Step> steps, List<String> notes) {
         return new Plan(List.of(), List.of(note));
     }
 
+    /** This plan with {@code earlier} notes before its own. */
+    public Plan withNotes(List<String> earlier) {
+        List<String> all = new java.util.ArrayList<>(earlier);
+        all.addAll(notes);
+        return new Plan(steps, all);
+    }
+
     public boolean isEmpty() {
         return steps.isEmpty();
     }

@@ -6,6 +6,7 @@ import io.pgpacer.core.command.StoreCommand.AbortSwitchover;
 import io.pgpacer.core.command.StoreCommand.AssignGoals;
 import io.pgpacer.core.command.StoreCommand.BeginSwitchover;
 import io.pgpacer.core.command.StoreCommand.ExpireLease;
+import io.pgpacer.core.command.StoreCommand.MoveReaderVip;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -28,8 +29,17 @@ final class PlanText {
         if (command instanceof BeginSwitchover c) {
             return "begin switchover to " + c.to();
         }
+        if (command instanceof MoveReaderVip c) {
+            return c.node() == null ? "unassign reader VIP" : "assign reader VIP to " + c.node();
+        }
         if (command instanceof AbortSwitchover) {
             return "abort switchover";
+        }
+        if (command instanceof StoreCommand.RequestSwitchover c) {
+            return "request switchover " + c.from() + " -> " + c.to();
+        }
+        if (command instanceof StoreCommand.ExpireFailCount c) {
+            return "expire fail-count " + c.count() + " of " + c.node();
         }
         return command.toString();
     }

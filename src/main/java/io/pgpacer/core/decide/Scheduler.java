@@ -46,18 +46,31 @@ public final class Scheduler {
         if (expiry.isPresent()) {
             return expiry.get();
         }
+        // 1b. A fail-count older than failure-timeout expires, cleared in the store before anything relies on it.
+        Optional<Plan> expiredFailures = FailureTimeout.expire(snapshot);
+        if (expiredFailures.isPresent()) {
+            return expiredFailures.get();
+        }
         // 2. A planned switchover in progress decides the primary itself.
         Optional<Plan> switchover = SwitchoverPlanner.plan(snapshot);
         if (switchover.isPresent()) {
             return switchover.get();
         }
-        // 3. Choose the primary.
-        PrimaryChoice choice = choosePrimary(snapshot);
-        if (choice.primary() == null) {
-            return Plan.note(choice.reason());
+        // 2b. A primary put in standby hands its role over first.
+        Plan drain = StandbyPlanner.drainPrimary(snapshot);
+        if (!drain.isEmpty()) {
+            return drain;
         }
-        // 4. Everyone else streams from it.
-        return assignGoals(cib, choice);
+        // 3. Choose the primary; 4. everyone else streams from it.
+        PrimaryChoice choice = choosePrimary(snapshot);
+        Plan goals = (choice.primary() == null ? Plan.note(choice.reason()) : assignGoals(cib, choice))
+                .withNotes(drain.notes());
+        if (!goals.isEmpty()) {
+            return goals;
+        }
+        // 5. Once the roles are settled, the reader VIP follows a healthy standby.
+        return ReaderVipPlanner.plan(snapshot, choice.primary()).map(reader -> reader.withNotes(goals.notes()))
+                .orElse(goals);
     }
 
     /** The node that should be primary, and why; {@code primary} is null when nobody can be now. */
@@ -173,7 +186,8 @@ public final class Scheduler {
                 continue;
             }
             String why = choice.changed() ? "follow the new primary " + primary : "stream from the primary " + primary;
-            NodeGoal goal = NodeGoal.standbyOf(primary, why);
+            NodeGoal goal = cib.inStandby(node.name()) ? StandbyPlanner.stopped(node.name())
+                    : NodeGoal.standbyOf(primary, why);
             if (!goal.sameTarget(cib.goals().get(node.name()))) {
                 changes.put(node.name(), goal);
             }
@@ -182,7 +196,11 @@ public final class Scheduler {
             return Plan.note("no action: " + choice.reason());
         }
         List<Plan.Step> steps = new ArrayList<>();
-        String reason = changes.containsKey(primary) ? choice.reason() : "standbys follow " + primary;
+        String reason = changes.containsKey(primary) ? choice.reason()
+                : changes.values().stream().allMatch(g -> g.role() == io.pgpacer.core.cib.Role.STOPPED)
+                        ? "node standby: " + String.join(", ", changes.keySet())
+                                + (changes.size() == 1 ? " runs" : " run") + " no resources"
+                        : "standbys follow " + primary;
         steps.add(new Plan.Step(new AssignGoals(cib.goalsVersion(), changes), reason));
         return new Plan(steps, List.of());
     }

@@ -77,6 +77,9 @@ public final class SwitchoverCheck {
         if (cib.maintenance().covers(node)) {
             return Optional.of(node + " is in maintenance");
         }
+        if (cib.inStandby(node)) {
+            return Optional.of(node + " is in standby (pgpacer node unstandby " + node + ")");
+        }
         if (!cib.eligibleForPrimary(node)) {
             return Optional.of(node + " has fail-count " + cib.failCount(node).count() + " >= migration-threshold "
                     + cib.settings().migrationThreshold() + " (pgpacer resource cleanup " + node + ")");

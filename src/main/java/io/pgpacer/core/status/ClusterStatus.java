@@ -8,6 +8,8 @@ import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.ReaderVip;
+import io.pgpacer.core.cib.ReaderVipPolicy;
 import io.pgpacer.core.cib.ReplicaStatus;
 import io.pgpacer.core.cib.ReplicationMode;
 import io.pgpacer.core.cib.SyncSet;
@@ -24,7 +26,9 @@ import java.util.function.Predicate;
  * @param quorum whether the answering agent could read the CIB through a majority just now
  * @param leaseHolder the node allowed to accept writes, or null
  * @param switchover the planned switchover in operator words, or null
+ * @param readerVip where the reader VIP is assigned and why, in operator words; null when none is configured
  * @param maintenance what pgpacer leaves alone now
+ * @param standby online nodes an operator put in standby (not in {@code online}, as crm_mon shows them)
  * @param diverged data nodes whose WAL diverged from the timeline history: not started until repaired
  */
 public record ClusterStatus(
@@ -48,6 +52,8 @@ public record ClusterStatus(
         String replication,
         String switchover,
         Maintenance maintenance,
+        String readerVip,
+        List<String> standby,
         List<String> diverged) {
 
     /** The PostgreSQL promotable resource's name, as the reference's pcs configuration calls it. */
@@ -56,10 +62,15 @@ public record ClusterStatus(
     /** Score the reference gives nodes that must never be promoted. */
     public static final String MINUS_INFINITY = "-INFINITY";
 
+    public ClusterStatus {
+        standby = standby == null ? List.of() : List.copyOf(standby);
+    }
+
     public static ClusterStatus of(Cib cib, Predicate<String> online, String controller, boolean quorum,
             String answeredBy, String now) {
         List<String> up = new ArrayList<>();
         List<String> down = new ArrayList<>();
+        List<String> inStandby = new ArrayList<>();
         List<String> masters = new ArrayList<>();
         List<String> slaves = new ArrayList<>();
         List<String> stopped = new ArrayList<>();
@@ -68,7 +79,7 @@ public record ClusterStatus(
         Optional<NodeReport> primaryReport = cib.lease().isFree() ? Optional.empty() : cib.report(cib.lease().holder());
         for (NodeSpec spec : cib.nodes()) {
             boolean isOnline = online.test(spec.name());
-            (isOnline ? up : down).add(spec.name());
+            (isOnline ? cib.inStandby(spec.name()) ? inStandby : up : down).add(spec.name());
             NodeReport report = cib.reports().get(spec.name());
             if (!spec.witness()) {
                 PgState state = report == null ? null : report.pgState();
@@ -87,7 +98,17 @@ public record ClusterStatus(
         return new ClusterStatus(cib.clusterName(), controller, quorum, answeredBy, now, cib.epoch(), cib.nodes().size(),
                 up, down, masters, slaves, stopped, cib.lease().holder(), nodes, cib.failedActions(),
                 cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null), replication(cib),
-                cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance(), diverged);
+                cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance(), readerVip(cib),
+                inStandby, diverged);
+    }
+
+    private static String readerVip(Cib cib) {
+        if (cib.settings().readerVip() == ReaderVipPolicy.NONE) {
+            return null;
+        }
+        ReaderVip placed = cib.readerVip();
+        return placed.assigned() ? "Started " + placed.node() + " (" + placed.reason() + ")"
+                : "Stopped" + (placed.reason() == null ? "" : " (" + placed.reason() + ")");
     }
 
     // "sync: commits wait for node2", "quorum: commits wait for any 2 of [...]", or the fallback, in words.

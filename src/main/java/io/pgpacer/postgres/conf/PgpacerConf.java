@@ -126,6 +126,10 @@ public final class PgpacerConf {
         // why: fencing stops PostgreSQL with an immediate shutdown, which still waits for connections in
         // authentication; after a host freeze a half-open one holds it for the whole timeout (default 60 s).
         result.put("authentication_timeout", "10s");
+        // why: a standby cut off silently (packets dropped) stays 'streaming' in pg_stat_replication until the
+        // walsender times out (default 60 s); a synchronous primary's commits wait all that time before
+        // sync-timeout even starts to count.
+        result.put("wal_sender_timeout", "5s");
         result.put("cluster_name", inputs.clusterName());
         inputs.userParameters().forEach((name, value) -> result.put(name.toLowerCase(Locale.ROOT), value));
         result.put("port", Integer.toString(inputs.port()));

@@ -84,6 +84,8 @@ public final class LocalPostgresInstance implements PostgresInstance {
     private String synchronousStandbyNames = "";
     private volatile boolean configured;
     private volatile Upstream upstream;
+    /** Whether the chosen start is a standby without an upstream ({@link #configureReadOnly()}). */
+    private volatile boolean readOnly;
     private volatile boolean closed;
 
     /**
@@ -344,8 +346,22 @@ public final class LocalPostgresInstance implements PostgresInstance {
                 // A standby waits for nobody; a primary's sync standbys are chosen anew after each promotion.
                 synchronousStandbyNames = "";
             }
+            readOnly = false;
             renderRole(upstreamOrNull);
             upstream = upstreamOrNull;
+            configured = true;
+        }
+    }
+
+    @Override
+    public void configureReadOnly() {
+        synchronized (lifecycleLock) {
+            requireOpen();
+            requireInitialized("configuring a read-only standby");
+            synchronousStandbyNames = "";
+            readOnly = true;
+            renderRole(null);
+            upstream = null;
             configured = true;
         }
     }
@@ -669,7 +685,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
                 settings.parameters(), primaryConninfo, synchronousStandbyNames));
         files.writeAtomically(dataDir.resolve(PgpacerConf.FILE_NAME), PgpacerConf.render(parameters), "rw-------");
         Path standbySignal = dataDir.resolve(STANDBY_SIGNAL);
-        if (upstreamOrNull != null) {
+        if (upstreamOrNull != null || readOnly) {
             files.touch(standbySignal, "rw-------");
         } else {
             try {

@@ -87,6 +87,28 @@ class SchedulerTest {
             return this;
         }
 
+        Given standby(String... nodes) {
+            cib = cib.withStandby(List.of(nodes));
+            return this;
+        }
+
+        Given failureTimeout(long millis) {
+            cib = cib.withSettings(cib.settings().withFailureTimeoutMillis(millis));
+            return this;
+        }
+
+        /** {@code node} has {@code count} failures, the last {@code agoMillis} before the wall clock. */
+        Given failedAgo(String node, int count, long agoMillis) {
+            cib = cib.withFailCount(node, new FailCount(count,
+                    java.time.Instant.ofEpochMilli(wallClock - agoMillis).toString()));
+            return this;
+        }
+
+        Given goal(String node, NodeGoal goal) {
+            cib = cib.withGoals(Map.of(node, goal));
+            return this;
+        }
+
         Given streaming(String node, String upstream, String lsn) {
             cib = cib.withReport(new NodeReport(node, 1, PgState.STANDBY, 0, 1, Lsn.parse(lsn), Lsn.parse(lsn),
                     upstream, true, List.of(), null, null, null));
@@ -99,6 +121,27 @@ class SchedulerTest {
             cib = cib.withSwitchover(new Switchover(from, to, notBeforeFromNow == 0 ? 0 : wallClock + notBeforeFromNow,
                     "t", 16 << 20, phase, handoverLsn == null ? null : Lsn.parse(handoverLsn)));
             switchoverSeenAt = now - seenMillisAgo;
+            return this;
+        }
+
+        Given readerVipPolicy(io.pgpacer.core.cib.ReaderVipPolicy policy) {
+            ClusterSettings s = cib.settings();
+            cib = cib.initializedAs("pgc", cib.nodes(), new ClusterSettings(s.migrationThreshold(), s.leaseMillis(),
+                    s.nodeTimeoutMillis(), s.bootstrapWaitMillis(), s.sync(), s.recovery(), policy));
+            return this;
+        }
+
+        Given readerVipOn(String node, long version) {
+            cib = cib.withReaderVip(new io.pgpacer.core.cib.ReaderVip(node, version, "test"));
+            return this;
+        }
+
+        /** {@code node}'s latest report says whether it carries the reader VIP, having seen {@code seenVersion}. */
+        Given carriesReaderVip(String node, boolean carries, long seenVersion) {
+            NodeReport r = cib.reports().get(node);
+            cib = cib.withReport(new NodeReport(r.node(), r.sequence(), r.pgState(), r.postmasterPid(), r.timeline(),
+                    r.lsn(), r.replayLsn(), r.upstream(), r.streaming(), r.replicas(), r.activity(), r.lastError(),
+                    r.reportedAt(), carries, seenVersion));
             return this;
         }
 
@@ -465,5 +508,203 @@ class SchedulerTest {
                 .maintenance(false, "n2");
         assertEquals("assign n1=standby of n3, n3=primary: failover: n1 is offline; n3 is the most advanced standby"
                 + " (0/8000)", g.plan());
+    }
+
+    // --- node standby -----------------------------------------------------------------------------------
+
+    private static Given healthyPrimaryN1() {
+        return given().primaryOf("n1", 1).lease("n1", 500).report("n1", PgState.PRIMARY, 1, "0/5000")
+                .streaming("n2", "n1", "0/5000").streaming("n3", "n1", "0/4000");
+    }
+
+    @Test
+    void aStandbyNodeInStandbyIsStoppedAndTheRestStaysAsItIs() {
+        assertEquals("assign n3=stopped: node standby: n3 runs no resources", healthyPrimaryN1().standby("n3").plan());
+    }
+
+    @Test
+    void aStoppedStandbyNodeStaysStopped() {
+        Given g = healthyPrimaryN1().standby("n3").goal("n3", StandbyPlanner.stopped("n3"))
+                .report("n3", PgState.STOPPED, 1, "0/4000");
+        assertEquals("note: no action: n1 holds a valid lease", g.plan());
+    }
+
+    @Test
+    void unstandbyBringsTheNodeBackAsAStreamingStandby() {
+        Given g = healthyPrimaryN1().goal("n3", StandbyPlanner.stopped("n3")).report("n3", PgState.STOPPED, 1, "0/4000");
+        assertEquals("assign n3=standby of n1: standbys follow n1", g.plan());
+    }
+
+    @Test
+    void aPrimaryInStandbyHandsItsRoleOverThroughASwitchoverFirst() {
+        assertEquals("request switchover n1 -> n2: node standby: n1 is in standby; its primary role moves to n2 first"
+                + " (zero-loss switchover), then it stops", healthyPrimaryN1().standby("n1").plan());
+    }
+
+    @Test
+    void aPrimaryInStandbyStaysPrimaryWhileNoStandbyCanTakeOver() {
+        Given g = healthyPrimaryN1().silent("n2", 9_000).silent("n3", 9_000).standby("n1");
+        assertEquals("note: node standby: n1 stays primary until another node can take over: no standby can take"
+                + " over: n2 is offline; n3 is offline\nnote: no action: n1 holds a valid lease", g.plan());
+    }
+
+    @Test
+    void aSwitchoverUnderWayIsNotRequestedTwice() {
+        Given g = healthyPrimaryN1().standby("n1").switchover("n1", "n2", 0, Phase.HANDING_OVER, null, 100);
+        assertEquals("note: switchover: waiting for n1 to stop writes and hand over", g.plan());
+    }
+
+    @Test
+    void theOldPrimaryInStandbyStopsOnceTheNewPrimaryHoldsTheLease() {
+        Given g = given().primaryOf("n2", 2).lease("n2", 500).report("n2", PgState.PRIMARY, 2, "0/6000")
+                .streaming("n1", "n2", "0/6000").streaming("n3", "n2", "0/6000").standby("n1");
+        assertEquals("assign n1=stopped: node standby: n1 runs no resources", g.plan());
+    }
+
+    @Test
+    void aNodeInStandbyIsNeverElectedEvenWithTheMostAdvancedWal() {
+        Given g = given().primaryOf("n1", 2).lease(null, 300).silent("n1", 6_000)
+                .report("n2", PgState.STANDBY, 2, "0/9000").report("n3", PgState.STANDBY, 2, "0/8000").standby("n2");
+        assertEquals("assign n1=standby of n3, n2=stopped, n3=primary: failover: n1 is offline; n3 is the most"
+                + " advanced standby (0/8000)", g.plan());
+    }
+
+    @Test
+    void aSwitchoverToANodeInStandbyIsRefused() {
+        Cib cib = healthyPrimaryN1().standby("n2").cib;
+        assertEquals("n2 is in standby (pgpacer node unstandby n2)",
+                SwitchoverCheck.check(cib, "n2", 1 << 20, n -> true).refusal());
+        assertEquals("n3", SwitchoverCheck.check(cib, null, 1 << 20, n -> true).target());
+    }
+
+    @Test
+    void maintenanceWinsOverStandby() {
+        assertEquals("note: no action: n1 holds a valid lease", healthyPrimaryN1().standby("n3").maintenance(false, "n3")
+                .plan());
+    }
+
+    // --- failure-timeout ---------------------------------------------------------------------------------
+
+    @Test
+    void aFailCountOlderThanFailureTimeoutExpires() {
+        String plan = healthyPrimaryN1().failureTimeout(300_000).failedAgo("n2", 1, 301_000).plan();
+        assertEquals("expire fail-count 1 of n2: n2 fail-count 1 last failed at 2027-01-15T07:54:59Z, longer ago than"
+                + " failure-timeout 5m", plan);
+    }
+
+    @Test
+    void aRecentFailCountOrATimeoutOfZeroKeepsTheCount() {
+        assertEquals("note: no action: n1 holds a valid lease",
+                healthyPrimaryN1().failureTimeout(300_000).failedAgo("n2", 1, 299_000).plan());
+        assertEquals("note: no action: n1 holds a valid lease",
+                healthyPrimaryN1().failureTimeout(0).failedAgo("n2", 1, 86_400_000).plan());
+    }
+
+    @Test
+    void anExpiredFailCountMakesTheNodeEligibleAgainOnceTheStoreClearedIt() {
+        Given g = given().primaryOf("n1", 2).lease(null, 300).silent("n1", 6_000).failureTimeout(60_000)
+                .report("n2", PgState.STANDBY, 2, "0/9000").report("n3", PgState.STANDBY, 2, "0/8000")
+                .failedAgo("n2", 1, 120_000);
+        assertEquals("expire fail-count 1 of n2: n2 fail-count 1 last failed at 2027-01-15T07:58:00Z, longer ago than"
+                + " failure-timeout 1m", g.plan());
+        g.cib = io.pgpacer.core.command.CibReducer.apply(g.cib, new io.pgpacer.core.command.StoreCommand
+                .ExpireFailCount("n2", 1, "2027-01-15T07:58:00Z")).cib();
+        assertEquals("assign n1=standby of n2, n2=primary, n3=standby of n2: failover: n1 is offline; n2 is the most"
+                + " advanced standby (0/9000)", g.plan());
+    }
+
+    // --- reader VIP --------------------------------------------------------------------------------------
+
+    private static Given healthyWithReaderVip() {
+        return given().readerVipPolicy(io.pgpacer.core.cib.ReaderVipPolicy.STANDBY).primaryOf("n1", 1)
+                .lease("n1", 500).report("n1", PgState.PRIMARY, 1, "0/5000").streaming("n2", "n1", "0/4000")
+                .streaming("n3", "n1", "0/5000").carriesReaderVip("n1", false, 2).carriesReaderVip("n2", false, 0)
+                .carriesReaderVip("n3", false, 0);
+    }
+
+    @Test
+    void theReaderVipStartsOnTheStandbyWithTheLeastLag() {
+        assertEquals("assign reader VIP to n3: n3 is the healthy standby with the least lag\nnote: no action: n1 holds a valid lease",
+                healthyWithReaderVip().plan());
+    }
+
+    @Test
+    void theSyncStandbyIsPreferredForTheReaderVip() {
+        assertEquals("assign reader VIP to n2: n2 is the sync standby\nnote: no action: n1 holds a valid lease", healthyWithReaderVip().syncSet(1, "n2").plan());
+    }
+
+    @Test
+    void theReaderVipStaysOnAHealthyStandbyEvenWhenAnotherBecomesBetter() {
+        assertEquals("note: no action: n1 holds a valid lease",
+                healthyWithReaderVip().readerVipOn("n2", 1).carriesReaderVip("n2", true, 1).plan());
+    }
+
+    @Test
+    void theReaderVipMovesToANewlyRecordedSyncStandby() {
+        assertEquals("unassign reader VIP: it moves to n3 (n3 is the sync standby)\nnote: no action: n1 holds a valid"
+                + " lease", healthyWithReaderVip().readerVipOn("n2", 1).syncSet(1, "n3").plan());
+    }
+
+    @Test
+    void aStandbyThatStopsStreamingLosesTheReaderVipFirst() {
+        String plan = healthyWithReaderVip().readerVipOn("n3", 1).report("n3", PgState.FAILED, 1, "0/5000").plan();
+        assertEquals("unassign reader VIP: it moves to n2 (n2 is the healthy standby with the least lag)\nnote: no"
+                + " action: n1 holds a valid lease", plan);
+    }
+
+    @Test
+    void theReaderVipWaitsUntilTheOldHolderConfirmsItDroppedTheAddress() {
+        Given g = healthyWithReaderVip().readerVipOn(null, 2).report("n3", PgState.FAILED, 1, "0/5000")
+                .carriesReaderVip("n3", true, 1);
+        assertEquals("note: no action: n1 holds a valid lease\nnote: reader VIP waits before it starts on n2:"
+                + " n3 may still carry it (no report since it was unassigned)", g.plan());
+        g.carriesReaderVip("n3", false, 2).carriesReaderVip("n2", false, 2);
+        assertEquals("assign reader VIP to n2: n2 is the healthy standby with the least lag\nnote: no action: n1 holds"
+                + " a valid lease", g.plan());
+    }
+
+    @Test
+    void aSilentOldHolderCountsAsDroppedOnlyAfterTheNodeTimeout() {
+        Given g = healthyWithReaderVip().readerVipOn(null, 2).carriesReaderVip("n2", false, 2)
+                .report("n3", PgState.UNRESPONSIVE, 1, "0/5000").carriesReaderVip("n3", true, 1).silent("n3", 2_900);
+        assertEquals("note: no action: n1 holds a valid lease\nnote: reader VIP waits before it starts on n2:"
+                + " n3 may still carry it (no report since it was unassigned)", g.plan());
+        g.silent("n3", 3_000);
+        assertEquals("assign reader VIP to n2: n2 is the healthy standby with the least lag\nnote: no action: n1 holds"
+                + " a valid lease", g.plan());
+    }
+
+    @Test
+    void aNewControllerWaitsTheNodeTimeoutBeforeTrustingSilence() {
+        Given g = healthyWithReaderVip().readerVipOn(null, 2).carriesReaderVip("n2", false, 2)
+                .carriesReaderVip("n3", true, 1).silent("n3", 60_000).controllerStartedAgo(1_000);
+        assertEquals("note: no action: n1 holds a valid lease\nnote: reader VIP waits before it starts on n2:"
+                + " n3 may still carry it (no report since it was unassigned)", g.plan());
+    }
+
+    @Test
+    void withoutAHealthyStandbyTheReaderVipStopsOrMovesToThePrimary() {
+        Given g = healthyWithReaderVip().readerVipOn("n2", 1).report("n2", PgState.STOPPED, 1, "0/4000")
+                .report("n3", PgState.STOPPED, 1, "0/5000");
+        assertEquals("unassign reader VIP: no healthy standby", g.plan().lines().findFirst().orElseThrow());
+        g.readerVipPolicy(io.pgpacer.core.cib.ReaderVipPolicy.STANDBY_OR_PRIMARY).readerVipOn(null, 2)
+                .carriesReaderVip("n2", false, 2).carriesReaderVip("n3", false, 2);
+        assertEquals("assign reader VIP to n1: no healthy standby; the primary n1 carries it meanwhile",
+                g.plan().lines().findFirst().orElseThrow());
+        g.readerVipOn("n1", 3).streaming("n2", "n1", "0/5000");
+        assertEquals("unassign reader VIP: it moves to n2 (n2 is the healthy standby with the least lag)",
+                g.plan().lines().findFirst().orElseThrow());
+    }
+
+    @Test
+    void noReaderVipIsPlacedWhenNoneIsConfigured() {
+        assertEquals("note: no action: n1 holds a valid lease", healthyWithReaderVip()
+                .readerVipPolicy(io.pgpacer.core.cib.ReaderVipPolicy.NONE).plan());
+    }
+
+    @Test
+    void aReaderVipHolderInMaintenanceKeepsIt() {
+        assertEquals("note: no action: n1 holds a valid lease", healthyWithReaderVip().readerVipOn("n2", 1)
+                .report("n2", PgState.STOPPED, 1, "0/4000").maintenance(false, "n2").plan());
     }
 }

@@ -39,6 +39,7 @@ class PgpacerConfTest {
             assertEquals("on", parameters.get("hot_standby"));
             assertEquals("on", parameters.get("wal_log_hints"));
             assertEquals("on", parameters.get("hot_standby_feedback"));
+            assertEquals("5s", parameters.get("wal_sender_timeout"));
             assertEquals("5433", parameters.get("port"));
             assertEquals("10.0.0.5", parameters.get("listen_addresses"));
             assertEquals("/run/pgpacer", parameters.get("unix_socket_directories"));

@@ -57,6 +57,36 @@ final class FirewallRules {
         return rules;
     }
 
+    /**
+     * Drops every TCP segment to or from {@code port} on {@code nic}, both ways: applied on every host, it cuts
+     * one service (the Raft port, an agent's API) while everything else keeps working.
+     */
+    static List<String> blockPort(String nic, int port) {
+        List<String> rules = new ArrayList<>();
+        for (String direction : List.of("--dport", "--sport")) {
+            rules.add("-A " + IN + " -i " + nic + " -p tcp " + direction + " " + port + " -j DROP");
+            rules.add("-A " + OUT + " -o " + nic + " -p tcp " + direction + " " + port + " -j DROP");
+        }
+        return rules;
+    }
+
+    /**
+     * Cuts only the TCP traffic to or from {@code port} that arrives on {@code nic} from the interface with
+     * link-layer address {@code peerMac}, as {@link #cutLink} does for all of it: applied on both ends, it cuts
+     * for example PostgreSQL's streaming between two hosts while their other traffic (Raft, the API) flows.
+     */
+    static List<String> cutPort(String nic, String peerMac, int port, Cut cut) {
+        String from = "-A " + IN + " -i " + nic + " -m mac --mac-source " + peerMac + " -p tcp";
+        List<String> rules = new ArrayList<>();
+        if (cut == Cut.REJECT) {
+            rules.add(from + " --tcp-flags RST RST -j ACCEPT");
+        }
+        String refuse = cut == Cut.DROP ? " -j DROP" : " -j REJECT --reject-with tcp-reset";
+        rules.add(from + " --dport " + port + refuse);
+        rules.add(from + " --sport " + port + refuse);
+        return rules;
+    }
+
     /** The rules that undo {@code appended}: each {@code -A} turned into a {@code -D}, last first. */
     static List<String> undo(List<String> appended) {
         List<String> deletions = new ArrayList<>();

@@ -38,6 +38,25 @@ class FirewallRulesTest {
     }
 
     @Test
+    void aPortBlockDropsThatTcpPortBothWaysAndNothingElse() {
+        assertEquals(List.of("-A PGPLAB-IN -i eth0 -p tcp --dport 7400 -j DROP",
+                "-A PGPLAB-OUT -o eth0 -p tcp --dport 7400 -j DROP", "-A PGPLAB-IN -i eth0 -p tcp --sport 7400 -j DROP",
+                "-A PGPLAB-OUT -o eth0 -p tcp --sport 7400 -j DROP"), FirewallRules.blockPort("eth0", 7400));
+    }
+
+    @Test
+    void aPortCutMatchesThePeerAndThePortOnEitherSide() {
+        String from = "-A PGPLAB-IN -i eth0 -m mac --mac-source 02:70:67:00:00:02 -p tcp";
+        assertEquals(List.of(from + " --dport 5432 -j DROP", from + " --sport 5432 -j DROP"),
+                FirewallRules.cutPort("eth0", "02:70:67:00:00:02", 5432, Cut.DROP));
+        assertEquals(List.of(
+                from + " --tcp-flags RST RST -j ACCEPT",
+                from + " --dport 5432 -j REJECT --reject-with tcp-reset",
+                from + " --sport 5432 -j REJECT --reject-with tcp-reset"),
+                FirewallRules.cutPort("eth0", "02:70:67:00:00:02", 5432, Cut.REJECT));
+    }
+
+    @Test
     void undoDeletesTheRulesLastFirst() {
         assertEquals(List.of("-D PGPLAB-OUT -o eth0 -j DROP", "-D PGPLAB-IN -i eth0 -j DROP"),
                 FirewallRules.undo(FirewallRules.isolate("eth0", Cut.DROP)));

@@ -5,6 +5,7 @@ import io.pgpacer.cli.LoopbackCluster;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.Workload;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -42,10 +43,14 @@ import java.util.function.Predicate;
 public final class LabCluster implements AutoCloseable {
     /** The writer VIP every configuration gets. */
     public static final String WRITER_VIP = NetLab.address(100);
+    /** The reader VIP every configuration gets: on one healthy standby. */
+    public static final String READER_VIP = NetLab.address(101);
     public static final int API_PORT = 8008;
     public static final int PG_PORT = 5432;
     public static final String CLIENT = "client";
     public static final String WITNESS = "witness";
+    /** How long the writer VIP may take to reach a new primary, or to leave a host. */
+    public static final Duration VIP_MOVE = Duration.ofSeconds(20);
     private static final Duration AGENT_EXIT = Duration.ofSeconds(10);
     /** The lab cluster's API token: generated per JVM, known only to the test and the lab's agents. */
     private static final String API_TOKEN = java.util.UUID.randomUUID().toString();
@@ -62,6 +67,7 @@ public final class LabCluster implements AutoCloseable {
     private final Map<String, Long> anchors = new LinkedHashMap<>();
     private final Map<String, ApiClient> apis = new LinkedHashMap<>();
     private final Set<String> frozen = new HashSet<>();
+    private final Set<String> isolated = new HashSet<>();
     private final NamespaceTunnel tunnel;
     private ApiClient api;
     private boolean keepData;
@@ -147,9 +153,10 @@ public final class LabCluster implements AutoCloseable {
                   replication-password: lab-only-password
                   pg-hba: ["host all postgres %s/32 trust"]
                 state-dir: "{node}/agent"
-                virtual-ips: {writer: %s/%d, nic: %s}
+                virtual-ips: {writer: %s/%d, reader: %s/%d, nic: %s}
                 api: {token-file: %s}
-                """, client().address(), WRITER_VIP, NetLab.PREFIX_LENGTH, LabHost.NIC, tokenFile()));
+                """, client().address(), WRITER_VIP, NetLab.PREFIX_LENGTH, READER_VIP, NetLab.PREFIX_LENGTH, LabHost.NIC,
+                tokenFile()));
         yaml.append(extraYaml);
         return yaml.toString();
     }
@@ -246,13 +253,29 @@ public final class LabCluster implements AutoCloseable {
         api = null;
     }
 
+    /** Cuts {@code node}'s host off the lab network ({@link LabHost#isolate}); the API is then asked elsewhere. */
+    public synchronized void isolate(String node, Cut cut) {
+        isolated.add(node);
+        api = null;
+        host(node).isolate(cut);
+    }
+
+    /** Removes every partition rule of {@code node}'s host ({@link LabHost#heal}). */
+    public synchronized void heal(String node) {
+        host(node).heal();
+        isolated.remove(node);
+        api = null;
+    }
+
     /**
-     * The cluster's API through the tunnel: every agent in turn (a frozen host's last, since it would keep a
-     * request waiting for its whole timeout), the first that answers.
+     * The cluster's API through the tunnel: every agent in turn (an isolated or frozen host's last, since it
+     * would keep a request waiting for its whole timeout), the first that answers.
      */
     public synchronized ApiClient api() {
         if (api == null) {
-            List<String> order = new ArrayList<>(nodes.stream().filter(n -> !frozen.contains(n)).toList());
+            List<String> order = new ArrayList<>(nodes.stream()
+                    .filter(n -> !frozen.contains(n) && !isolated.contains(n)).toList());
+            order.addAll(isolated.stream().filter(n -> !frozen.contains(n)).sorted().toList());
             order.addAll(frozen);
             api = new ApiClient(order.stream().map(this::apiUri).toList(), CREDENTIALS);
         }
@@ -270,7 +293,12 @@ public final class LabCluster implements AutoCloseable {
 
     /** A superuser connection to {@code node}'s PostgreSQL, through the tunnel. */
     public Connection connect(String node) throws SQLException {
-        int port = tunnel.forward(host(node).address(), PG_PORT);
+        return connectTo(host(node).address());
+    }
+
+    /** A superuser connection to whichever PostgreSQL answers at {@code address} (a VIP), through the tunnel. */
+    public Connection connectTo(String address) throws SQLException {
+        int port = tunnel.forward(address, PG_PORT);
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port
                 + "/postgres?user=postgres&connectTimeout=2&socketTimeout=5&loginTimeout=2");
     }
@@ -288,6 +316,25 @@ public final class LabCluster implements AutoCloseable {
     /** One primary and every other data node streaming from it. */
     public ClusterStatus awaitHealthy(Duration within) {
         return awaitStatus("one primary with every standby streaming", within, ClusterHarness::healthy);
+    }
+
+    /**
+     * Polls until the status is healthy and its primary really takes a session out of recovery: right after a
+     * partition heals, the status may still show a report the primary sent before it fenced.
+     */
+    public String awaitWritablePrimary(Duration within) {
+        return Eventually.awaitPresent("a healthy cluster whose primary accepts a writable session", within, () -> {
+            String primary = ClusterHarness.primary(api().status());
+            if (primary == null || !ClusterHarness.healthy(api().status())) {
+                return java.util.Optional.empty();
+            }
+            try (Connection c = connect(primary); java.sql.Statement st = c.createStatement();
+                    java.sql.ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery()")) {
+                return rs.next() && !rs.getBoolean(1) ? java.util.Optional.of(primary) : java.util.Optional.empty();
+            } catch (SQLException e) {
+                return java.util.Optional.empty();
+            }
+        });
     }
 
     private ClusterStatus statusOrFail() {
@@ -309,13 +356,22 @@ public final class LabCluster implements AutoCloseable {
 
     /** The nodes whose host has the writer VIP now, in node order. */
     public List<String> vipHolders() {
-        return nodes.stream().filter(this::holdsVip).toList();
+        return holdersOf(WRITER_VIP);
     }
 
-    private boolean holdsVip(String node) {
+    /** The nodes whose host has the reader VIP now, in node order. */
+    public List<String> readerVipHolders() {
+        return holdersOf(READER_VIP);
+    }
+
+    private List<String> holdersOf(String vip) {
+        return nodes.stream().filter(node -> holds(node, vip)).toList();
+    }
+
+    private boolean holds(String node, String vip) {
         Path fibTrie = Path.of("/proc", Long.toString(anchors.get(node)), "net", "fib_trie");
         try {
-            return FibTrie.hasLocalAddress(Files.readString(fibTrie), WRITER_VIP);
+            return FibTrie.hasLocalAddress(Files.readString(fibTrie), vip);
         } catch (NoSuchFileException e) {
             throw new IllegalStateException("the anchor process of " + node + " is gone; cannot read " + fibTrie, e);
         } catch (IOException e) {
@@ -323,9 +379,34 @@ public final class LabCluster implements AutoCloseable {
         }
     }
 
+    /** Waits until the writer VIP is on {@code node}'s host and no other. */
+    public void awaitVipOn(String node) {
+        Eventually.await("the writer VIP on " + node + " alone", VIP_MOVE, this::vipHolders,
+                holders -> holders.equals(List.of(node)));
+    }
+
+    /**
+     * Stops {@code writer} and checks its acknowledged writes against {@code finalPrimary}'s table.
+     *
+     * @param promotionsBefore {@link #promotions()} when the writer started
+     */
+    public Workload.Verdict verdict(VipWorkload writer, String finalPrimary, int promotionsBefore)
+            throws SQLException {
+        writer.stop();
+        int promotions = promotions() - promotionsBefore;
+        try (Connection c = connect(finalPrimary)) {
+            return writer.verdict(c, promotions);
+        }
+    }
+
     /** Starts polling {@link #vipHolders()} every few milliseconds on a background thread until closed. */
     public VipWatch watchVip() {
         return VipWatch.start(this::vipHolders);
+    }
+
+    /** Like {@link #watchVip()}, for the reader VIP. */
+    public VipWatch watchReaderVip() {
+        return VipWatch.start(this::readerVipHolders);
     }
 
     /** Starts a {@link VipWriter} in the client host that writes into {@code table} through the writer VIP. */

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -140,6 +141,14 @@ public final class LabHost {
         applyFirewall("isolating " + name, FirewallRules.isolate(NIC, cut));
     }
 
+    /**
+     * Drops all TCP traffic to or from {@code port} on {@link #NIC} in this host, both ways, until {@link #heal()};
+     * other ports keep working.
+     */
+    public synchronized void blockPort(int port) {
+        applyFirewall("blocking TCP port " + port + " on " + name, FirewallRules.blockPort(NIC, port));
+    }
+
     /** Removes every partition rule of this host: its isolation and its cut links (on its side). */
     public synchronized void heal() {
         applyFirewall("healing " + name, FirewallRules.healAll());
@@ -152,9 +161,23 @@ public final class LabHost {
      * the same link.
      */
     public void cutLinkTo(LabHost peer, Cut cut) {
+        cutLinkTo(peer, from -> FirewallRules.cutLink(NIC, from.mac(), cut));
+    }
+
+    /**
+     * Cuts only the TCP traffic to or from {@code port} between this host and {@code peer}, both ways (for
+     * example PostgreSQL's replication, while Raft and the API keep working); replaces an earlier cut of the same
+     * link, and {@link #healLinkTo} restores it.
+     */
+    public void cutPortTo(LabHost peer, int port, Cut cut) {
+        cutLinkTo(peer, from -> FirewallRules.cutPort(NIC, from.mac(), port, cut));
+    }
+
+    // rulesFrom: the rules one end applies against what arrives from the other end
+    private void cutLinkTo(LabHost peer, Function<LabHost, List<String>> rulesFrom) {
         healLinkTo(peer);
-        addLinkCut(peer, cut);
-        peer.addLinkCut(this, cut);
+        addLinkCut(peer, rulesFrom.apply(peer));
+        peer.addLinkCut(this, rulesFrom.apply(this));
     }
 
     /** Restores the link between this host and {@code peer}; a link that is not cut is left as it is. */
@@ -173,8 +196,7 @@ public final class LabHost {
         return name + " (" + address + " in " + namespace + ")";
     }
 
-    private synchronized void addLinkCut(LabHost peer, Cut cut) {
-        List<String> rules = FirewallRules.cutLink(NIC, peer.mac(), cut);
+    private synchronized void addLinkCut(LabHost peer, List<String> rules) {
         applyFirewall("cutting the link " + name + " - " + peer.name(), rules);
         linkCuts.put(peer.name(), rules);
     }

@@ -1,0 +1,279 @@
+package io.pgpacer.core.cib;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The cluster properties an operator may set at run time ({@code pgpacer property set}, Pacemaker's
+ * {@code pcs property set}), each with its default, the values it accepts and where the CIB keeps it. The one
+ * place their values are validated: the configuration file, {@code property set} and {@code cib replace} all
+ * parse through {@link #parse}.
+ */
+public enum ClusterProperty {
+
+    NO_QUORUM_POLICY("no-quorum-policy", "stop", "stop or demote",
+            "what a primary cut off from the majority does: stop PostgreSQL, or keep serving reads only") {
+        @Override
+        String normalize(String value) {
+            return switch (value) {
+                case "stop", "demote" -> value;
+                case "ignore", "freeze" -> throw new IllegalArgumentException("'" + value + "' is unsafe here: a"
+                        + " primary cut off from the majority would keep accepting writes after the majority promoted"
+                        + " another node (two primaries). Use 'stop' (the default) or 'demote' (the cut-off primary"
+                        + " serves reads only)");
+                default -> throw expected(value);
+            };
+        }
+
+        @Override
+        String valueIn(Cib cib) {
+            return cib.settings().recovery().noQuorum().propertyValue();
+        }
+
+        @Override
+        Cib apply(Cib cib, String value) {
+            NoQuorumPolicy policy = NoQuorumPolicy.valueOf(value.toUpperCase(Locale.ROOT));
+            return recovery(cib, r -> new RecoveryPolicy(policy, r.failsafe(), r.autoRewind()));
+        }
+    },
+
+    MIGRATION_THRESHOLD("migration-threshold", "1", "a whole number >= 1",
+            "failures after which a node may no longer hold the primary role, until cleanup or failure-timeout") {
+        @Override
+        String normalize(String value) {
+            try {
+                int n = Integer.parseInt(value);
+                if (n >= 1 && n <= 1_000_000) {
+                    return Integer.toString(n);
+                }
+            } catch (NumberFormatException e) {
+                // refused below, with the accepted values
+            }
+            throw expected(value);
+        }
+
+        @Override
+        String valueIn(Cib cib) {
+            return Integer.toString(cib.settings().migrationThreshold());
+        }
+
+        @Override
+        Cib apply(Cib cib, String value) {
+            return cib.withSettings(cib.settings().withMigrationThreshold(Integer.parseInt(value)));
+        }
+    },
+
+    FAILURE_TIMEOUT("failure-timeout", "0", "a duration like 90s, 10m or 1h, or 0 for never",
+            "a fail-count with no new failure for this long expires (0: never)") {
+        @Override
+        String normalize(String value) {
+            return renderDuration(parseDuration(value).orElseThrow(() -> expected(value)));
+        }
+
+        @Override
+        String valueIn(Cib cib) {
+            return renderDuration(cib.settings().failureTimeoutMillis());
+        }
+
+        @Override
+        Cib apply(Cib cib, String value) {
+            return cib.withSettings(cib.settings().withFailureTimeoutMillis(parseDuration(value).orElseThrow()));
+        }
+    },
+
+    MAINTENANCE_MODE("maintenance-mode", "false", "true or false",
+            "pause the whole cluster: observe and report, never start, stop or promote (pgpacer cluster pause)") {
+        @Override
+        String normalize(String value) {
+            return bool(this, value);
+        }
+
+        @Override
+        String valueIn(Cib cib) {
+            return Boolean.toString(cib.maintenance().cluster());
+        }
+
+        @Override
+        Cib apply(Cib cib, String value) {
+            return cib.withMaintenance(cib.maintenance().withCluster(Boolean.parseBoolean(value)));
+        }
+    },
+
+    FAILSAFE("failsafe", "false", "true or false",
+            "a primary that lost the store keeps serving while every other member confirms it is cut off too") {
+        @Override
+        String normalize(String value) {
+            return bool(this, value);
+        }
+
+        @Override
+        String valueIn(Cib cib) {
+            return Boolean.toString(cib.settings().recovery().failsafe());
+        }
+
+        @Override
+        Cib apply(Cib cib, String value) {
+            return recovery(cib, r -> new RecoveryPolicy(r.noQuorum(), Boolean.parseBoolean(value), r.autoRewind()));
+        }
+    },
+
+    AUTO_REWIND("auto-rewind", "true", "true or false",
+            "rewind a node whose WAL diverged from the new primary's timeline with pg_rewind, without an operator") {
+        @Override
+        String normalize(String value) {
+            return bool(this, value);
+        }
+
+        @Override
+        String valueIn(Cib cib) {
+            return Boolean.toString(cib.settings().recovery().autoRewind());
+        }
+
+        @Override
+        Cib apply(Cib cib, String value) {
+            return recovery(cib, r -> new RecoveryPolicy(r.noQuorum(), r.failsafe(), Boolean.parseBoolean(value)));
+        }
+    };
+
+    /** Why Pacemaker's {@code resource-stickiness} is refused rather than stored without effect. */
+    public static final String STICKINESS_REFUSAL = "'resource-stickiness' is not a property here: the primary"
+            + " already stays where it runs until it fails or an operator moves it (as with stickiness INFINITY),"
+            + " and there are no location preferences a finite stickiness could be weighed against. To move the"
+            + " primary, run 'pgpacer switchover --to NODE'";
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
+
+    private final String propertyName;
+    private final String defaultValue;
+    private final String accepted;
+    private final String description;
+
+    ClusterProperty(String propertyName, String defaultValue, String accepted, String description) {
+        this.propertyName = propertyName;
+        this.defaultValue = defaultValue;
+        this.accepted = accepted;
+        this.description = description;
+    }
+
+    /** The value in canonical form; throws naming the bad value and the accepted ones. */
+    abstract String normalize(String value);
+
+    abstract String valueIn(Cib cib);
+
+    /** {@code cib} with this property set to a value {@link #normalize} accepted. */
+    abstract Cib apply(Cib cib, String value);
+
+    public String propertyName() {
+        return propertyName;
+    }
+
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    /** The values accepted, in words: {@code stop or demote}. */
+    public String accepted() {
+        return accepted;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** The property's current value in {@code cib}, in canonical form. */
+    public String value(Cib cib) {
+        return valueIn(cib);
+    }
+
+    /**
+     * The value in canonical form ({@code 10m}, {@code true}).
+     *
+     * @throws IllegalArgumentException naming the bad value and the accepted values, without the property name,
+     *     so that each caller can say where it came from ({@code key 'x'} or {@code property 'x'})
+     */
+    public String parse(String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("expected " + accepted + ", got an empty value");
+        }
+        return normalize(value.trim().toLowerCase(Locale.ROOT));
+    }
+
+    /** {@code cib} with this property set to {@code value}, which {@link #parse} must have accepted. */
+    public Cib set(Cib cib, String value) {
+        return apply(cib, parse(value));
+    }
+
+    /** Milliseconds of a duration as {@link #FAILURE_TIMEOUT} accepts it, for the configuration file. */
+    public static long durationMillis(String value) {
+        return parseDuration(FAILURE_TIMEOUT.parse(value)).orElseThrow();
+    }
+
+    /**
+     * The property named {@code name}.
+     *
+     * @throws IllegalArgumentException naming the known properties when there is none
+     */
+    public static ClusterProperty named(String name) {
+        if ("resource-stickiness".equals(name) || "default-resource-stickiness".equals(name)) {
+            throw new IllegalArgumentException(STICKINESS_REFUSAL);
+        }
+        if ("stonith-enabled".equals(name)) {
+            throw new IllegalArgumentException("'stonith-enabled' is not a property here: pgpacer needs no STONITH"
+                    + " device, a primary fences itself by stopping writes before its lease can expire");
+        }
+        return Arrays.stream(values()).filter(p -> p.propertyName.equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown property '" + name + "'; properties are "
+                        + names()));
+    }
+
+    public static String names() {
+        return Arrays.stream(values()).map(ClusterProperty::propertyName).collect(Collectors.joining(", "));
+    }
+
+    IllegalArgumentException expected(String value) {
+        return new IllegalArgumentException("expected " + accepted + ", got '" + value + "'");
+    }
+
+    private static Cib recovery(Cib cib, java.util.function.UnaryOperator<RecoveryPolicy> change) {
+        return cib.withSettings(cib.settings().withRecovery(change.apply(cib.settings().recovery())));
+    }
+
+    private static String bool(ClusterProperty property, String value) {
+        if (!value.equals("true") && !value.equals("false")) {
+            throw property.expected(value);
+        }
+        return value;
+    }
+
+    private static Optional<Long> parseDuration(String value) {
+        Matcher m = DURATION.matcher(value);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        long amount = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return Optional.of(switch (unit) {
+            case "ms" -> amount;
+            case "s" -> amount * 1_000;
+            case "m" -> amount * 60_000;
+            default -> amount * 3_600_000;
+        });
+    }
+
+    static String renderDuration(long millis) {
+        if (millis == 0) {
+            return "0";
+        }
+        if (millis % 3_600_000 == 0) {
+            return millis / 3_600_000 + "h";
+        }
+        if (millis % 60_000 == 0) {
+            return millis / 60_000 + "m";
+        }
+        return millis % 1_000 == 0 ? millis / 1_000 + "s" : millis + "ms";
+    }
+}

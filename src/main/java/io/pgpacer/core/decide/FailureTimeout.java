@@ -1,0 +1,55 @@
+package io.pgpacer.core.decide;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.ClusterProperty;
+import io.pgpacer.core.cib.FailCount;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.command.StoreCommand.ExpireFailCount;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Pacemaker's {@code failure-timeout}: a fail-count whose last failure is older than the timeout expires, and the
+ * node may hold the primary role again. The age is measured on the controller's wall clock (the snapshot's),
+ * since the failure time is a wall-clock time; expiry only makes a node eligible again and never promotes by
+ * itself. Cleared in the store first, like a stale lease, so every later decision sees the store's count.
+ */
+final class FailureTimeout {
+
+    private FailureTimeout() {
+    }
+
+    static Optional<Plan> expire(ClusterSnapshot snapshot) {
+        Cib cib = snapshot.cib();
+        long timeout = cib.settings().failureTimeoutMillis();
+        if (timeout <= 0) {
+            return Optional.empty();
+        }
+        List<Plan.Step> steps = new ArrayList<>();
+        for (NodeSpec node : cib.nodes()) {
+            FailCount count = cib.failCount(node.name());
+            if (count.count() == 0 || cib.maintenance().covers(node.name())) {
+                continue;
+            }
+            Optional<Long> at = parse(count.lastFailureAt());
+            if (at.isPresent() && snapshot.wallClock() - at.get() >= timeout) {
+                steps.add(new Plan.Step(new ExpireFailCount(node.name(), count.count(), count.lastFailureAt()),
+                        node.name() + " fail-count " + count.count() + " last failed at " + count.lastFailureAt()
+                                + ", longer ago than failure-timeout " + ClusterProperty.FAILURE_TIMEOUT.value(cib)));
+            }
+        }
+        return steps.isEmpty() ? Optional.empty() : Optional.of(new Plan(steps, List.of()));
+    }
+
+    // A failure time that is not an ISO-8601 instant never expires: better a count kept than one dropped early.
+    private static Optional<Long> parse(String at) {
+        try {
+            return at == null ? Optional.empty() : Optional.of(Instant.parse(at).toEpochMilli());
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.pgpacer.core.decide;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.ClusterProperty;
+import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.FailCount;
+import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.Maintenance;
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.Role;
+import io.pgpacer.core.cib.Switchover;
+import io.pgpacer.core.cib.SyncSet;
+import io.pgpacer.core.model.Lsn;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Scheduler golden tests in Pacemaker's {@code cts/scheduler} style: each
+ * {@code src/test/resources/scheduler/NAME.yaml} holds a cluster state and the plan the scheduler must render for
+ * it ({@code expected:}). Times are relative: {@code heard: 100ms} means the controller last heard the node 100 ms
+ * before its clock's now. {@code -Dscheduler.update=true} rewrites every {@code expected:} from the scheduler's
+ * answer; review the diff.
+ */
+class SchedulerGoldenTest {
+
+    private static final Path DIR = Path.of("src/test/resources/scheduler");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final long NOW = 100_000;
+    private static final long WALL_CLOCK = 1_800_000_000_000L;
+
+    static Stream<String> scenarios() throws IOException {
+        try (Stream<Path> files = Files.list(DIR)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yaml")).sorted()
+                    .map(n -> n.substring(0, n.length() - ".yaml".length())).toList().stream();
+        }
+    }
+
+    @Test
+    void thereAreEnoughScenarios() throws IOException {
+        assertTrue(scenarios().count() >= 15, "the golden scenarios are the scheduler's specification");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("scenarios")
+    void scenario(String name) throws IOException {
+        Path file = DIR.resolve(name + ".yaml");
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        JsonNode doc = YAML.readTree(text);
+        String actual = Scheduler.decide(snapshot(doc)).render();
+        if (Boolean.getBoolean("scheduler.update")) {
+            int at = text.indexOf("\nexpected:");
+            String head = at < 0 ? text.stripTrailing() : text.substring(0, at);
+            Files.writeString(file, head + "\nexpected: |\n" + actual.lines().map(l -> "  " + l + "\n")
+                    .reduce("", String::concat), StandardCharsets.UTF_8);
+            return;
+        }
+        assertTrue(doc.hasNonNull("description"), name + ": every scenario says what it shows");
+        assertEquals(doc.path("expected").asText().stripTrailing(), actual, name + ": " + doc.path("description")
+                .asText());
+    }
+
+    static ClusterSnapshot snapshot(JsonNode doc) {
+        List<NodeSpec> specs = new ArrayList<>();
+        int i = 1;
+        for (JsonNode n : doc.path("nodes")) {
+            String name = n.isTextual() ? n.asText() : n.path("name").asText();
+            boolean witness = n.path("witness").asBoolean(false);
+            specs.add(new NodeSpec(name, "127.0.0.1", 8000 + i, 9000 + i, witness ? 0 : 5400 + i, witness));
+            i++;
+        }
+        Cib cib = Cib.EMPTY.initializedAs("golden", specs, new ClusterSettings(1, 3_000, 3_000, 30_000));
+        for (Iterator<Map.Entry<String, JsonNode>> it = doc.path("properties").fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> p = it.next();
+            cib = ClusterProperty.named(p.getKey()).set(cib, p.getValue().asText());
+        }
+        Map<String, Long> lastHeard = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = doc.path("reports").fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode r = e.getValue();
+            Lsn lsn = Lsn.parse(r.path("lsn").asText("0/0"));
+            PgState state = PgState.valueOf(r.path("pg").asText().toUpperCase(Locale.ROOT));
+            String upstream = r.hasNonNull("upstream") ? r.get("upstream").asText() : null;
+            cib = cib.withReport(new NodeReport(e.getKey(), 1, state, 0, r.path("timeline").asLong(1), lsn, lsn,
+                    upstream, upstream != null && state == PgState.STANDBY, List.of(), null, null, null));
+            lastHeard.put(e.getKey(), NOW - millis(r.path("heard").asText("100ms")));
+        }
+        JsonNode primary = doc.path("primary");
+        if (!primary.isMissingNode()) {
+            String node = primary.path("node").asText();
+            long timeline = primary.path("timeline").asLong(1);
+            cib = cib.withGoals(cib.goalsWithPrimary(node, "test", "test")).withHistoryEntry(new PromotionRecord(node,
+                    timeline - 1, Lsn.parse("0/3000000"), timeline, "t", "test", true));
+        }
+        Map<String, NodeGoal> goals = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = doc.path("goals").fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String goal = e.getValue().asText();
+            goals.put(e.getKey(), goal.equals("primary") ? NodeGoal.primary("test")
+                    : goal.equals("stopped") ? new NodeGoal(Role.STOPPED, null, "test")
+                    : NodeGoal.standbyOf(goal.replace("standby of ", ""), "test"));
+        }
+        if (!goals.isEmpty()) {
+            cib = cib.withGoals(goals);
+        }
+        long leaseSeenAt = 0;
+        JsonNode lease = doc.path("lease");
+        if (!lease.isMissingNode()) {
+            String holder = lease.hasNonNull("holder") ? lease.get("holder").asText() : null;
+            cib = cib.withLease(holder == null ? new Lease(null, 4, 0) : new Lease(holder, 4, 17));
+            leaseSeenAt = NOW - millis(lease.path("seen").asText("0ms"));
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = doc.path("fail-counts").fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String at = Instant.ofEpochMilli(WALL_CLOCK - millis(e.getValue().path("failed").asText("1s"))).toString();
+            cib = cib.withFailCount(e.getKey(), new FailCount(e.getValue().path("count").asInt(), at));
+        }
+        List<String> standby = new ArrayList<>();
+        doc.path("standby").forEach(n -> standby.add(n.asText()));
+        cib = cib.withStandby(standby);
+        JsonNode m = doc.path("maintenance");
+        if (!m.isMissingNode()) {
+            List<String> nodes = new ArrayList<>();
+            m.path("nodes").forEach(n -> nodes.add(n.asText()));
+            cib = cib.withMaintenance(new Maintenance(m.path("cluster").asBoolean(false), nodes));
+        }
+        JsonNode sync = doc.path("sync-set");
+        if (!sync.isMissingNode()) {
+            List<String> nodes = new ArrayList<>();
+            sync.path("standbys").forEach(n -> nodes.add(n.asText()));
+            cib = cib.withSyncSet(new SyncSet(nodes, sync.path("min-acks").asInt(1), 1));
+        }
+        long switchoverSeenAt = 0;
+        JsonNode s = doc.path("switchover");
+        if (!s.isMissingNode()) {
+            Switchover.Phase phase = Switchover.Phase.valueOf(s.path("phase").asText("SCHEDULED"));
+            cib = cib.withSwitchover(new Switchover(s.path("from").asText(), s.hasNonNull("to") ? s.get("to").asText()
+                    : null, 0, "t", 16 << 20, phase, s.hasNonNull("handover") ? Lsn.parse(s.get("handover").asText())
+                    : null));
+            switchoverSeenAt = NOW - millis(s.path("seen").asText("100ms"));
+        }
+        long controllerSince = NOW - millis(doc.path("controller-started").asText("60s"));
+        return new ClusterSnapshot(cib, NOW, lastHeard, leaseSeenAt, controllerSince, switchoverSeenAt, WALL_CLOCK);
+    }
+
+    private static long millis(String duration) {
+        String d = duration.trim();
+        if (d.endsWith("ms")) {
+            return Long.parseLong(d.substring(0, d.length() - 2));
+        }
+        long unit = d.endsWith("s") ? 1_000 : d.endsWith("m") ? 60_000 : d.endsWith("h") ? 3_600_000 : 1;
+        return Long.parseLong(unit == 1 ? d : d.substring(0, d.length() - 1)) * unit;
+    }
+}

@@ -1,0 +1,219 @@
+package io.pgpacer.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pgpacer.cli.Main;
+import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.core.status.NodeStatus;
+import io.pgpacer.testkit.ClusterHarness;
+import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.Workload;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Node standby, cluster properties and {@code cib replace} on 3 real nodes: a standby put in standby stops its
+ * PostgreSQL while the rest stays healthy; a primary put in standby hands over by a zero-loss switchover under a
+ * write workload, then stops; unstandby brings each back streaming. The configuration document round-trips, and
+ * bad input changes nothing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class NodeStandbyTest {
+
+    private static final Duration CONVERGE = Duration.ofSeconds(60);
+
+    private ClusterHarness cluster;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    void startCluster() throws Exception {
+        cluster = ClusterHarness.start("standby", 3,
+                "timings: {bootstrap-wait: 20s, lease-time: 5s}\nmigration-threshold: 3\n");
+        // why longer, and the lease and migration-threshold above their defaults: bootstrap-wait, initdb and two
+        // base backups on a shared, heavily loaded 2-core machine; a fencing there is not what this test is about
+        cluster.awaitHealthy(CONVERGE.multipliedBy(2));
+    }
+
+    @AfterAll
+    void stopCluster() throws Exception {
+        cluster.close();
+    }
+
+    private record Cli(int code, String out, String err) {
+    }
+
+    private Cli run(String... args) {
+        String[] full = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                java.util.stream.Stream.of("--config", cluster.cluster().config().toString())).toArray(String[]::new);
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.commandLine().execute(full);
+            return new Cli(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    private String cli(String... args) {
+        Cli result = run(args);
+        assertEquals(0, result.code(), String.join(" ", args) + " failed: " + result.out() + result.err());
+        return result.out();
+    }
+
+    /** One primary; every data node but {@code stopped} streams from it; {@code stopped} runs no PostgreSQL. */
+    private static boolean healthyWithout(ClusterStatus s, String stopped) {
+        if (!s.quorum() || s.masters().size() != 1 || stopped.equals(s.masters().get(0))) {
+            return false;
+        }
+        String primary = s.masters().get(0);
+        NodeStatus down = ClusterHarness.node(s, stopped);
+        return "STOPPED".equals(down.pgState()) && s.standby().contains(stopped)
+                && s.nodes().stream().filter(n -> !n.witness() && !n.name().equals(primary) && !n.name().equals(stopped))
+                        .allMatch(n -> n.dataStatus().startsWith("STREAMING") && primary.equals(n.upstream()));
+    }
+
+    @Test
+    @Order(1)
+    void aStandbyInStandbyStopsItsPostgresAndComesBackStreaming() {
+        ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
+        String primary = ClusterHarness.primary(healthy);
+        String standby = healthy.slaves().get(0);
+        long pid = ClusterHarness.node(healthy, standby).postmasterPid();
+        int promotions = cluster.promotions();
+        cli("node", "standby", standby);
+        cluster.awaitStatus(standby + " stopped, the rest healthy", CONVERGE, s -> healthyWithout(s, standby));
+        assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "its postmaster is gone");
+        assertTrue(cli("status").contains("Node " + standby + ": standby"), "status must say it");
+        Eventually.holdsFor(standby + " stays stopped and the primary stays", Duration.ofSeconds(4),
+                () -> healthyWithout(cluster.api().status(), standby)
+                        && primary.equals(ClusterHarness.primary(cluster.api().status())));
+        assertEquals(promotions, cluster.promotions(), "no promotion for a standby's standby");
+        cli("node", "unstandby", standby);
+        ClusterStatus back = cluster.awaitHealthy(CONVERGE);
+        assertEquals(primary, ClusterHarness.primary(back));
+        assertTrue(back.standby().isEmpty());
+    }
+
+    @Test
+    @Order(2)
+    void aPrimaryInStandbyHandsOverWithoutLosingAWriteThenStops() throws Exception {
+        ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
+        String old = ClusterHarness.primary(healthy);
+        int promotionsBefore = cluster.promotions();
+        try (Workload workload = new Workload(cluster.pgPorts())) {
+            workload.start(old);
+            Eventually.await("writes on " + old, CONVERGE, () -> workload.acknowledgedBy(old) > 0);
+            long requestedAt = System.nanoTime();
+            cli("node", "standby", old);
+            ClusterStatus drained = cluster.awaitStatus(old + " stopped after handing over", CONVERGE,
+                    s -> healthyWithout(s, old));
+            String next = ClusterHarness.primary(drained);
+            long firstAck = Eventually.await("writes on " + next, CONVERGE, () -> workload.firstAckBy(next, requestedAt),
+                    t -> t > 0);
+            long gapMillis = workload.longestGapBetween(requestedAt, firstAck) / 1_000_000;
+            assertEquals("switchover", drained.lastPromotion().reason());
+            Eventually.await("100 writes on " + next, CONVERGE, () -> workload.acknowledgedBy(next) >= 100);
+            workload.stop();
+            Workload.Verdict verdict = workload.verdict(next, cluster.promotions() - promotionsBefore);
+            System.out.printf("node standby of the primary %s: switchover to %s, write gap %d ms; %s%n", old, next,
+                    gapMillis, verdict);
+            assertEquals(List.of(), verdict.lost(), "standby of the primary must lose no acknowledged write");
+            assertEquals(List.of(), verdict.overlaps(), "no two nodes may accept writes at overlapping times");
+            assertEquals(1, cluster.promotions() - promotionsBefore, "one promotion");
+            cli("node", "unstandby", old);
+            ClusterStatus back = cluster.awaitHealthy(CONVERGE);
+            assertEquals(next, ClusterHarness.primary(back), "unstandby does not move the primary back");
+            assertEquals(next, ClusterHarness.node(back, old).upstream());
+        }
+    }
+
+    @Test
+    @Order(3)
+    void propertiesAreSetAndBadValuesChangeNothing() {
+        cli("property", "set", "migration-threshold=2", "failure-timeout=10m");
+        String list = cli("property", "list");
+        assertTrue(list.contains(" migration-threshold: 2\n") && list.contains(" failure-timeout: 10m\n"), list);
+        Cli bad = run("property", "set", "migration-threshold=3", "no-quorum-policy=ignore");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("property 'no-quorum-policy': 'ignore' is unsafe here"), bad.err());
+        assertTrue(cli("property", "list").contains(" migration-threshold: 2\n"), "unchanged after a refusal");
+        cli("property", "unset", "migration-threshold", "failure-timeout");
+        assertTrue(cli("property", "list").contains(" migration-threshold: 1\n"));
+    }
+
+    @Test
+    @Order(4)
+    void theConfigurationRoundTripsAndAStaleOrBadDocumentChangesNothing() throws Exception {
+        String queried = cli("cib", "query");
+        Path file = dir.resolve("cib.yaml");
+        Files.writeString(file, queried);
+        assertTrue(cli("cib", "replace", file.toString()).startsWith("No changes"), "an unchanged document is a no-op");
+        assertEquals(queried, cli("cib", "query"), "and changes no epoch");
+
+        Path edited = dir.resolve("edited.yaml");
+        Files.writeString(edited, queried.replace("migration-threshold: 1\n", "migration-threshold: 3\n"));
+        String applied = cli("cib", "replace", edited.toString());
+        assertTrue(applied.contains("property migration-threshold: 1 -> 3"), applied);
+        assertTrue(cli("property", "list").contains(" migration-threshold: 3\n"));
+
+        String current = cli("cib", "query");
+        Cli stale = run("cib", "replace", file.toString());
+        assertEquals(2, stale.code(), stale.out() + stale.err());
+        assertTrue(stale.err().contains("the configuration changed since the document was queried"), stale.err());
+        Path broken = dir.resolve("broken.yaml");
+        Files.writeString(broken, current.replace("properties:", "colour: blue\nproperties:"));
+        Cli unknownKey = run("cib", "replace", broken.toString());
+        assertEquals(2, unknownKey.code());
+        assertTrue(unknownKey.err().contains("unknown key 'colour'"), unknownKey.err());
+        Files.writeString(broken, "epoch: [\n");
+        assertEquals(2, run("cib", "replace", broken.toString()).code());
+        assertEquals(current, cli("cib", "query"), "refused documents change nothing");
+        cli("property", "unset", "migration-threshold");
+
+        String edited2 = cli("cib", "edit", "--editor", "sed -i -e 's/^  failure-timeout: 0$/  failure-timeout: 5m/'");
+        assertTrue(edited2.contains("property failure-timeout: 0 -> 5m"), edited2);
+        assertTrue(cli("property", "list").contains(" failure-timeout: 5m\n"));
+        cli("property", "unset", "failure-timeout");
+    }
+
+    @Test
+    @Order(5)
+    void aFailCountExpiresAfterFailureTimeout() {
+        ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
+        String standby = healthy.slaves().get(0);
+        cli("property", "set", "failure-timeout=5s");
+        long killedAt = System.nanoTime();
+        ProcessHandle.of(ClusterHarness.node(healthy, standby).postmasterPid()).ifPresent(ProcessHandle::destroyForcibly);
+        cluster.awaitStatus(standby + " has a fail-count", CONVERGE, s -> ClusterHarness.node(s, standby).failCount() > 0);
+        cluster.awaitStatus(standby + "'s fail-count expired", CONVERGE,
+                s -> ClusterHarness.node(s, standby).failCount() == 0 && ClusterHarness.healthy(s));
+        long seconds = (System.nanoTime() - killedAt) / 1_000_000_000L;
+        System.out.printf("failure-timeout 5s: %s's fail-count expired %d s after the kill%n", standby, seconds);
+        assertTrue(seconds >= 5, "not before the failure-timeout");
+        cli("property", "unset", "failure-timeout");
+    }
+}
