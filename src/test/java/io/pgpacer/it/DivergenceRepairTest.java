@@ -11,6 +11,7 @@ import io.pgpacer.store.CibJson;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.ClusterHarness.CliRun;
 import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.Signals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,13 +144,13 @@ class DivergenceRepairTest {
             }
         }
         assertEquals(1, senders.size(), "one WAL sender, for " + standby);
-        signal("STOP", senders.get(0));
+        Signals.send("STOP", senders.get(0));
         for (int i = 0; i < 20; i++) {
             write(primary, "lost " + i);
         }
         long postmaster = ClusterHarness.node(cluster.api().status(), primary).postmasterPid();
-        signal("KILL", senders.get(0));
-        signal("KILL", postmaster);
+        Signals.send("KILL", senders.get(0));
+        Signals.send("KILL", postmaster);
         return new Divergence(primary, standby);
     }
 
@@ -185,10 +186,5 @@ class DivergenceRepairTest {
             rows.add("unreadable: " + e.getMessage());
         }
         return rows;
-    }
-
-    private static void signal(String signal, long pid) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-        assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
     }
 }

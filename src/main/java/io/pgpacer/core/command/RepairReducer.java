@@ -45,7 +45,14 @@ final class RepairReducer {
             return refuse(cib, node + " is in maintenance: its agent does not act (pgpacer node unmaintenance " + node
                     + ", or cluster resume)");
         }
-        NodeGoal goal = cib.goal(node).orElseThrow();
+        if (cib.inStandby(node)) {
+            return refuse(cib, node + " is in standby and runs no PostgreSQL (pgpacer node unstandby " + node + ")");
+        }
+        NodeGoal goal = cib.goal(node).orElse(null);
+        if (goal == null || goal.role() != Role.STANDBY) {
+            return refuse(cib, node + " has no standby role now (its goal: " + (goal == null ? "none" : goal.describe())
+                    + "); see 'pgpacer status'");
+        }
         return accept(cib.withGoals(Map.of(node, goal.withRepair(c.repair()))), node + "'s agent will run "
                 + c.repair().describe() + " from " + primary + " and rejoin it as a standby; see 'pgpacer status'");
     }

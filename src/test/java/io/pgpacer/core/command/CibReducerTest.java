@@ -187,6 +187,10 @@ class CibReducerTest {
         run(new StoreCommand.SetMaintenance("n2", true));
         assertEquals("n2 is in maintenance: its agent does not act (pgpacer node unmaintenance n2, or cluster resume)",
                 run(new RequestRepair("n2", REWIND)).message());
+        run(new StoreCommand.SetMaintenance("n2", false));
+        run(new StoreCommand.SetStandby("n2", true));
+        assertEquals("n2 is in standby and runs no PostgreSQL (pgpacer node unstandby n2)",
+                run(new RequestRepair("n2", REWIND)).message());
     }
 
     @Test
