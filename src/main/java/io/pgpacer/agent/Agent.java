@@ -46,7 +46,6 @@ public final class Agent implements AutoCloseable {
     private static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);
     /** How often a node reports while the cluster is changing (no lease holder, or its goal not reached). */
     private static final long FAST_MILLIS = 200;
-    private static final long MAX_BACKOFF_MILLIS = 30_000;
 
     private final AgentConfig config;
     private final ClusterStore store;
@@ -386,7 +385,7 @@ public final class Agent implements AutoCloseable {
         LOG.warn(activity);
         consecutiveFailures++;
         lastStepFailed = true;
-        long backoff = Math.min(MAX_BACKOFF_MILLIS, 500L << Math.min(consecutiveFailures - 1, 6));
+        long backoff = config.timings().restartDelayMillis(consecutiveFailures);
         backoffUntil = millis.getAsLong() + backoff;
         try {
             CommandResult result = store.submit(new ReportFailure(config.nodeName(), operation, rc, reason,
@@ -500,11 +499,11 @@ public final class Agent implements AutoCloseable {
         long timeline;
         Lsn lsn;
         if (!dataState.initialized()) {
-            state = PgState.NO_DATA;
+            state = dataState.problem() != null ? PgState.FAILED : PgState.NO_DATA;
             timeline = 0;
             lsn = Lsn.ZERO;
         } else if (!observed.running()) {
-            state = lastStepFailed ? PgState.FAILED : PgState.STOPPED;
+            state = executor.holdsDivergedData() ? PgState.DIVERGED : lastStepFailed ? PgState.FAILED : PgState.STOPPED;
             timeline = dataState.timeline();
             lsn = dataState.checkpointLsn();
         } else if (!observed.reachable()) {

@@ -10,7 +10,14 @@ import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand.AcquireLease;
 import io.pgpacer.core.command.StoreCommand.ConfirmPromotion;
+import io.pgpacer.core.command.StoreCommand.CompleteRepair;
 import io.pgpacer.core.command.StoreCommand.HandOver;
+import io.pgpacer.core.command.StoreCommand.RecordFailedAction;
+import io.pgpacer.core.cib.FailedAction;
+import io.pgpacer.core.cib.Repair;
+import io.pgpacer.core.cib.Role;
+import io.pgpacer.core.timeline.TimelineCheck;
+import java.nio.file.Path;
 import io.pgpacer.core.command.StoreCommand.RecordPromotion;
 import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
 import io.pgpacer.core.cib.ReplicaStatus;
@@ -19,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.timeline.TimelineFork;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.postgres.PostgresInstance;
@@ -60,6 +68,11 @@ final class Executor {
     /** Since when this standby has not been streaming from its upstream (ms), or -1. */
     private long notStreamingFrom = -1;
     private String lastRewindAttempt;
+    private final DivergenceCheck divergence;
+    /** The DIVERGED text last recorded in the failed actions, so that it is recorded once. */
+    private String divergenceRecorded;
+    /** The operator's repair this executor carried out last (its request time), until the store clears it. */
+    private String repairDone;
     /** Two of PostgreSQL's default WAL-retrieval retry intervals: a standby that merely reconnects streams by then. */
     private static final long STUCK_MILLIS = 10_000;
     /** What this node's PostgreSQL waits for, as last applied; it waits for nobody after every (re)start. */
@@ -77,11 +90,15 @@ final class Executor {
         this.lease = lease;
         this.millis = monotonicMillis;
         this.expectStop = expectStop;
+        this.divergence = new DivergenceCheck(self, pg);
     }
 
     StepOutcome step(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
         if (goal == null) {
             return StepOutcome.did("waiting for the controller to assign a role");
+        }
+        if (goal.role() != Role.STOPPED && !observed.running() && data.problem() != null && goal.repair() == null) {
+            return unusableData(data);
         }
         return switch (goal.role()) {
             case PRIMARY -> towardsPrimary(cib, goal, observed, data);
@@ -99,6 +116,11 @@ final class Executor {
                 // why: a writable PostgreSQL without the lease must not keep running, not even for a moment.
                 stop(StopMode.IMMEDIATE);
                 return StepOutcome.did("stopped PostgreSQL: it was writable without holding the lease");
+            }
+            // S3: a node that would be promoted is checked before it takes the lease; a diverged one never is.
+            if (!observed.running() && data.initialized() && !recordedPrimary(cib, data)
+                    && divergence.check(cib, data).diverged()) {
+                return diverged(cib, null, false);
             }
             // why: every way to the lease (failover, switchover, forced promotion) passes here; a member that
             // confirmed a failsafe ping promised the primary not to take it for a lease time (FailsafePromise).
@@ -136,9 +158,7 @@ final class Executor {
             return StepOutcome.did("initialised a new cluster with initdb and started it as primary");
         }
         if (!observed.running()) {
-            boolean recordedPrimary = cib.lastPromotion().filter(p -> p.confirmed() && p.node().equals(self)
-                    && p.newTimeline() == data.timeline()).isPresent();
-            if (data.standbySignal() || !recordedPrimary) {
+            if (data.standbySignal() || !recordedPrimary(cib, data)) {
                 // why: only the recorded primary may resume its own timeline; any other node must be promoted
                 // (timeline + 1), or it would continue a timeline beside another primary's writes.
                 configure(formerUpstream(cib));
@@ -164,6 +184,12 @@ final class Executor {
         String sync = keepSyncStandbys(cib, gen, observed);
         return StepOutcome.did(sync != null ? sync : vip != null ? vip
                 : "primary on timeline " + observed.timeline() + " holding lease generation " + gen);
+    }
+
+    // Only the recorded primary may resume its own timeline; any other node must be promoted (timeline + 1).
+    private boolean recordedPrimary(Cib cib, DataDirState data) {
+        return cib.lastPromotion().filter(p -> p.confirmed() && p.node().equals(self)
+                && p.newTimeline() == data.timeline()).isPresent();
     }
 
     // The steps of the sync standby protocol (SyncPlanner) that are due now, one after the other, so that a
@@ -228,7 +254,8 @@ final class Executor {
         long oldTimeline = observed.timeline();
         String why = goal.reason() == null ? "" : goal.reason();
         String reason = why.startsWith("initial start") ? "initial start" : why.startsWith("forced") ? "forced"
-                : why.startsWith("switchover") ? "switchover" : "failover";
+                : why.startsWith("switchover") ? "switchover" : why.startsWith("recover-master") ? "recover-master"
+                : "failover";
         record(gen, new PromotionRecord(self, oldTimeline, switchLsn, oldTimeline + 1, wallClock(), reason, false));
         // why: standby.signal stays until PostgreSQL removes it itself; PostgreSQL 15 stops with FATAL at the end
         // of recovery when the file it found at start is gone.
@@ -236,7 +263,10 @@ final class Executor {
         configure(null);
         PgObservation after = pg.observe();
         long timeline = after.reachable() && after.timeline() > oldTimeline ? after.timeline() : oldTimeline + 1;
-        CommandResult confirmed = store.submit(new ConfirmPromotion(self, gen, timeline), STORE_TIMEOUT);
+        // why: PostgreSQL's own switchpoint, not the received position, is what other nodes' WAL is checked against.
+        Lsn forkedAt = pg.timelineHistory(timeline).stream().filter(f -> f.parent() == oldTimeline)
+                .map(TimelineFork::switchpoint).reduce((first, last) -> last).orElse(null);
+        CommandResult confirmed = store.submit(new ConfirmPromotion(self, gen, timeline, forkedAt), STORE_TIMEOUT);
         if (!confirmed.applied()) {
             throw new IllegalStateException("promoted, but could not confirm the promotion: " + confirmed.message());
         }
@@ -263,6 +293,17 @@ final class Executor {
             throw new IllegalStateException("could not record the promotion in the timeline history: "
                     + result.message());
         }
+    }
+
+    // A data directory that cannot be read, or that is gone although it held this node's cluster, fails every start
+    // (counted, retried after the back-off) and is never replaced without the operator (S5).
+    private StepOutcome unusableData(DataDirState data) {
+        String advice = data.initialized()
+                ? "; PostgreSQL's OS user must own the data directory (mode 0700 or 0750)"
+                : "; pgpacer does not copy over a lost data directory on its own: check the mount and the path (the"
+                        + " node recovers by itself once it is back), or run 'pgpacer rebuild " + self + "'";
+        return new StepOutcome("cannot start PostgreSQL: " + data.problem() + advice, "start",
+                data.initialized() ? 1 : 5);
     }
 
     // --- standby --------------------------------------------------------------------------------------
@@ -294,6 +335,9 @@ final class Executor {
         Upstream upstream = upstreamOf(upstreamNode);
         boolean upstreamServes = cib.report(upstreamNode.name()).map(NodeReport::pgState)
                 .filter(s -> s == PgState.PRIMARY).isPresent();
+        if (goal.repair() != null) {
+            return repair(goal.repair(), upstream, upstreamServes, observed);
+        }
         if (!data.initialized()) {
             if (!upstreamServes) {
                 return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary to clone it");
@@ -303,26 +347,14 @@ final class Executor {
             pg.start();
             return StepOutcome.did("cloned from " + upstream.nodeName() + " with pg_basebackup and started as standby");
         }
-        if (!data.standbySignal() && !observed.running()) {
-            // A former primary: its WAL may have gone past the point where the new primary's timeline forked.
-            if (!upstreamServes) {
+        if (!observed.running()) {
+            boolean formerPrimary = !data.standbySignal();
+            // A former primary's WAL may go past the point where the new primary's timeline forked, which the
+            // history shows once the new primary confirmed its promotion.
+            if (formerPrimary && !upstreamServes) {
                 return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary to rejoin it");
             }
-            if (endsBeforeFork(cib, upstream.nodeName(), data)) {
-                configure(upstream);
-                pg.start();
-                return StepOutcome.did("rejoined as standby of " + upstream.nodeName() + " without a rewind: its WAL"
-                        + " ended at " + data.checkpointLsn() + ", before the new timeline forked");
-            }
-            pg.rewindFrom(upstream);
-            configure(upstream);
-            pg.start();
-            return StepOutcome.did("rejoined as standby of " + upstream.nodeName() + " after pg_rewind");
-        }
-        if (!observed.running()) {
-            configure(upstream);
-            pg.start();
-            return StepOutcome.did("started as standby of " + upstream.nodeName());
+            return startAsStandby(cib, upstream, upstreamServes, data, formerPrimary);
         }
         if (!upstream.nodeName().equals(configuredUpstream)) {
             configure(upstream);
@@ -334,6 +366,48 @@ final class Executor {
             return StepOutcome.did("streaming from " + upstream.nodeName());
         }
         return unstick(cib, upstream, upstreamServes);
+    }
+
+    // The operator's repair (pg_rewind) or rebuild (a new copy; the old data directory kept aside unless the operator
+    // said otherwise, S5). The store clears the request once it is done; a failure is retried after the back-off.
+    private StepOutcome repair(Repair repair, Upstream upstream, boolean upstreamServes, PgObservation observed) {
+        if (repair.requestedAt().equals(repairDone)) {
+            return completeRepair(repair, "already done");
+        }
+        if (!upstreamServes) {
+            return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary for the requested "
+                    + repair.describe());
+        }
+        if (observed.running()) {
+            stop(StopMode.FAST);
+        }
+        String done;
+        Path aside = null;
+        if (repair.kind() == Repair.Kind.REWIND) {
+            pg.rewindFrom(upstream);
+            done = "repaired: rewound onto " + upstream.nodeName() + " with pg_rewind";
+        } else {
+            String stamp = repair.requestedAt().replaceAll("\\.\\d+", "").replaceAll("[^0-9TZ]", "");
+            aside = pg.setAsideDataDirectory(stamp);
+            pg.baseBackupFrom(upstream);
+            done = "rebuilt: a new copy of " + upstream.nodeName() + " with pg_basebackup"
+                    + (aside == null ? "" : "; the old data directory is " + aside);
+        }
+        divergence.forget();
+        configure(upstream);
+        pg.start();
+        if (aside != null && repair.discardOld()) {
+            pg.discardSetAside(aside);
+            done += ", deleted as asked (--discard-old)";
+        }
+        repairDone = repair.requestedAt();
+        return completeRepair(repair, done + "; started as standby of " + upstream.nodeName());
+    }
+
+    private StepOutcome completeRepair(Repair repair, String done) {
+        CommandResult result = store.submit(new CompleteRepair(self, repair.requestedAt()), STORE_TIMEOUT);
+        return StepOutcome.did(result.applied() ? done : done + " (the request stays until the store takes the"
+                + " report: " + result.message() + ")");
     }
 
     // Switchover: stop PostgreSQL cleanly while still holding the lease, so that nothing is written after the
@@ -357,16 +431,52 @@ final class Executor {
                 + stopped.checkpointLsn() + "; handed the lease over");
     }
 
-    // A former primary shut down cleanly at a point the new primary's timeline forked after (a switchover)
-    // has no WAL the new primary lacks. "After" holds for the whole shutdown checkpoint record: at a clean
-    // shutdown the WAL senders wait until connected standbys confirmed flushing all WAL, so a standby past the
-    // record's start has all of it. Were it cut off mid-record, PostgreSQL itself would refuse to start on the
-    // new timeline (a failed start, nothing lost), not diverge.
-    private static boolean endsBeforeFork(Cib cib, String upstream, DataDirState data) {
-        return "shut down".equals(data.clusterState()) && cib.lastPromotion()
-                .filter(p -> p.node().equals(upstream) && p.confirmed() && p.oldTimeline() == data.timeline()
-                        && p.switchLsn().isAfter(data.checkpointLsn()))
-                .isPresent();
+    // S3, the start-time check: a node whose WAL ends at or before the point where its timeline was forked streams
+    // the rest as it is. That includes an old primary shut down cleanly for a switchover: at a clean shutdown the
+    // WAL senders wait until connected standbys flushed all WAL, so the target's timeline forks at the end of the
+    // shutdown checkpoint, where the old primary's WAL ends. A node that went past the fork is rewound when
+    // auto-rewind allows and a primary serves; otherwise it stays DIVERGED, never started as a standby.
+    private StepOutcome startAsStandby(Cib cib, Upstream upstream, boolean upstreamServes, DataDirState data,
+            boolean formerPrimary) {
+        TimelineCheck.Verdict verdict = divergence.check(cib, data);
+        if (verdict.diverged()) {
+            if (!cib.settings().recovery().autoRewind() || !upstreamServes) {
+                return diverged(cib, upstream.nodeName(), upstreamServes);
+            }
+            pg.rewindFrom(upstream);
+            divergence.forget();
+            configure(upstream);
+            pg.start();
+            return StepOutcome.did("rejoined as standby of " + upstream.nodeName() + " after pg_rewind: "
+                    + verdict.reason());
+        }
+        configure(upstream);
+        pg.start();
+        return StepOutcome.did(formerPrimary ? "rejoined as standby of " + upstream.nodeName() + " without a rewind: "
+                + verdict.reason() : "started as standby of " + upstream.nodeName());
+    }
+
+    // Not started: the report says DIVERGED with the fix, and the failed actions say so once, as the reference's
+    // refusal to start ("My data may be inconsistent") did.
+    private StepOutcome diverged(Cib cib, String upstream, boolean upstreamServes) {
+        boolean autoRewind = cib.settings().recovery().autoRewind();
+        String text = autoRewind && upstream != null && !upstreamServes
+                ? divergence.divergedText(true, upstream) + "; or wait: it is rewound once " + upstream
+                        + " runs as primary"
+                : divergence.divergedText(autoRewind, upstream);
+        if (!text.equals(divergenceRecorded)) {
+            CommandResult result = store.submit(new RecordFailedAction(new FailedAction(self, "start", 1, text,
+                    wallClock())), STORE_TIMEOUT);
+            if (result.applied()) {
+                divergenceRecorded = text;
+            }
+        }
+        return StepOutcome.did(text);
+    }
+
+    /** Whether this node's data diverged from the timeline history by its last check (its report says DIVERGED). */
+    boolean holdsDivergedData() {
+        return divergence.diverged();
     }
 
     // A standby that cannot stream from a serving primary may have WAL past the point where that primary's
@@ -384,6 +494,13 @@ final class Executor {
         }
         lastRewindAttempt = attempt;
         stop(StopMode.FAST);
+        if (!cib.settings().recovery().autoRewind()) {
+            // why: without auto-rewind the start-time check decides, on the next pass: DIVERGED, or start again.
+            divergence.forget();
+            notStreamingFrom = -1;
+            return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
+                    + " s: stopped PostgreSQL to check its WAL against the timeline history");
+        }
         pg.rewindFrom(upstream);
         configure(upstream);
         pg.start();

@@ -69,6 +69,11 @@ public final class ApiClient {
         return call("GET", "/cib");
     }
 
+    /** The timeline history, oldest promotion first. */
+    public List<ClusterView.HistoryEntry> history() {
+        return List.of(json.convertValue(call("GET", "/history"), ClusterView.HistoryEntry[].class));
+    }
+
     public JsonNode cleanup(String nodeOrNull) {
         return call("POST", "/resource/cleanup" + (nodeOrNull == null ? "" : "?node=" + nodeOrNull));
     }
@@ -102,6 +107,22 @@ public final class ApiClient {
     /** Puts the cluster ({@code nodeOrNull} null) or one node into maintenance, or takes it out. */
     public JsonNode maintenance(String nodeOrNull, boolean on) {
         return call("POST", "/maintenance?state=" + (on ? "on" : "off")
+                + (nodeOrNull == null ? "" : "&node=" + encode(nodeOrNull)));
+    }
+
+    /** Asks {@code node}'s agent to rewind it onto the primary with pg_rewind and rejoin it as a standby. */
+    public JsonNode repair(String node) {
+        return call("POST", "/repair?node=" + encode(node));
+    }
+
+    /** Asks {@code node}'s agent to re-clone it from the primary, keeping its old data aside unless {@code discardOld}. */
+    public JsonNode rebuild(String node, boolean discardOld) {
+        return call("POST", "/rebuild?node=" + encode(node) + (discardOld ? "&discard-old=yes" : ""));
+    }
+
+    /** Clears the recorded primary: {@code nodeOrNull} (or the node with the most advanced WAL) becomes primary. */
+    public JsonNode recoverMaster(String nodeOrNull, boolean confirmed) {
+        return call("POST", "/recover-master" + (confirmed ? "?confirm=yes" : "?confirm=no")
                 + (nodeOrNull == null ? "" : "&node=" + encode(nodeOrNull)));
     }
 

@@ -102,7 +102,7 @@ public record ClusterView(String scope, boolean quorum, String leader, List<Memb
     /**
      * PostgreSQL's state in the words of the health documents: {@code running} (a primary), {@code streaming}
      * or {@code disconnected} (a standby), {@code unresponsive} (the postmaster runs but SQL does not answer),
-     * {@code stopped}, {@code failed}, {@code no data}.
+     * {@code stopped}, {@code failed}, {@code no data}, {@code diverged} (needs pg_rewind or a rebuild).
      */
     static String stateOf(NodeReport report) {
         return switch (report.pgState()) {
@@ -112,6 +112,7 @@ public record ClusterView(String scope, boolean quorum, String leader, List<Memb
             case STOPPED -> "stopped";
             case FAILED -> "failed";
             case NO_DATA -> "no data";
+            case DIVERGED -> "diverged";
         };
     }
 

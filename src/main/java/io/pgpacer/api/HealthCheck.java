@@ -83,7 +83,7 @@ public final class HealthCheck {
                     : new Judged(Condition.DISCONNECTED, state, "PostgreSQL is a standby that is not streaming");
             case UNRESPONSIVE -> new Judged(Condition.UNRESPONSIVE, state,
                     "the postmaster runs but PostgreSQL does not answer SQL");
-            case STOPPED, FAILED, NO_DATA -> new Judged(Condition.NOT_RUNNING, state,
+            case STOPPED, FAILED, NO_DATA, DIVERGED -> new Judged(Condition.NOT_RUNNING, state,
                     "PostgreSQL is not running (" + state + ")");
         };
     }

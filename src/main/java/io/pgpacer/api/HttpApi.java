@@ -13,6 +13,8 @@ import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.command.StoreCommand.CleanupFailures;
+import io.pgpacer.core.cib.Repair;
+import io.pgpacer.core.decide.RecoveryElection;
 import io.pgpacer.core.decide.SwitchoverCheck;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.metrics.MetricsEndpoint;
@@ -135,6 +137,10 @@ public final class HttpApi implements AutoCloseable {
             setMaintenance(exchange, query);
         } else if (method.equals("POST") && path.equals("/failsafe")) {
             answerFailsafe(exchange, query);
+        } else if (method.equals("POST") && (path.equals("/repair") || path.equals("/rebuild"))) {
+            requestRepair(exchange, path.equals("/repair") ? Repair.Kind.REWIND : Repair.Kind.REBUILD, query);
+        } else if (method.equals("POST") && path.equals("/recover-master")) {
+            recoverMaster(exchange, query);
         } else if (method.equals("DELETE") && path.equals("/switchover")) {
             submitAndAnswer(exchange, new StoreCommand.CancelSwitchover());
         } else if (method.equals("GET") && path.equals("/properties")) {
@@ -154,7 +160,9 @@ public final class HttpApi implements AutoCloseable {
                     + " POST /resource/cleanup[?node=NAME], /force-promote?node=NAME&accept-data-loss=yes,"
                     + " /switchover[?to=NAME&at=ISO-8601&max-lag=16MB], /maintenance?state=on|off[&node=NAME],"
                     + " /standby?node=NAME&state=on|off, /properties (JSON body), /cib/config[?dry-run=true] (YAML"
-                    + " or JSON body), /failsafe?primary=NAME&generation=N; GET /properties, /cib/config;"
+                    + " or JSON body), /failsafe?primary=NAME&generation=N, /repair?node=NAME,"
+                    + " /rebuild?node=NAME[&discard-old=yes], /recover-master?confirm=yes[&node=NAME];"
+                    + " GET /properties, /cib/config;"
                     + " DELETE /switchover)"));
         }
     }
@@ -376,6 +384,58 @@ public final class HttpApi implements AutoCloseable {
         body.put("confirmed", answer.confirmed());
         body.put("reason", answer.reason());
         send(exchange, answer.confirmed() ? 200 : 409, body);
+    }
+
+    private void requestRepair(HttpExchange exchange, Repair.Kind kind, Map<String, String> query) throws IOException {
+        String node = query.get("node");
+        if (node == null || node.isBlank()) {
+            send(exchange, 400, error("query parameter 'node' is missing: name the standby to "
+                    + (kind == Repair.Kind.REWIND ? "repair" : "rebuild")));
+            return;
+        }
+        String discard = query.getOrDefault("discard-old", "no");
+        if (kind == Repair.Kind.REWIND && query.containsKey("discard-old")
+                || !discard.equals("yes") && !discard.equals("no")) {
+            send(exchange, 400, error("query parameter 'discard-old' is only for rebuild, as yes or no"));
+            return;
+        }
+        if (refusedUnknown(exchange, store.localCopy(), node, true)) {
+            return;
+        }
+        submitAndAnswer(exchange, new StoreCommand.RequestRepair(node, new Repair(kind, discard.equals("yes"),
+                Instant.now().toString())));
+    }
+
+    // The reference's cls_reset_master: the operator names the new primary, or it is elected by WAL right now.
+    private void recoverMaster(HttpExchange exchange, Map<String, String> query) throws IOException {
+        if (!"yes".equals(query.get("confirm"))) {
+            send(exchange, 400, error("recover-master clears the recorded primary and makes the node with the most"
+                    + " advanced WAL (or the one named) the primary; commits only the lost primary had are lost."
+                    + " Repeat with confirm=yes (pgpacer recover-master --yes-i-know) if that is what you want"));
+            return;
+        }
+        Cib cib = store.read(READ_TIMEOUT);
+        String node = query.get("node");
+        String reason;
+        if (node != null) {
+            if (refusedUnknown(exchange, cib, node, true)) {
+                return;
+            }
+            reason = node + " named by the operator";
+        } else if (!cib.lease().isFree()) {
+            // why: a primary runs, so there is nothing to elect; the store refuses and says so in its own words.
+            node = cib.lease().holder();
+            reason = "none";
+        } else {
+            RecoveryElection.Result elected = RecoveryElection.elect(cib, agent::online);
+            if (!elected.elected()) {
+                send(exchange, 409, error(elected.reason()));
+                return;
+            }
+            node = elected.node();
+            reason = elected.reason();
+        }
+        submitAndAnswer(exchange, new StoreCommand.RecoverMaster(node, cib.goalsVersion(), reason));
     }
 
     // An operator command through the store: 200 when it was applied, 409 with the store's reason when refused.

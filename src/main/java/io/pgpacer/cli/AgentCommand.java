@@ -29,6 +29,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
@@ -83,18 +85,24 @@ final class AgentCommand implements Callable<Integer> {
             return 1;
         }
         api.start();
-        Thread main = Thread.currentThread();
+        CountDownLatch loopEnded = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
             api.close();
             store.close();
+            // why a latch and not a join of the main thread: once the loop ended, the main thread calls System.exit,
+            // which blocks while this hook runs, so the thread never ends and a join would always time out.
             try {
-                main.join(5_000);
+                loopEnded.await(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }, "pgpacer-shutdown"));
-        agent.run();
+        try {
+            agent.run();
+        } finally {
+            loopEnded.countDown();
+        }
         return 0;
     }
 

@@ -158,9 +158,11 @@ public final class LoopbackCluster implements AutoCloseable {
         }
     }
 
-    /** Stops every agent it started (SIGTERM, then SIGKILL after 30 s), which stops their PostgreSQL. */
-    @Override
-    public synchronized void close() {
+    /**
+     * Stops every agent it started at once (SIGTERM to all, then waits; SIGKILL after 30 s), which stops their
+     * PostgreSQL: a full cluster stop. The agents can be started again.
+     */
+    public synchronized void stopAll() {
         for (Process p : agents) {
             if (p != null) {
                 p.destroy();
@@ -169,6 +171,12 @@ public final class LoopbackCluster implements AutoCloseable {
         for (String node : nodes) {
             stop(node);
         }
+    }
+
+    /** Stops every agent it started, as {@link #stopAll()}. */
+    @Override
+    public synchronized void close() {
+        stopAll();
     }
 
     private static String yaml(List<String> names, String extraYaml) throws IOException {

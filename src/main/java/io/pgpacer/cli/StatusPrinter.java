@@ -51,9 +51,18 @@ final class StatusPrinter {
         if (s.readerVip() != null) {
             out.append(" vip-slave (reader VIP): ").append(s.readerVip()).append('\n');
         }
+        if (!s.diverged().isEmpty()) {
+            out.append("     Diverged: ").append(list(s.diverged())).append('\n');
+        }
         out.append("\nReplication: ").append(s.replication()).append('\n');
         if (s.switchover() != null) {
             out.append("Switchover: ").append(s.switchover()).append('\n');
+        }
+        if (!s.diverged().isEmpty()) {
+            out.append("\nDiverged nodes (WAL past the point where their timeline was forked; never started as a"
+                    + " standby nor promoted):\n");
+            s.nodes().stream().filter(n -> s.diverged().contains(n.name())).forEach(n -> out.append("* ")
+                    .append(n.name()).append(": ").append(n.activity()).append('\n'));
         }
         if (s.masters().size() > 1) {
             out.append("\n  WARNING: more than one node reports a writable PostgreSQL; only ")
@@ -92,6 +101,7 @@ final class StatusPrinter {
                 out.append("\nTimeline history (latest): ").append(last.node()).append(" promoted ").append(last.at())
                         .append(", timeline ").append(last.oldTimeline()).append(" -> ").append(last.newTimeline())
                         .append(" at ").append(last.switchLsn()).append(" (").append(last.reason()).append(")\n");
+                out.append(replInfo(last)).append('\n');
             }
         }
         List<FailedAction> failed = s.failedActions();
@@ -104,6 +114,14 @@ final class StatusPrinter {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * The latest promotion as the reference's {@code pgsql_REPL_INFO} cluster property shows it: the primary, the
+     * timeline before its promotion and where that timeline ended ({@code pgsql_REPL_INFO:node1|1|00000000070000D0}).
+     */
+    static String replInfo(PromotionRecord last) {
+        return "pgsql_REPL_INFO:" + last.node() + "|" + last.oldTimeline() + "|" + last.switchLsn().toBaseline();
     }
 
     private static String attribute(String name, String value) {

@@ -45,7 +45,8 @@ public final class ConfigLoader {
     private static final Set<String> PG_KEYS = Set.of("bin-dir", "data-dir", "os-user", "superuser",
             "superuser-password", "superuser-password-file", "replication-user", "replication-password",
             "replication-password-file", "parameters", "pg-hba");
-    private static final Set<String> TIMING_KEYS = Set.of("monitor-interval", "lease-time", "bootstrap-wait");
+    private static final Set<String> TIMING_KEYS = Set.of("monitor-interval", "lease-time", "bootstrap-wait",
+            "restart-backoff", "restart-backoff-max");
     private static final Set<String> REPLICATION_KEYS = Set.of("mode", "quorum", "sync-timeout", "strict");
     private static final Set<String> VIP_KEYS = Set.of("writer", "reader", "nic", "reader-without-standby");
     private static final Set<String> API_KEYS = Set.of("token-file", "client-auth", "auth-reads", "auth-health-checks");
@@ -436,7 +437,20 @@ public final class ConfigLoader {
             throw fail("key 'timings.lease-time': lease-time (" + text(lease) + ") must exceed monitor-interval ("
                     + text(monitor) + ")");
         }
-        return new Timings(monitor, lease, wait);
+        Duration backoff = t.has("restart-backoff") ? duration(t.get("restart-backoff"), "timings.restart-backoff")
+                : Timings.DEFAULT_RESTART_BACKOFF;
+        Duration defaultMax = Timings.DEFAULT_RESTART_BACKOFF_MAX.compareTo(backoff) < 0 ? backoff
+                : Timings.DEFAULT_RESTART_BACKOFF_MAX;
+        Duration backoffMax = t.has("restart-backoff-max")
+                ? duration(t.get("restart-backoff-max"), "timings.restart-backoff-max") : defaultMax;
+        if (backoff.compareTo(Duration.ofMillis(100)) < 0) {
+            throw fail("key 'timings.restart-backoff': " + text(backoff) + " is too short; use at least 100ms");
+        }
+        if (backoffMax.compareTo(backoff) < 0) {
+            throw fail("key 'timings.restart-backoff-max': restart-backoff-max (" + text(backoffMax)
+                    + ") must be at least restart-backoff (" + text(backoff) + ")");
+        }
+        return new Timings(monitor, lease, wait, backoff, backoffMax);
     }
 
     private Duration duration(JsonNode value, String key) {

@@ -1,5 +1,7 @@
 package io.pgpacer.postgres;
 
+import io.pgpacer.core.timeline.LocalWal;
+import io.pgpacer.core.timeline.TimelineFork;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -12,12 +14,31 @@ import java.util.concurrent.CompletableFuture;
 public interface PostgresInstance extends AutoCloseable {
 
     /**
-     * Reads the data directory without starting PostgreSQL ({@code pg_controldata} and signal files).
-     * Read-only and idempotent; safe while the server runs, though the control file then lags.
-     *
-     * @throws PostgresException if pg_controldata fails on an initialized directory
+     * Reads the data directory without starting PostgreSQL ({@code pg_controldata} and signal files). Safe while
+     * the server runs, though the control file then lags. Never changes the data directory; it remembers, in the
+     * run directory, the system identifier of the last cluster it saw there, so that a data directory that is later
+     * missing or empty is reported as a {@link DataDirState#problem() problem}, not as a new node to fill. A directory
+     * PostgreSQL's tools cannot read is a problem too, with their own words.
      */
     DataDirState inspect();
+
+    /**
+     * Renames the data directory aside, next to itself ({@code DATADIR.pgpacer-old-STAMP}, a numbered suffix added if
+     * that exists), so that a new copy can take its place while the old data is kept (S5). PostgreSQL must be
+     * stopped.
+     *
+     * @return where the old directory is now, or null when there was none or it was empty (nothing to keep)
+     * @throws PostgresException if PostgreSQL runs or the rename fails
+     */
+    java.nio.file.Path setAsideDataDirectory(String stamp);
+
+    /**
+     * Deletes a directory that {@link #setAsideDataDirectory} set aside: only on the operator's explicit request
+     * ({@code pgpacer rebuild --discard-old}), and only such a directory.
+     *
+     * @throws PostgresException if {@code setAside} is not a set-aside data directory of this node, or deleting fails
+     */
+    void discardSetAside(java.nio.file.Path setAside);
 
     /**
      * Creates a new cluster with initdb (scram-sha-256 for TCP, peer for the unix socket), turns on
@@ -118,6 +139,27 @@ public interface PostgresInstance extends AutoCloseable {
      *         promoting within 30 s
      */
     void promote();
+
+    /**
+     * Where this node's WAL ends and on which timeline, for comparing it with the cluster's timeline history before
+     * PostgreSQL starts as a standby: from the latest checkpoint ({@code pg_controldata}), {@code pg_waldump} reads
+     * to the last valid record, and follows the node's own timeline history files onto later timelines. Read-only;
+     * meant for a stopped server (a running one keeps writing). Takes as long as reading the WAL written since the
+     * last checkpoint.
+     *
+     * @throws PostgresException if the directory holds no cluster or pg_controldata or pg_waldump fail (their
+     *         output is in the message)
+     */
+    LocalWal localWal();
+
+    /**
+     * The forks that led to {@code timeline}, oldest first, as its history file in {@code pg_wal} lists them (the
+     * last one names the parent and where it ended); empty for timeline 1 or when this node has no such file.
+     * Read-only; safe while the server runs.
+     *
+     * @throws PostgresException if the file exists but cannot be read or parsed
+     */
+    List<TimelineFork> timelineHistory(long timeline);
 
     /**
      * Makes the running server re-read its configuration files ({@code pg_ctl reload}); this is how a

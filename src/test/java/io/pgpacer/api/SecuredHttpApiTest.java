@@ -11,18 +11,12 @@ import io.pgpacer.api.security.AccessPolicy;
 import io.pgpacer.api.security.ApiCredentials;
 import io.pgpacer.api.security.ApiSecurity;
 import io.pgpacer.api.security.ApiToken;
-import io.pgpacer.config.AgentConfig;
 import io.pgpacer.config.ApiConfig.ClientAuth;
-import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.config.TlsConfig;
 import io.pgpacer.core.cib.Cib;
-import io.pgpacer.core.cib.ClusterSettings;
-import io.pgpacer.core.cib.NodeSpec;
-import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.store.ratis.RatisClusterStore;
-import io.pgpacer.store.ratis.RatisStoreConfig;
-import io.pgpacer.testkit.Eventually;
 import io.pgpacer.testkit.TestCertificates;
+import io.pgpacer.testkit.WitnessOverOneMemberStore;
 import io.pgpacer.testkit.TestCertificates.Authority;
 import io.pgpacer.testkit.TestCertificates.Issued;
 import io.pgpacer.tls.NodeTls;
@@ -75,19 +69,9 @@ class SecuredHttpApiTest {
         server = load(ca, ca.issue("agent"));
         client = load(ca, ca.issue("operator"));
         stranger = mixed(load(otherCa, otherCa.issue("stranger")), NodeTls.trusting(ca.certFile(), "ca"));
-        store = RatisClusterStore.start(RatisStoreConfig.of("api-it", "w1",
-                Map.of("w1", new InetSocketAddress("127.0.0.1", freePort())), dir.resolve("raft")));
-        List<NodeSpec> nodes = List.of(new NodeSpec("w1", "127.0.0.1", 1, 2, 0, true),
-                new NodeSpec("n1", "127.0.0.2", 1, 2, 5432, false));
-        Eventually.await("the one-member store to initialize the CIB", TIMEOUT, () -> store.submit(
-                new StoreCommand.InitializeCluster("api-it", nodes, ClusterSettings.DEFAULTS), Duration.ofSeconds(2))
-                .applied() || store.localCopy().initialized());
-        AgentConfig config = ConfigLoader.parse(dir.resolve("c.yaml"), """
-                cluster: api-it
-                node: w1
-                nodes: [{name: w1, address: 127.0.0.1, role: witness}, {name: n1, address: 127.0.0.2}]
-                """, null);
-        agent = new Agent(config, store, null, () -> System.nanoTime() / 1_000_000, new EventFeed());
+        WitnessOverOneMemberStore witness = WitnessOverOneMemberStore.start(dir, "api-it", Map.of("n1", "127.0.0.2"));
+        store = witness.store();
+        agent = witness.agent();
     }
 
     private static NodeTls load(Authority trusted, Issued issued) {

@@ -154,10 +154,11 @@ class CommandLineBadInputTest {
 
     @Test
     void everyOperatorCommandNamesItsPcsEquivalent() {
-        for (String command : new String[] {"status", "resource cleanup", "resource move", "agent", "force-promote",
-                "switchover", "cluster pause", "cluster resume", "node maintenance", "node unmaintenance", "node standby",
-                "node unstandby", "property", "property list", "property set", "property unset", "cib", "cib query",
-                "cib replace", "cib edit"}) {
+        for (String command : new String[] {"status", "history", "resource cleanup", "resource move", "agent",
+                "force-promote", "switchover", "cluster pause", "cluster resume", "node maintenance",
+                "node unmaintenance", "node standby", "node unstandby", "property", "property list", "property set",
+                "property unset", "cib", "cib query", "cib replace", "cib edit", "repair", "rebuild",
+                "recover-master"}) {
             java.io.StringWriter help = new java.io.StringWriter();
             String[] args = (command + " --help").split(" ");
             int code = Main.commandLine().setOut(new java.io.PrintWriter(help, true)).execute(args);

@@ -75,6 +75,24 @@ class StatusPrinterTest {
     }
 
     @Test
+    void aDivergedNodeIsListedWithTheCommandThatRepairsIt() {
+        ClusterStatus failedOver = afterFailover();
+        Cib cib = Cib.EMPTY.initializedAs("pgcluster", List.of(
+                new NodeSpec("pg-151", "192.168.28.151", 8008, 7400, 5432, false),
+                new NodeSpec("pg-152", "192.168.28.152", 8008, 7400, 5432, false)), ClusterSettings.DEFAULTS)
+                .withReport(new NodeReport("pg-151", 9, PgState.DIVERGED, 0, 1, Lsn.parse("0/2D000000"), Lsn.ZERO,
+                        null, false, List.of(), "DIVERGED: diverged from timeline 1 at 0/220000A0: ...: run 'pgpacer"
+                        + " repair pg-151'", null, "t"));
+        ClusterStatus status = ClusterStatus.of(cib, node -> true, failedOver.controller(), true, "pg-152", "now");
+        assertEquals(List.of("pg-151"), status.diverged());
+        assertEquals("DIVERGED", status.nodes().get(0).dataStatus());
+        String text = StatusPrinter.render(status, false);
+        assertTrue(text.contains("     Diverged: [ pg-151 ]\n"), text);
+        assertTrue(text.contains("* pg-151: DIVERGED: diverged from timeline 1 at 0/220000A0: ...: run 'pgpacer repair"
+                + " pg-151'\n"), text);
+    }
+
+    @Test
     void aNodeInStandbyIsShownLikeCrmMonShowsIt() {
         ClusterStatus status = afterFailover();
         String rendered = StatusPrinter.render(new ClusterStatus(status.cluster(), status.controller(), status.quorum(),
@@ -82,7 +100,7 @@ class StatusPrinterTest {
                 List.of("pg-152", "pg-153"), status.offline(), status.masters(), status.slaves(), status.stopped(),
                 status.leaseHolder(), status.nodes(), status.failedActions(), status.migrationThreshold(),
                 status.lastPromotion(), status.replication(), status.switchover(), status.maintenance(),
-                status.readerVip(), List.of("pg-151")), false);
+                status.readerVip(), List.of("pg-151"), List.of()), false);
         assertTrue(rendered.contains("3 nodes configured\n\nNode pg-151: standby\nOnline: [ pg-152 pg-153 ]\n"),
                 rendered);
     }
@@ -140,6 +158,7 @@ class StatusPrinterTest {
                 * Node pg-153:
 
                 Timeline history (latest): pg-152 promoted 2023-11-21T16:59:29Z, timeline 1 -> 2 at 0/220000A0 (failover)
+                pgsql_REPL_INFO:pg-152|1|00000000220000A0
 
                 """, attributes);
     }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,17 @@ class ConfigLoaderTest {
         assertEquals("replicator", config.postgres().replicationUser());
         assertEquals("200", config.postgres().parameters().get("max_connections"));
         assertEquals(io.pgpacer.core.cib.SyncPolicy.ASYNC, config.clusterSettings().sync());
+    }
+
+    @Test
+    void restartsBackOffFromRestartBackoffDoublingUpToItsMaximum() {
+        Timings defaults = ConfigLoader.parse(FILE, VALID, null).timings();
+        assertEquals(List.of(500L, 1_000L, 2_000L, 4_000L, 8_000L, 16_000L, 30_000L, 30_000L),
+                IntStream.rangeClosed(1, 8).mapToObj(n -> defaults.restartDelayMillis(n)).toList());
+        Timings configured = ConfigLoader.parse(FILE, VALID.replace("lease-time: 2s", "lease-time: 2s,"
+                + " restart-backoff: 1s, restart-backoff-max: 3s"), null).timings();
+        assertEquals(List.of(1_000L, 2_000L, 3_000L, 3_000L),
+                IntStream.rangeClosed(1, 4).mapToObj(n -> configured.restartDelayMillis(n)).toList());
     }
 
     @Test
@@ -173,6 +186,8 @@ class ConfigLoaderTest {
         "bad role                | role: witness|role: arbiter| key 'nodes[2].role': expected 'data' or 'witness', got 'arbiter'",
         "bad duration            | lease-time: 2s|lease-time: soon| key 'timings.lease-time': expected a duration like 500ms, 3s or 1m, got 'soon'",
         "lease below monitor     | monitor-interval: 500ms|monitor-interval: 3s| key 'timings.lease-time': lease-time (2s) must exceed monitor-interval (3s)",
+        "backoff too short       | lease-time: 2s|lease-time: 2s, restart-backoff: 10ms| key 'timings.restart-backoff': 10ms is too short; use at least 100ms",
+        "backoff max below start | lease-time: 2s|lease-time: 2s, restart-backoff: 2s, restart-backoff-max: 1s| key 'timings.restart-backoff-max': restart-backoff-max (1s) must be at least restart-backoff (2s)",
         "threshold zero          | migration-threshold: 3|migration-threshold: 0| key 'migration-threshold': expected a whole number >= 1, got '0'",
         "missing data dir        | data-dir: /var/lib/pgpacer/{node}/data|bin-dir: /x| key 'postgresql.data-dir' is missing",
         "bad hba line            | host all app|hots all app| key 'postgresql.pg-hba[0]': expected a pg_hba.conf line",

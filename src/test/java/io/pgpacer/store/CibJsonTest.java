@@ -54,7 +54,11 @@ class CibJsonTest {
             new StoreCommand.ReleaseLease("node1", 7),
             new StoreCommand.ReportFailure("node2", "monitor", 7, "not running", "2024-05-01T10:01:00Z"),
             new StoreCommand.RecordPromotion(7, PROMOTION),
-            new StoreCommand.ConfirmPromotion("node1", 7, 4),
+            new StoreCommand.ConfirmPromotion("node1", 7, 4, Lsn.parse("0/3000148")),
+            new StoreCommand.RequestRepair("node2", new io.pgpacer.core.cib.Repair(
+                    io.pgpacer.core.cib.Repair.Kind.REBUILD, true, "2024-05-01T10:02:00Z")),
+            new StoreCommand.CompleteRepair("node2", "2024-05-01T10:02:00Z"),
+            new StoreCommand.RecoverMaster("node1", 9, "most advanced WAL (timeline 3, 0/5000000)"),
             new StoreCommand.SetSyncStandbys("node1", 7, 2, List.of("node2", "node3"), 1),
             new StoreCommand.ForcePromotion("node2", "ticket 42"),
             new StoreCommand.RecordFailedAction(new io.pgpacer.core.cib.FailedAction("node1", "promote", 1,

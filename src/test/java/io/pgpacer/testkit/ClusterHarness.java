@@ -85,6 +85,41 @@ public final class ClusterHarness implements AutoCloseable {
         return ports;
     }
 
+    /** {@code node}'s PostgreSQL data directory. */
+    public Path dataDir(String node) {
+        return cluster.dir().resolve(node).resolve("data");
+    }
+
+    /** What a {@code pgpacer} command printed and its exit code. */
+    public record CliRun(int exitCode, String out, String err) {
+    }
+
+    /** Runs {@code pgpacer ARGS --config CLUSTER} in this JVM, as an operator on a node would. */
+    public CliRun cli(String... args) {
+        List<String> full = new java.util.ArrayList<>(List.of(args));
+        full.addAll(List.of("--config", cluster.config().toString()));
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        java.io.PrintStream stdout = System.out;
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream printedOut = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream printedErr = new java.io.ByteArrayOutputStream();
+        // why both: commands print with System.out/err, picocli reports usage errors through its own writers.
+        synchronized (ClusterHarness.class) {
+            System.setOut(new java.io.PrintStream(printedOut, true, StandardCharsets.UTF_8));
+            System.setErr(new java.io.PrintStream(printedErr, true, StandardCharsets.UTF_8));
+            try {
+                int code = io.pgpacer.cli.Main.commandLine().setOut(new java.io.PrintWriter(out, true))
+                        .setErr(new java.io.PrintWriter(err, true)).execute(full.toArray(String[]::new));
+                return new CliRun(code, printedOut.toString(StandardCharsets.UTF_8) + out,
+                        printedErr.toString(StandardCharsets.UTF_8) + err);
+            } finally {
+                System.setOut(stdout);
+                System.setErr(stderr);
+            }
+        }
+    }
+
     /** A superuser connection to {@code node}'s PostgreSQL over loopback. */
     public Connection connect(String node) throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort(node)

@@ -13,5 +13,10 @@ public enum PgState {
     /** The postmaster runs but does not answer SQL. */
     UNRESPONSIVE,
     /** The last start or the running postmaster failed. */
-    FAILED
+    FAILED,
+    /**
+     * Data is present but PostgreSQL is not started: its WAL went past the point where the cluster's timeline
+     * history forked its timeline (a diverged old primary). It needs pg_rewind or a new copy first.
+     */
+    DIVERGED
 }

@@ -14,6 +14,15 @@ public record PromotionRecord(
         String node, long oldTimeline, Lsn switchLsn, long newTimeline, String at, String reason, boolean confirmed) {
 
     public PromotionRecord confirm(long actualTimeline) {
-        return new PromotionRecord(node, oldTimeline, switchLsn, actualTimeline, at, reason, true);
+        return confirm(actualTimeline, null);
+    }
+
+    /**
+     * Confirmed with the timeline PostgreSQL chose and, when known, where PostgreSQL itself says the old timeline
+     * ended (its timeline history file), which may lie before the position the standby had received.
+     */
+    public PromotionRecord confirm(long actualTimeline, Lsn actualSwitchLsn) {
+        return new PromotionRecord(node, oldTimeline, actualSwitchLsn == null ? switchLsn : actualSwitchLsn,
+                actualTimeline, at, reason, true);
     }
 }

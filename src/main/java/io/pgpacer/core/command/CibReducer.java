@@ -4,6 +4,7 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.Role;
@@ -28,6 +29,9 @@ import io.pgpacer.core.command.StoreCommand.ReportStatus;
 import io.pgpacer.core.command.StoreCommand.MoveReaderVip;
 import io.pgpacer.core.command.StoreCommand.SetMaintenance;
 import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
+import io.pgpacer.core.command.StoreCommand.CompleteRepair;
+import io.pgpacer.core.command.StoreCommand.RecoverMaster;
+import io.pgpacer.core.command.StoreCommand.RequestRepair;
 import io.pgpacer.core.cib.SyncSet;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -113,6 +117,12 @@ public final class CibReducer {
             return ConfigurationReducer.replace(cib, c);
         } else if (command instanceof StoreCommand.ExpireFailCount c) {
             return ConfigurationReducer.expireFailCount(cib, c);
+        } else if (command instanceof RequestRepair c) {
+            return RepairReducer.request(cib, c);
+        } else if (command instanceof CompleteRepair c) {
+            return RepairReducer.complete(cib, c);
+        } else if (command instanceof RecoverMaster c) {
+            return RepairReducer.recoverMaster(cib, c);
         }
         throw new IllegalArgumentException("unknown command " + command.getClass().getName());
     }
@@ -159,7 +169,7 @@ public final class CibReducer {
             return refuse(cib, "cannot make " + primaries.get(0) + " primary: " + cib.lease().holder()
                     + " holds the primary lease");
         }
-        return accept(cib.withGoals(c.goals()), "goals assigned");
+        return accept(cib.withGoals(RepairReducer.keepingRepairs(cib, c.goals())), "goals assigned");
     }
 
     private static Outcome expireLease(Cib cib, ExpireLease c) {
@@ -180,6 +190,10 @@ public final class CibReducer {
         }
         if (cib.goal(c.node()).map(NodeGoal::role).orElse(null) != Role.PRIMARY) {
             return refuse(cib, c.node() + " is not the assigned primary");
+        }
+        if (diverged(cib, c.node())) {
+            return refuse(cib, c.node() + " diverged from the timeline history; it may not become primary: run"
+                    + " 'pgpacer repair " + c.node() + "' or 'pgpacer rebuild " + c.node() + "'");
         }
         if (!cib.eligibleForPrimary(c.node())) {
             return refuse(cib, c.node() + " has fail-count " + cib.failCount(c.node()).count()
@@ -246,7 +260,7 @@ public final class CibReducer {
             return refuse(cib, "the last promotion is not " + c.node() + "'s");
         }
         List<PromotionRecord> copy = new ArrayList<>(cib.history());
-        copy.set(copy.size() - 1, last.confirm(c.newTimeline()));
+        copy.set(copy.size() - 1, last.confirm(c.newTimeline(), c.switchLsn()));
         Cib next = cib.withHistory(copy);
         if (next.switchover() != null && c.node().equals(next.switchover().to())) {
             return accept(next.withSwitchover(null), "promotion confirmed; switchover complete");
@@ -284,12 +298,24 @@ public final class CibReducer {
             return refuse(cib, cib.lease().holder() + " holds the primary lease; a forced promotion is only for when"
                     + " no primary runs");
         }
-        Map<String, NodeGoal> goals = cib.goalsWithPrimary(c.node(), "forced by the operator: " + c.operatorNote(),
+        if (diverged(cib, c.node())) {
+            return refuse(cib, c.node() + " diverged from the timeline history: promoting it would lose the"
+                    + " timeline's later commits; run 'pgpacer repair " + c.node() + "' first");
+        }
+        Cib next = makePrimary(cib, c.node(), "forced by the operator: " + c.operatorNote(),
                 "follow the forced primary " + c.node());
-        SyncSet cleared = new SyncSet(List.of(), 0, cib.syncSet().version() + 1);
-        Cib next = cib.withGoals(goals).withSyncSet(cleared).withFailCount(c.node(), FailCount.NONE)
-                .withSwitchover(null);
         return accept(next, c.node() + " will be promoted; acknowledged commits it lacks are lost");
+    }
+
+    /**
+     * An operator's choice of primary: everyone else its standby (pending repairs kept), the sync record cleared (no
+     * recorded standby need hold its commits), its fail-count reset, any planned switchover dropped.
+     */
+    static Cib makePrimary(Cib cib, String node, String primaryReason, String standbyReason) {
+        Map<String, NodeGoal> goals = RepairReducer.keepingRepairs(cib, cib.goalsWithPrimary(node, primaryReason,
+                standbyReason));
+        SyncSet cleared = new SyncSet(List.of(), 0, cib.syncSet().version() + 1);
+        return cib.withGoals(goals).withSyncSet(cleared).withFailCount(node, FailCount.NONE).withSwitchover(null);
     }
 
     private static Outcome recordFailedAction(Cib cib, RecordFailedAction c) {
@@ -325,6 +351,11 @@ public final class CibReducer {
         return accept(cib.withMaintenance(cib.maintenance().withNode(c.node(), c.on())), c.on()
                 ? c.node() + " is in maintenance: pgpacer observes it and does not act on it"
                 : c.node() + " left maintenance: pgpacer manages it again");
+    }
+
+    /** Whether {@code node} last reported that its WAL diverged from the timeline history (S3). */
+    static boolean diverged(Cib cib, String node) {
+        return cib.report(node).filter(r -> r.pgState() == PgState.DIVERGED).isPresent();
     }
 
     private static Outcome moveReaderVip(Cib cib, MoveReaderVip c) {

@@ -6,6 +6,7 @@ import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.model.Lsn;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +60,16 @@ public sealed interface StoreCommand {
     record RecordPromotion(long leaseGeneration, PromotionRecord entry) implements StoreCommand {
     }
 
-    /** The new primary confirms its history entry with the timeline PostgreSQL chose. */
-    record ConfirmPromotion(String node, long leaseGeneration, long newTimeline) implements StoreCommand {
+    /**
+     * The new primary confirms its history entry with the timeline PostgreSQL chose and where the old timeline
+     * ended by PostgreSQL's timeline history file ({@code switchLsn}; null keeps the recorded position).
+     */
+    record ConfirmPromotion(String node, long leaseGeneration, long newTimeline, Lsn switchLsn)
+            implements StoreCommand {
+
+        public ConfirmPromotion(String node, long leaseGeneration, long newTimeline) {
+            this(node, leaseGeneration, newTimeline, null);
+        }
     }
 
     /**
@@ -119,6 +128,25 @@ public sealed interface StoreCommand {
      * If the old primary already handed over, it gets the primary role back: it holds every commit.
      */
     record AbortSwitchover(long expectedGoalsVersion, String reason, String at) implements StoreCommand {
+    }
+
+    /**
+     * An operator asks {@code node}'s agent to rewind its data onto the primary, or to replace it with a new copy,
+     * and to rejoin as a standby. Refused for the primary, a node in maintenance, or when no primary is assigned.
+     */
+    record RequestRepair(String node, Repair repair) implements StoreCommand {
+    }
+
+    /** {@code node}'s agent carried out the repair requested at {@code requestedAt}; the request is cleared. */
+    record CompleteRepair(String node, String requestedAt) implements StoreCommand {
+    }
+
+    /**
+     * The reference's emergency {@code cls_reset_master}: an operator clears the recorded primary and makes
+     * {@code node} (elected by the most advanced WAL when the request was made) the primary, if nobody holds the
+     * lease and nobody changed the goals since version {@code expectedGoalsVersion}.
+     */
+    record RecoverMaster(String node, long expectedGoalsVersion, String reason) implements StoreCommand {
     }
 
     /**

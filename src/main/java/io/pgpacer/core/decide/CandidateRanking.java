@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Ranks nodes for the primary role: the most advanced WAL first (timeline, then LSN), ties broken by the
@@ -112,23 +113,48 @@ final class CandidateRanking {
     /** Nodes that may start the cluster when no promotion was ever recorded. */
     static Ranking initialCandidates(ClusterSnapshot snapshot) {
         Cib cib = snapshot.cib();
+        Ranking usable = usable(cib, snapshot::online, "has not reported");
+        List<String> withData = usable.ranked().stream().filter(n -> cib.reports().get(n).hasData()).toList();
+        return new Ranking(sortByWal(cib, withData.isEmpty() ? usable.ranked() : withData), usable.excluded());
+    }
+
+    /**
+     * Nodes an operator's recover-master may elect: online, with data, neither failed, unresponsive nor diverged;
+     * the most advanced WAL first, whatever the recorded history says.
+     */
+    static Ranking recoveryCandidates(Cib cib, Predicate<String> online) {
+        Ranking usable = usable(cib, online, "is offline");
+        List<String> withData = new ArrayList<>();
+        List<String> excluded = new ArrayList<>(usable.excluded());
+        for (String name : usable.ranked()) {
+            if (cib.reports().get(name).hasData()) {
+                withData.add(name);
+            } else {
+                excluded.add(name + " has no data");
+            }
+        }
+        return new Ranking(sortByWal(cib, withData), excluded);
+    }
+
+    // Online data nodes whose PostgreSQL could run: not failed, unresponsive or diverged; in configured order.
+    private static Ranking usable(Cib cib, Predicate<String> online, String silentReason) {
         List<String> eligible = new ArrayList<>();
         List<String> excluded = new ArrayList<>();
         for (NodeSpec node : cib.dataNodes()) {
             String name = node.name();
             NodeReport report = cib.reports().get(name);
-            if (!snapshot.online(name) || report == null) {
-                excluded.add(name + " has not reported");
+            if (!online.test(name) || report == null) {
+                excluded.add(name + " " + silentReason);
             } else if (cib.inStandby(name)) {
                 excluded.add(name + " is in standby");
-            } else if (report.pgState() == PgState.FAILED || report.pgState() == PgState.UNRESPONSIVE) {
+            } else if (report.pgState() == PgState.FAILED || report.pgState() == PgState.UNRESPONSIVE
+                    || report.pgState() == PgState.DIVERGED) {
                 excluded.add(name + " is " + report.pgState());
             } else {
                 eligible.add(name);
             }
         }
-        List<String> withData = eligible.stream().filter(n -> cib.reports().get(n).hasData()).toList();
-        return new Ranking(sortByWal(cib, withData.isEmpty() ? eligible : withData), excluded);
+        return new Ranking(eligible, excluded);
     }
 
     private static List<String> sortByWal(Cib cib, List<String> names) {

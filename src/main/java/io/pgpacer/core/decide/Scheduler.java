@@ -5,6 +5,7 @@ import io.pgpacer.core.cib.Lease;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.command.StoreCommand.AssignGoals;
 import io.pgpacer.core.command.StoreCommand.ExpireLease;
 import java.util.ArrayList;
@@ -111,7 +112,8 @@ public final class Scheduler {
     // this controller has not yet waited bootstrap-wait for it (a full cluster restart keeps its master).
     private static boolean keepsPrimaryRole(ClusterSnapshot snapshot, String node) {
         Cib cib = snapshot.cib();
-        if (!cib.eligibleForPrimary(node)) {
+        boolean diverged = cib.report(node).filter(r -> r.pgState() == PgState.DIVERGED).isPresent();
+        if (!cib.eligibleForPrimary(node) || diverged) {
             return false;
         }
         if (snapshot.online(node)) {
@@ -163,6 +165,9 @@ public final class Scheduler {
 
     private static String lossReason(ClusterSnapshot snapshot, String node) {
         Cib cib = snapshot.cib();
+        if (cib.report(node).filter(r -> r.pgState() == PgState.DIVERGED).isPresent()) {
+            return "diverged from the timeline history";
+        }
         if (!cib.eligibleForPrimary(node)) {
             return "reached migration-threshold (fail-count " + cib.failCount(node).count() + ")";
         }

@@ -29,6 +29,7 @@ import java.util.function.Predicate;
  * @param readerVip where the reader VIP is assigned and why, in operator words; null when none is configured
  * @param maintenance what pgpacer leaves alone now
  * @param standby online nodes an operator put in standby (not in {@code online}, as crm_mon shows them)
+ * @param diverged data nodes whose WAL diverged from the timeline history: not started until repaired
  */
 public record ClusterStatus(
         String cluster,
@@ -52,7 +53,8 @@ public record ClusterStatus(
         String switchover,
         Maintenance maintenance,
         String readerVip,
-        List<String> standby) {
+        List<String> standby,
+        List<String> diverged) {
 
     /** The PostgreSQL promotable resource's name, as the reference's pcs configuration calls it. */
     public static final String POSTGRES_RESOURCE = "msPostgresql";
@@ -72,6 +74,7 @@ public record ClusterStatus(
         List<String> masters = new ArrayList<>();
         List<String> slaves = new ArrayList<>();
         List<String> stopped = new ArrayList<>();
+        List<String> diverged = new ArrayList<>();
         List<NodeStatus> nodes = new ArrayList<>();
         Optional<NodeReport> primaryReport = cib.lease().isFree() ? Optional.empty() : cib.report(cib.lease().holder());
         for (NodeSpec spec : cib.nodes()) {
@@ -84,6 +87,8 @@ public record ClusterStatus(
                     masters.add(spec.name());
                 } else if (state == PgState.STANDBY && isOnline) {
                     slaves.add(spec.name());
+                } else if (state == PgState.DIVERGED) {
+                    diverged.add(spec.name());
                 } else {
                     stopped.add(spec.name());
                 }
@@ -94,7 +99,7 @@ public record ClusterStatus(
                 up, down, masters, slaves, stopped, cib.lease().holder(), nodes, cib.failedActions(),
                 cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null), replication(cib),
                 cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance(), readerVip(cib),
-                inStandby);
+                inStandby, diverged);
     }
 
     private static String readerVip(Cib cib) {
@@ -150,6 +155,10 @@ public record ClusterStatus(
             case UNRESPONSIVE -> {
                 pgsqlStatus = "UNKNOWN";
                 dataStatus = "DISCONNECT";
+            }
+            case DIVERGED -> {
+                pgsqlStatus = "STOP";
+                dataStatus = "DIVERGED";
             }
             default -> {
                 pgsqlStatus = "STOP";

@@ -1,6 +1,8 @@
 package io.pgpacer.postgres.local;
 
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.timeline.LocalWal;
+import io.pgpacer.core.timeline.TimelineFork;
 import io.pgpacer.os.ProgramRunner;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.DataDirectoryNotEmptyException;
@@ -19,6 +21,8 @@ import io.pgpacer.postgres.conf.ListenAddresses;
 import io.pgpacer.postgres.conf.Passfile;
 import io.pgpacer.postgres.conf.PgpacerConf;
 import io.pgpacer.postgres.conf.PostmasterPidFile;
+import io.pgpacer.postgres.conf.TimelineHistoryFile;
+import io.pgpacer.postgres.conf.WalDumpEnd;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +57,8 @@ public final class LocalPostgresInstance implements PostgresInstance {
     private static final String LOG_FILE = "postgresql.log";
     private static final String PASSFILE = "pgpass";
     private static final String STANDBY_SIGNAL = "standby.signal";
+    private static final String SEEN_CLUSTER_FILE = "data-directory.system-identifier";
+    private static final String SET_ASIDE_INFIX = ".pgpacer-old-";
     private static final int LOG_LINES_IN_ERRORS = 20;
     private static final Duration QUICK_COMMAND_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration INITDB_TIMEOUT = Duration.ofMinutes(5);
@@ -134,23 +140,165 @@ public final class LocalPostgresInstance implements PostgresInstance {
 
     @Override
     public DataDirState inspect() {
-        if (!Files.isDirectory(dataDir)) {
-            return DataDirState.empty();
+        if (Files.isDirectory(dataDir) && !(Files.isReadable(dataDir) && Files.isExecutable(dataDir))) {
+            return new DataDirState(true, true, false, null, 0, Lsn.ZERO, Lsn.ZERO, null, "cannot read the data"
+                    + " directory " + dataDir + ": permission denied");
+        }
+        if (!Files.isDirectory(dataDir) || OwnedFiles.isMissingOrEmpty(dataDir)) {
+            DataDirState none = Files.isDirectory(dataDir)
+                    ? new DataDirState(true, false, false, null, 0, Lsn.ZERO, Lsn.ZERO, null) : DataDirState.empty();
+            String seen = lastSeenCluster();
+            return seen == null ? none : none.withProblem("the data directory " + dataDir + " is "
+                    + (none.exists() ? "empty" : "missing") + ", but this node held a cluster there (system identifier "
+                    + seen + ")");
         }
         boolean standbySignal = Files.exists(dataDir.resolve(STANDBY_SIGNAL));
         if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
             return new DataDirState(true, false, standbySignal, null, 0, Lsn.ZERO, Lsn.ZERO, null);
         }
+        ControlData control;
+        try {
+            control = controlData();
+        } catch (PostgresException e) {
+            return new DataDirState(true, true, standbySignal, null, 0, Lsn.ZERO, Lsn.ZERO, null, e.getMessage());
+        }
+        rememberCluster(control.systemIdentifier());
+        return new DataDirState(true, true, standbySignal, control.clusterState(), control.checkpointTimeline(),
+                control.checkpointLsn(), control.minRecoveryEnd(), control.systemIdentifier());
+    }
+
+    // The run directory, not the data directory, remembers the cluster: it must outlive the data directory.
+    private Path seenClusterFile() {
+        return runDir.resolve(SEEN_CLUSTER_FILE);
+    }
+
+    private String lastSeenCluster() {
+        try {
+            String content = Files.readString(seenClusterFile(), StandardCharsets.UTF_8).strip();
+            return content.isEmpty() ? null : content;
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new PostgresException("could not read " + seenClusterFile() + ": " + e, e);
+        }
+    }
+
+    private void rememberCluster(String systemIdentifier) {
+        if (!systemIdentifier.equals(lastSeenCluster())) {
+            files.createDirectory(runDir, "rwxr-xr-x");
+            files.writeAtomically(seenClusterFile(), systemIdentifier + "\n", "rw-------");
+        }
+    }
+
+    @Override
+    public Path setAsideDataDirectory(String stamp) {
+        synchronized (lifecycleLock) {
+            requireOpen();
+            PostmasterPidFile pidFile = readPidFile();
+            if (isRunning() || (pidFile != null && ProcessTable.isPostmasterOf(pidFile.pid(), dataDir))) {
+                throw new PostgresException("setting " + dataDir + " aside refused: PostgreSQL is running; stop it"
+                        + " first");
+            }
+            if (OwnedFiles.isMissingOrEmpty(dataDir)) {
+                return null;
+            }
+            Path aside = dataDir.resolveSibling(dataDir.getFileName() + SET_ASIDE_INFIX + stamp);
+            for (int n = 2; Files.exists(aside); n++) {
+                aside = dataDir.resolveSibling(dataDir.getFileName() + SET_ASIDE_INFIX + stamp + "-" + n);
+            }
+            try {
+                Files.move(dataDir, aside, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new PostgresException("could not rename " + dataDir + " to " + aside + ": " + e, e);
+            }
+            LOG.log(System.Logger.Level.INFO, "set the data directory aside: " + dataDir + " is now " + aside);
+            return aside;
+        }
+    }
+
+    @Override
+    public void discardSetAside(Path setAside) {
+        Path normalized = setAside.toAbsolutePath().normalize();
+        if (!normalized.getParent().equals(dataDir.getParent())
+                || !normalized.getFileName().toString().startsWith(dataDir.getFileName() + SET_ASIDE_INFIX)) {
+            throw new PostgresException("refusing to delete " + setAside + ": it is not a data directory of "
+                    + settings.nodeName() + " that a rebuild set aside");
+        }
+        OwnedFiles.deleteDiscardedDataDirectory(normalized);
+    }
+
+    private ControlData controlData() {
         String output = command.check("reading the control file of " + dataDir,
                 List.of(binaries.program("pg_controldata"), "-D", dataDir.toString()),
                 Map.of("LC_ALL", "C"), QUICK_COMMAND_TIMEOUT);
         try {
-            ControlData control = ControlDataParser.parse(output);
-            return new DataDirState(true, true, standbySignal, control.clusterState(), control.checkpointTimeline(),
-                    control.checkpointLsn(), control.minRecoveryEnd(), control.systemIdentifier());
+            return ControlDataParser.parse(output);
         } catch (IllegalArgumentException e) {
             throw new PostgresException("reading the control file of " + dataDir + " failed: " + e.getMessage()
                     + ". pg_controldata printed:\n" + output, e);
+        }
+    }
+
+    @Override
+    public LocalWal localWal() {
+        requireInitialized("reading where the WAL ends");
+        ControlData control = controlData();
+        long segmentBytes = Long.parseLong(control.fields().getOrDefault("Bytes per WAL segment", "16777216"));
+        Map<Long, List<TimelineFork>> histories = timelineHistories();
+        long timeline = control.checkpointTimeline();
+        Lsn start = control.checkpointLsn();
+        Lsn end = walEnd(timeline, start, segmentBytes);
+        // why follow: a standby's (or a promoted node's) WAL goes on on a child timeline from its switchpoint, which
+        // may lie after the latest checkpoint; a switchpoint before the checkpoint is a branch it never took.
+        for (int hops = 0; hops <= histories.size(); hops++) {
+            Lsn from = start;
+            Lsn to = end;
+            long on = timeline;
+            Map.Entry<Long, List<TimelineFork>> child = histories.entrySet().stream()
+                    .filter(h -> h.getKey() > on && !h.getValue().isEmpty())
+                    .filter(h -> last(h.getValue()).parent() == on && !last(h.getValue()).switchpoint().isAfter(to)
+                            && !from.isAfter(last(h.getValue()).switchpoint()))
+                    .max(Map.Entry.comparingByKey()).orElse(null);
+            if (child == null) {
+                break;
+            }
+            timeline = child.getKey();
+            start = last(child.getValue()).switchpoint();
+            end = walEnd(timeline, start, segmentBytes);
+        }
+        return new LocalWal(timeline, end, histories.getOrDefault(timeline, List.of()));
+    }
+
+    private static TimelineFork last(List<TimelineFork> forks) {
+        return forks.get(forks.size() - 1);
+    }
+
+    private Map<Long, List<TimelineFork>> timelineHistories() {
+        Map<Long, List<TimelineFork>> histories = new java.util.TreeMap<>();
+        try (java.util.stream.Stream<Path> files = Files.list(dataDir.resolve("pg_wal"))) {
+            for (Path file : files.toList()) {
+                long timeline = TimelineHistoryFile.timelineOf(file.getFileName().toString());
+                if (timeline > 0) {
+                    histories.put(timeline, timelineHistory(timeline));
+                }
+            }
+        } catch (IOException e) {
+            throw new PostgresException("listing " + dataDir.resolve("pg_wal") + " failed: " + e, e);
+        }
+        return histories;
+    }
+
+    // pg_waldump reads from a record start to the first invalid record and says where that was.
+    private Lsn walEnd(long timeline, Lsn start, long segmentBytes) {
+        ProgramRunner.Result result = command.run("reading where the WAL of timeline " + timeline + " ends",
+                List.of(binaries.program("pg_waldump"), "--path=" + dataDir.resolve("pg_wal"),
+                        "--timeline=" + timeline, "--start=" + start, "--stats"),
+                Map.of("LC_ALL", "C"), LONG_OPERATION_TIMEOUT);
+        try {
+            return WalDumpEnd.parse(result.output(), start, segmentBytes);
+        } catch (IllegalArgumentException e) {
+            throw new PostgresException("reading where the WAL of " + dataDir + " ends failed: " + result.commandLine()
+                    + ": " + e.getMessage(), e);
         }
     }
 
@@ -399,6 +547,18 @@ public final class LocalPostgresInstance implements PostgresInstance {
         // the newest timeline history file it received says which timeline its WAL follows.
         long timeline = Math.max(observed.timeline(), newestHistoryTimeline());
         return timeline == observed.timeline() ? observed : observed.withTimeline(timeline);
+    }
+
+    @Override
+    public List<TimelineFork> timelineHistory(long timeline) {
+        Path file = dataDir.resolve("pg_wal").resolve(TimelineHistoryFile.nameOf(timeline));
+        try {
+            return TimelineHistoryFile.parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new PostgresException("reading the timeline history file " + file + " failed: " + e.getMessage(), e);
+        }
     }
 
     private long newestHistoryTimeline() {

@@ -110,6 +110,18 @@ final class OwnedFiles {
      * cluster anyone used (a failed base backup's staging copy): see invariant S5.
      */
     static void deleteOwnStagingTree(Path directory) {
+        deleteTree(directory, "the staging directory");
+    }
+
+    /**
+     * Deletes an old data directory that a rebuild set aside: only because the operator asked for it
+     * ({@code --discard-old}), which invariant S5 requires.
+     */
+    static void deleteDiscardedDataDirectory(Path directory) {
+        deleteTree(directory, "the old data directory");
+    }
+
+    private static void deleteTree(Path directory, String what) {
         try {
             Files.walkFileTree(directory, new SimpleFileVisitor<>() {
                 @Override
@@ -130,7 +142,7 @@ final class OwnedFiles {
         } catch (NoSuchFileException e) {
             // Already gone: nothing to clean.
         } catch (IOException e) {
-            throw new PostgresException("could not remove the staging directory " + directory + ": " + e, e);
+            throw new PostgresException("could not remove " + what + " " + directory + ": " + e, e);
         }
     }
 }

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 public record PostgresBinaries(Path binDir, ServerVersion version) {
     /** The programs pgpacer runs; an installation missing one of them is not usable. */
     public static final List<String> REQUIRED_PROGRAMS =
-            List.of("postgres", "pg_ctl", "initdb", "pg_basebackup", "pg_rewind", "pg_controldata");
+            List.of("postgres", "pg_ctl", "initdb", "pg_basebackup", "pg_rewind", "pg_controldata", "pg_waldump");
 
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
     private static final Pattern DEBIAN_LAYOUT = Pattern.compile("(\\d+)");

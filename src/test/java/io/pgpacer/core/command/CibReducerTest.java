@@ -11,7 +11,11 @@ import io.pgpacer.core.cib.Lease;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.command.StoreCommand.AcquireLease;
+import io.pgpacer.core.command.StoreCommand.CompleteRepair;
+import io.pgpacer.core.command.StoreCommand.RecoverMaster;
+import io.pgpacer.core.command.StoreCommand.RequestRepair;
 import io.pgpacer.core.command.StoreCommand.AssignGoals;
 import io.pgpacer.core.command.StoreCommand.CleanupFailures;
 import io.pgpacer.core.command.StoreCommand.ExpireLease;
@@ -115,6 +119,97 @@ class CibReducerTest {
         run(new AcquireLease("n1"));
         assertTrue(run(new RecordPromotion(1, entry)).applied());
         assertEquals(List.of(entry), cib.history());
+    }
+
+    @Test
+    void theConfirmationTakesPostgresqlsOwnSwitchpointWhenItKnowsIt() {
+        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
+        run(new AcquireLease("n1"));
+        run(new RecordPromotion(1, new PromotionRecord("n1", 1, Lsn.parse("0/3000200"), 2, "t", "failover", false)));
+        assertTrue(run(new StoreCommand.ConfirmPromotion("n1", 1, 2, Lsn.parse("0/30001C8"))).applied());
+        assertEquals(new PromotionRecord("n1", 1, Lsn.parse("0/30001C8"), 2, "t", "failover", true),
+                cib.lastPromotion().orElseThrow(), "the history file's switchpoint replaces the received position");
+    }
+
+    @Test
+    void aDivergedNodeNeverTakesTheLeaseNorIsForcedPrimary() {
+        run(new StoreCommand.ReportStatus(new io.pgpacer.core.cib.NodeReport("n2", 1,
+                io.pgpacer.core.cib.PgState.DIVERGED, 0, 1, Lsn.parse("0/5000000"), Lsn.ZERO, null, false, List.of(),
+                "DIVERGED", null, "t")));
+        assertEquals("n2 diverged from the timeline history: promoting it would lose the timeline's later commits;"
+                + " run 'pgpacer repair n2' first", run(new StoreCommand.ForcePromotion("n2", "ticket")).message());
+        cib = cib.withGoals(Map.of("n2", NodeGoal.primary("stale goal")));
+        assertEquals("n2 diverged from the timeline history; it may not become primary: run 'pgpacer repair n2' or"
+                + " 'pgpacer rebuild n2'", run(new AcquireLease("n2")).message());
+    }
+
+    // --- repair, rebuild, recover-master ------------------------------------------------------------------
+
+    private static final Repair REWIND = new Repair(Repair.Kind.REWIND, false, "2026-11-24T05:00:00Z");
+
+    private void primaryN1StandbyN2() {
+        run(new AssignGoals(cib.goalsVersion(), Map.of("n1", NodeGoal.primary("a"), "n2", NodeGoal.standbyOf("n1", "b"))));
+        run(new AcquireLease("n1"));
+    }
+
+    @Test
+    void aRepairIsKeptInTheStandbysGoalUntilItsAgentReportsItDone() {
+        primaryN1StandbyN2();
+        long version = cib.goalsVersion();
+        assertEquals("n2's agent will run pg_rewind from n1 and rejoin it as a standby; see 'pgpacer status'",
+                run(new RequestRepair("n2", REWIND)).message());
+        assertEquals(REWIND, cib.goal("n2").orElseThrow().repair());
+        assertEquals(version + 1, cib.goalsVersion(), "a repair is a change of goal: stale decisions are refused");
+        assertEquals("standby of n1 (pg_rewind requested 2026-11-24T05:00:00Z)", cib.goal("n2").orElseThrow().describe());
+
+        // the controller re-assigns the goal (new reason, same target): the operator's request stays
+        run(new AssignGoals(cib.goalsVersion(), Map.of("n2", NodeGoal.standbyOf("n1", "stream from the primary"))));
+        assertEquals(REWIND, cib.goal("n2").orElseThrow().repair());
+
+        assertEquals("no repair of n2 requested at 2026-11-24T04:00:00Z is pending",
+                run(new CompleteRepair("n2", "2026-11-24T04:00:00Z")).message());
+        assertEquals("n2: pg_rewind done", run(new CompleteRepair("n2", REWIND.requestedAt())).message());
+        assertEquals(null, cib.goal("n2").orElseThrow().repair());
+    }
+
+    @Test
+    void repairAndRebuildRefuseThePrimaryUnknownNodesAndAClusterWithoutPrimary() {
+        assertEquals("no primary is assigned, so there is nothing to rewind n2 onto; see 'pgpacer status'",
+                run(new RequestRepair("n2", REWIND)).message());
+        primaryN1StandbyN2();
+        assertEquals("n1 is the primary; repair makes a standby follow the primary. To repair n1, first make another"
+                + " node the primary: pgpacer switchover --to NODE", run(new RequestRepair("n1", REWIND)).message());
+        assertEquals("n1 is the primary; rebuild makes a standby follow the primary. To rebuild n1, first make another"
+                + " node the primary: pgpacer switchover --to NODE",
+                run(new RequestRepair("n1", new Repair(Repair.Kind.REBUILD, false, "t"))).message());
+        assertEquals("unknown data node 'n9'; data nodes are [n1, n2]", run(new RequestRepair("n9", REWIND)).message());
+        assertEquals("unknown data node 'w'; data nodes are [n1, n2]", run(new RequestRepair("w", REWIND)).message());
+        run(new StoreCommand.SetMaintenance("n2", true));
+        assertEquals("n2 is in maintenance: its agent does not act (pgpacer node unmaintenance n2, or cluster resume)",
+                run(new RequestRepair("n2", REWIND)).message());
+        run(new StoreCommand.SetMaintenance("n2", false));
+        run(new StoreCommand.SetStandby("n2", true));
+        assertEquals("n2 is in standby and runs no PostgreSQL (pgpacer node unstandby n2)",
+                run(new RequestRepair("n2", REWIND)).message());
+    }
+
+    @Test
+    void recoverMasterClearsTheRecordedPrimaryOnlyWhenNoPrimaryRuns() {
+        primaryN1StandbyN2();
+        run(new SetSyncStandbys("n1", 1, 0, List.of("n2"), 1));
+        assertEquals("n1 holds the primary lease: a primary runs. recover-master is for a cluster where no node can"
+                + " become primary", run(new RecoverMaster("n2", cib.goalsVersion(), "x")).message());
+        run(new ExpireLease("n1", 1, 0));
+        run(new ReportFailure("n2", "start", 1, "x", "t"));
+        assertEquals("goals changed meanwhile (version 1, expected 0); look at 'pgpacer status' and run recover-master"
+                + " again", run(new RecoverMaster("n2", cib.goalsVersion() - 1, "x")).message());
+        assertTrue(run(new RecoverMaster("n2", cib.goalsVersion(), "most advanced WAL")).applied());
+        assertEquals("n2", cib.goalPrimary().orElseThrow());
+        assertEquals("recover-master: most advanced WAL", cib.goal("n2").orElseThrow().reason());
+        assertEquals(NodeGoal.standbyOf("n2", "follow the recovered primary n2"), cib.goal("n1").orElseThrow());
+        assertTrue(cib.syncSet().isEmpty(), "no recorded standby need hold the old primary's commits");
+        assertEquals(0, cib.failCount("n2").count(), "the chosen node may take the lease");
+        assertTrue(run(new AcquireLease("n2")).applied());
     }
 
     // --- synchronous replication (S2) ----------------------------------------------------------------

@@ -308,6 +308,33 @@ class SchedulerTest {
                 + " advanced standby (0/9000)", g.plan());
     }
 
+    // --- divergence (S3): a node whose WAL went past its timeline's fork is never promoted ---------------------
+
+    @Test
+    void aRecordedPrimaryWhoseDataDivergedIsReplacedByAStandbyConsistentWithTheHistory() {
+        Given g = given().controllerStartedAgo(2_000).primaryOf("n2", 2).lease(null, 2_000)
+                .report("n2", PgState.DIVERGED, 2, "0/9100").report("n1", PgState.STANDBY, 2, "0/9000")
+                .report("n3", PgState.STANDBY, 2, "0/8000");
+        assertEquals("assign n1=primary, n2=standby of n1, n3=standby of n1: failover: n2 diverged from the timeline"
+                + " history; n1 is the most advanced standby (0/9000)", g.plan());
+    }
+
+    @Test
+    void aDivergedNodeIsNoFailoverCandidateWhateverItsWal() {
+        String plan = given().primaryOf("n1", 2).lease(null, 300).silent("n1", 6_000)
+                .report("n2", PgState.DIVERGED, 2, "0/9900").report("n3", PgState.STANDBY, 2, "0/5000").plan();
+        assertEquals("assign n1=standby of n3, n2=standby of n3, n3=primary: failover: n1 is offline; n3 is the most"
+                + " advanced standby (0/5000)", plan);
+    }
+
+    @Test
+    void aDivergedNodeIsNotElectedAtTheInitialStart() {
+        String plan = given().report("n1", PgState.DIVERGED, 2, "0/9000").report("n2", PgState.STOPPED, 1, "0/100")
+                .report("n3", PgState.STOPPED, 1, "0/90").plan();
+        assertEquals("assign n1=standby of n2, n2=primary, n3=standby of n2: initial start: n2 has the most advanced"
+                + " WAL (timeline 1, 0/100)", plan);
+    }
+
     @Test
     void aStandbyWithAWrongUpstreamIsToldToFollowThePrimary() {
         Given g = given().primaryOf("n1", 1).lease("n1", 100).report("n1", PgState.PRIMARY, 1, "0/5000")

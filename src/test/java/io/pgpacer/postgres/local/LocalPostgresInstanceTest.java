@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.timeline.LocalWal;
+import io.pgpacer.core.timeline.TimelineFork;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.postgres.StopMode;
@@ -93,6 +95,7 @@ class LocalPostgresInstanceTest {
 
         // When node1, still a primary, accepts a write node2 never sees and then crashes
         Sql.execute(port1, "INSERT INTO events VALUES (3, 'node1 diverged')");
+        Lsn node1Wrote = Lsn.parse(Sql.column(port1, "SELECT pg_current_wal_insert_lsn()::text").get(0));
         long node1Pid = node1.pid();
         List<ProcessHandle> node1Children = ProcessHandle.of(node1Pid).orElseThrow().descendants().toList();
         ProcessHandle.of(node1Pid).orElseThrow().destroyForcibly();
@@ -105,6 +108,16 @@ class LocalPostgresInstanceTest {
                 () -> node1Children.stream().filter(child -> ProcessTable.isAlive(child.pid())).toList(),
                 List::isEmpty);
         assertEquals("in production", node1.inspect().clusterState());
+
+        // and its WAL, read from disk, ends past the point where node2's timeline forked from timeline 1
+        List<TimelineFork> node2Forks = node2.timelineHistory(2);
+        assertEquals(1, node2Forks.size(), node2Forks.toString());
+        assertEquals(1, node2Forks.get(0).parent());
+        LocalWal crashed = node1.localWal();
+        assertEquals(1, crashed.timeline(), crashed.toString());
+        assertFalse(node1Wrote.isAfter(crashed.end()), "the WAL ends after the diverged row: " + crashed);
+        assertTrue(crashed.end().isAfter(node2Forks.get(0).switchpoint()), crashed + " vs " + node2Forks);
+        assertEquals(List.of(), crashed.forks());
 
         // Then pg_rewind turns node1 into a standby of node2 without the diverged row
         Upstream fromNode2 = new Upstream("node2", "127.0.0.1", port2);
@@ -125,6 +138,10 @@ class LocalPostgresInstanceTest {
         assertEquals("shut down in recovery", stopped.clusterState());
         assertTrue(stopped.cleanlyShutDown());
         assertEquals(2, stopped.timeline());
+        LocalWal rewoundWal = node1.localWal();
+        assertEquals(2, rewoundWal.timeline(), rewoundWal.toString());
+        assertEquals(node2Forks, rewoundWal.forks(), "node1 now has node2's history");
+        assertTrue(rewoundWal.end().isAfter(node2Forks.get(0).switchpoint()), rewoundWal.toString());
     }
 
     private static List<String> origins(int port) {

@@ -1,0 +1,5 @@
+/**
+ * Timelines as PostgreSQL forks them, and the pure check of a node's WAL against the cluster's timeline history:
+ * whether it may stream from the primary as it is, or went past the point where its timeline was forked.
+ */
+package io.pgpacer.core.timeline;
