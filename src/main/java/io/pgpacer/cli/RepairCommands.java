@@ -147,11 +147,7 @@ final class RepairCommands {
                         (System.nanoTime() - started) / 1e9);
                 return 0;
             }
-            // why a sleep: the operator waits on the command line while the agent works; the API has no push.
-            try {
-                Thread.sleep(POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!OperatorWait.pause(POLL)) {
                 return 1;
             }
         }

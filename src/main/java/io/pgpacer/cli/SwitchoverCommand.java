@@ -104,7 +104,10 @@ final class SwitchoverCommand implements Callable<Integer> {
                     return 1;
                 }
             }
-            pause();
+            if (!OperatorWait.pause(POLL)) {
+                System.err.println("pgpacer switchover: interrupted while waiting; see 'pgpacer status'");
+                return 1;
+            }
         }
         System.err.println("pgpacer switchover: not complete after " + timeoutSeconds + " s; see 'pgpacer status'");
         return 1;
@@ -130,16 +133,6 @@ final class SwitchoverCommand implements Callable<Integer> {
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("--at '" + text + "' is not a time; give 2026-11-24T03:00:00Z,"
                     + " 2026-11-24T03:00 (local) or 03:00 (the next 03:00, local)");
-        }
-    }
-
-    // why a sleep: the operator waits on the command line while the cluster works; the API has no push to wait on.
-    private static void pause() {
-        try {
-            Thread.sleep(POLL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the switchover");
         }
     }
 }
