@@ -181,7 +181,7 @@ public final class CibDocument {
         if (!problems.isEmpty()) {
             throw new InvalidDocumentException(problems);
         }
-        return new ReplaceConfiguration(epoch, properties, maintenance, standby);
+        return new ReplaceConfiguration(epoch, properties, maintenance, standby, null);
     }
 
     private static long epoch(JsonNode value, List<String> problems) {

@@ -21,6 +21,7 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.resource.Constraint;
 import java.io.IOException;
 import java.util.Arrays;
 
@@ -68,6 +69,9 @@ public final class CibJson {
         module.setMixInAnnotation(StoreCommand.class, StoreCommandTypes.class);
         module.registerSubtypes(Arrays.stream(StoreCommand.class.getPermittedSubclasses())
                 .map(type -> new NamedType(type, type.getSimpleName())).toArray(NamedType[]::new));
+        module.setMixInAnnotation(Constraint.class, ConstraintTypes.class);
+        module.registerSubtypes(new NamedType(Constraint.Colocation.class, "colocation"),
+                new NamedType(Constraint.Ordering.class, "order"), new NamedType(Constraint.Location.class, "location"));
         return JsonMapper.builder()
                 .addModule(module)
                 // why: derived accessors such as Lease.isFree() are not state; only record components are.
@@ -146,6 +150,11 @@ public final class CibJson {
     /** Declares the command tag; applied to {@link StoreCommand} as a mix-in. */
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
     private interface StoreCommandTypes {
+    }
+
+    /** Declares the constraint tag ({@code colocation}, {@code order}, {@code location}); a mix-in. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+    private interface ConstraintTypes {
     }
 
     private static final class LsnSerializer extends StdScalarSerializer<Lsn> {

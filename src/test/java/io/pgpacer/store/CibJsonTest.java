@@ -38,7 +38,9 @@ class CibJsonTest {
     static final NodeReport REPORT = new NodeReport("node1", 17, PgState.PRIMARY, 4242, 3,
             Lsn.parse("0/3000148"), Lsn.parse("1/A0"), null, false,
             List.of(new ReplicaStatus("node2", "streaming", "sync", Lsn.parse("0/3000100"), Lsn.parse("0/3000000"))),
-            "monitoring", null, "2024-05-01T10:00:00Z");
+            "monitoring", null, "2024-05-01T10:00:00Z", true, 4, Map.of("pgbouncer",
+                    new io.pgpacer.core.resource.ResourceState(io.pgpacer.core.resource.ResourceState.STARTED, true,
+                            "2024-05-01T10:00:00Z")));
 
     static final PromotionRecord PROMOTION = new PromotionRecord("node1", 2, Lsn.parse("0/2FFFFF8"), 3,
             "2024-05-01T09:59:00Z", "failover", true);
@@ -74,8 +76,23 @@ class CibJsonTest {
             new StoreCommand.SetProperties(propertyChanges()),
             new StoreCommand.SetStandby("node2", true),
             new StoreCommand.ReplaceConfiguration(4, Map.of("migration-threshold", "3"), List.of("node1"),
-                    List.of("node2")),
+                    List.of("node2"), io.pgpacer.core.resource.ResourceFixtures.sample()),
+            new StoreCommand.ReplaceResources(4, io.pgpacer.core.resource.ResourceFixtures.sample(), "created pgbouncer"),
+            new StoreCommand.PlaceResources(2, placement()),
+            new StoreCommand.ReportResourceFailure("node2", "pgbouncer", "monitor", 7, "not running",
+                    "2024-05-01T10:01:00Z"),
+            new StoreCommand.CleanupResource("pgbouncer", null),
+            new StoreCommand.ExpireResourceFailCount("pgbouncer", "node2", 1, "2024-05-01T10:01:00Z"),
+            new StoreCommand.RestartResource("pgbouncer", "node1"),
             new StoreCommand.ExpireFailCount("node2", 2, "2024-05-01T10:01:00Z"));
+
+    /** A placement and a removal (null: runs nowhere) in one command. */
+    static Map<String, String> placement() {
+        Map<String, String> placement = new LinkedHashMap<>();
+        placement.put("pgbouncer", "node1");
+        placement.put("reports-ip", null);
+        return placement;
+    }
 
     /** A set and an unset (null: back to the default) in one command. */
     static Map<String, String> propertyChanges() {
@@ -102,6 +119,10 @@ class CibJsonTest {
                 .withMaintenance(new io.pgpacer.core.cib.Maintenance(false, List.of("node2")))
                 .withStandby(List.of("node2"))
                 .withConfigEpoch(9)
+                .withResources(io.pgpacer.core.resource.ResourceFixtures.sample())
+                .withResourceRuntime(io.pgpacer.core.resource.ResourceRuntime.EMPTY.placed(Map.of("pgbouncer", "node1"))
+                        .withFailCount(new io.pgpacer.core.resource.ResourceFailCount("reports-ip", "node2", 1,
+                                "2024-05-01T10:01:00Z")).withRestart("pgbouncer"))
                 .withReport(REPORT)
                 .withGoals(goals())
                 .withLease(new Lease("node1", 7, 3))

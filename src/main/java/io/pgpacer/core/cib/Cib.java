@@ -1,5 +1,10 @@
 package io.pgpacer.core.cib;
 
+import io.pgpacer.core.resource.Constraint;
+import io.pgpacer.core.resource.PostgresClone;
+import io.pgpacer.core.resource.ResourceRuntime;
+import io.pgpacer.core.resource.Resources;
+import io.pgpacer.core.resource.Score;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,6 +25,9 @@ import java.util.Optional;
  * @param configEpoch grows with every change of the configuration part (settings, maintenance, standby nodes,
  *     members), not with status reports; {@code cib replace} compares it (Pacemaker's {@code epoch}, where
  *     {@link #epoch} is closer to {@code num_updates})
+ * @param resources the PostgreSQL clone's operations and meta attributes, the operator's primitives and groups, and
+ *     the constraints (configuration)
+ * @param resourceRuntime where the controller placed each primitive, their fail-counts and restart requests
  */
 public record Cib(
         long epoch,
@@ -38,14 +46,16 @@ public record Cib(
         Maintenance maintenance,
         ReaderVip readerVip,
         List<String> standby,
-        long configEpoch) {
+        long configEpoch,
+        Resources resources,
+        ResourceRuntime resourceRuntime) {
 
     /** How many failed actions are kept; older ones are dropped first. */
     public static final int FAILED_ACTIONS_KEPT = 50;
 
     public static final Cib EMPTY = new Cib(0, null, List.of(), ClusterSettings.DEFAULTS, Map.of(), Map.of(), 0,
             Lease.FREE, Map.of(), List.of(), List.of(), SyncSet.NONE, null, Maintenance.NONE, ReaderVip.NONE,
-            List.of(), 0);
+            List.of(), 0, Resources.EMPTY, ResourceRuntime.EMPTY);
 
     public Cib {
         nodes = List.copyOf(nodes);
@@ -59,6 +69,8 @@ public record Cib(
         maintenance = maintenance == null ? Maintenance.NONE : maintenance;
         readerVip = readerVip == null ? ReaderVip.NONE : readerVip;
         standby = standby == null ? List.of() : List.copyOf(new java.util.TreeSet<>(standby));
+        resources = resources == null ? Resources.EMPTY : resources;
+        resourceRuntime = resourceRuntime == null ? ResourceRuntime.EMPTY : resourceRuntime;
     }
 
     public boolean initialized() {
@@ -123,26 +135,26 @@ public record Cib(
 
     public Cib withEpoch(long newEpoch) {
         return new Cib(newEpoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withReport(NodeReport report) {
         Map<String, NodeReport> copy = new LinkedHashMap<>(reports);
         copy.put(report.node(), report);
         return new Cib(epoch, clusterName, nodes, settings, copy, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withGoals(Map<String, NodeGoal> changes) {
         Map<String, NodeGoal> copy = new LinkedHashMap<>(goals);
         copy.putAll(changes);
         return new Cib(epoch, clusterName, nodes, settings, reports, copy, goalsVersion + 1, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withLease(Lease newLease) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, newLease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withFailCount(String node, FailCount count) {
@@ -153,19 +165,19 @@ public record Cib(
             copy.put(node, count);
         }
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, copy,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withFailedActions(List<FailedAction> actions) {
         List<FailedAction> kept = actions.size() <= FAILED_ACTIONS_KEPT ? actions
                 : actions.subList(actions.size() - FAILED_ACTIONS_KEPT, actions.size());
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                kept, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
+                kept, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withHistory(List<PromotionRecord> newHistory) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, newHistory, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
+                failedActions, newHistory, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withHistoryEntry(PromotionRecord entry) {
@@ -176,37 +188,59 @@ public record Cib(
 
     public Cib withSyncSet(SyncSet newSyncSet) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, newSyncSet, switchover, maintenance, readerVip, standby, configEpoch);
+                failedActions, history, newSyncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withSwitchover(Switchover newSwitchover) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, newSwitchover, maintenance, readerVip, standby, configEpoch);
+                failedActions, history, syncSet, newSwitchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withMaintenance(Maintenance newMaintenance) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, newMaintenance, readerVip, standby, configEpoch);
+                failedActions, history, syncSet, switchover, newMaintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withReaderVip(ReaderVip newReaderVip) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, newReaderVip, standby, configEpoch);
+                failedActions, history, syncSet, switchover, maintenance, newReaderVip, standby, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withStandby(List<String> nodes) {
         return new Cib(epoch, clusterName, this.nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, nodes, configEpoch);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, nodes, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withSettings(ClusterSettings newSettings) {
         return new Cib(epoch, clusterName, nodes, newSettings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
     }
 
     public Cib withConfigEpoch(long newConfigEpoch) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, newConfigEpoch);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, newConfigEpoch, resources, resourceRuntime);
+    }
+
+    public Cib withResources(Resources newResources) {
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch,
+                newResources, resourceRuntime);
+    }
+
+    public Cib withResourceRuntime(ResourceRuntime newRuntime) {
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch,
+                resources, newRuntime);
+    }
+
+    /**
+     * Whether {@code node} runs no PostgreSQL: an operator put it in standby, or banned {@code msPostgresql} from it
+     * (a location constraint of -INFINITY).
+     */
+    public boolean runsNoPostgres(String node) {
+        return inStandby(node) || resources.constraints().stream()
+                .anyMatch(c -> c instanceof Constraint.Location l && l.resource().equals(PostgresClone.ID)
+                        && l.node().equals(node) && l.score() == Score.MINUS_INFINITY);
     }
 
     /** Whether an operator put {@code node} in standby: it runs no resources. */
@@ -214,15 +248,18 @@ public record Cib(
         return standby.contains(node);
     }
 
-    /** Whether {@code other} has the same configuration part: members, settings, maintenance, standby nodes. */
+    /**
+     * Whether {@code other} has the same configuration part: members, settings, maintenance, standby nodes, resources
+     * and constraints.
+     */
     public boolean sameConfiguration(Cib other) {
         return java.util.Objects.equals(clusterName, other.clusterName) && nodes.equals(other.nodes)
                 && settings.equals(other.settings) && maintenance.equals(other.maintenance)
-                && standby.equals(other.standby);
+                && standby.equals(other.standby) && resources.equals(other.resources);
     }
 
     public Cib initializedAs(String name, List<NodeSpec> members, ClusterSettings clusterSettings) {
         return new Cib(epoch, name, members, clusterSettings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
     }
 }

@@ -1,10 +1,9 @@
 package io.pgpacer.core.cib;
 
+import io.pgpacer.core.model.Durations;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -145,8 +144,6 @@ public enum ClusterProperty {
             + " and there are no location preferences a finite stickiness could be weighed against. To move the"
             + " primary, run 'pgpacer switchover --to NODE'";
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
-
     private final String propertyName;
     private final String defaultValue;
     private final String accepted;
@@ -250,30 +247,10 @@ public enum ClusterProperty {
     }
 
     private static Optional<Long> parseDuration(String value) {
-        Matcher m = DURATION.matcher(value);
-        if (!m.matches()) {
-            return Optional.empty();
-        }
-        long amount = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        return Optional.of(switch (unit) {
-            case "ms" -> amount;
-            case "s" -> amount * 1_000;
-            case "m" -> amount * 60_000;
-            default -> amount * 3_600_000;
-        });
+        return Durations.parse(value);
     }
 
     static String renderDuration(long millis) {
-        if (millis == 0) {
-            return "0";
-        }
-        if (millis % 3_600_000 == 0) {
-            return millis / 3_600_000 + "h";
-        }
-        if (millis % 60_000 == 0) {
-            return millis / 60_000 + "m";
-        }
-        return millis % 1_000 == 0 ? millis / 1_000 + "s" : millis + "ms";
+        return Durations.render(millis);
     }
 }

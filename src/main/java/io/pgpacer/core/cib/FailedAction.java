@@ -6,6 +6,17 @@ package io.pgpacer.core.cib;
  *
  * @param operation {@code start}, {@code monitor}, {@code promote}, {@code stop}, {@code rewind}, ...
  * @param rc the OCF-style return code: 1 generic error, 7 not running
+ * @param resource the primitive resource; null for PostgreSQL ({@code pgsql})
  */
-public record FailedAction(String node, String operation, int rc, String exitReason, String at) {
+public record FailedAction(String node, String operation, int rc, String exitReason, String at, String resource) {
+
+    /** A failed action of PostgreSQL. */
+    public FailedAction(String node, String operation, int rc, String exitReason, String at) {
+        this(node, operation, rc, exitReason, at, null);
+    }
+
+    /** The resource as status output names it: the primitive, or {@code pgsql}. */
+    public String resourceName() {
+        return resource == null ? "pgsql" : resource;
+    }
 }

@@ -1,7 +1,11 @@
 package io.pgpacer.core.cib;
 
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.resource.ResourceState;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What a node's agent observed of its PostgreSQL, published through the store every monitor interval.
@@ -15,6 +19,7 @@ import java.util.List;
  * @param reportedAt the agent's wall clock, ISO-8601, for operators only (never used to decide)
  * @param readerVip whether this node carried the reader VIP when it built the report
  * @param readerVipSeen the {@link ReaderVip#version()} of the assignment this node had seen then
+ * @param resources what the agent observed of each primitive resource it runs or ran, by resource id
  */
 public record NodeReport(
         String node,
@@ -31,20 +36,30 @@ public record NodeReport(
         String lastError,
         String reportedAt,
         boolean readerVip,
-        long readerVipSeen) {
+        long readerVipSeen,
+        Map<String, ResourceState> resources) {
 
     public NodeReport {
+        resources = resources == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(resources));
         replicas = replicas == null ? List.of() : List.copyOf(replicas);
         lsn = lsn == null ? Lsn.ZERO : lsn;
         replayLsn = replayLsn == null ? Lsn.ZERO : replayLsn;
     }
 
-    /** A report of a node that carries no reader VIP. */
+    /** A report of a node that runs no primitive resource. */
+    public NodeReport(String node, long sequence, PgState pgState, long postmasterPid, long timeline, Lsn lsn,
+            Lsn replayLsn, String upstream, boolean streaming, List<ReplicaStatus> replicas, String activity,
+            String lastError, String reportedAt, boolean readerVip, long readerVipSeen) {
+        this(node, sequence, pgState, postmasterPid, timeline, lsn, replayLsn, upstream, streaming, replicas, activity,
+                lastError, reportedAt, readerVip, readerVipSeen, Map.of());
+    }
+
+    /** A report of a node that carries no reader VIP and runs no primitive resource. */
     public NodeReport(String node, long sequence, PgState pgState, long postmasterPid, long timeline, Lsn lsn,
             Lsn replayLsn, String upstream, boolean streaming, List<ReplicaStatus> replicas, String activity,
             String lastError, String reportedAt) {
         this(node, sequence, pgState, postmasterPid, timeline, lsn, replayLsn, upstream, streaming, replicas, activity,
-                lastError, reportedAt, false, 0);
+                lastError, reportedAt, false, 0, Map.of());
     }
 
     public boolean running() {

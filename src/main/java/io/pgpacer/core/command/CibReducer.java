@@ -117,6 +117,18 @@ public final class CibReducer {
             return ConfigurationReducer.replace(cib, c);
         } else if (command instanceof StoreCommand.ExpireFailCount c) {
             return ConfigurationReducer.expireFailCount(cib, c);
+        } else if (command instanceof StoreCommand.ReplaceResources c) {
+            return ResourceReducer.replace(cib, c);
+        } else if (command instanceof StoreCommand.PlaceResources c) {
+            return ResourceReducer.place(cib, c);
+        } else if (command instanceof StoreCommand.ReportResourceFailure c) {
+            return ResourceReducer.reportFailure(cib, c);
+        } else if (command instanceof StoreCommand.CleanupResource c) {
+            return ResourceReducer.cleanup(cib, c);
+        } else if (command instanceof StoreCommand.ExpireResourceFailCount c) {
+            return ResourceReducer.expireFailCount(cib, c);
+        } else if (command instanceof StoreCommand.RestartResource c) {
+            return ResourceReducer.restart(cib, c);
         } else if (command instanceof RequestRepair c) {
             return RepairReducer.request(cib, c);
         } else if (command instanceof CompleteRepair c) {

@@ -100,10 +100,17 @@ final class ConfigurationReducer {
                 problems.add("key 'standby-nodes': " + unknownDataNode(cib, node));
             }
         }
+        // why null keeps them: a document saved before resources were part of it still replaces the rest.
+        if (c.resources() != null) {
+            problems.addAll(ResourceReducer.problems(cib, c.resources()));
+        }
         if (!problems.isEmpty()) {
             return refuse(cib, String.join("; ", problems) + "; nothing was changed");
         }
         next = next.withMaintenance(new Maintenance(next.maintenance().cluster(), maintenance)).withStandby(standby);
+        if (c.resources() != null) {
+            next = ResourceReducer.withResources(next, c.resources());
+        }
         return accept(next, next.sameConfiguration(cib) ? "configuration unchanged" : "configuration replaced");
     }
 

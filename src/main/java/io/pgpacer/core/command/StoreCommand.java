@@ -8,6 +8,7 @@ import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.resource.Resources;
 import java.util.List;
 import java.util.Map;
 
@@ -184,11 +185,60 @@ public sealed interface StoreCommand {
 
     /**
      * An operator replaces the configuration part of the CIB as a whole ({@code pgpacer cib replace}): every
-     * property (a missing one takes its default), the nodes in maintenance and the nodes in standby; only if the
-     * configuration is still at {@code expectedConfigEpoch}, the one the operator's copy was queried at.
+     * property (a missing one takes its default), the nodes in maintenance and the nodes in standby, and the
+     * resources and constraints; only if the configuration is still at {@code expectedConfigEpoch}, the one the
+     * operator's copy was queried at.
      */
     record ReplaceConfiguration(long expectedConfigEpoch, Map<String, String> properties,
-            List<String> maintenanceNodes, List<String> standbyNodes) implements StoreCommand {
+            List<String> maintenanceNodes, List<String> standbyNodes, Resources resources) implements StoreCommand {
+    }
+
+    /**
+     * An operator's change of resources or constraints ({@code pgpacer resource create|delete|enable|...},
+     * {@code constraint add|remove}): the whole new {@link Resources}, validated as a whole, applied only if the
+     * configuration is still at {@code expectedConfigEpoch}, the one the change was computed from.
+     *
+     * @param change what the operator did, for the result message and the event feed
+     */
+    record ReplaceResources(long expectedConfigEpoch, Resources resources, String change) implements StoreCommand {
+    }
+
+    /**
+     * The controller places primitive resources: each id to the node that should run it, or to null (nowhere), if
+     * the placement is still at {@code expectedVersion}.
+     */
+    record PlaceResources(long expectedVersion, Map<String, String> placement) implements StoreCommand {
+        public PlaceResources {
+            // why not Map.copyOf: a null node means "runs nowhere"
+            placement = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(placement));
+        }
+    }
+
+    /** An operation of a primitive resource failed on {@code node}: its fail-count there grows. */
+    record ReportResourceFailure(String node, String resource, String operation, int rc, String exitReason,
+            String at) implements StoreCommand {
+    }
+
+    /**
+     * Resets the fail-counts and failed actions of {@code resource} (null: every resource, PostgreSQL included) on
+     * {@code node} (null: every node), Pacemaker's {@code crm_resource --cleanup}.
+     */
+    record CleanupResource(String resource, String node) implements StoreCommand {
+    }
+
+    /**
+     * The controller found the resource's fail-count on {@code node} older than the failure-timeout; cleared only if
+     * it is still exactly this count.
+     */
+    record ExpireResourceFailCount(String resource, String node, int count, String lastFailureAt)
+            implements StoreCommand {
+    }
+
+    /**
+     * An operator asks for {@code resource} to be stopped and started again, on {@code node} or (null) wherever it
+     * runs ({@code pgpacer resource restart}).
+     */
+    record RestartResource(String resource, String node) implements StoreCommand {
     }
 
     /**

@@ -126,7 +126,7 @@ class ConfigurationReducerTest {
     @Test
     void replaceAppliesEverythingAtTheQueriedEpoch() {
         CommandResult result = run(new ReplaceConfiguration(cib.configEpoch(), props("migration-threshold", "2",
-                "maintenance-mode", "false"), List.of("n1"), List.of("n2")));
+                "maintenance-mode", "false"), List.of("n1"), List.of("n2"), null));
         assertTrue(result.applied(), result.message());
         assertEquals(2, cib.settings().migrationThreshold());
         assertEquals(List.of("n1"), cib.maintenance().nodes());
@@ -140,7 +140,7 @@ class ConfigurationReducerTest {
         for (ClusterProperty p : ClusterProperty.values()) {
             current.put(p.propertyName(), p.value(cib));
         }
-        CommandResult result = run(new ReplaceConfiguration(before, current, List.of(), List.of()));
+        CommandResult result = run(new ReplaceConfiguration(before, current, List.of(), List.of(), null));
         assertEquals("configuration unchanged", result.message());
         assertEquals(before, cib.configEpoch());
     }
@@ -150,11 +150,11 @@ class ConfigurationReducerTest {
         long queried = cib.configEpoch();
         run(new SetMaintenance("n2", true));
         CommandResult stale = run(new ReplaceConfiguration(queried, props("migration-threshold", "5"), List.of(),
-                List.of()));
+                List.of(), null));
         assertEquals("the configuration changed since it was queried (epoch " + (queried + 1) + ", the document says "
                 + queried + "); query it again and redo the change", stale.message());
         CommandResult invalid = run(new ReplaceConfiguration(cib.configEpoch(), props("migration-threshold", "x"),
-                List.of("n7"), List.of("w")));
+                List.of("n7"), List.of("w"), null));
         assertEquals("property 'migration-threshold': expected a whole number >= 1, got 'x'; key 'maintenance-nodes':"
                 + " unknown node 'n7'; configured nodes are [n1, n2, w]; key 'standby-nodes': w is a witness and runs"
                 + " no resources; nothing was changed", invalid.message());
