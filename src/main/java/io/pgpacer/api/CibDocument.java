@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgpacer.config.ResourceDocument;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterProperty;
 import io.pgpacer.core.cib.ClusterSettings;

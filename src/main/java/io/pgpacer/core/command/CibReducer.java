@@ -147,7 +147,17 @@ public final class CibReducer {
             return refuse(cib, "this store belongs to cluster '" + cib.clusterName() + "', not '"
                     + c.clusterName() + "'");
         }
-        return accept(cib.initializedAs(c.clusterName(), c.nodes(), c.settings()), "cluster initialised");
+        Cib initialized = cib.initializedAs(c.clusterName(), c.nodes(), c.settings());
+        if (c.resources() == null) {
+            return accept(initialized, "cluster initialised");
+        }
+        // why validated again: the configuration file was checked by the agent that sent it, but every member must
+        // reach the same CIB from the log whatever the sender's version.
+        List<String> problems = ResourceReducer.problems(initialized, c.resources());
+        if (!problems.isEmpty()) {
+            return refuse(cib, "the configured resources are not valid: " + String.join("; ", problems));
+        }
+        return accept(initialized.withResources(c.resources()), "cluster initialised");
     }
 
     private static Outcome reportStatus(Cib cib, ReportStatus c) {
