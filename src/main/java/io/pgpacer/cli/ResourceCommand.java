@@ -129,17 +129,11 @@ final class ResourceCommand implements Runnable {
     @Command(name = "delete", aliases = "remove", description = {"Delete a primitive or a group (with its members)"
             + " and every constraint that names it; it is stopped first.",
             "pcs equivalent: 'pcs resource delete RESOURCE'."})
-    static final class Delete implements Callable<Integer> {
-
-        @Mixin
-        AgentTarget target;
-
-        @Parameters(paramLabel = "RESOURCE")
-        String id;
+    static final class Delete extends OnOneResource {
 
         @Override
-        public Integer call() {
-            return change(target, "resource delete", () -> new ResourceEdit.Delete(id));
+        ResourceEdit edit() {
+            return new ResourceEdit.Delete(id);
         }
     }
 
@@ -169,67 +163,43 @@ final class ResourceCommand implements Runnable {
 
     @Command(name = "enable", description = {"Let a disabled resource run again.",
             "pcs equivalent: 'pcs resource enable RESOURCE'."})
-    static final class Enable implements Callable<Integer> {
-
-        @Mixin
-        AgentTarget target;
-
-        @Parameters(paramLabel = "RESOURCE")
-        String id;
+    static final class Enable extends OnOneResource {
 
         @Override
-        public Integer call() {
-            return change(target, "resource enable", () -> new ResourceEdit.SetMeta(id, true, null));
+        ResourceEdit edit() {
+            return new ResourceEdit.SetMeta(id, true, null);
         }
     }
 
     @Command(name = "disable", description = {"Stop a resource everywhere and keep it stopped; for "
             + PostgresClone.ID + " that stops PostgreSQL on every node.",
             "pcs equivalent: 'pcs resource disable RESOURCE'."})
-    static final class Disable implements Callable<Integer> {
-
-        @Mixin
-        AgentTarget target;
-
-        @Parameters(paramLabel = "RESOURCE")
-        String id;
+    static final class Disable extends OnOneResource {
 
         @Override
-        public Integer call() {
-            return change(target, "resource disable", () -> new ResourceEdit.SetMeta(id, false, null));
+        ResourceEdit edit() {
+            return new ResourceEdit.SetMeta(id, false, null);
         }
     }
 
     @Command(name = "manage", description = {"Let pgpacer start, stop and recover the resource again.",
             "pcs equivalent: 'pcs resource manage RESOURCE'."})
-    static final class Manage implements Callable<Integer> {
-
-        @Mixin
-        AgentTarget target;
-
-        @Parameters(paramLabel = "RESOURCE")
-        String id;
+    static final class Manage extends OnOneResource {
 
         @Override
-        public Integer call() {
-            return change(target, "resource manage", () -> new ResourceEdit.SetMeta(id, null, true));
+        ResourceEdit edit() {
+            return new ResourceEdit.SetMeta(id, null, true);
         }
     }
 
     @Command(name = "unmanage", description = {"Observe the resource and report it, never start, stop or recover it"
             + " (the primary still fences itself when it loses its lease).",
             "pcs equivalent: 'pcs resource unmanage RESOURCE'."})
-    static final class Unmanage implements Callable<Integer> {
-
-        @Mixin
-        AgentTarget target;
-
-        @Parameters(paramLabel = "RESOURCE")
-        String id;
+    static final class Unmanage extends OnOneResource {
 
         @Override
-        public Integer call() {
-            return change(target, "resource unmanage", () -> new ResourceEdit.SetMeta(id, null, false));
+        ResourceEdit edit() {
+            return new ResourceEdit.SetMeta(id, null, false);
         }
     }
 
@@ -347,6 +317,23 @@ final class ResourceCommand implements Runnable {
         @Override
         public Integer call() {
             return change(target, "resource clear", () -> new ResourceEdit.Clear(resource, node));
+        }
+    }
+
+    /** A change of one resource named on the command line; the subclass says which. */
+    abstract static class OnOneResource implements Callable<Integer> {
+
+        @Mixin
+        AgentTarget target;
+
+        @Parameters(paramLabel = "RESOURCE")
+        String id;
+
+        abstract ResourceEdit edit();
+
+        @Override
+        public Integer call() {
+            return change(target, "resource " + getClass().getAnnotation(Command.class).name(), this::edit);
         }
     }
 
