@@ -80,6 +80,10 @@ public final class SwitchoverCheck {
         if (cib.inStandby(node)) {
             return Optional.of(node + " is in standby (pgpacer node unstandby " + node + ")");
         }
+        if (cib.runsNoPostgres(node)) {
+            return Optional.of(node + " " + StandbyPlanner.whyNoPostgres(cib, node).orElseThrow()
+                    + " (pgpacer resource clear " + io.pgpacer.core.resource.PostgresClone.ID + " " + node + ")");
+        }
         if (!cib.eligibleForPrimary(node)) {
             return Optional.of(node + " has fail-count " + cib.failCount(node).count() + " >= migration-threshold "
                     + cib.settings().migrationThreshold() + " (pgpacer resource cleanup " + node + ")");

@@ -1,0 +1,474 @@
+package io.pgpacer.core.decide;
+
+import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.Role;
+import io.pgpacer.core.command.StoreCommand.PlaceResources;
+import io.pgpacer.core.resource.Constraint;
+import io.pgpacer.core.resource.Group;
+import io.pgpacer.core.resource.PostgresClone;
+import io.pgpacer.core.resource.Primitive;
+import io.pgpacer.core.resource.ResourceMeta;
+import io.pgpacer.core.resource.ResourceRuntime;
+import io.pgpacer.core.resource.Resources;
+import io.pgpacer.core.resource.Score;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Places the operator's primitive resources once PostgreSQL's roles are settled, with Pacemaker's rules simplified:
+ * a group is placed as one unit; each unit gets a score per data node from its location constraints and its
+ * colocations (with a role of {@code msPostgresql} or with another unit, which is placed first); -INFINITY and
+ * unmet INFINITY colocations exclude a node, and so do being offline, in standby or in maintenance, and a fail-count
+ * at the resource's migration-threshold. A unit stays where it runs while that node is allowed, unless another node
+ * scores more than {@code resource-stickiness} above it or is preferred with INFINITY ({@code resource move}); ties go
+ * to the configured node order. An order {@code first then start unit} keeps the unit stopped until {@code first}
+ * completed. Disabled resources run nowhere; unmanaged ones, and ones on a node in maintenance, are never moved.
+ *
+ * <p>Colocation is one-directional here: the dependent follows, and does not pull the resource it is colocated with.
+ * Orders only delay a start: a stop never waits, since a resource whose master moves must leave the old one at once.
+ */
+final class ResourcePlanner {
+
+    private ResourcePlanner() {
+    }
+
+    /** At most one {@link PlaceResources} step for the changes due now, and notes on resources that do not run. */
+    static Plan plan(ClusterSnapshot snapshot) {
+        Cib cib = snapshot.cib();
+        if (cib.resources().primitives().isEmpty()) {
+            return Plan.NOTHING;
+        }
+        Placement placement = new Placement(snapshot);
+        Map<String, String> changes = new LinkedHashMap<>();
+        List<String> reasons = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (Unit unit : units(cib.resources())) {
+            Decision decision = placement.decide(unit);
+            boolean changed = false;
+            for (Map.Entry<String, String> member : decision.members().entrySet()) {
+                String now = cib.resourceRuntime().nodeOf(member.getKey()).orElse(null);
+                if (!Objects.equals(now, member.getValue())) {
+                    changes.put(member.getKey(), member.getValue());
+                    reasons.add(change(member.getKey(), now, member.getValue(), decision.why()));
+                    changed = true;
+                }
+            }
+            // why only without a change: the step's reason already says why a resource stops or moves
+            if (decision.note() != null && (!changed || decision.noteAlways())) {
+                notes.add(decision.note());
+            }
+        }
+        notes.addAll(placement.cycleNotes);
+        List<Plan.Step> steps = changes.isEmpty() ? List.of()
+                : List.of(new Plan.Step(new PlaceResources(cib.resourceRuntime().version(), changes),
+                        String.join("; ", reasons)));
+        return new Plan(steps, notes);
+    }
+
+    private static String change(String resource, String from, String to, String why) {
+        String what = from == null ? resource + " starts on " + to
+                : to == null ? resource + " stops on " + from : resource + " moves " + from + " -> " + to;
+        return what + " (" + why + ")";
+    }
+
+    /** A group, or a primitive in no group: what is placed as one. */
+    record Unit(String id, List<String> members) {
+    }
+
+    /**
+     * Where a unit's members go, and why.
+     *
+     * @param members member id to its node, or null for nowhere
+     * @param note why the unit does not run or is left alone, or null
+     * @param noteAlways whether the note is worth saying even beside a change (unmanaged, maintenance)
+     */
+    record Decision(String node, Map<String, String> members, String why, String note, boolean noteAlways) {
+    }
+
+    /** The groups and ungrouped primitives in the order their first primitive was created. */
+    static List<Unit> units(Resources resources) {
+        List<Unit> units = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Primitive p : resources.primitives()) {
+            Optional<Group> group = resources.groupOf(p.id());
+            Unit unit = group.map(g -> new Unit(g.id(), g.members())).orElse(new Unit(p.id(), List.of(p.id())));
+            if (seen.add(unit.id())) {
+                units.add(unit);
+            }
+        }
+        return units;
+    }
+
+    /** The placement of one pass: every unit decided once, the units it depends on first. */
+    private static final class Placement {
+
+        private final ClusterSnapshot snapshot;
+        private final Cib cib;
+        private final ResourceRuntime runtime;
+        private final List<String> nodes;
+        private final Map<String, Unit> units = new LinkedHashMap<>();
+        private final Map<String, Decision> decided = new LinkedHashMap<>();
+        private final Set<String> deciding = new HashSet<>();
+        private final List<String> cycleNotes = new ArrayList<>();
+        /** The goal primary while it holds the lease: where role Master runs; null when none does. */
+        private final String primary;
+
+        Placement(ClusterSnapshot snapshot) {
+            this.snapshot = snapshot;
+            this.cib = snapshot.cib();
+            this.runtime = cib.resourceRuntime();
+            this.nodes = cib.dataNodes().stream().map(NodeSpec::name).toList();
+            units(cib.resources()).forEach(u -> units.put(u.id(), u));
+            this.primary = cib.goalPrimary().filter(cib.lease()::heldBy).orElse(null);
+        }
+
+        Decision decide(Unit unit) {
+            Decision known = decided.get(unit.id());
+            if (known != null) {
+                return known;
+            }
+            deciding.add(unit.id());
+            Decision decision = decideNow(unit);
+            deciding.remove(unit.id());
+            decided.put(unit.id(), decision);
+            return decision;
+        }
+
+        private Decision decideNow(Unit unit) {
+            String current = unit.members().stream().map(m -> runtime.nodeOf(m).orElse(null))
+                    .filter(Objects::nonNull).findFirst().orElse(null);
+            Map<String, String> kept = new LinkedHashMap<>();
+            unit.members().forEach(m -> kept.put(m, runtime.nodeOf(m).orElse(null)));
+            if (current != null && cib.maintenance().covers(current)) {
+                return new Decision(current, kept, "", unit.id() + " stays on " + current + ": " + current
+                        + " is in maintenance, where pgpacer does not act", true);
+            }
+            boolean allUnmanaged = unit.members().stream().noneMatch(m -> meta(m).managed());
+            if (allUnmanaged) {
+                return new Decision(current, kept, "", unmanagedNote(unit.id(), current), true);
+            }
+            if (!meta(unit.members().get(0)).enabled()) {
+                String why = unit.id() + " is disabled (pgpacer resource enable " + unit.id() + ")";
+                return members(unit, null, why, why + ": it runs nowhere", false);
+            }
+            Scores scores = score(unit, current);
+            if (scores.allowed().isEmpty()) {
+                String why = unit.id() + " cannot run anywhere: " + String.join("; ", scores.excluded().values());
+                return members(unit, null, why, why, false);
+            }
+            String target = choose(scores, current);
+            String why = scores.why(target, current, cib.settings().resourceStickiness());
+            Optional<String> waiting = waitingFor(unit, target);
+            if (waiting.isPresent()) {
+                String wait = "waiting for " + waiting.get() + " before start " + unit.id();
+                return members(unit, null, wait, wait, false);
+            }
+            return members(unit, target, why, null, false);
+        }
+
+        // The members in order: a disabled member stops, and so do the members after it, since a group starts its
+        // members one after the other; an unmanaged member keeps its placement.
+        private Decision members(Unit unit, String target, String why, String note, boolean noteAlways) {
+            Map<String, String> members = new LinkedHashMap<>();
+            String stoppedBy = null;
+            List<String> memberNotes = new ArrayList<>();
+            for (String member : unit.members()) {
+                ResourceMeta meta = meta(member);
+                String now = runtime.nodeOf(member).orElse(null);
+                if (!meta.managed()) {
+                    members.put(member, now);
+                    memberNotes.add(unmanagedNote(member, now));
+                } else if (target != null && (stoppedBy != null || !meta.enabled())) {
+                    stoppedBy = stoppedBy == null ? member : stoppedBy;
+                    members.put(member, null);
+                    memberNotes.add(member.equals(stoppedBy) ? member + " is disabled (pgpacer resource enable "
+                            + member + ")" : member + " stays stopped: it follows " + stoppedBy + " in group "
+                            + unit.id());
+                } else {
+                    members.put(member, target);
+                }
+            }
+            if (memberNotes.isEmpty()) {
+                return new Decision(target, members, why, note, noteAlways);
+            }
+            List<String> all = new ArrayList<>();
+            if (note != null) {
+                all.add(note);
+            }
+            all.addAll(memberNotes);
+            return new Decision(target, members, why, String.join("; ", all), true);
+        }
+
+        private String unmanagedNote(String id, String node) {
+            return id + " is unmanaged: pgpacer leaves it " + (node == null ? "stopped" : "on " + node)
+                    + " and does not start, stop or move it (pgpacer resource manage " + id + ")";
+        }
+
+        private ResourceMeta meta(String primitive) {
+            return cib.resources().effectiveMeta(primitive);
+        }
+
+        // The best allowed node: the highest score, ties to the configured order; the current node is kept unless
+        // another scores more than it plus resource-stickiness, or is preferred with INFINITY where it is not.
+        private String choose(Scores scores, String current) {
+            String best = null;
+            for (String node : scores.allowed()) {
+                if (best == null || scores.score(node) > scores.score(best)) {
+                    best = node;
+                }
+            }
+            if (current == null || !scores.allowed().contains(current)) {
+                return best;
+            }
+            return leaves(scores.score(current), scores.score(best), cib.settings().resourceStickiness()) ? best
+                    : current;
+        }
+
+        private Scores score(Unit unit, String current) {
+            Scores scores = new Scores(nodes);
+            for (String node : nodes) {
+                if (!snapshot.online(node)) {
+                    scores.exclude(node, node + " is offline");
+                } else if (cib.inStandby(node)) {
+                    scores.exclude(node, node + " is in standby");
+                } else if (cib.maintenance().covers(node)) {
+                    scores.exclude(node, node + " is in maintenance");
+                }
+                for (String member : unit.members()) {
+                    int count = runtime.failCount(member, node).count();
+                    int threshold = migrationThreshold(member);
+                    // why 0 is excluded: a migration-threshold of 0 means the resource never leaves for failures
+                    if (threshold > 0 && count >= threshold) {
+                        scores.exclude(node, node + " has " + member + " fail-count " + count
+                                + " >= migration-threshold " + threshold + " (pgpacer resource cleanup " + member + ")");
+                    }
+                }
+            }
+            for (Constraint c : cib.resources().constraints()) {
+                if (c instanceof Constraint.Location l && l.resource().equals(unit.id())) {
+                    location(scores, l);
+                } else if (c instanceof Constraint.Colocation col && col.resource().equals(unit.id())) {
+                    colocation(scores, unit, col);
+                }
+            }
+            return scores;
+        }
+
+        private int migrationThreshold(String primitive) {
+            Integer own = meta(primitive).migrationThreshold();
+            return own != null ? own : cib.settings().migrationThreshold();
+        }
+
+        private void location(Scores scores, Constraint.Location l) {
+            if (!nodes.contains(l.node())) {
+                return;
+            }
+            String what = switch (l.origin()) {
+                case Constraint.Location.MOVE -> "moved to " + l.node() + " with " + Score.render(l.score());
+                case Constraint.Location.BAN -> "banned from " + l.node();
+                default -> (l.score() < 0 ? "avoids " : "prefers ") + l.node() + " with " + Score.render(l.score());
+            };
+            scores.add(l.node(), l.score(), what + " (constraint " + l.id() + ")");
+        }
+
+        private void colocation(Scores scores, Unit unit, Constraint.Colocation col) {
+            String constraint = " (constraint " + col.id() + ")";
+            if (col.withResource().equals(PostgresClone.ID)) {
+                Set<String> where = postgresNodes(col.withRole());
+                String role = roleWords(col.withRole());
+                for (String node : nodes) {
+                    boolean there = where.contains(node);
+                    if (col.score() >= Score.INFINITY && !there) {
+                        scores.exclude(node, node + " is not " + role + constraint);
+                    } else if (col.score() <= Score.MINUS_INFINITY && there) {
+                        scores.exclude(node, node + " is " + role + constraint);
+                    } else if (there && col.score() > Score.MINUS_INFINITY) {
+                        // an INFINITY colocation is met by excluding every other node; it adds no score
+                        scores.add(node, col.score() >= Score.INFINITY ? 0 : col.score(), node + " is " + role
+                                + constraint);
+                    }
+                }
+                return;
+            }
+            Unit with = units.get(col.withResource());
+            if (with == null) {
+                return;
+            }
+            if (deciding.contains(with.id())) {
+                cycleNotes.add("constraint " + col.id() + " is ignored: " + unit.id() + " and " + with.id()
+                        + " depend on each other through colocation or order constraints");
+                return;
+            }
+            String node = decide(with).node();
+            for (String n : nodes) {
+                boolean there = n.equals(node);
+                if (col.score() >= Score.INFINITY && !there) {
+                    scores.exclude(n, node == null ? with.id() + " runs nowhere" + constraint
+                            : n + " does not run " + with.id() + constraint);
+                } else if (col.score() <= Score.MINUS_INFINITY && there) {
+                    scores.exclude(n, n + " runs " + with.id() + constraint);
+                } else if (there && col.score() > Score.MINUS_INFINITY) {
+                    scores.add(n, col.score() >= Score.INFINITY ? 0 : col.score(), n + " runs " + with.id()
+                            + constraint);
+                }
+            }
+        }
+
+        // The nodes where a role of the PostgreSQL clone runs: Master on the goal primary while it holds the lease,
+        // Slave on a standby that streams, any role on a node told to run PostgreSQL that reports it running.
+        private Set<String> postgresNodes(String role) {
+            Set<String> where = new HashSet<>();
+            for (String node : nodes) {
+                NodeGoal goal = cib.goals().get(node);
+                NodeReport report = cib.reports().get(node);
+                boolean holds = PostgresClone.MASTER.equals(role) ? node.equals(primary)
+                        : PostgresClone.SLAVE.equals(role) ? goal != null && goal.role() == Role.STANDBY
+                                && report != null && report.pgState() == PgState.STANDBY && report.streaming()
+                        : goal != null && goal.role() != Role.STOPPED && report != null && report.running();
+                if (holds) {
+                    where.add(node);
+                }
+            }
+            return where;
+        }
+
+        private static String roleWords(String role) {
+            return PostgresClone.MASTER.equals(role) ? "the primary holding the lease"
+                    : PostgresClone.SLAVE.equals(role) ? "a streaming standby" : "running PostgreSQL";
+        }
+
+        // An order "first then start unit" holds the unit back until first completed: promote msPostgresql once the
+        // primary holding the lease reports running as primary, start msPostgresql once PostgreSQL runs on the
+        // unit's node, start of a resource once every member of it is placed and reported started there. Orders
+        // of stop and demote only sequence stops, and a stop never waits here.
+        private Optional<String> waitingFor(Unit unit, String target) {
+            for (Constraint c : cib.resources().constraints()) {
+                if (!(c instanceof Constraint.Ordering o) || !o.then().equals(unit.id())
+                        || !o.thenAction().equals("start")) {
+                    continue;
+                }
+                String first = o.firstAction() + " " + o.first();
+                boolean done = switch (o.firstAction()) {
+                    case "promote" -> primary != null && cib.report(primary)
+                            .filter(r -> r.pgState() == PgState.PRIMARY).isPresent();
+                    case "start" -> started(o, unit, target);
+                    default -> true;
+                };
+                if (!done) {
+                    return Optional.of(first);
+                }
+            }
+            return Optional.empty();
+        }
+
+        private boolean started(Constraint.Ordering o, Unit unit, String target) {
+            if (o.first().equals(PostgresClone.ID)) {
+                return cib.report(target).filter(NodeReport::running).isPresent();
+            }
+            Unit first = units.get(o.first());
+            if (first == null) {
+                return true;
+            }
+            if (deciding.contains(first.id())) {
+                cycleNotes.add("constraint " + o.id() + " is ignored: " + unit.id() + " and " + first.id()
+                        + " depend on each other through colocation or order constraints");
+                return true;
+            }
+            Decision decision = decide(first);
+            return decision.members().entrySet().stream().allMatch(m -> m.getValue() != null
+                    && cib.report(m.getValue()).map(r -> r.resources().get(m.getKey()))
+                            .filter(s -> s.started()).isPresent());
+        }
+    }
+
+    /**
+     * Whether a resource leaves {@code currentScore}'s node for the best other one: only when that scores more than
+     * the current node plus {@code stickiness}, or is preferred with INFINITY where the current node is not (so that
+     * {@code resource move} works under the default stickiness INFINITY). Equal scores never move it.
+     */
+    static boolean leaves(int currentScore, int bestScore, int stickiness) {
+        if (bestScore >= Score.INFINITY && currentScore < Score.INFINITY) {
+            return true;
+        }
+        return bestScore > Score.add(currentScore, stickiness);
+    }
+
+    /** Per data node: the score, the constraints that made it, or the reason the node is excluded. */
+    static final class Scores {
+
+        private final List<String> nodes;
+        private final Map<String, Integer> scores = new LinkedHashMap<>();
+        private final Map<String, List<String>> reasons = new LinkedHashMap<>();
+        private final Map<String, String> excluded = new LinkedHashMap<>();
+
+        Scores(List<String> nodes) {
+            this.nodes = nodes;
+            nodes.forEach(n -> {
+                scores.put(n, 0);
+                reasons.put(n, new ArrayList<>());
+            });
+        }
+
+        /** Excludes {@code node}, keeping the first reason given. */
+        void exclude(String node, String reason) {
+            excluded.putIfAbsent(node, reason);
+        }
+
+        /** Adds {@code score} to {@code node} (saturating); -INFINITY excludes it. */
+        void add(String node, int score, String reason) {
+            if (score <= Score.MINUS_INFINITY) {
+                exclude(node, reason);
+                return;
+            }
+            scores.put(node, Score.add(scores.get(node), score));
+            reasons.get(node).add(reason);
+        }
+
+        int score(String node) {
+            return scores.get(node);
+        }
+
+        /** The nodes not excluded, in the configured order. */
+        List<String> allowed() {
+            return nodes.stream().filter(n -> !excluded.containsKey(n)).toList();
+        }
+
+        /** Why each excluded node is, in the configured order. */
+        Map<String, String> excluded() {
+            Map<String, String> ordered = new LinkedHashMap<>();
+            nodes.stream().filter(excluded::containsKey).forEach(n -> ordered.put(n, excluded.get(n)));
+            return ordered;
+        }
+
+        /** Why {@code target} was chosen over {@code current} (null: the unit ran nowhere). */
+        String why(String target, String current, int stickiness) {
+            List<String> parts = new ArrayList<>();
+            if (current != null && !current.equals(target)) {
+                if (excluded.containsKey(current)) {
+                    parts.add(excluded.get(current));
+                } else if (score(target) >= Score.INFINITY) {
+                    parts.add(target + " is preferred with INFINITY, which outweighs resource-stickiness");
+                } else {
+                    parts.add(target + " scores " + Score.render(score(target)) + ", more than " + current + "'s "
+                            + Score.render(score(current)) + " plus resource-stickiness " + Score.render(stickiness));
+                }
+            }
+            parts.addAll(reasons.get(target));
+            if (parts.isEmpty()) {
+                parts.add(target.equals(current) ? "with the rest of its group on " + target
+                        : "the first allowed node in the configured order");
+            }
+            return String.join("; ", parts);
+        }
+    }
+}
