@@ -54,15 +54,20 @@ final class ResourcePlanner {
         List<String> notes = new ArrayList<>();
         for (Unit unit : units(cib.resources())) {
             Decision decision = placement.decide(unit);
-            boolean changed = false;
+            // members that change the same way share one sentence: "master-group (vip-master) starts on n1 (...)"
+            Map<List<String>, List<String>> moves = new LinkedHashMap<>();
             for (Map.Entry<String, String> member : decision.members().entrySet()) {
                 String now = cib.resourceRuntime().nodeOf(member.getKey()).orElse(null);
                 if (!Objects.equals(now, member.getValue())) {
                     changes.put(member.getKey(), member.getValue());
-                    reasons.add(change(member.getKey(), now, member.getValue(), decision.why()));
-                    changed = true;
+                    moves.computeIfAbsent(java.util.Arrays.asList(now, member.getValue()), k -> new ArrayList<>())
+                            .add(member.getKey());
                 }
             }
+            moves.forEach((fromTo, members) -> reasons.add(change(unit.members().size() == 1 ? members.get(0)
+                    : unit.id() + " (" + String.join(", ", members) + ")", fromTo.get(0), fromTo.get(1),
+                    decision.why())));
+            boolean changed = !moves.isEmpty();
             // why only without a change: the step's reason already says why a resource stops or moves
             if (decision.note() != null && (!changed || decision.noteAlways())) {
                 notes.add(decision.note());
@@ -163,14 +168,14 @@ final class ResourcePlanner {
             }
             Scores scores = score(unit, current);
             if (scores.allowed().isEmpty()) {
-                String why = unit.id() + " cannot run anywhere: " + String.join("; ", scores.excluded().values());
+                String why = unit.id() + " cannot run anywhere: " + scores.excludedText();
                 return members(unit, null, why, why, false);
             }
             String target = choose(scores, current);
             String why = scores.why(target, current, cib.settings().resourceStickiness());
             Optional<String> waiting = waitingFor(unit, target);
             if (waiting.isPresent()) {
-                String wait = "waiting for " + waiting.get() + " before start " + unit.id();
+                String wait = "waiting for " + waiting.get() + " before start " + unit.id() + " on " + target;
                 return members(unit, null, wait, wait, false);
             }
             return members(unit, target, why, null, false);
@@ -238,18 +243,18 @@ final class ResourcePlanner {
             Scores scores = new Scores(nodes);
             for (String node : nodes) {
                 if (!snapshot.online(node)) {
-                    scores.exclude(node, node + " is offline");
+                    scores.exclude(node, "is offline");
                 } else if (cib.inStandby(node)) {
-                    scores.exclude(node, node + " is in standby");
+                    scores.exclude(node, "is in standby");
                 } else if (cib.maintenance().covers(node)) {
-                    scores.exclude(node, node + " is in maintenance");
+                    scores.exclude(node, "is in maintenance");
                 }
                 for (String member : unit.members()) {
                     int count = runtime.failCount(member, node).count();
                     int threshold = migrationThreshold(member);
                     // why 0 is excluded: a migration-threshold of 0 means the resource never leaves for failures
                     if (threshold > 0 && count >= threshold) {
-                        scores.exclude(node, node + " has " + member + " fail-count " + count
+                        scores.exclude(node, "has " + member + " fail-count " + count
                                 + " >= migration-threshold " + threshold + " (pgpacer resource cleanup " + member + ")");
                     }
                 }
@@ -273,12 +278,15 @@ final class ResourcePlanner {
             if (!nodes.contains(l.node())) {
                 return;
             }
-            String what = switch (l.origin()) {
-                case Constraint.Location.MOVE -> "moved to " + l.node() + " with " + Score.render(l.score());
-                case Constraint.Location.BAN -> "banned from " + l.node();
-                default -> (l.score() < 0 ? "avoids " : "prefers ") + l.node() + " with " + Score.render(l.score());
-            };
-            scores.add(l.node(), l.score(), what + " (constraint " + l.id() + ")");
+            String constraint = " (constraint " + l.id() + ")";
+            if (l.score() <= Score.MINUS_INFINITY) {
+                scores.exclude(l.node(), (Constraint.Location.BAN.equals(l.origin()) ? "is banned"
+                        : "is avoided with -INFINITY") + constraint);
+                return;
+            }
+            String what = Constraint.Location.MOVE.equals(l.origin()) ? "moved to " + l.node() + " with "
+                    : (l.score() < 0 ? "avoids " : "prefers ") + l.node() + " with ";
+            scores.add(l.node(), l.score(), what + Score.render(l.score()) + constraint);
         }
 
         private void colocation(Scores scores, Unit unit, Constraint.Colocation col) {
@@ -289,9 +297,9 @@ final class ResourcePlanner {
                 for (String node : nodes) {
                     boolean there = where.contains(node);
                     if (col.score() >= Score.INFINITY && !there) {
-                        scores.exclude(node, node + " is not " + role + constraint);
+                        scores.exclude(node, "is not " + role + constraint);
                     } else if (col.score() <= Score.MINUS_INFINITY && there) {
-                        scores.exclude(node, node + " is " + role + constraint);
+                        scores.exclude(node, "is " + role + constraint);
                     } else if (there && col.score() > Score.MINUS_INFINITY) {
                         // an INFINITY colocation is met by excluding every other node; it adds no score
                         scores.add(node, col.score() >= Score.INFINITY ? 0 : col.score(), node + " is " + role
@@ -313,10 +321,10 @@ final class ResourcePlanner {
             for (String n : nodes) {
                 boolean there = n.equals(node);
                 if (col.score() >= Score.INFINITY && !there) {
-                    scores.exclude(n, node == null ? with.id() + " runs nowhere" + constraint
-                            : n + " does not run " + with.id() + constraint);
+                    scores.exclude(n, "does not run " + with.id() + (node == null ? ", which runs nowhere" : "")
+                            + constraint);
                 } else if (col.score() <= Score.MINUS_INFINITY && there) {
-                    scores.exclude(n, n + " runs " + with.id() + constraint);
+                    scores.exclude(n, "runs " + with.id() + constraint);
                 } else if (there && col.score() > Score.MINUS_INFINITY) {
                     scores.add(n, col.score() >= Score.INFINITY ? 0 : col.score(), n + " runs " + with.id()
                             + constraint);
@@ -419,17 +427,17 @@ final class ResourcePlanner {
             });
         }
 
-        /** Excludes {@code node}, keeping the first reason given. */
-        void exclude(String node, String reason) {
-            excluded.putIfAbsent(node, reason);
+        /**
+         * Excludes {@code node}, keeping the first reason given.
+         *
+         * @param predicate what is true of the node, without it: {@code is offline}, {@code has vip fail-count 1}
+         */
+        void exclude(String node, String predicate) {
+            excluded.putIfAbsent(node, predicate);
         }
 
-        /** Adds {@code score} to {@code node} (saturating); -INFINITY excludes it. */
+        /** Adds {@code score} (above -INFINITY, which {@link #exclude} is for) to {@code node}, saturating. */
         void add(String node, int score, String reason) {
-            if (score <= Score.MINUS_INFINITY) {
-                exclude(node, reason);
-                return;
-            }
             scores.put(node, Score.add(scores.get(node), score));
             reasons.get(node).add(reason);
         }
@@ -443,11 +451,29 @@ final class ResourcePlanner {
             return nodes.stream().filter(n -> !excluded.containsKey(n)).toList();
         }
 
-        /** Why each excluded node is, in the configured order. */
-        Map<String, String> excluded() {
-            Map<String, String> ordered = new LinkedHashMap<>();
-            nodes.stream().filter(excluded::containsKey).forEach(n -> ordered.put(n, excluded.get(n)));
-            return ordered;
+        /**
+         * Why the excluded nodes are, nodes with the same reason together, in the configured order: {@code n1 is
+         * offline; n2, n3 are not the primary holding the lease (constraint c1)}.
+         */
+        String excludedText() {
+            Map<String, List<String>> byReason = new LinkedHashMap<>();
+            nodes.stream().filter(excluded::containsKey)
+                    .forEach(n -> byReason.computeIfAbsent(excluded.get(n), r -> new ArrayList<>()).add(n));
+            List<String> parts = new ArrayList<>();
+            byReason.forEach((predicate, which) -> parts.add(String.join(", ", which) + " "
+                    + (which.size() == 1 ? predicate : plural(predicate))));
+            return String.join("; ", parts);
+        }
+
+        // "is offline" -> "are offline", "has ..." -> "have ...", "does not run" -> "do not run", "runs" -> "run"
+        private static String plural(String predicate) {
+            for (String[] verb : new String[][] {{"is ", "are "}, {"has ", "have "}, {"does ", "do "},
+                    {"runs ", "run "}}) {
+                if (predicate.startsWith(verb[0])) {
+                    return verb[1] + predicate.substring(verb[0].length());
+                }
+            }
+            return predicate;
         }
 
         /** Why {@code target} was chosen over {@code current} (null: the unit ran nowhere). */
@@ -455,7 +481,7 @@ final class ResourcePlanner {
             List<String> parts = new ArrayList<>();
             if (current != null && !current.equals(target)) {
                 if (excluded.containsKey(current)) {
-                    parts.add(excluded.get(current));
+                    parts.add(current + " " + excluded.get(current));
                 } else if (score(target) >= Score.INFINITY) {
                     parts.add(target + " is preferred with INFINITY, which outweighs resource-stickiness");
                 } else {
@@ -464,9 +490,9 @@ final class ResourcePlanner {
                 }
             }
             parts.addAll(reasons.get(target));
-            if (parts.isEmpty()) {
+            if (reasons.get(target).isEmpty()) {
                 parts.add(target.equals(current) ? "with the rest of its group on " + target
-                        : "the first allowed node in the configured order");
+                        : target + " is the first allowed node in the configured order");
             }
             return String.join("; ", parts);
         }

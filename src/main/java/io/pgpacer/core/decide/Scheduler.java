@@ -294,9 +294,9 @@ public final class Scheduler {
                     + " no resources");
         }
         if (!banned.isEmpty()) {
-            parts.add(PostgresClone.ID + " banned from " + String.join(", ", banned) + " ("
-                    + banned.stream().map(n -> cib.postgresBan(n).map(b -> b.id()).orElse("?")).collect(
-                            java.util.stream.Collectors.joining(", ")) + ")");
+            parts.add(PostgresClone.ID + " banned from " + String.join(", ", banned) + " (constraint"
+                    + (banned.size() == 1 ? " " : "s ") + banned.stream().map(n -> cib.postgresBan(n)
+                            .map(b -> b.id()).orElse("?")).collect(java.util.stream.Collectors.joining(", ")) + ")");
         }
         return String.join("; ", parts);
     }
