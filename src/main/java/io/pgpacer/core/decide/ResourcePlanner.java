@@ -60,13 +60,14 @@ final class ResourcePlanner {
                 String now = cib.resourceRuntime().nodeOf(member.getKey()).orElse(null);
                 if (!Objects.equals(now, member.getValue())) {
                     changes.put(member.getKey(), member.getValue());
-                    moves.computeIfAbsent(java.util.Arrays.asList(now, member.getValue()), k -> new ArrayList<>())
-                            .add(member.getKey());
+                    String why = decision.memberWhy().getOrDefault(member.getKey(), decision.why());
+                    moves.computeIfAbsent(java.util.Arrays.asList(now, member.getValue(), why),
+                            k -> new ArrayList<>()).add(member.getKey());
                 }
             }
-            moves.forEach((fromTo, members) -> reasons.add(change(unit.members().size() == 1 ? members.get(0)
-                    : unit.id() + " (" + String.join(", ", members) + ")", fromTo.get(0), fromTo.get(1),
-                    decision.why())));
+            moves.forEach((fromToWhy, members) -> reasons.add(change(unit.members().size() == 1 ? members.get(0)
+                    : unit.id() + " (" + String.join(", ", members) + ")", fromToWhy.get(0), fromToWhy.get(1),
+                    fromToWhy.get(2))));
             boolean changed = !moves.isEmpty();
             // why only without a change: the step's reason already says why a resource stops or moves
             if (decision.note() != null && (!changed || decision.noteAlways())) {
@@ -94,10 +95,17 @@ final class ResourcePlanner {
      * Where a unit's members go, and why.
      *
      * @param members member id to its node, or null for nowhere
+     * @param why why the unit goes to {@code node}, or runs nowhere
+     * @param memberWhy why a member does not go with its group (disabled, after a disabled member)
      * @param note why the unit does not run or is left alone, or null
      * @param noteAlways whether the note is worth saying even beside a change (unmanaged, maintenance)
      */
-    record Decision(String node, Map<String, String> members, String why, String note, boolean noteAlways) {
+    record Decision(String node, Map<String, String> members, String why, Map<String, String> memberWhy, String note,
+            boolean noteAlways) {
+
+        Decision(String node, Map<String, String> members, String why, String note, boolean noteAlways) {
+            this(node, members, why, Map.of(), note, noteAlways);
+        }
     }
 
     /** The groups and ungrouped primitives in the order their first primitive was created. */
@@ -163,8 +171,12 @@ final class ResourcePlanner {
                 return new Decision(current, kept, "", unmanagedNote(unit.id(), current), true);
             }
             if (!meta(unit.members().get(0)).enabled()) {
-                String why = unit.id() + " is disabled (pgpacer resource enable " + unit.id() + ")";
-                return members(unit, null, why, why + ": it runs nowhere", false);
+                // the group itself, or its first member: either way no member can start
+                String disabled = cib.resources().meta(unit.id()).map(ResourceMeta::enabled).orElse(true)
+                        ? unit.members().get(0) : unit.id();
+                String why = disabled + " is disabled (pgpacer resource enable " + disabled + ")";
+                return members(unit, null, why, why + ": " + (disabled.equals(unit.id()) ? "it runs nowhere"
+                        : unit.id() + " runs nowhere"), false);
             }
             Scores scores = score(unit, current);
             if (scores.allowed().isEmpty()) {
@@ -185,6 +197,7 @@ final class ResourcePlanner {
         // members one after the other; an unmanaged member keeps its placement.
         private Decision members(Unit unit, String target, String why, String note, boolean noteAlways) {
             Map<String, String> members = new LinkedHashMap<>();
+            Map<String, String> memberWhy = new LinkedHashMap<>();
             String stoppedBy = null;
             List<String> memberNotes = new ArrayList<>();
             for (String member : unit.members()) {
@@ -196,9 +209,11 @@ final class ResourcePlanner {
                 } else if (target != null && (stoppedBy != null || !meta.enabled())) {
                     stoppedBy = stoppedBy == null ? member : stoppedBy;
                     members.put(member, null);
-                    memberNotes.add(member.equals(stoppedBy) ? member + " is disabled (pgpacer resource enable "
+                    String stopped = member.equals(stoppedBy) ? member + " is disabled (pgpacer resource enable "
                             + member + ")" : member + " stays stopped: it follows " + stoppedBy + " in group "
-                            + unit.id());
+                            + unit.id();
+                    memberNotes.add(stopped);
+                    memberWhy.put(member, stopped);
                 } else {
                     members.put(member, target);
                 }
@@ -211,7 +226,7 @@ final class ResourcePlanner {
                 all.add(note);
             }
             all.addAll(memberNotes);
-            return new Decision(target, members, why, String.join("; ", all), true);
+            return new Decision(target, members, why, memberWhy, String.join("; ", all), true);
         }
 
         private String unmanagedNote(String id, String node) {
