@@ -16,6 +16,7 @@ import io.pgpacer.core.resource.ResourceRuntime;
 import io.pgpacer.core.resource.Resources;
 import io.pgpacer.core.resource.Score;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,7 +62,8 @@ final class ResourcePlanner {
                 if (!Objects.equals(now, member.getValue())) {
                     changes.put(member.getKey(), member.getValue());
                     String why = decision.memberWhy().getOrDefault(member.getKey(), decision.why());
-                    moves.computeIfAbsent(java.util.Arrays.asList(now, member.getValue(), why),
+                    // why not List.of: nowhere (null) is part of the key
+                    moves.computeIfAbsent(Arrays.asList(now, member.getValue(), why),
                             k -> new ArrayList<>()).add(member.getKey());
                 }
             }
@@ -178,7 +180,7 @@ final class ResourcePlanner {
                 return members(unit, null, why, why + ": " + (disabled.equals(unit.id()) ? "it runs nowhere"
                         : unit.id() + " runs nowhere"), false);
             }
-            Scores scores = score(unit, current);
+            Scores scores = score(unit);
             if (scores.allowed().isEmpty()) {
                 String why = unit.id() + " cannot run anywhere: " + scores.excludedText();
                 return members(unit, null, why, why, false);
@@ -254,7 +256,7 @@ final class ResourcePlanner {
                     : current;
         }
 
-        private Scores score(Unit unit, String current) {
+        private Scores score(Unit unit) {
             Scores scores = new Scores(nodes);
             for (String node : nodes) {
                 if (!snapshot.online(node)) {

@@ -9,6 +9,7 @@ import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.command.StoreCommand.AssignGoals;
 import io.pgpacer.core.command.StoreCommand.ExpireLease;
+import io.pgpacer.core.resource.Constraint;
 import io.pgpacer.core.resource.PostgresClone;
 import io.pgpacer.core.resource.ResourceMeta;
 import java.util.ArrayList;
@@ -294,9 +295,10 @@ public final class Scheduler {
                     + " no resources");
         }
         if (!banned.isEmpty()) {
+            List<String> constraints = banned.stream().map(n -> cib.postgresBan(n).map(Constraint.Location::id)
+                    .orElse("?")).toList();
             parts.add(PostgresClone.ID + " banned from " + String.join(", ", banned) + " (constraint"
-                    + (banned.size() == 1 ? " " : "s ") + banned.stream().map(n -> cib.postgresBan(n)
-                            .map(b -> b.id()).orElse("?")).collect(java.util.stream.Collectors.joining(", ")) + ")");
+                    + (banned.size() == 1 ? " " : "s ") + String.join(", ", constraints) + ")");
         }
         return String.join("; ", parts);
     }
