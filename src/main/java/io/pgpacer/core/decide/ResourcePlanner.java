@@ -13,6 +13,7 @@ import io.pgpacer.core.resource.PostgresClone;
 import io.pgpacer.core.resource.Primitive;
 import io.pgpacer.core.resource.ResourceMeta;
 import io.pgpacer.core.resource.ResourceRuntime;
+import io.pgpacer.core.resource.ResourceState;
 import io.pgpacer.core.resource.Resources;
 import io.pgpacer.core.resource.Score;
 import java.util.ArrayList;
@@ -33,7 +34,8 @@ import java.util.Set;
  * at the resource's migration-threshold. A unit stays where it runs while that node is allowed, unless another node
  * scores more than {@code resource-stickiness} above it or is preferred with INFINITY ({@code resource move}); ties go
  * to the configured node order. An order {@code first then start unit} keeps the unit stopped until {@code first}
- * completed. Disabled resources run nowhere; unmanaged ones, and ones on a node in maintenance, are never moved.
+ * completed. Disabled resources run nowhere; unmanaged ones, and ones on a node in maintenance, are never moved. A
+ * resource that moves is stopped first and started on its new node once no other node reports it running.
  *
  * <p>Colocation is one-directional here: the dependent follows, and does not pull the resource it is colocated with.
  * Orders only delay a start: a stop never waits, since a resource whose master moves must leave the old one at once.
@@ -153,7 +155,7 @@ final class ResourcePlanner {
                 return known;
             }
             deciding.add(unit.id());
-            Decision decision = decideNow(unit);
+            Decision decision = stopBeforeStart(decideNow(unit));
             deciding.remove(unit.id());
             decided.put(unit.id(), decision);
             return decision;
@@ -193,6 +195,65 @@ final class ResourcePlanner {
                 return members(unit, null, wait, wait, false);
             }
             return members(unit, target, why, null, false);
+        }
+
+        // A resource never runs on two nodes at once: one that moves is stopped first, and started on its new node
+        // only once no other node may still run it (Pacemaker stops before it starts elsewhere). The decision's
+        // node stays the target, so that what is colocated with it follows at once.
+        private Decision stopBeforeStart(Decision decision) {
+            Map<String, String> members = new LinkedHashMap<>();
+            Map<String, String> memberWhy = new LinkedHashMap<>(decision.memberWhy());
+            List<String> waits = new ArrayList<>();
+            for (Map.Entry<String, String> e : decision.members().entrySet()) {
+                String member = e.getKey();
+                String want = e.getValue();
+                String now = runtime.nodeOf(member).orElse(null);
+                // why a silent node is not waited for: it dropped the resource when it lost the store
+                if (now != null && want != null && !now.equals(want) && !snapshot.silentForNodeTimeout(now)) {
+                    members.put(member, null);
+                    memberWhy.put(member, "to move to " + want + ": " + memberWhy.getOrDefault(member,
+                            decision.why()));
+                    continue;
+                }
+                List<String> holders = !starts(want, now) ? List.of() : nodes.stream()
+                        .filter(n -> !n.equals(want) && mayStillRun(member, n)).toList();
+                if (!holders.isEmpty()) {
+                    members.put(member, null);
+                    waits.add(member + " waits before it starts on " + want + ": " + String.join(", ", holders
+                            .stream().map(n -> n + (blocked(member, n) ? " reports it blocked after a failed stop"
+                                    + " (pgpacer resource cleanup " + member + ")" : " reports it still running"))
+                            .toList()));
+                    continue;
+                }
+                members.put(member, want);
+            }
+            if (waits.isEmpty()) {
+                return new Decision(decision.node(), members, decision.why(), memberWhy, decision.note(),
+                        decision.noteAlways());
+            }
+            List<String> notes = new ArrayList<>(waits);
+            if (decision.note() != null) {
+                notes.add(0, decision.note());
+            }
+            return new Decision(decision.node(), members, decision.why(), memberWhy, String.join("; ", notes), true);
+        }
+
+        private boolean blocked(String primitive, String node) {
+            return cib.report(node).map(r -> r.resources().get(primitive))
+                    .filter(s -> ResourceState.BLOCKED.equals(s.state())).isPresent();
+        }
+
+        // Whether the member starts on a node it does not run on now.
+        private static boolean starts(String want, String now) {
+            return want != null && !want.equals(now);
+        }
+
+        // Started, or blocked after a failed stop, by the node's last report; a node silent for the node timeout has
+        // dropped what it ran (ClusterSnapshot#silentForNodeTimeout).
+        private boolean mayStillRun(String primitive, String node) {
+            boolean reported = cib.report(node).map(r -> r.resources().get(primitive))
+                    .filter(s -> s.started() || ResourceState.BLOCKED.equals(s.state())).isPresent();
+            return reported && !snapshot.silentForNodeTimeout(node);
         }
 
         // The members in order: a disabled member stops, and so do the members after it, since a group starts its

@@ -30,9 +30,9 @@ class ResourcePlannerTest {
                 + "lease: {holder: n1, seen: 500ms}\n"
                 + "resources:\n" + resources.stripIndent().indent(2)
                 + "reports:\n"
-                + "  n1: {pg: primary, lsn: 0/5000, resources: {ip-a: started}}\n"
-                + "  n2: {pg: standby, lsn: 0/5000, upstream: n1, resources: {ip-a: started}}\n"
-                + "  n3: {pg: standby, lsn: 0/5000, upstream: n1, resources: {ip-a: started}}\n";
+                + "  n1: {pg: primary, lsn: 0/5000}\n"
+                + "  n2: {pg: standby, lsn: 0/5000, upstream: n1}\n"
+                + "  n3: {pg: standby, lsn: 0/5000, upstream: n1}\n";
         return ResourcePlanner.plan(SchedulerGoldenTest.snapshot(YAML.readTree(doc)));
     }
 
@@ -46,6 +46,16 @@ class ResourcePlannerTest {
         }
         assertEquals(1, plan.steps().size(), "at most one placement step per pass");
         return ((PlaceResources) plan.steps().get(0).command()).placement();
+    }
+
+    /** A move is a stop first (a resource never runs twice); its reason names where it goes. */
+    private static void assertStopsToMoveTo(String node, Plan plan, String... members) {
+        Map<String, String> stops = new LinkedHashMap<>();
+        for (String member : members) {
+            stops.put(member, null);
+        }
+        assertEquals(stops, placed(plan));
+        assertTrue(plan.steps().get(0).reason().contains("(to move to " + node + ": "), plan.steps().get(0).reason());
     }
 
     private static Map<String, String> map(String... idNode) {
@@ -103,7 +113,7 @@ class ResourcePlannerTest {
                 placement: {ip-a: n2}
                 """;
         assertEquals(Plan.NOTHING, plan("[n1, n2, n3]", "resource-stickiness: 100", resources));
-        assertEquals(map("ip-a", "n1"), placed(plan("[n1, n2, n3]", "resource-stickiness: 99", resources)));
+        assertStopsToMoveTo("n1", plan("[n1, n2, n3]", "resource-stickiness: 99", resources), "ip-a");
     }
 
     @Test
@@ -193,7 +203,7 @@ class ResourcePlannerTest {
                   - location g avoids n1 -INFINITY ban
                 placement: {ip-a: n1, ip-b: n1}
                 """);
-        assertEquals(map("ip-a", "n2"), placed(plan));
+        assertStopsToMoveTo("n2", plan, "ip-a");
         assertEquals(List.of("ip-b is unmanaged: pgpacer leaves it on n1 and does not start, stop or move it"
                 + " (pgpacer resource manage ip-b)"), plan.notes());
     }
@@ -209,7 +219,7 @@ class ResourcePlannerTest {
                 placement: {ip-a: n1, ip-b: n1}
                 fail-counts: {ip-b: {n1: {count: 1, failed: 5s}}}
                 """);
-        assertEquals(map("ip-a", "n2", "ip-b", "n2"), placed(plan));
+        assertStopsToMoveTo("n2", plan, "ip-a", "ip-b");
     }
 
     @Test
@@ -220,12 +230,12 @@ class ResourcePlannerTest {
                 placement: {ip-a: n1}
                 fail-counts: {ip-a: {n1: {count: 2, failed: 5s}}}
                 """));
-        assertEquals(map("ip-a", "n2"), placed(plan("[n1, n2, n3]", "migration-threshold: 5", """
+        assertStopsToMoveTo("n2", plan("[n1, n2, n3]", "migration-threshold: 5", """
                 primitives:
                   ip-a: {migration-threshold: 2}
                 placement: {ip-a: n1}
                 fail-counts: {ip-a: {n1: {count: 2, failed: 5s}}}
-                """)));
+                """), "ip-a");
     }
 
     @Test
@@ -295,13 +305,35 @@ class ResourcePlannerTest {
 
     @Test
     void aMoveWinsOverStickinessEvenWhereAFinitePreferenceLowersItsNode() throws Exception {
-        assertEquals(map("ip-a", "n3"), placed(plan("""
+        assertStopsToMoveTo("n3", plan("""
                 primitives:
                   ip-a: {}
                 constraints:
                   - location ip-a prefers n3 INFINITY move
                   - location ip-a avoids n3 -10
                 placement: {ip-a: n1}
-                """)));
+                """), "ip-a");
+    }
+
+    @Test
+    void aBlockedResourceIsNotStartedElsewhere() throws Exception {
+        String doc = """
+                nodes: [n1, n2, n3]
+                primary: {node: n1, timeline: 1}
+                lease: {holder: n1, seen: 500ms}
+                resources:
+                  primitives:
+                    ip-a: {}
+                  constraints:
+                    - location ip-a avoids n2 -INFINITY ban
+                reports:
+                  n1: {pg: primary, lsn: 0/5000}
+                  n2: {pg: standby, lsn: 0/5000, upstream: n1, resources: {ip-a: blocked}}
+                  n3: {pg: standby, lsn: 0/5000, upstream: n1}
+                """;
+        Plan plan = ResourcePlanner.plan(SchedulerGoldenTest.snapshot(YAML.readTree(doc)));
+        assertEquals(List.of(), plan.steps());
+        assertEquals(List.of("ip-a waits before it starts on n1: n2 reports it blocked after a failed stop"
+                + " (pgpacer resource cleanup ip-a)"), plan.notes());
     }
 }
