@@ -1,5 +1,7 @@
 package io.pgpacer.core.cib;
 
+import io.pgpacer.core.resource.Score;
+
 /**
  * Cluster-wide policy, the same for every node, stored in the CIB when the cluster is initialised.
  *
@@ -13,10 +15,13 @@ package io.pgpacer.core.cib;
  * @param readerVip whether a reader VIP exists and where it goes without a standby
  * @param failureTimeoutMillis after how long without a new failure a node's fail-count expires (Pacemaker's
  *     {@code failure-timeout}); 0 for never
+ * @param resourceStickiness how strongly a primitive resource stays on its node against higher scores elsewhere
+ *     (Pacemaker's {@code resource-stickiness}), 0 to {@link Score#INFINITY}; null (a CIB written before it existed)
+ *     takes the default INFINITY. The PostgreSQL primary never moves by score.
  */
 public record ClusterSettings(
         int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis, SyncPolicy sync,
-        RecoveryPolicy recovery, ReaderVipPolicy readerVip, long failureTimeoutMillis) {
+        RecoveryPolicy recovery, ReaderVipPolicy readerVip, long failureTimeoutMillis, Integer resourceStickiness) {
 
     public static final ClusterSettings DEFAULTS = new ClusterSettings(1, 3_000, 3_000, 30_000);
 
@@ -24,6 +29,16 @@ public record ClusterSettings(
         sync = sync == null ? SyncPolicy.ASYNC : sync;
         recovery = recovery == null ? RecoveryPolicy.DEFAULTS : recovery;
         readerVip = readerVip == null ? ReaderVipPolicy.NONE : readerVip;
+        // why not 0: a CIB written before the property existed decodes a missing number as null here, and the
+        // default (the reference's 'resource defaults resource-stickiness=INFINITY') must apply to it
+        resourceStickiness = resourceStickiness == null ? Score.INFINITY : resourceStickiness;
+    }
+
+    /** Resource stickiness INFINITY, the default. */
+    public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis,
+            SyncPolicy sync, RecoveryPolicy recovery, ReaderVipPolicy readerVip, long failureTimeoutMillis) {
+        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, recovery, readerVip,
+                failureTimeoutMillis, null);
     }
 
     /** Fail-counts that never expire. */
@@ -45,16 +60,21 @@ public record ClusterSettings(
 
     public ClusterSettings withMigrationThreshold(int threshold) {
         return new ClusterSettings(threshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, recovery,
-                readerVip, failureTimeoutMillis);
+                readerVip, failureTimeoutMillis, resourceStickiness);
     }
 
     public ClusterSettings withRecovery(RecoveryPolicy policy) {
         return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, policy,
-                readerVip, failureTimeoutMillis);
+                readerVip, failureTimeoutMillis, resourceStickiness);
     }
 
     public ClusterSettings withFailureTimeoutMillis(long millis) {
         return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync,
-                recovery, readerVip, millis);
+                recovery, readerVip, millis, resourceStickiness);
+    }
+
+    public ClusterSettings withResourceStickiness(int stickiness) {
+        return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync,
+                recovery, readerVip, failureTimeoutMillis, stickiness);
     }
 }

@@ -38,6 +38,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Applies a {@link StoreCommand} to a {@link Cib}. Deterministic: no clock, no I/O, no randomness, so
@@ -315,6 +316,10 @@ public final class CibReducer {
     private static Outcome forcePromotion(Cib cib, ForcePromotion c) {
         if (cib.node(c.node()).filter(n -> n.holdsData()).isEmpty()) {
             return refuse(cib, "unknown data node '" + c.node() + "'");
+        }
+        Optional<String> postgresRefusal = cib.resources().postgres().promotionRefusal();
+        if (postgresRefusal.isPresent()) {
+            return refuse(cib, postgresRefusal.get());
         }
         if (!cib.lease().isFree()) {
             return refuse(cib, cib.lease().holder() + " holds the primary lease; a forced promotion is only for when"
