@@ -75,6 +75,10 @@ final class ResourceCommand implements Runnable {
         public Integer call() {
             try {
                 Cib cib = CibJson.decodeCib(target.client().cib().toString().getBytes(StandardCharsets.UTF_8));
+                if (cib.settings().vipAddresses().ids().contains(id)) {
+                    System.out.print(describeBuiltIn(cib, id));
+                    return 0;
+                }
                 if (!cib.resources().exists(id)) {
                     System.err.println("pgpacer resource show: unknown resource '" + id + "'; resources are "
                             + cib.resources().ids());
@@ -404,6 +408,23 @@ final class ResourceCommand implements Runnable {
                 .append(meta.managed()).append(meta.migrationThreshold() == null ? ""
                         : " migration-threshold=" + meta.migrationThreshold()).append('\n');
         cib.resources().constraints().stream().filter(c -> c.resources().contains(id))
+                .forEach(c -> out.append("  Constraint: ").append(c.render()).append('\n'));
+        return out.toString();
+    }
+
+    // vip-master, vip-slave and their groups: from the agents' configuration file, with the reference's constraints
+    static String describeBuiltIn(Cib cib, String id) {
+        io.pgpacer.core.cib.VipAddresses vips = cib.settings().vipAddresses();
+        boolean writer = id.startsWith("vip-master") || id.equals(io.pgpacer.core.cib.VipAddresses.WRITER_GROUP);
+        String group = writer ? io.pgpacer.core.cib.VipAddresses.WRITER_GROUP
+                : io.pgpacer.core.cib.VipAddresses.READER_GROUP;
+        StringBuilder out = new StringBuilder(" Group: " + group + "\n");
+        out.append(" Resource: ").append(writer ? io.pgpacer.core.cib.VipAddresses.WRITER_ID
+                : io.pgpacer.core.cib.VipAddresses.READER_ID).append(" (").append(
+                        io.pgpacer.core.resource.ResourceKind.IP.agent()).append(")\n");
+        out.append("  Attributes: ").append(writer ? vips.writer() : vips.reader()).append(" (built in: virtual-ips.")
+                .append(writer ? "writer" : "reader").append(" in the agents' configuration file)\n");
+        vips.constraints().stream().filter(c -> c.resources().contains(group))
                 .forEach(c -> out.append("  Constraint: ").append(c.render()).append('\n'));
         return out.toString();
     }

@@ -4,6 +4,7 @@ import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.RecoveryPolicy;
 import io.pgpacer.core.cib.SyncPolicy;
+import io.pgpacer.core.cib.VipAddresses;
 import io.pgpacer.core.resource.Resources;
 import io.pgpacer.vip.VipAddress;
 import java.nio.file.Path;
@@ -74,6 +75,8 @@ public record AgentConfig(Path file, String clusterName, String nodeName, List<N
     public ClusterSettings clusterSettings() {
         long lease = timings.leaseTime().toMillis();
         return new ClusterSettings(migrationThreshold, lease, lease, timings.bootstrapWait().toMillis(), replication,
-                recovery, vips.readerPolicy(), failureTimeoutMillis);
+                recovery, vips.readerPolicy(), failureTimeoutMillis).withVipAddresses(new VipAddresses(
+                        vips.writer() == null ? null : vips.writer().toString(),
+                        vips.reader() == null ? null : vips.reader().toString()));
     }
 }
