@@ -53,6 +53,11 @@ public final class WalDumpEnd {
         return Lsn.max(end, start);
     }
 
+    /** The position just after segment file {@code fileName}: where WAL ends when that file is full and valid. */
+    public static Lsn endOf(String fileName, long segmentBytes) {
+        return new Lsn(segmentStart(fileName, segmentBytes) + segmentBytes);
+    }
+
     // 000000010000000200000003: log 2, segment 3 of that log
     private static long segmentStart(String fileName, long segmentBytes) {
         long log = Long.parseLong(fileName.substring(8, 16), 16);

@@ -23,6 +23,7 @@ import io.pgpacer.postgres.conf.PgpacerConf;
 import io.pgpacer.postgres.conf.PostmasterPidFile;
 import io.pgpacer.postgres.conf.TimelineHistoryFile;
 import io.pgpacer.postgres.conf.WalDumpEnd;
+import io.pgpacer.postgres.conf.WalFileNames;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -288,13 +289,30 @@ public final class LocalPostgresInstance implements PostgresInstance {
         return histories;
     }
 
-    // pg_waldump reads from a record start to the first invalid record and says where that was.
+    // pg_waldump reads from a record start to the first invalid record and says where that was. Its start and end
+    // segment files are named: without them it takes the segment size from whichever WAL file the directory lists
+    // first, and a recycled or pre-allocated all-zero segment then makes it fail.
     private Lsn walEnd(long timeline, Lsn start, long segmentBytes) {
+        String first = WalFileNames.segmentOf(timeline, start, segmentBytes);
+        List<String> names;
+        try (java.util.stream.Stream<Path> files = Files.list(dataDir.resolve("pg_wal"))) {
+            names = files.map(f -> f.getFileName().toString()).toList();
+        } catch (IOException e) {
+            throw new PostgresException("reading where the WAL of " + dataDir + " ends failed: cannot list "
+                    + dataDir.resolve("pg_wal") + ": " + e, e);
+        }
+        String last = WalFileNames.lastSegment(names, timeline, first).orElseThrow(() -> new PostgresException(
+                "reading where the WAL of " + dataDir + " ends failed: " + dataDir.resolve("pg_wal") + " has no"
+                        + " segment file from " + first + " on (timeline " + timeline + ", " + start + ")"));
         ProgramRunner.Result result = command.run("reading where the WAL of timeline " + timeline + " ends",
                 List.of(binaries.program("pg_waldump"), "--path=" + dataDir.resolve("pg_wal"),
-                        "--timeline=" + timeline, "--start=" + start, "--stats"),
+                        "--start=" + start, "--stats", first, last),
                 Map.of("LC_ALL", "C"), LONG_OPERATION_TIMEOUT);
         try {
+            // why: every record up to the end of the last segment file was valid; the next one is not written yet
+            if (result.succeeded()) {
+                return WalDumpEnd.endOf(last, segmentBytes);
+            }
             return WalDumpEnd.parse(result.output(), start, segmentBytes);
         } catch (IllegalArgumentException e) {
             throw new PostgresException("reading where the WAL of " + dataDir + " ends failed: " + result.commandLine()

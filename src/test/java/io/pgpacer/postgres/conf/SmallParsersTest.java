@@ -67,6 +67,24 @@ class SmallParsersTest {
     }
 
     @Test
+    void namesTheSegmentOfAPositionAndTheLastSegmentOfATimeline() {
+        long mb16 = 16L << 20;
+        assertEquals("000000010000000000000003", WalFileNames.segmentOf(1, io.pgpacer.core.model.Lsn.parse(
+                "0/3000060"), mb16));
+        assertEquals("0000000200000002000000FF", WalFileNames.segmentOf(2, io.pgpacer.core.model.Lsn.parse(
+                "2/FF000000"), mb16));
+        assertEquals("000000010000000000000C1F", WalFileNames.segmentOf(1, io.pgpacer.core.model.Lsn.parse(
+                "0/C1F00000"), 1L << 20));
+        java.util.List<String> pgWal = java.util.List.of("000000010000000000000003", "000000010000000000000005",
+                "00000002.history", "000000020000000000000004", "archive_status", "000000010000000000000002");
+        assertEquals(java.util.Optional.of("000000010000000000000005"), WalFileNames.lastSegment(pgWal, 1,
+                "000000010000000000000003"));
+        assertEquals(java.util.Optional.empty(), WalFileNames.lastSegment(pgWal, 2, "000000020000000000000005"));
+        assertEquals(io.pgpacer.core.model.Lsn.parse("0/6000000"), WalDumpEnd.endOf("000000010000000000000005",
+                mb16));
+    }
+
+    @Test
     void monitorsOverLoopbackWheneverPostgresListensThere() {
         assertEquals("127.0.0.1", ListenAddresses.monitorHost("*"));
         assertEquals("10.0.0.5,127.0.0.1", ListenAddresses.forNode("10.0.0.5", false));

@@ -142,6 +142,14 @@ class LocalPostgresInstanceTest {
         assertEquals(2, rewoundWal.timeline(), rewoundWal.toString());
         assertEquals(node2Forks, rewoundWal.forks(), "node1 now has node2's history");
         assertTrue(rewoundWal.end().isAfter(node2Forks.get(0).switchpoint()), rewoundWal.toString());
+
+        // A walreceiver leaves the segment it opened last zero-filled when it stops before writing there; such a
+        // file, with any name, changes nothing about where the WAL ends.
+        java.nio.file.Path walDir = node1.settings().dataDir().resolve("pg_wal");
+        for (String zeroFilled : List.of("000000020000000000000001", "0000000200000000000000FF")) {
+            java.nio.file.Files.write(walDir.resolve(zeroFilled), new byte[16 << 20]);
+        }
+        assertEquals(rewoundWal, node1.localWal(), "zero-filled segments before and after the WAL");
     }
 
     private static List<String> origins(int port) {
