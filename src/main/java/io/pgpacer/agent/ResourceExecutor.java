@@ -430,6 +430,10 @@ final class ResourceExecutor implements AutoCloseable {
 
     // Records the failure, reports it to the store and applies its on-fail; returns false.
     private boolean failed(Local local, Kind kind, String operation, OcfResult result, OnFail onFail) {
+        if (closed) {
+            // why: close() interrupts the operation under way; that is the agent stopping, not the resource failing.
+            return false;
+        }
         String id = local.primitive.id();
         boolean managed;
         synchronized (this) {
