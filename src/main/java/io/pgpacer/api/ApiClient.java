@@ -75,7 +75,35 @@ public final class ApiClient {
     }
 
     public JsonNode cleanup(String nodeOrNull) {
-        return call("POST", "/resource/cleanup" + (nodeOrNull == null ? "" : "?node=" + nodeOrNull));
+        return cleanup(null, nodeOrNull);
+    }
+
+    /** Resets fail-counts and failed actions of a resource (null: all) on a node (null: all). */
+    public JsonNode cleanup(String resourceOrNull, String nodeOrNull) {
+        List<String> params = new java.util.ArrayList<>();
+        if (resourceOrNull != null) {
+            params.add("resource=" + encode(resourceOrNull));
+        }
+        if (nodeOrNull != null) {
+            params.add("node=" + encode(nodeOrNull));
+        }
+        return call("POST", "/resource/cleanup" + (params.isEmpty() ? "" : "?" + String.join("&", params)));
+    }
+
+    /** Asks for a resource to be stopped and started again, on a node or (null) wherever it runs. */
+    public JsonNode restartResource(String resource, String nodeOrNull) {
+        return call("POST", "/resource/restart?resource=" + encode(resource)
+                + (nodeOrNull == null ? "" : "&node=" + encode(nodeOrNull)));
+    }
+
+    /** Applies one change of resources or constraints; the answer names what changed. */
+    public JsonNode changeResources(io.pgpacer.core.resource.ResourceEdit edit) {
+        try {
+            return call("POST", "/resources", json.writerFor(io.pgpacer.core.resource.ResourceEdit.class)
+                    .writeValueAsString(edit));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the resource change as JSON", e);
+        }
     }
 
     public JsonNode forcePromote(String node, boolean acceptDataLoss, String note) {

@@ -9,6 +9,7 @@ import io.pgpacer.core.cib.ClusterProperty;
 import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.command.StoreCommand.ReplaceConfiguration;
+import io.pgpacer.core.resource.Resources;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -21,15 +22,15 @@ import java.util.TreeSet;
 /**
  * The configuration part of the CIB as an operator reads and edits it ({@code pgpacer cib query}, {@code cib
  * replace}, Pacemaker's {@code cibadmin --query/--replace}): the cluster name, the members, the properties, the
- * settings that come from the agents' configuration file, the nodes in maintenance and in standby, and the
- * configuration epoch it was read at. No secrets and no volatile status. The same tree is written as YAML or
- * JSON; YAML parsing reads both.
+ * settings that come from the agents' configuration file, the nodes in maintenance and in standby, the resources and
+ * constraints ({@link ResourceDocument}), and the configuration epoch it was read at. No secrets and no volatile
+ * status. The same tree is written as YAML or JSON; YAML parsing reads both.
  */
 public final class CibDocument {
 
     /** The top-level keys, in the order a query writes them. */
     public static final List<String> KEYS = List.of("epoch", "cluster-name", "nodes", "properties", "settings",
-            "maintenance-nodes", "standby-nodes");
+            "maintenance-nodes", "standby-nodes", "resources", "constraints");
 
     /** The document does not validate; every problem names its key. */
     public static final class InvalidDocumentException extends RuntimeException {
@@ -83,6 +84,8 @@ public final class CibDocument {
         doc.put("settings", settings(cib.settings()));
         doc.put("maintenance-nodes", cib.maintenance().nodes());
         doc.put("standby-nodes", cib.standby());
+        doc.put("resources", ResourceDocument.renderResources(cib.resources()));
+        doc.put("constraints", ResourceDocument.renderConstraints(cib.resources()));
         return doc;
     }
 
@@ -178,10 +181,12 @@ public final class CibDocument {
                         + " resources" : "unknown data node '" + node + "'; data nodes are " + dataNodes));
             }
         }
+        Resources resources = ResourceDocument.parse(root.get("resources"), root.get("constraints"), dataNodes,
+                problems);
         if (!problems.isEmpty()) {
             throw new InvalidDocumentException(problems);
         }
-        return new ReplaceConfiguration(epoch, properties, maintenance, standby, null);
+        return new ReplaceConfiguration(epoch, properties, maintenance, standby, resources);
     }
 
     private static long epoch(JsonNode value, List<String> problems) {
@@ -282,6 +287,7 @@ public final class CibDocument {
         }
         listDiff(lines, "maintenance-nodes", current.maintenance().nodes(), replacement.maintenanceNodes());
         listDiff(lines, "standby-nodes", current.standby(), replacement.standbyNodes());
+        lines.addAll(ResourceDocument.diff(current.resources(), replacement.resources()));
         return lines;
     }
 

@@ -12,10 +12,10 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
-import io.pgpacer.core.command.StoreCommand.CleanupFailures;
 import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.decide.RecoveryElection;
 import io.pgpacer.core.decide.SwitchoverCheck;
+import io.pgpacer.core.resource.ResourceEdit;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.metrics.MetricsEndpoint;
 import io.pgpacer.store.CibJson;
@@ -59,6 +59,7 @@ public final class HttpApi implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService pool;
     private final ObjectMapper json = CibJson.mapper();
+    private final ResourceChanges resourceChanges;
 
     public HttpApi(String self, InetSocketAddress bind, ClusterStore store, Agent agent, EventFeed events)
             throws IOException {
@@ -70,6 +71,7 @@ public final class HttpApi implements AutoCloseable {
             ApiSecurity security) throws IOException {
         this.self = self;
         this.store = store;
+        this.resourceChanges = new ResourceChanges(store, READ_TIMEOUT, COMMAND_TIMEOUT);
         this.agent = agent;
         this.events = events;
         this.metrics = new MetricsEndpoint(self, store, agent);
@@ -128,7 +130,11 @@ public final class HttpApi implements AutoCloseable {
         } else if (method.equals("GET") && path.equals("/metrics")) {
             metrics.handle(exchange);
         } else if (method.equals("POST") && path.equals("/resource/cleanup")) {
-            cleanup(exchange, query.get("node"));
+            cleanup(exchange, query.get("resource"), query.get("node"));
+        } else if (method.equals("POST") && path.equals("/resource/restart")) {
+            restartResource(exchange, query);
+        } else if (method.equals("POST") && path.equals("/resources")) {
+            changeResources(exchange);
         } else if (method.equals("POST") && path.equals("/force-promote")) {
             forcePromote(exchange, query);
         } else if (method.equals("POST") && path.equals("/switchover")) {
@@ -209,11 +215,50 @@ public final class HttpApi implements AutoCloseable {
                 ClusterView.primaryLsn(cib).orElse(null), agent.loopProgress(), cib.settings().nodeTimeoutMillis());
     }
 
-    private void cleanup(HttpExchange exchange, String node) throws IOException {
-        if (node != null && refusedUnknown(exchange, store.localCopy(), node, false)) {
+    private void cleanup(HttpExchange exchange, String resource, String node) throws IOException {
+        Cib cib = store.localCopy();
+        if (node != null && refusedUnknown(exchange, cib, node, false) || resource != null
+                && refusedUnknownResource(exchange, cib, resource)) {
             return;
         }
-        submitAndAnswer(exchange, new CleanupFailures(node));
+        submitAndAnswer(exchange, new StoreCommand.CleanupResource(resource, node));
+    }
+
+    private void restartResource(HttpExchange exchange, Map<String, String> query) throws IOException {
+        String resource = query.get("resource");
+        if (resource == null || resource.isBlank()) {
+            send(exchange, 400, error("query parameter 'resource' is missing: name the resource to restart"));
+            return;
+        }
+        Cib cib = store.localCopy();
+        String node = query.get("node");
+        if (refusedUnknownResource(exchange, cib, resource) || node != null && refusedUnknown(exchange, cib, node,
+                true)) {
+            return;
+        }
+        submitAndAnswer(exchange, new StoreCommand.RestartResource(resource, node));
+    }
+
+    // The body is one ResourceEdit as JSON ({"type": "create", ...}); see ResourceChanges.
+    private void changeResources(HttpExchange exchange) throws IOException {
+        ResourceEdit edit;
+        try {
+            edit = json.readValue(body(exchange), ResourceEdit.class);
+        } catch (IOException e) {
+            send(exchange, 400, error("the request body is not a resource change: " + e.getMessage()));
+            return;
+        }
+        ResourceChanges.Answer answer = resourceChanges.apply(edit);
+        send(exchange, answer.status(), answer.body());
+    }
+
+    /** Answers 404 naming the resources, and returns true, when {@code resource} is not one of them. */
+    private boolean refusedUnknownResource(HttpExchange exchange, Cib cib, String resource) throws IOException {
+        if (cib.resources().exists(resource)) {
+            return false;
+        }
+        send(exchange, 404, error("unknown resource '" + resource + "'; resources are " + cib.resources().ids()));
+        return true;
     }
 
     private void forcePromote(HttpExchange exchange, Map<String, String> query) throws IOException {

@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
         version = "pgpacer 0.1.0",
         description = "High-availability cluster manager for PostgreSQL streaming replication.",
         subcommands = {AgentCommand.class, StatusCommand.class, HistoryCommand.class, ResourceCommand.class,
-                ForcePromoteCommand.class, SwitchoverCommand.class, MaintenanceCommands.ClusterCommand.class,
-                MaintenanceCommands.NodeCommand.class, PropertyCommand.class, CibCommand.class,
+                ConstraintCommand.class, ForcePromoteCommand.class, SwitchoverCommand.class,
+                MaintenanceCommands.ClusterCommand.class, MaintenanceCommands.NodeCommand.class, PropertyCommand.class,
+                CibCommand.class,
                 RepairCommands.Repair.class, RepairCommands.Rebuild.class, RepairCommands.RecoverMaster.class,
                 DemoCommand.class})
 public final class Main implements Runnable {

@@ -4,6 +4,7 @@ import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.core.status.NodeStatus;
+import io.pgpacer.core.status.ResourceStatus;
 import java.util.List;
 
 /**
@@ -42,18 +43,14 @@ final class StatusPrinter {
             out.append("OFFLINE: ").append(list(s.offline())).append('\n');
         }
         out.append("\nFull list of resources:\n\n");
-        out.append(" Master/Slave Set: " + ClusterStatus.POSTGRES_RESOURCE + " [pgsql]\n");
-        out.append("     Masters: ").append(list(s.masters())).append('\n');
-        out.append("     Slaves: ").append(list(s.slaves())).append('\n');
-        if (!s.stopped().isEmpty()) {
-            out.append("     Stopped: ").append(list(s.stopped())).append('\n');
-        }
+        out.append(postgresSet(s));
         if (s.readerVip() != null) {
             out.append(" vip-slave (reader VIP): ").append(s.readerVip()).append('\n');
         }
         if (!s.diverged().isEmpty()) {
             out.append("     Diverged: ").append(list(s.diverged())).append('\n');
         }
+        out.append(resources(s.resources()));
         out.append("\nReplication: ").append(s.replication()).append('\n');
         if (s.switchover() != null) {
             out.append("Switchover: ").append(s.switchover()).append('\n');
@@ -95,6 +92,9 @@ final class StatusPrinter {
                     out.append("   pgsql: migration-threshold=").append(s.migrationThreshold()).append(" fail-count=")
                             .append(n.failCount()).append(" last-failure='").append(n.lastFailure()).append("'\n");
                 }
+                s.resourceFailCounts().stream().filter(f -> f.node().equals(n.name())).forEach(f -> out.append("   ")
+                        .append(f.resource()).append(": fail-count=").append(f.count()).append(" last-failure='")
+                        .append(f.lastFailureAt()).append("'\n"));
             }
             PromotionRecord last = s.lastPromotion();
             if (last != null) {
@@ -108,7 +108,7 @@ final class StatusPrinter {
         if (!failed.isEmpty()) {
             out.append("\nFailed Resource Actions:\n");
             for (FailedAction a : failed) {
-                out.append("* pgsql_").append(a.operation()).append(" on ").append(a.node()).append(" '")
+                out.append("* ").append(a.resourceName()).append('_').append(a.operation()).append(" on ").append(a.node()).append(" '")
                         .append(rcText(a.rc())).append("' (").append(a.rc()).append("): exitreason='")
                         .append(a.exitReason()).append("',\n    last-rc-change='").append(a.at()).append("'\n");
             }
@@ -122,6 +122,38 @@ final class StatusPrinter {
      */
     static String replInfo(PromotionRecord last) {
         return "pgsql_REPL_INFO:" + last.node() + "|" + last.oldTimeline() + "|" + last.switchLsn().toBaseline();
+    }
+
+    /** The PostgreSQL clone as {@code crm_mon} shows a master/slave set. */
+    static String postgresSet(ClusterStatus s) {
+        StringBuilder out = new StringBuilder();
+        out.append(" Master/Slave Set: " + ClusterStatus.POSTGRES_RESOURCE + " [pgsql]")
+                .append(s.postgresMeta().enabled() ? "" : " (disabled)")
+                .append(s.postgresMeta().managed() ? "" : " (unmanaged)").append('\n');
+        out.append("     Masters: ").append(list(s.masters())).append('\n');
+        out.append("     Slaves: ").append(list(s.slaves())).append('\n');
+        if (!s.stopped().isEmpty()) {
+            out.append("     Stopped: ").append(list(s.stopped())).append('\n');
+        }
+        return out.toString();
+    }
+
+    /**
+     * The primitives as {@code crm_mon} lists them, each group under a {@code Resource Group:} line:
+     * {@code  pgbouncer\t(pgpacer:exec):\tStarted node1}.
+     */
+    static String resources(List<ResourceStatus> resources) {
+        StringBuilder out = new StringBuilder();
+        String group = null;
+        for (ResourceStatus r : resources) {
+            if (r.group() != null && !r.group().equals(group)) {
+                out.append(" Resource Group: ").append(r.group()).append('\n');
+            }
+            group = r.group();
+            out.append(r.group() == null ? " " : "     ").append(String.format("%-12s", r.id())).append("\t(")
+                    .append(r.agent()).append("):\t").append(r.describe()).append('\n');
+        }
+        return out.toString();
     }
 
     private static String attribute(String name, String value) {

@@ -22,6 +22,7 @@ import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.resource.Constraint;
+import io.pgpacer.core.resource.ResourceEdit;
 import java.io.IOException;
 import java.util.Arrays;
 
@@ -72,6 +73,9 @@ public final class CibJson {
         module.setMixInAnnotation(Constraint.class, ConstraintTypes.class);
         module.registerSubtypes(new NamedType(Constraint.Colocation.class, "colocation"),
                 new NamedType(Constraint.Ordering.class, "order"), new NamedType(Constraint.Location.class, "location"));
+        module.setMixInAnnotation(ResourceEdit.class, ResourceEditTypes.class);
+        module.registerSubtypes(Arrays.stream(ResourceEdit.class.getPermittedSubclasses())
+                .map(type -> new NamedType(type, editTag(type))).toArray(NamedType[]::new));
         return JsonMapper.builder()
                 .addModule(module)
                 // why: derived accessors such as Lease.isFree() are not state; only record components are.
@@ -150,6 +154,16 @@ public final class CibJson {
     /** Declares the command tag; applied to {@link StoreCommand} as a mix-in. */
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
     private interface StoreCommandTypes {
+    }
+
+    // SetMeta -> set-meta, AddConstraint -> add-constraint
+    private static String editTag(Class<?> type) {
+        return type.getSimpleName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Declares the resource change tag ({@code create}, {@code set-meta}, ...); a mix-in. */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+    private interface ResourceEditTypes {
     }
 
     /** Declares the constraint tag ({@code colocation}, {@code order}, {@code location}); a mix-in. */

@@ -76,6 +76,14 @@ class CibDocumentTest {
                 maintenance-nodes: []
                 standby-nodes:
                 - n2
+                resources:
+                  msPostgresql:
+                    operations: []
+                    target-role: Started
+                    is-managed: true
+                  primitives: []
+                  groups: []
+                constraints: []
                 """, query());
     }
 
@@ -107,6 +115,46 @@ class CibDocumentTest {
     }
 
     @Test
+    void resourcesAndConstraintsRoundTripAndAChangeIsShownAsADiff() {
+        Cib withResources = cib.withResources(io.pgpacer.core.resource.ResourceFixtures.sample()
+                .withoutConstraints(c -> c instanceof io.pgpacer.core.resource.Constraint.Location));
+        String queried = CibDocument.yaml(CibDocument.render(withResources));
+        ReplaceConfiguration same = CibDocument.parse(queried, withResources);
+        assertEquals(withResources.resources(), same.resources());
+        assertEquals(List.of(), CibDocument.diff(withResources, same));
+        String edited = queried.replace("interval=5s", "interval=7s")
+                .replace("constraints:\n", "constraints:\n- location pgbouncer avoids n2 id=no-bouncer-on-n2\n");
+        ReplaceConfiguration change = CibDocument.parse(edited, withResources);
+        assertEquals(List.of("resource ~ pgbouncer", "constraint + location pgbouncer avoids n2=INFINITY"
+                + " id=no-bouncer-on-n2"), CibDocument.diff(withResources, change));
+    }
+
+    @Test
+    void aResourceProblemIsNamedByItsKeyAndNothingIsReplaced() {
+        Cib withResources = cib.withResources(io.pgpacer.core.resource.ResourceFixtures.sample()
+                .withoutConstraints(c -> c instanceof io.pgpacer.core.resource.Constraint.Location));
+        String queried = CibDocument.yaml(CibDocument.render(withResources));
+        assertEquals(List.of("key 'resources.primitives[0].type': unknown resource type 'daemon'; types are ip, exec"
+                + " (IPaddr2 is accepted for ip)"), problems(queried.replace("type: exec", "type: daemon"),
+                withResources));
+        assertEquals(List.of("key 'constraints[0]': unknown constraint type 'near' in 'near pgbouncer n1'; types are"
+                + " colocation, order, location"), problems(queried.replace("constraints:\n",
+                "constraints:\n- near pgbouncer n1\n"), withResources));
+        assertEquals(List.of("key 'resources': constraint 'c1' names the unknown data node 'n7'; data nodes are [n1,"
+                + " n2]"), problems(queried.replace("constraints:\n", "constraints:\n- location pgbouncer prefers n7"
+                + " id=c1\n"), withResources));
+        assertEquals(List.of("key 'resources': constraint 'colocation-pgbouncer-msPostgresql-INFINITY' names the"
+                + " missing resource 'pgbouncer'; resources are [msPostgresql, reports-ip, reports-group]", "key"
+                + " 'resources': constraint 'order-msPostgresql-pgbouncer-mandatory' names the missing resource"
+                + " 'pgbouncer'; resources are [msPostgresql, reports-ip, reports-group]"), problems(queried.replaceAll("(?s)- id: pgbouncer.*?(- id: reports-ip)", "$1"), withResources));
+    }
+
+    private static List<String> problems(String document, Cib current) {
+        return assertThrows(CibDocument.InvalidDocumentException.class, () -> CibDocument.parse(document, current))
+                .problems();
+    }
+
+    @Test
     void nodeNamesThatLookLikeNumbersRoundTrip() {
         Cib numbered = CibReducer.apply(CibReducer.apply(Cib.EMPTY, new StoreCommand.InitializeCluster("007",
                 List.of(new NodeSpec("007", "10.0.0.1", 8008, 7001, 5432, false),
@@ -132,7 +180,7 @@ class CibDocumentTest {
                 .replace("standby-nodes:\n- n2\n", "standby-nodes: [w, n9]\n");
         assertEquals(List.of(
                 "unknown key 'colour'; the keys are epoch, cluster-name, nodes, properties, settings, maintenance-nodes,"
-                        + " standby-nodes",
+                        + " standby-nodes, resources, constraints",
                 "key 'properties.no-quorum-policy': 'ignore' is unsafe here: a primary cut off from the majority would"
                         + " keep accepting writes after the majority promoted another node (two primaries). Use 'stop'"
                         + " (the default) or 'demote' (the cut-off primary serves reads only)",

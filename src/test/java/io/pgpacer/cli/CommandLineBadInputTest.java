@@ -121,10 +121,29 @@ class CommandLineBadInputTest {
         Run cancelWithTarget = run("switchover", "--cancel", "--to", "node2", "--api", "http://127.0.0.1:1");
         assertEquals(2, cancelWithTarget.exitCode());
         assertEquals("pgpacer switchover: --cancel takes no other option", cancelWithTarget.stderr().strip());
-        Run wrongResource = run("resource", "move", "pgbouncer", "node2", "--api", "http://127.0.0.1:1");
-        assertEquals(2, wrongResource.exitCode());
-        assertEquals("pgpacer resource move: unknown resource 'pgbouncer'; the PostgreSQL resource is msPostgresql",
-                wrongResource.stderr().strip());
+    }
+
+    /** Words that cannot make a resource or a constraint are refused before any agent is asked (the API is closed). */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiterString = " => ", value = {
+        "resource create vip ip ip=198.18.0.9 op monitor interval=soon => pgpacer resource create: op monitor interval 'soon' is not a duration like 500ms, 10s, 5m or 1h (a bare number is seconds)",
+        "resource create vip ip ip=198.18.0.9 op monitor every=5s => pgpacer resource create: unknown option 'every' of op monitor; options are interval, timeout, on-fail, role",
+        "resource create vip ip ip=198.18.0.9 op monitor on-fail=panic => pgpacer resource create: on-fail 'panic' is not one of restart, stop, block, ignore, standby",
+        "resource create vip ip 198.18.0.9 => pgpacer resource create: expected NAME=VALUE, 'op NAME ...' or 'meta NAME=VALUE', got '198.18.0.9'",
+        "resource create vip ip ip=198.18.0.9 meta priority=5 => pgpacer resource create: unknown meta attribute 'priority'; the meta attribute here is migration-threshold (use 'resource enable|disable|manage|unmanage' for the others)",
+        "resource update vip meta migration-threshold=few => pgpacer resource update: migration-threshold 'few' is not a whole number",
+        "constraint add colocation vip msPostgresql => pgpacer constraint add: expected 'RESOURCE with [master|slave] RESOURCE [SCORE]', got 'vip msPostgresql'",
+        "constraint add colocation vip with master msPostgresql lots => pgpacer constraint add: 'lots' is not a score; use an integer, INFINITY or -INFINITY",
+        "constraint add order msPostgresql before vip => pgpacer constraint add: expected '[ACTION] RESOURCE then [ACTION] RESOURCE' (actions start, stop, promote, demote), got 'msPostgresql before vip'",
+        "constraint add location vip likes node1 => pgpacer constraint add: expected 'RESOURCE prefers|avoids NODE[=SCORE]', got 'vip likes node1'",
+        "constraint add adjacency vip node1 => pgpacer constraint add: unknown constraint type 'adjacency' in 'adjacency vip node1'; types are colocation, order, location",
+    })
+    void resourceAndConstraintWordsAreCheckedBeforeAnyAgentIsAsked(String command, String expected) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(command.strip().split(" ")));
+        args.addAll(java.util.List.of("--api", "http://127.0.0.1:1"));
+        Run run = run(args.toArray(String[]::new));
+        assertEquals(2, run.exitCode(), run.stderr());
+        assertEquals(expected.strip(), run.stderr().strip());
     }
 
     @Test

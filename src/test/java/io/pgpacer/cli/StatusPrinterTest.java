@@ -93,6 +93,40 @@ class StatusPrinterTest {
     }
 
     @Test
+    void primitivesAndGroupsAreListedWhereTheyRunWithTheirFailures() {
+        ClusterStatus base = afterFailover();
+        io.pgpacer.core.resource.Resources resources = io.pgpacer.core.resource.ResourceFixtures.sample();
+        Cib cib = Cib.EMPTY.initializedAs("pgcluster", List.of(
+                new NodeSpec("pg-151", "192.168.28.151", 8008, 7400, 5432, false),
+                new NodeSpec("pg-152", "192.168.28.152", 8008, 7400, 5432, false)), ClusterSettings.DEFAULTS)
+                .withResources(resources.withMeta("reports-group", new io.pgpacer.core.resource.ResourceMeta(true,
+                        false, null)))
+                .withResourceRuntime(io.pgpacer.core.resource.ResourceRuntime.EMPTY.placed(Map.of("pgbouncer", "pg-152",
+                        "reports-ip", "pg-151")).withFailCount(new io.pgpacer.core.resource.ResourceFailCount(
+                                "pgbouncer", "pg-151", 1, "2023-11-21T17:00:00Z")))
+                .withReport(new NodeReport("pg-152", 9, PgState.PRIMARY, 4242, 2, Lsn.ZERO, Lsn.ZERO, null, false,
+                        List.of(), "primary", null, "t", false, 0, Map.of("pgbouncer", new io.pgpacer.core.resource
+                                .ResourceState("started", true, "t"))))
+                .withReport(new NodeReport("pg-151", 9, PgState.STANDBY, 4343, 2, Lsn.ZERO, Lsn.ZERO, "pg-152", true,
+                        List.of(), "streaming", null, "t", false, 0, Map.of("pgbouncer", new io.pgpacer.core.resource
+                                .ResourceState("stopped", true, "t"), "reports-ip", new io.pgpacer.core.resource
+                                .ResourceState("failed", false, "t"))))
+                .withFailedActions(List.of(new FailedAction("pg-151", "monitor_5000", 7, "not running",
+                        "2023-11-21T17:00:00Z", "pgbouncer")));
+        String text = StatusPrinter.render(ClusterStatus.of(cib, node -> true, "pg-152", true, "pg-152",
+                base.lastUpdated()), true);
+        assertTrue(text.contains("""
+                 pgbouncer   	(pgpacer:exec):	Started pg-152
+                 Resource Group: reports-group
+                     reports-ip  	(ocf::heartbeat:IPaddr2):	FAILED pg-151 (unmanaged)
+                """), text);
+        assertTrue(text.contains("* Node pg-151:\n   pgbouncer: fail-count=1 last-failure='2023-11-21T17:00:00Z'\n"),
+                text);
+        assertTrue(text.contains("* pgbouncer_monitor_5000 on pg-151 'not running' (7): exitreason='not running',\n"),
+                text);
+    }
+
+    @Test
     void aNodeInStandbyIsShownLikeCrmMonShowsIt() {
         ClusterStatus status = afterFailover();
         String rendered = StatusPrinter.render(new ClusterStatus(status.cluster(), status.controller(), status.quorum(),
@@ -100,7 +134,7 @@ class StatusPrinterTest {
                 List.of("pg-152", "pg-153"), status.offline(), status.masters(), status.slaves(), status.stopped(),
                 status.leaseHolder(), status.nodes(), status.failedActions(), status.migrationThreshold(),
                 status.lastPromotion(), status.replication(), status.switchover(), status.maintenance(),
-                status.readerVip(), List.of("pg-151"), List.of()), false);
+                status.readerVip(), List.of("pg-151"), List.of(), null, List.of(), List.of()), false);
         assertTrue(rendered.contains("3 nodes configured\n\nNode pg-151: standby\nOnline: [ pg-152 pg-153 ]\n"),
                 rendered);
     }

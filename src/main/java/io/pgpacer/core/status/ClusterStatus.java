@@ -13,6 +13,8 @@ import io.pgpacer.core.cib.ReaderVipPolicy;
 import io.pgpacer.core.cib.ReplicaStatus;
 import io.pgpacer.core.cib.ReplicationMode;
 import io.pgpacer.core.cib.SyncSet;
+import io.pgpacer.core.resource.ResourceFailCount;
+import io.pgpacer.core.resource.ResourceMeta;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +32,9 @@ import java.util.function.Predicate;
  * @param maintenance what pgpacer leaves alone now
  * @param standby online nodes an operator put in standby (not in {@code online}, as crm_mon shows them)
  * @param diverged data nodes whose WAL diverged from the timeline history: not started until repaired
+ * @param postgresMeta the PostgreSQL clone's meta attributes (disabled, unmanaged)
+ * @param resources the primitive resources, grouped ones together
+ * @param resourceFailCounts fail-counts of primitive resources, for the migration summary
  */
 public record ClusterStatus(
         String cluster,
@@ -54,7 +59,10 @@ public record ClusterStatus(
         Maintenance maintenance,
         String readerVip,
         List<String> standby,
-        List<String> diverged) {
+        List<String> diverged,
+        ResourceMeta postgresMeta,
+        List<ResourceStatus> resources,
+        List<ResourceFailCount> resourceFailCounts) {
 
     /** The PostgreSQL promotable resource's name, as the reference's pcs configuration calls it. */
     public static final String POSTGRES_RESOURCE = "msPostgresql";
@@ -64,6 +72,9 @@ public record ClusterStatus(
 
     public ClusterStatus {
         standby = standby == null ? List.of() : List.copyOf(standby);
+        postgresMeta = postgresMeta == null ? ResourceMeta.DEFAULT : postgresMeta;
+        resources = resources == null ? List.of() : List.copyOf(resources);
+        resourceFailCounts = resourceFailCounts == null ? List.of() : List.copyOf(resourceFailCounts);
     }
 
     public static ClusterStatus of(Cib cib, Predicate<String> online, String controller, boolean quorum,
@@ -99,7 +110,8 @@ public record ClusterStatus(
                 up, down, masters, slaves, stopped, cib.lease().holder(), nodes, cib.failedActions(),
                 cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null), replication(cib),
                 cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance(), readerVip(cib),
-                inStandby, diverged);
+                inStandby, diverged, cib.resources().postgres().meta(), ResourceStatus.of(cib, online),
+                cib.resourceRuntime().failCounts());
     }
 
     private static String readerVip(Cib cib) {

@@ -27,14 +27,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Node standby, cluster properties and {@code cib replace} on 3 real nodes: a standby put in standby stops its
- * PostgreSQL while the rest stays healthy; a primary put in standby hands over by a zero-loss switchover under a
- * write workload, then stops; unstandby brings each back streaming. The configuration document round-trips, and
- * bad input changes nothing.
+ * The operator's configuration commands on 3 real nodes: node standby, cluster properties, {@code cib replace}, and
+ * resources and constraints. A standby put in standby stops its PostgreSQL while the rest stays healthy; a primary put
+ * in standby hands over by a zero-loss switchover under a write workload, then stops; unstandby brings each back
+ * streaming. The configuration document round-trips, resources and constraints are created, changed and removed as
+ * with pcs, and bad input changes nothing.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class NodeStandbyTest {
+class OperatorCommandsTest {
 
     private static final Duration CONVERGE = Duration.ofSeconds(60);
 
@@ -215,5 +216,61 @@ class NodeStandbyTest {
         System.out.printf("failure-timeout 5s: %s's fail-count expired %d s after the kill%n", standby, seconds);
         assertTrue(seconds >= 5, "not before the failure-timeout");
         cli("property", "unset", "failure-timeout");
+    }
+
+    @Test
+    @Order(6)
+    void resourcesAndConstraintsAreChangedAsWithPcsAndBadInputChangesNothing() throws Exception {
+        Path marker = dir.resolve("bouncer.running");
+        cli("resource", "create", "bouncer", "exec", "start=touch " + marker, "stop=rm -f " + marker,
+                "monitor=test -e " + marker + " || exit 7", "op", "monitor", "interval=2s", "timeout=5s",
+                "meta", "migration-threshold=2", "--disabled");
+        cli("constraint", "add", "colocation", "bouncer", "with", "master", "msPostgresql");
+        cli("constraint", "add", "order", "promote", "msPostgresql", "then", "start", "bouncer");
+        String show = cli("resource", "show", "bouncer");
+        assertTrue(show.contains(" Resource: bouncer (pgpacer:exec)\n") && show.contains("   monitor interval=2s"
+                + " timeout=5s on-fail=restart\n") && show.contains("target-role=Stopped is-managed=true"
+                + " migration-threshold=2") && show.contains("Constraint: bouncer with master msPostgresql"
+                + " (score:INFINITY) (id:colocation-bouncer-msPostgresql-INFINITY)"), show);
+        assertTrue(cli("resource", "list").contains(" bouncer     \t(pgpacer:exec):\tStopped (disabled)\n"),
+                cli("resource", "list"));
+        String node = cluster.awaitHealthy(CONVERGE).slaves().get(0);
+        cli("resource", "ban", "bouncer", node);
+        assertTrue(cli("constraint", "list").contains("bouncer avoids " + node + " (score:-INFINITY) (ban) (id:cli-ban-"
+                + "bouncer-on-" + node + ")"), cli("constraint", "list"));
+        assertTrue(cli("resource", "clear", "bouncer").contains("removed cli-ban-bouncer-on-" + node));
+
+        String before = cli("cib", "query");
+        assertRefused(before, "unknown resource 'nope'; resources are [msPostgresql, bouncer]", "resource", "delete",
+                "nope");
+        assertRefused(before, "the constraint names the missing resource 'ghost'", "constraint", "add", "colocation",
+                "ghost", "with", "master", "msPostgresql");
+        assertRefused(before, "resource 'vip9': VIP address '300.1.1.1'", "resource", "create", "vip9", "ip",
+                "ip=300.1.1.1");
+        assertRefused(before, "unknown data node 'node9'", "resource", "ban", "bouncer", "node9");
+        assertRefused(before, "unknown constraint 'c42'", "constraint", "remove", "c42");
+        assertRefused(before, "msPostgresql is PostgreSQL itself and cannot be deleted", "resource", "delete",
+                "msPostgresql");
+        assertRefused(before, "unknown resource 'nope'", "resource", "restart", "nope");
+        assertRefused(before, "unknown resource 'nope'", "resource", "cleanup", "nope");
+
+        Path file = dir.resolve("resources.yaml");
+        Files.writeString(file, before.replace("interval=2s", "interval=3s"));
+        String replaced = cli("cib", "replace", file.toString());
+        assertTrue(replaced.contains("resource ~ bouncer"), replaced);
+        assertTrue(cli("resource", "show", "bouncer").contains("monitor interval=3s"), "the replace applied");
+        String deleted = cli("resource", "delete", "bouncer");
+        assertTrue(deleted.contains("removed the constraints that named it: [colocation-bouncer-msPostgresql-INFINITY,"
+                + " order-msPostgresql-bouncer-mandatory]"), deleted);
+        assertTrue(cli("constraint", "list").equals("Location Constraints:\nOrdering Constraints:\nColocation"
+                + " Constraints:\n"), cli("constraint", "list"));
+    }
+
+    // Exit 2 with the message, and the configuration is as it was.
+    private void assertRefused(String configuration, String message, String... args) {
+        Cli refused = run(args);
+        assertEquals(2, refused.code(), String.join(" ", args) + ": " + refused.out() + refused.err());
+        assertTrue(refused.err().contains(message), "expected '" + message + "' in: " + refused.err());
+        assertEquals(configuration, cli("cib", "query"), String.join(" ", args) + " changed the configuration");
     }
 }
