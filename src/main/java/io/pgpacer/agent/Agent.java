@@ -237,7 +237,7 @@ public final class Agent implements AutoCloseable {
     static ResourceAgent resourceAgent(Primitive primitive, AgentConfig config) {
         return primitive.kind() == ResourceKind.IP
                 ? IpResourceAgent.of(primitive, config.vips().nic(), IpAddrVirtualIp::new)
-                : ExecResourceAgent.of(primitive);
+                : ExecResourceAgent.of(primitive, config.nodeName());
     }
 
     // What lease-bound resources need besides the lease: PostgreSQL serving as primary here, by the latest look.

@@ -12,7 +12,10 @@ import java.util.Map;
  * The {@code exec} resource: the operator's start, stop and monitor commands, each run by {@code /bin/sh -c} in a
  * session of its own (as the {@code user} parameter's OS user through {@code runuser} when given and not this
  * process's own user). Exit codes mean what OCF says: 0 success, 7 from a monitor cleanly stopped, anything else a
- * failure. A command that runs past the operation's timeout is killed with its whole process group.
+ * failure. A command that runs past the operation's timeout is killed with its whole process group. Commands see
+ * {@code PGPACER_RESOURCE}, {@code PGPACER_OPERATION} and {@code PGPACER_NODE} (with OCF's names
+ * {@code OCF_RESOURCE_INSTANCE} and {@code OCF_RESKEY_CRM_meta_on_node}), so that one definition can keep per-node
+ * files.
  *
  * <p>The commands may hold secrets (a password in a connection string): they never appear in messages or logs,
  * only the resource id and the operation do.
@@ -27,22 +30,27 @@ public final class ExecResourceAgent implements ResourceAgent {
     private final String stopCommand;
     private final String monitorCommand;
     private final String user;
+    private final String node;
 
-    /** @param user the OS user to run the commands as; null for this process's own user */
+    /**
+     * @param user the OS user to run the commands as; null for this process's own user
+     * @param node this node's name, for the commands' environment
+     */
     public ExecResourceAgent(String id, String startCommand, String stopCommand, String monitorCommand,
-            String user) {
+            String user, String node) {
         this.id = id;
+        this.node = node == null ? "" : node;
         this.startCommand = startCommand;
         this.stopCommand = stopCommand;
         this.monitorCommand = monitorCommand;
         this.user = user == null || user.isBlank() || user.equals(System.getProperty("user.name")) ? null : user;
     }
 
-    /** The agent for an {@code exec} primitive, from its parameters. */
-    public static ExecResourceAgent of(Primitive primitive) {
+    /** The agent for an {@code exec} primitive on node {@code node}, from its parameters. */
+    public static ExecResourceAgent of(Primitive primitive, String node) {
         return new ExecResourceAgent(primitive.id(), primitive.param("start").orElse(""),
                 primitive.param("stop").orElse(""), primitive.param("monitor").orElse(""),
-                primitive.param("user").orElse(null));
+                primitive.param("user").orElse(null), node);
     }
 
     @Override
@@ -73,7 +81,8 @@ public final class ExecResourceAgent implements ResourceAgent {
         ProgramRunner.SessionResult result;
         try {
             result = ProgramRunner.runInOwnSession(id + " " + operation, program,
-                    Map.of("OCF_RESOURCE_INSTANCE", id, "PGPACER_RESOURCE", id, "PGPACER_OPERATION", operation),
+                    Map.of("OCF_RESOURCE_INSTANCE", id, "PGPACER_RESOURCE", id, "PGPACER_OPERATION", operation,
+                            "PGPACER_NODE", node, "OCF_RESKEY_CRM_meta_on_node", node),
                     timeout);
         } catch (ProgramException e) {
             return OcfResult.failed(OcfResult.ERR_GENERIC, e.getMessage());

@@ -33,7 +33,7 @@ class ExecResourceAgentTest {
     }
 
     private static ExecResourceAgent agent(String start, String stop, String monitor) {
-        return new ExecResourceAgent("r1", start, stop, monitor, null);
+        return new ExecResourceAgent("r1", start, stop, monitor, null, "node2");
     }
 
     @Test
@@ -122,8 +122,8 @@ class ExecResourceAgentTest {
     void theCommandSeesWhichResourceAndOperationItRunsFor() throws IOException {
         Files.createDirectories(dir);
         Path seen = dir.resolve("env");
-        assertEquals(OcfResult.success(), agent("echo $OCF_RESOURCE_INSTANCE $PGPACER_OPERATION > " + seen, "true",
+        assertEquals(OcfResult.success(), agent("echo $OCF_RESOURCE_INSTANCE $PGPACER_OPERATION $PGPACER_NODE > " + seen, "true",
                 "true").start(TIMEOUT));
-        assertEquals("r1 start", Files.readString(seen).trim());
+        assertEquals("r1 start node2", Files.readString(seen).trim());
     }
 }
