@@ -142,7 +142,7 @@ class ResourceExecutionTest {
                 "stop=[ -f " + file + " ] && kill $(cat " + file + ") 2>/dev/null; rm -f " + file,
                 "monitor=[ -f " + file + " ] || exit 7; kill -0 $(cat " + file + ") 2>/dev/null"
                         + " || { echo \"daemon pid $(cat " + file + ") is gone\" >&2; exit 7; }",
-                "op", "monitor", "interval=1s", "timeout=5s");
+                "op", "monitor", "interval=1s", "timeout=5s", "meta", "migration-threshold=3");
         cli("constraint", "add", "colocation", "daemon", "with", "master", "msPostgresql");
         cluster.awaitStatus("daemon started on " + primary, CONVERGE, s -> daemonRuns(primary)
                 && s.resources().stream().anyMatch(r -> r.id().equals("daemon") && r.running().equals(List.of(primary))));
@@ -158,7 +158,7 @@ class ResourceExecutionTest {
         assertEquals(7, action.rc());
         assertTrue(action.exitReason().contains("daemon pid " + first + " is gone"), action.exitReason());
         assertTrue(cli("status").contains("daemon"), cli("status"));
-        assertTrue(Files.notExists(pidFile(standby)), "not moved: the fail-count is under migration-threshold");
+        assertTrue(Files.notExists(pidFile(standby)), "not moved: the fail-count is under its migration-threshold 3");
     }
 
     @Test
