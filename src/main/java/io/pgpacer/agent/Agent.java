@@ -319,16 +319,21 @@ public final class Agent implements AutoCloseable {
         loopRunning = false;
     }
 
-    /**
-     * How long the settled loop waits between looks at PostgreSQL: the interval of the {@code msPostgresql} monitor
-     * for this node's role ({@code op monitor role=Master|Slave}) when the CIB has one, else {@code
-     * monitor-interval}.
-     */
     private long monitorIntervalMillis() {
         NodeReport last = lastReport;
-        String role = last != null && last.pgState() == PgState.PRIMARY ? PostgresClone.MASTER : PostgresClone.SLAVE;
-        return store.localCopy().resources().postgres().monitor(role).map(op -> op.intervalMillis())
-                .filter(interval -> interval > 0).orElse(config.timings().monitorInterval().toMillis());
+        return monitorIntervalMillis(store.localCopy().resources().postgres(), last == null ? null : last.pgState(),
+                config.timings().monitorInterval().toMillis());
+    }
+
+    /**
+     * How long the settled loop waits between looks at PostgreSQL: the interval of the {@code msPostgresql} monitor
+     * for this node's role ({@code op monitor role=Master|Slave}, or one for every role) when the CIB has one, else
+     * {@code monitor-interval}. Every state but PRIMARY counts as the Slave role, as the reference's monitors do.
+     */
+    static long monitorIntervalMillis(PostgresClone clone, PgState state, long configuredMillis) {
+        String role = state == PgState.PRIMARY ? PostgresClone.MASTER : PostgresClone.SLAVE;
+        return clone.monitor(role).map(op -> op.intervalMillis()).filter(interval -> interval > 0)
+                .orElse(configuredMillis);
     }
 
     /** One observe → report → step pass; returns a sentence saying what happened. */
