@@ -178,6 +178,45 @@ class ResourceExecutionTest {
         Eventually.await("the daemon stopped once deleted", CONVERGE, () -> !daemonRuns(primary));
     }
 
+    // Safety: the lease-bound daemon goes with the primary's writes when it loses the majority, before the lease
+    // it renewed last (sent before the cut) could expire. Last: the cluster stays cut.
+    @Test
+    @Order(5)
+    void aPrimaryCutOffFromTheMajorityStopsItsLeaseBoundResourceBeforeItsLeaseCouldExpire() {
+        ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
+        String primary = ClusterHarness.primary(healthy);
+        String standby = healthy.slaves().get(0);
+        String file = pidDir + "/guard-$PGPACER_NODE.pid";
+        cli("resource", "create", "guard", "exec",
+                "start=nohup sleep 100000 >/dev/null 2>&1 & echo $! > " + file,
+                "stop=[ -f " + file + " ] && kill $(cat " + file + ") 2>/dev/null; rm -f " + file,
+                "monitor=[ -f " + file + " ] && kill -0 $(cat " + file + ") 2>/dev/null || exit 7",
+                "op", "monitor", "interval=1s", "timeout=5s");
+        cli("constraint", "add", "colocation", "guard", "with", "master", "msPostgresql");
+        Path guardFile = pidDir.resolve("guard-" + primary + ".pid");
+        cluster.awaitStatus("guard started on " + primary, CONVERGE, s -> alive(guardFile));
+        long postmaster = ClusterHarness.node(healthy, primary).postmasterPid();
+        long cutAt = System.nanoTime();
+        cluster.cluster().killAgent(standby);
+        cluster.cluster().killAgent("witness1");
+        Eventually.await("guard stopped on " + primary + " once it lost the majority", Duration.ofSeconds(10),
+                () -> !alive(guardFile));
+        long guardGoneMillis = (System.nanoTime() - cutAt) / 1_000_000;
+        Eventually.await("PostgreSQL fenced on " + primary, Duration.ofSeconds(10),
+                () -> ProcessHandle.of(postmaster).map(h -> !h.isAlive()).orElse(true));
+        System.out.printf("lease-bound guard stopped %d ms after the cut (lease 3000 ms)%n", guardGoneMillis);
+        assertTrue(guardGoneMillis < 3_000, "stopped within the lease time of the cut: " + guardGoneMillis + " ms");
+    }
+
+    private static boolean alive(Path pidFile) {
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+
     private static java.util.Optional<FailedAction> failedAction(ClusterStatus s) {
         return s.failedActions().stream().filter(a -> "daemon".equals(a.resource())).findFirst();
     }
