@@ -498,6 +498,10 @@ public final class Agent implements AutoCloseable {
             }
         } catch (StoreUnavailableException e) {
             LOG.warn("could not record the failure (" + e.getMessage() + ")");
+            // why: the lease was not released by this report; if it ends otherwise, fencing stops them again.
+            if (resources != null) {
+                resources.resumeLeaseBound();
+            }
         }
     }
 

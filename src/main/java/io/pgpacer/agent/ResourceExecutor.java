@@ -370,8 +370,18 @@ final class ResourceExecutor implements AutoCloseable {
                     observe(local, Observed.STARTED);
                     return true;
                 }
-                if (before != Observed.STARTED && result.rc() == OcfResult.NOT_RUNNING) {
+                Observed now;
+                synchronized (this) {
+                    now = local.observed;
+                }
+                // why: a fence may have stopped it on the lease keeper's thread while this monitor ran; that is
+                // no failure.
+                if ((before != Observed.STARTED || now == Observed.STOPPED) && result.rc() == OcfResult.NOT_RUNNING) {
                     observe(local, Observed.STOPPED);
+                    return true;
+                }
+                if (before == Observed.FAILED) {
+                    // why: an unmanaged resource is monitored while failed; the same failure is counted once.
                     return true;
                 }
                 Operation monitor = p.operation("monitor");
