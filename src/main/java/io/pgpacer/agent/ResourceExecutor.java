@@ -316,7 +316,7 @@ final class ResourceExecutor implements AutoCloseable {
                 }
                 if (local.observed == Observed.STARTED || local.observed == Observed.FAILED) {
                     units.add(new Unit(e.getKey(), null, false, true, true, standby, false, masterHere, local.observed,
-                            Hold.NONE, false, false, false));
+                            local.hold, false, now < local.backoffUntil, false));
                 } else {
                     it.remove();
                 }

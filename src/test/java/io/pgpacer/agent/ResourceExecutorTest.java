@@ -345,4 +345,17 @@ class ResourceExecutorTest {
         assertTrue(store.cib.inStandby("n1"));
         assertFalse(fake("bouncer").running);
     }
+
+    @Test
+    void aDeletedResourceStillRunningHereIsStoppedWithItsLastDefinitionThenForgotten() {
+        configure(List.of(exec("bouncer")), List.of(), Map.of("bouncer", "n1"));
+        passes(2);
+        assertTrue(fake("bouncer").running);
+        Resources none = new Resources(PostgresClone.DEFAULT, List.of(), List.of(), List.of());
+        assertTrue(store.submit(new ReplaceResources(store.cib.configEpoch(), none, "delete"), Duration.ZERO)
+                .applied());
+        passes(2);
+        assertFalse(fake("bouncer").running);
+        assertTrue(executor.states().isEmpty(), executor.states().toString());
+    }
 }
