@@ -341,7 +341,8 @@ public final class Agent implements AutoCloseable {
         Cib cib = store.localCopy();
         if (!cib.initialized()) {
             CommandResult result = store.submit(
-                    new InitializeCluster(config.clusterName(), config.nodes(), config.clusterSettings()), STORE_TIMEOUT);
+                    new InitializeCluster(config.clusterName(), config.nodes(), config.clusterSettings(),
+                            config.resources()), STORE_TIMEOUT);
             return "initialising the cluster store: " + result.message();
         }
         if (pg == null) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgpacer.config.ResourceDocument;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterProperty;
 import io.pgpacer.core.cib.ClusterSettings;
@@ -106,6 +107,12 @@ public final class CibDocument {
         settings.put("bootstrap-wait", s.bootstrapWaitMillis() + "ms");
         settings.put("replication", s.sync().mode().name().toLowerCase(Locale.ROOT));
         settings.put("reader-vip", s.readerVip().name().toLowerCase(Locale.ROOT));
+        if (s.vipAddresses().writer() != null) {
+            settings.put("writer-vip-address", s.vipAddresses().writer());
+        }
+        if (s.vipAddresses().reader() != null) {
+            settings.put("reader-vip-address", s.vipAddresses().reader());
+        }
         return settings;
     }
 

@@ -2,12 +2,14 @@ package io.pgpacer.api;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.VipAddresses;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand.ReplaceResources;
 import io.pgpacer.core.resource.ResourceEdit;
 import io.pgpacer.core.resource.ResourceEdits;
 import io.pgpacer.store.ClusterStore;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,6 +39,10 @@ final class ResourceChanges {
         CommandResult result = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Cib cib = store.read(readTimeout);
+            List<String> builtIn = edit.names().stream().filter(cib.settings().vipAddresses().ids()::contains).toList();
+            if (!builtIn.isEmpty()) {
+                return new Answer(400, Map.of("error", builtInRefusal(builtIn.get(0))));
+            }
             ResourceEdits.Result change;
             try {
                 change = ResourceEdits.apply(cib.resources(), edit, cib.dataNodes().stream().map(NodeSpec::name)
@@ -54,5 +60,15 @@ final class ResourceChanges {
             }
         }
         return new Answer(409, result);
+    }
+
+    /** Why a built-in VIP resource or group cannot be changed here, and where it can. */
+    static String builtInRefusal(String id) {
+        boolean writer = id.equals(VipAddresses.WRITER_ID) || id.equals(VipAddresses.WRITER_GROUP);
+        return "'" + id + "' is the " + (writer ? "writer VIP, configured by virtual-ips.writer" : "reader VIP,"
+                + " configured by virtual-ips.reader") + " in the agents' configuration file; it always runs "
+                + (writer ? "with the primary, started after its promotion" : "on one healthy standby")
+                + ". Change it in that file; to constrain your own resource to it, constrain it to "
+                + (writer ? "the master ('with master msPostgresql')" : "a slave ('with slave msPostgresql')");
     }
 }

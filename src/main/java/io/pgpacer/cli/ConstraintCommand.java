@@ -38,7 +38,7 @@ final class ConstraintCommand implements Runnable {
         public Integer call() {
             try {
                 Cib cib = CibJson.decodeCib(target.client().cib().toString().getBytes(StandardCharsets.UTF_8));
-                System.out.print(render(cib.resources().constraints()));
+                System.out.print(render(cib.resources().constraints(), cib.settings().vipAddresses().constraints()));
                 return 0;
             } catch (ConfigException | ApiClient.ApiException e) {
                 return AgentTarget.failed("constraint list", e);
@@ -87,18 +87,23 @@ final class ConstraintCommand implements Runnable {
         }
     }
 
-    /** The constraints as {@code pcs constraint --full} lists them: location, then ordering, then colocation. */
-    static String render(List<Constraint> constraints) {
+    /**
+     * The constraints as {@code pcs constraint --full} lists them: location, then ordering, then colocation; the
+     * built-in ones of the configured VIPs first in each, marked as such.
+     */
+    static String render(List<Constraint> constraints, List<Constraint> builtIn) {
         StringBuilder out = new StringBuilder();
-        section(out, "Location Constraints:", constraints, Constraint.Location.class);
-        section(out, "Ordering Constraints:", constraints, Constraint.Ordering.class);
-        section(out, "Colocation Constraints:", constraints, Constraint.Colocation.class);
+        section(out, "Location Constraints:", constraints, builtIn, Constraint.Location.class);
+        section(out, "Ordering Constraints:", constraints, builtIn, Constraint.Ordering.class);
+        section(out, "Colocation Constraints:", constraints, builtIn, Constraint.Colocation.class);
         return out.toString();
     }
 
     private static void section(StringBuilder out, String title, List<Constraint> constraints,
-            Class<? extends Constraint> type) {
+            List<Constraint> builtIn, Class<? extends Constraint> type) {
         out.append(title).append('\n');
+        builtIn.stream().filter(type::isInstance).forEach(c -> out.append("  ").append(c.render())
+                .append(" (built in: virtual-ips)\n"));
         constraints.stream().filter(type::isInstance).forEach(c -> out.append("  ").append(c.render()).append('\n'));
     }
 }

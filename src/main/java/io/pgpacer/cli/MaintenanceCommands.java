@@ -28,7 +28,7 @@ final class MaintenanceCommands {
         }
     }
 
-    @Command(name = "cluster", description = "Whole-cluster operations.")
+    @Command(name = "cluster", description = "Whole-cluster operations.", subcommands = ClusterSetupCommand.class)
     static final class ClusterCommand implements Runnable {
 
         @Override

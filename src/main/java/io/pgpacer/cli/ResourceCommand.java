@@ -75,6 +75,10 @@ final class ResourceCommand implements Runnable {
         public Integer call() {
             try {
                 Cib cib = CibJson.decodeCib(target.client().cib().toString().getBytes(StandardCharsets.UTF_8));
+                if (cib.settings().vipAddresses().ids().contains(id)) {
+                    System.out.print(describeBuiltIn(cib, id));
+                    return 0;
+                }
                 if (!cib.resources().exists(id)) {
                     System.err.println("pgpacer resource show: unknown resource '" + id + "'; resources are "
                             + cib.resources().ids());
@@ -129,17 +133,11 @@ final class ResourceCommand implements Runnable {
     @Command(name = "delete", aliases = "remove", description = {"Delete a primitive or a group (with its members)"
             + " and every constraint that names it; it is stopped first.",
             "pcs equivalent: 'pcs resource delete RESOURCE'."})
-    static final class Delete implements Callable<Integer> {
-
-        @Mixin
-        AgentTarget target;
-
-        @Parameters(paramLabel = "RESOURCE")
-        String id;
+    static final class Delete extends OnOneResource {
 
         @Override
-        public Integer call() {
-            return change(target, "resource delete", () -> new ResourceEdit.Delete(id));
+        ResourceEdit edit() {
+            return new ResourceEdit.Delete(id);
         }
     }
 
@@ -169,67 +167,43 @@ final class ResourceCommand implements Runnable {
 
     @Command(name = "enable", description = {"Let a disabled resource run again.",
             "pcs equivalent: 'pcs resource enable RESOURCE'."})
-    static final class Enable implements Callable<Integer> {
-
-        @Mixin
-        AgentTarget target;
-
-        @Parameters(paramLabel = "RESOURCE")
-        String id;
+    static final class Enable extends OnOneResource {
 
         @Override
-        public Integer call() {
-            return change(target, "resource enable", () -> new ResourceEdit.SetMeta(id, true, null));
+        ResourceEdit edit() {
+            return new ResourceEdit.SetMeta(id, true, null);
         }
     }
 
     @Command(name = "disable", description = {"Stop a resource everywhere and keep it stopped; for "
             + PostgresClone.ID + " that stops PostgreSQL on every node.",
             "pcs equivalent: 'pcs resource disable RESOURCE'."})
-    static final class Disable implements Callable<Integer> {
-
-        @Mixin
-        AgentTarget target;
-
-        @Parameters(paramLabel = "RESOURCE")
-        String id;
+    static final class Disable extends OnOneResource {
 
         @Override
-        public Integer call() {
-            return change(target, "resource disable", () -> new ResourceEdit.SetMeta(id, false, null));
+        ResourceEdit edit() {
+            return new ResourceEdit.SetMeta(id, false, null);
         }
     }
 
     @Command(name = "manage", description = {"Let pgpacer start, stop and recover the resource again.",
             "pcs equivalent: 'pcs resource manage RESOURCE'."})
-    static final class Manage implements Callable<Integer> {
-
-        @Mixin
-        AgentTarget target;
-
-        @Parameters(paramLabel = "RESOURCE")
-        String id;
+    static final class Manage extends OnOneResource {
 
         @Override
-        public Integer call() {
-            return change(target, "resource manage", () -> new ResourceEdit.SetMeta(id, null, true));
+        ResourceEdit edit() {
+            return new ResourceEdit.SetMeta(id, null, true);
         }
     }
 
     @Command(name = "unmanage", description = {"Observe the resource and report it, never start, stop or recover it"
             + " (the primary still fences itself when it loses its lease).",
             "pcs equivalent: 'pcs resource unmanage RESOURCE'."})
-    static final class Unmanage implements Callable<Integer> {
-
-        @Mixin
-        AgentTarget target;
-
-        @Parameters(paramLabel = "RESOURCE")
-        String id;
+    static final class Unmanage extends OnOneResource {
 
         @Override
-        public Integer call() {
-            return change(target, "resource unmanage", () -> new ResourceEdit.SetMeta(id, null, false));
+        ResourceEdit edit() {
+            return new ResourceEdit.SetMeta(id, null, false);
         }
     }
 
@@ -350,6 +324,23 @@ final class ResourceCommand implements Runnable {
         }
     }
 
+    /** A change of one resource named on the command line; the subclass says which. */
+    abstract static class OnOneResource implements Callable<Integer> {
+
+        @Mixin
+        AgentTarget target;
+
+        @Parameters(paramLabel = "RESOURCE")
+        String id;
+
+        abstract ResourceEdit edit();
+
+        @Override
+        public Integer call() {
+            return change(target, "resource " + getClass().getAnnotation(Command.class).name(), this::edit);
+        }
+    }
+
     /** A change that is read from the command line (bad words: exit 2 before any request) and sent to an agent. */
     interface EditReader {
         ResourceEdit read();
@@ -417,6 +408,23 @@ final class ResourceCommand implements Runnable {
                 .append(meta.managed()).append(meta.migrationThreshold() == null ? ""
                         : " migration-threshold=" + meta.migrationThreshold()).append('\n');
         cib.resources().constraints().stream().filter(c -> c.resources().contains(id))
+                .forEach(c -> out.append("  Constraint: ").append(c.render()).append('\n'));
+        return out.toString();
+    }
+
+    // vip-master, vip-slave and their groups: from the agents' configuration file, with the reference's constraints
+    static String describeBuiltIn(Cib cib, String id) {
+        io.pgpacer.core.cib.VipAddresses vips = cib.settings().vipAddresses();
+        boolean writer = id.startsWith("vip-master") || id.equals(io.pgpacer.core.cib.VipAddresses.WRITER_GROUP);
+        String group = writer ? io.pgpacer.core.cib.VipAddresses.WRITER_GROUP
+                : io.pgpacer.core.cib.VipAddresses.READER_GROUP;
+        StringBuilder out = new StringBuilder(" Group: " + group + "\n");
+        out.append(" Resource: ").append(writer ? io.pgpacer.core.cib.VipAddresses.WRITER_ID
+                : io.pgpacer.core.cib.VipAddresses.READER_ID).append(" (").append(
+                        io.pgpacer.core.resource.ResourceKind.IP.agent()).append(")\n");
+        out.append("  Attributes: ").append(writer ? vips.writer() : vips.reader()).append(" (built in: virtual-ips.")
+                .append(writer ? "writer" : "reader").append(" in the agents' configuration file)\n");
+        vips.constraints().stream().filter(c -> c.resources().contains(group))
                 .forEach(c -> out.append("  Constraint: ").append(c.render()).append('\n'));
         return out.toString();
     }

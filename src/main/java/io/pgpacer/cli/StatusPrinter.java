@@ -2,6 +2,7 @@ package io.pgpacer.cli;
 
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.PromotionRecord;
+import io.pgpacer.core.cib.VipAddresses;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.core.status.NodeStatus;
 import io.pgpacer.core.status.ResourceStatus;
@@ -12,6 +13,8 @@ import java.util.List;
  * Pacemaker users find everything where they expect it.
  */
 final class StatusPrinter {
+
+    private static final String IPADDR2 = io.pgpacer.core.resource.ResourceKind.IP.agent();
 
     private StatusPrinter() {
     }
@@ -44,12 +47,10 @@ final class StatusPrinter {
         }
         out.append("\nFull list of resources:\n\n");
         out.append(postgresSet(s));
-        if (s.readerVip() != null) {
-            out.append(" vip-slave (reader VIP): ").append(s.readerVip()).append('\n');
-        }
         if (!s.diverged().isEmpty()) {
             out.append("     Diverged: ").append(list(s.diverged())).append('\n');
         }
+        out.append(builtInVips(s));
         out.append(resources(s.resources()));
         out.append("\nReplication: ").append(s.replication()).append('\n');
         if (s.switchover() != null) {
@@ -139,6 +140,27 @@ final class StatusPrinter {
     }
 
     /**
+     * The configured writer and reader VIPs as the reference's groups: {@code vip-master} in {@code master-group}, with
+     * the master, and {@code vip-slave} in {@code slave-group}, on a standby, with the reason for its place.
+     */
+    static String builtInVips(ClusterStatus s) {
+        StringBuilder out = new StringBuilder();
+        if (s.writerVip() != null) {
+            out.append(" Resource Group: ").append(VipAddresses.WRITER_GROUP).append('\n').append(primitiveLine(
+                    VipAddresses.WRITER_ID, IPADDR2, s.writerVip()));
+        }
+        if (s.readerVip() != null) {
+            out.append(" Resource Group: ").append(VipAddresses.READER_GROUP).append('\n').append(primitiveLine(
+                    VipAddresses.READER_ID, IPADDR2, s.readerVip()));
+        }
+        return out.toString();
+    }
+
+    private static String primitiveLine(String id, String agent, String state) {
+        return "     " + String.format("%-12s", id) + "\t(" + agent + "):\t" + state + "\n";
+    }
+
+    /**
      * The primitives as {@code crm_mon} lists them, each group under a {@code Resource Group:} line:
      * {@code  pgbouncer\t(pgpacer:exec):\tStarted node1}.
      */
@@ -150,8 +172,8 @@ final class StatusPrinter {
                 out.append(" Resource Group: ").append(r.group()).append('\n');
             }
             group = r.group();
-            out.append(r.group() == null ? " " : "     ").append(String.format("%-12s", r.id())).append("\t(")
-                    .append(r.agent()).append("):\t").append(r.describe()).append('\n');
+            out.append(r.group() == null ? " " + String.format("%-12s", r.id()) + "\t(" + r.agent() + "):\t"
+                    + r.describe() + "\n" : primitiveLine(r.id(), r.agent(), r.describe()));
         }
         return out.toString();
     }

@@ -4,6 +4,8 @@ import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.RecoveryPolicy;
 import io.pgpacer.core.cib.SyncPolicy;
+import io.pgpacer.core.cib.VipAddresses;
+import io.pgpacer.core.resource.Resources;
 import io.pgpacer.vip.VipAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,12 +20,16 @@ import java.util.List;
  * @param vips the writer and reader VIPs, each absent when not configured
  * @param recovery the cluster's no-quorum-policy, failsafe and auto-rewind settings
  * @param failureTimeoutMillis the cluster's failure-timeout: a fail-count expires after this long (0: never)
+ * @param resources the resources and constraints a new cluster starts with (the file's {@code resources} and
+ *     {@code constraints}); once the cluster exists they change by {@code pgpacer resource|constraint|cib replace}
  */
 public record AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes,
         PostgresConfig postgres, Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication,
-        ApiConfig api, TlsConfig tls, VirtualIps vips, RecoveryPolicy recovery, long failureTimeoutMillis) {
+        ApiConfig api, TlsConfig tls, VirtualIps vips, RecoveryPolicy recovery, long failureTimeoutMillis,
+        Resources resources) {
 
     public AgentConfig {
+        resources = resources == null ? Resources.EMPTY : resources;
         nodes = List.copyOf(nodes);
         api = api == null ? ApiConfig.DEFAULTS : api;
         recovery = recovery == null ? RecoveryPolicy.DEFAULTS : recovery;
@@ -33,6 +39,14 @@ public record AgentConfig(Path file, String clusterName, String nodeName, List<N
     /** The address that moves with the primary, or null when none is configured. */
     public VipAddress writerVip() {
         return vips.writer();
+    }
+
+    /** No resources besides PostgreSQL and the configured VIPs. */
+    public AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes, PostgresConfig postgres,
+            Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication, ApiConfig api, TlsConfig tls,
+            VirtualIps vips, RecoveryPolicy recovery, long failureTimeoutMillis) {
+        this(file, clusterName, nodeName, nodes, postgres, stateDir, timings, migrationThreshold, replication, api, tls,
+                vips, recovery, failureTimeoutMillis, Resources.EMPTY);
     }
 
     /** Fail-counts that never expire. */
@@ -61,6 +75,8 @@ public record AgentConfig(Path file, String clusterName, String nodeName, List<N
     public ClusterSettings clusterSettings() {
         long lease = timings.leaseTime().toMillis();
         return new ClusterSettings(migrationThreshold, lease, lease, timings.bootstrapWait().toMillis(), replication,
-                recovery, vips.readerPolicy(), failureTimeoutMillis);
+                recovery, vips.readerPolicy(), failureTimeoutMillis).withVipAddresses(new VipAddresses(
+                        vips.writer() == null ? null : vips.writer().toString(),
+                        vips.reader() == null ? null : vips.reader().toString()));
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.pgpacer.core.cib.ClusterProperty;
 import io.pgpacer.core.cib.NoQuorumPolicy;
 import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.resource.Resources;
 import io.pgpacer.core.cib.RecoveryPolicy;
 import io.pgpacer.core.cib.ReplicationMode;
 import io.pgpacer.core.cib.SyncPolicy;
@@ -40,7 +41,7 @@ public final class ConfigLoader {
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
     private static final Set<String> TOP_KEYS = Set.of("cluster", "node", "nodes", "postgresql", "state-dir",
             "timings", "migration-threshold", "failure-timeout", "replication", "api", "tls", "virtual-ips",
-            "no-quorum-policy", "failsafe", "auto-rewind");
+            "no-quorum-policy", "failsafe", "auto-rewind", "resources", "constraints");
     private static final Set<String> NODE_KEYS = Set.of("name", "address", "api-port", "raft-port", "pg-port", "role");
     private static final Set<String> PG_KEYS = Set.of("bin-dir", "data-dir", "os-user", "superuser",
             "superuser-password", "superuser-password-file", "replication-user", "replication-password",
@@ -128,8 +129,14 @@ public final class ConfigLoader {
                 Boolean.parseBoolean(property(root, ClusterProperty.FAILSAFE)),
                 Boolean.parseBoolean(property(root, ClusterProperty.AUTO_REWIND)));
         long failureTimeout = ClusterProperty.durationMillis(property(root, ClusterProperty.FAILURE_TIMEOUT));
+        List<String> problems = new ArrayList<>();
+        Resources resources = ResourceDocument.parse(root.get("resources"), root.get("constraints"),
+                nodes.stream().filter(NodeSpec::holdsData).map(NodeSpec::name).toList(), problems);
+        if (!problems.isEmpty()) {
+            throw fail(String.join("; ", problems));
+        }
         return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication, api,
-                tls, vips, recovery, failureTimeout);
+                tls, vips, recovery, failureTimeout, resources == null ? Resources.EMPTY : resources);
     }
 
     // why: the YAML parser quotes the offending line (after each "in 'reader', line ..."), which may hold a

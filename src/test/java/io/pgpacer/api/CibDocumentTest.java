@@ -67,6 +67,7 @@ class CibDocumentTest {
                   maintenance-mode: false
                   failsafe: false
                   auto-rewind: true
+                  resource-stickiness: INFINITY
                 settings:
                   lease-time: 3000ms
                   node-timeout: 3000ms
@@ -175,7 +176,7 @@ class CibDocumentTest {
     void everyProblemIsNamedByItsKey() {
         String bad = query().replace("epoch: 2\n", "epoch: 2\ncolour: blue\n")
                 .replace("migration-threshold: 1", "migration-threshold: 0")
-                .replace("no-quorum-policy: stop", "no-quorum-policy: ignore\n  resource-stickiness: 100")
+                .replace("no-quorum-policy: stop", "no-quorum-policy: ignore\n  stonith-enabled: false")
                 .replace("lease-time: 3000ms", "lease-time: 5000ms")
                 .replace("standby-nodes:\n- n2\n", "standby-nodes: [w, n9]\n");
         assertEquals(List.of(
@@ -184,7 +185,8 @@ class CibDocumentTest {
                 "key 'properties.no-quorum-policy': 'ignore' is unsafe here: a primary cut off from the majority would"
                         + " keep accepting writes after the majority promoted another node (two primaries). Use 'stop'"
                         + " (the default) or 'demote' (the cut-off primary serves reads only)",
-                "key 'properties.resource-stickiness': " + io.pgpacer.core.cib.ClusterProperty.STICKINESS_REFUSAL,
+                "key 'properties.stonith-enabled': 'stonith-enabled' is not a property here: pgpacer needs no"
+                        + " STONITH device, a primary fences itself by stopping writes before its lease can expire",
                 "key 'properties.migration-threshold': expected a whole number >= 1, got '0'",
                 "key 'settings.lease-time' is read-only here (3000ms -> 5000ms): it comes from the agents'"
                         + " configuration file",

@@ -123,6 +123,36 @@ class CommandLineBadInputTest {
         assertEquals("pgpacer switchover: --cancel takes no other option", cancelWithTarget.stderr().strip());
     }
 
+    @Test
+    void clusterSetupWritesAConfigurationTheAgentsAcceptAndRefusesBadValues() throws IOException {
+        Path file = dir.resolve("pgpacer.yaml");
+        Run ok = run("cluster", "setup", "--name", "pgcluster", "--writer-vip", "198.18.0.41/24", "--reader-vip",
+                "198.18.0.141/24", "--nic", "eth0", "--output", file.toString(), "pg-151=198.18.0.151",
+                "pg-152=198.18.0.152", "pg-153=198.18.0.153");
+        assertEquals(0, ok.exitCode(), ok.stderr());
+        io.pgpacer.config.AgentConfig config = io.pgpacer.config.ConfigLoader.parse(file, Files.readString(file),
+                "pg-152");
+        assertEquals(java.util.List.of("pg-151", "pg-152", "pg-153"), config.nodes().stream()
+                .map(io.pgpacer.core.cib.NodeSpec::name).toList());
+        assertEquals("198.18.0.41/24 on eth0", config.writerVip().toString());
+        assertEquals(io.pgpacer.core.cib.ReaderVipPolicy.STANDBY, config.clusterSettings().readerVip());
+        String before = Files.readString(file);
+        Run again = run("cluster", "setup", "--name", "other", "--output", file.toString(), "a=198.18.0.1",
+                "b=198.18.0.2");
+        assertEquals(2, again.exitCode());
+        assertEquals("pgpacer cluster setup: " + file + " exists; pass --force to overwrite it", again.stderr().strip());
+        assertEquals(before, Files.readString(file), "a refused setup writes nothing");
+        Run badNode = run("cluster", "setup", "--name", "pgc", "a=198.18.0.1", "b");
+        assertEquals(2, badNode.exitCode());
+        assertEquals("pgpacer cluster setup: expected NODE=ADDRESS (or NODE=ADDRESS:witness), got 'b'",
+                badNode.stderr().strip());
+        Run badMode = run("cluster", "setup", "--name", "pgc", "--replication", "sometimes", "a=198.18.0.1",
+                "b=198.18.0.2");
+        assertEquals(2, badMode.exitCode());
+        assertEquals("pgpacer cluster setup: pgpacer.yaml: key 'replication.mode': expected async, sync or quorum, got"
+                + " 'sometimes'", badMode.stderr().strip());
+    }
+
     /** Words that cannot make a resource or a constraint are refused before any agent is asked (the API is closed). */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiterString = " => ", value = {

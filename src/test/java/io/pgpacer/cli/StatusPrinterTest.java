@@ -134,26 +134,35 @@ class StatusPrinterTest {
                 List.of("pg-152", "pg-153"), status.offline(), status.masters(), status.slaves(), status.stopped(),
                 status.leaseHolder(), status.nodes(), status.failedActions(), status.migrationThreshold(),
                 status.lastPromotion(), status.replication(), status.switchover(), status.maintenance(),
-                status.readerVip(), List.of("pg-151"), List.of(), null, List.of(), List.of()), false);
+                status.readerVip(), List.of("pg-151"), List.of(), null, List.of(), List.of(), null), false);
         assertTrue(rendered.contains("3 nodes configured\n\nNode pg-151: standby\nOnline: [ pg-152 pg-153 ]\n"),
                 rendered);
     }
 
     @Test
-    void theReaderVipShowsWhereItRunsAndWhy() {
-        ClusterSettings withReader = new ClusterSettings(1, 3_000, 3_000, 30_000, null, null,
-                io.pgpacer.core.cib.ReaderVipPolicy.STANDBY);
+    void theVipsAreShownAsTheReferenceGroupsWithWhereTheyRunAndWhy() {
+        ClusterSettings withVips = new ClusterSettings(1, 3_000, 3_000, 30_000, null, null,
+                io.pgpacer.core.cib.ReaderVipPolicy.STANDBY).withVipAddresses(new io.pgpacer.core.cib.VipAddresses(
+                        "192.168.28.41/24 on eth0", "192.168.28.141/24 on eth0"));
         ClusterStatus before = afterFailover();
         Cib cib = Cib.EMPTY.initializedAs("pgcluster", List.of(
-                new NodeSpec("pg-151", "192.168.28.151", 8008, 7400, 5432, false)), withReader);
+                new NodeSpec("pg-151", "192.168.28.151", 8008, 7400, 5432, false)), withVips)
+                .withLease(new Lease("pg-151", 1, 1))
+                .withReport(new NodeReport("pg-151", 9, PgState.PRIMARY, 4242, 2, Lsn.ZERO, Lsn.ZERO, null, false,
+                        List.of(), "primary", null, "t"));
         String started = StatusPrinter.render(ClusterStatus.of(cib.withReaderVip(new io.pgpacer.core.cib.ReaderVip(
                 "pg-153", 4, "pg-153 is the sync standby")), node -> true, "pg-151", true, "pg-151", "t"), false);
-        String stopped = StatusPrinter.render(ClusterStatus.of(cib, node -> true, "pg-151", true, "pg-151", "t"), false);
-        assertEquals(" vip-slave (reader VIP): Started pg-153 (pg-153 is the sync standby)",
-                started.lines().filter(l -> l.contains("vip-slave")).findFirst().orElse(started));
-        assertEquals(" vip-slave (reader VIP): Stopped", stopped.lines().filter(l -> l.contains("vip-slave"))
-                .findFirst().orElse(stopped));
-        assertEquals(-1, StatusPrinter.render(before, false).indexOf("vip-slave"), "no reader VIP configured");
+        assertTrue(started.contains("""
+                 Resource Group: master-group
+                     vip-master  \t(ocf::heartbeat:IPaddr2):\tStarted pg-151
+                 Resource Group: slave-group
+                     vip-slave   \t(ocf::heartbeat:IPaddr2):\tStarted pg-153 (pg-153 is the sync standby)
+                """), started);
+        String stopped = StatusPrinter.render(ClusterStatus.of(cib.withLease(Lease.FREE), node -> true, "pg-151",
+                true, "pg-151", "t"), false);
+        assertTrue(stopped.contains("vip-master  \t(ocf::heartbeat:IPaddr2):\tStopped\n")
+                && stopped.contains("vip-slave   \t(ocf::heartbeat:IPaddr2):\tStopped\n"), stopped);
+        assertEquals(-1, StatusPrinter.render(before, false).indexOf("vip-"), "no VIP configured");
     }
 
     @Test

@@ -50,6 +50,32 @@ class ConfigLoaderTest {
         assertEquals(io.pgpacer.core.cib.SyncPolicy.ASYNC, config.clusterSettings().sync());
     }
 
+    /** The reference's cluster_setup.sh, beyond the clone and the VIPs: a pgbouncer that follows the primary. */
+    @Test
+    void theResourcesANewClusterStartsWithAreReadLikeACibDocument() {
+        AgentConfig config = ConfigLoader.parse(FILE, VALID + """
+                resources:
+                  msPostgresql:
+                    operations: ["monitor role=Master interval=3s timeout=60s", "monitor role=Slave interval=4s"]
+                  primitives:
+                    - id: pgbouncer
+                      type: exec
+                      params: {start: "pgbouncer -d /etc/pgbouncer.ini", stop: "pkill -F /run/pgbouncer.pid",
+                               monitor: "test -e /run/pgbouncer.pid || exit 7"}
+                      operations: ["monitor interval=5s"]
+                constraints:
+                  - colocation pgbouncer with master msPostgresql
+                  - order promote msPostgresql then start pgbouncer
+                """, null);
+        io.pgpacer.core.resource.Resources resources = config.resources();
+        assertEquals(List.of("msPostgresql", "pgbouncer"), resources.ids());
+        assertEquals(3_000, resources.postgres().monitor("Master").orElseThrow().intervalMillis());
+        assertEquals(4_000, resources.postgres().monitor("Slave").orElseThrow().intervalMillis());
+        assertEquals(List.of("colocation-pgbouncer-msPostgresql-INFINITY", "order-msPostgresql-pgbouncer-mandatory"),
+                resources.constraints().stream().map(io.pgpacer.core.resource.Constraint::id).toList());
+        assertEquals(io.pgpacer.core.resource.Resources.EMPTY, ConfigLoader.parse(FILE, VALID, null).resources());
+    }
+
     @Test
     void restartsBackOffFromRestartBackoffDoublingUpToItsMaximum() {
         Timings defaults = ConfigLoader.parse(FILE, VALID, null).timings();
@@ -179,6 +205,8 @@ class ConfigLoaderTest {
         "missing cluster         | cluster: pgcluster\\n|| key 'cluster' is missing: expected a name",
         "bad cluster name        | cluster: pgcluster|cluster: 'pg cluster'| key 'cluster': 'pg cluster' is not a valid name",
         "unknown top key         | migration-threshold: 3|migration-treshold: 3| unknown key 'migration-treshold'",
+        "bad resource type       | migration-threshold: 3|resources: {primitives: [{id: x, type: daemon}]}| key 'resources.primitives[0].type': unknown resource type 'daemon'; types are ip, exec (IPaddr2 is accepted for ip)",
+        "constraint on a ghost   | migration-threshold: 3|constraints: [colocation ghost with master msPostgresql]| key 'resources': constraint 'colocation-ghost-msPostgresql-INFINITY' names the missing resource 'ghost'; resources are [msPostgresql]",
         "unknown node key        | address: 10.0.0.1}|adress: 10.0.0.1}| unknown key 'nodes[0].adress'",
         "node not in list        | node: pg-151|node: pg-999| key 'node': 'pg-999' is not one of the configured nodes",
         "duplicate name          | name: pg-152|name: pg-151| key 'nodes[1].name': node name 'pg-151' is used twice",

@@ -69,6 +69,20 @@ class ReaderVipLabTest {
                     () -> assertEquals(LabCluster.READER_VIP, rs.getString(2)));
         }
         assertNotEquals(primary, sync.get(0));
+        io.pgpacer.core.status.ClusterStatus status = cluster.awaitStatus("both VIPs shown as started", CONVERGE,
+                st -> ("Started " + primary).equals(st.writerVip()) && st.readerVip() != null
+                        && st.readerVip().startsWith("Started " + sync.get(0)));
+        assertTrue(status.readerVip().startsWith("Started " + sync.get(0)), status.readerVip());
+        io.pgpacer.api.ApiClient.ApiException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                io.pgpacer.api.ApiClient.ApiException.class, () -> cluster.api().changeResources(
+                        new io.pgpacer.core.resource.ResourceEdit.Delete("vip-master")));
+        assertAll("the writer VIP is built in, not an operator's resource",
+                () -> assertEquals(400, refused.status()),
+                () -> assertTrue(refused.getMessage().contains("'vip-master' is the writer VIP, configured by"
+                        + " virtual-ips.writer in the agents' configuration file"), refused.getMessage()),
+                () -> assertEquals(LabCluster.WRITER_VIP + "/" + io.pgpacer.testkit.lab.NetLab.PREFIX_LENGTH + " on "
+                        + io.pgpacer.testkit.lab.LabHost.NIC, cluster.api().cib().path("settings").path("vipAddresses")
+                        .path("writer").asText()));
     }
 
     @Test

@@ -238,9 +238,15 @@ public record Cib(
      * (a location constraint of -INFINITY).
      */
     public boolean runsNoPostgres(String node) {
-        return inStandby(node) || resources.constraints().stream()
-                .anyMatch(c -> c instanceof Constraint.Location l && l.resource().equals(PostgresClone.ID)
-                        && l.node().equals(node) && l.score() == Score.MINUS_INFINITY);
+        return inStandby(node) || postgresBan(node).isPresent();
+    }
+
+    /** The location constraint of -INFINITY that bans {@code msPostgresql} from {@code node}, if any. */
+    public Optional<Constraint.Location> postgresBan(String node) {
+        return resources.constraints().stream()
+                .filter(c -> c instanceof Constraint.Location l && l.resource().equals(PostgresClone.ID)
+                        && l.node().equals(node) && l.score() == Score.MINUS_INFINITY)
+                .map(Constraint.Location.class::cast).findFirst();
     }
 
     /** Whether an operator put {@code node} in standby: it runs no resources. */

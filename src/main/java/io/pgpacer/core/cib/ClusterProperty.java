@@ -1,6 +1,7 @@
 package io.pgpacer.core.cib;
 
 import io.pgpacer.core.model.Durations;
+import io.pgpacer.core.resource.Score;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
@@ -136,13 +137,37 @@ public enum ClusterProperty {
         Cib apply(Cib cib, String value) {
             return recovery(cib, r -> new RecoveryPolicy(r.noQuorum(), r.failsafe(), Boolean.parseBoolean(value)));
         }
-    };
+    },
 
-    /** Why Pacemaker's {@code resource-stickiness} is refused rather than stored without effect. */
-    public static final String STICKINESS_REFUSAL = "'resource-stickiness' is not a property here: the primary"
-            + " already stays where it runs until it fails or an operator moves it (as with stickiness INFINITY),"
-            + " and there are no location preferences a finite stickiness could be weighed against. To move the"
-            + " primary, run 'pgpacer switchover --to NODE'";
+    RESOURCE_STICKINESS("resource-stickiness", "INFINITY", "a whole number >= 0 or INFINITY",
+            "how strongly a resource (a VIP, an exec resource, a group) stays on its node: it moves only to a node"
+                    + " scoring more than this above its own, or preferred with INFINITY (resource move); the"
+                    + " PostgreSQL primary never moves by score, use 'pgpacer switchover'") {
+        @Override
+        String normalize(String value) {
+            int score;
+            try {
+                score = Score.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw expected(value);
+            }
+            // why: a negative stickiness would push a resource off a node it is allowed on, on every pass
+            if (score < 0) {
+                throw expected(value);
+            }
+            return Score.render(score);
+        }
+
+        @Override
+        String valueIn(Cib cib) {
+            return Score.render(cib.settings().resourceStickiness());
+        }
+
+        @Override
+        Cib apply(Cib cib, String value) {
+            return cib.withSettings(cib.settings().withResourceStickiness(Score.parse(value)));
+        }
+    };
 
     private final String propertyName;
     private final String defaultValue;
@@ -215,9 +240,6 @@ public enum ClusterProperty {
      * @throws IllegalArgumentException naming the known properties when there is none
      */
     public static ClusterProperty named(String name) {
-        if ("resource-stickiness".equals(name) || "default-resource-stickiness".equals(name)) {
-            throw new IllegalArgumentException(STICKINESS_REFUSAL);
-        }
         if ("stonith-enabled".equals(name)) {
             throw new IllegalArgumentException("'stonith-enabled' is not a property here: pgpacer needs no STONITH"
                     + " device, a primary fences itself by stopping writes before its lease can expire");

@@ -1,5 +1,7 @@
 package io.pgpacer.core.cib;
 
+import io.pgpacer.core.resource.Score;
+
 /**
  * Cluster-wide policy, the same for every node, stored in the CIB when the cluster is initialised.
  *
@@ -13,10 +15,15 @@ package io.pgpacer.core.cib;
  * @param readerVip whether a reader VIP exists and where it goes without a standby
  * @param failureTimeoutMillis after how long without a new failure a node's fail-count expires (Pacemaker's
  *     {@code failure-timeout}); 0 for never
+ * @param resourceStickiness how strongly a primitive resource stays on its node against higher scores elsewhere
+ *     (Pacemaker's {@code resource-stickiness}), 0 to {@link Score#INFINITY}; null (a CIB written before it existed)
+ *     takes the default INFINITY. The PostgreSQL primary never moves by score.
+ * @param vipAddresses the configured writer and reader VIPs, for status output
  */
 public record ClusterSettings(
         int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis, SyncPolicy sync,
-        RecoveryPolicy recovery, ReaderVipPolicy readerVip, long failureTimeoutMillis) {
+        RecoveryPolicy recovery, ReaderVipPolicy readerVip, long failureTimeoutMillis, Integer resourceStickiness,
+        VipAddresses vipAddresses) {
 
     public static final ClusterSettings DEFAULTS = new ClusterSettings(1, 3_000, 3_000, 30_000);
 
@@ -24,6 +31,25 @@ public record ClusterSettings(
         sync = sync == null ? SyncPolicy.ASYNC : sync;
         recovery = recovery == null ? RecoveryPolicy.DEFAULTS : recovery;
         readerVip = readerVip == null ? ReaderVipPolicy.NONE : readerVip;
+        // why not 0: a CIB written before the property existed decodes a missing number as null here, and the
+        // default (the reference's 'resource defaults resource-stickiness=INFINITY') must apply to it
+        resourceStickiness = resourceStickiness == null ? Score.INFINITY : resourceStickiness;
+        vipAddresses = vipAddresses == null ? VipAddresses.NONE : vipAddresses;
+    }
+
+    /** No VIP addresses known. */
+    public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis,
+            SyncPolicy sync, RecoveryPolicy recovery, ReaderVipPolicy readerVip, long failureTimeoutMillis,
+            Integer resourceStickiness) {
+        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, recovery, readerVip,
+                failureTimeoutMillis, resourceStickiness, null);
+    }
+
+    /** Resource stickiness INFINITY, the default. */
+    public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis,
+            SyncPolicy sync, RecoveryPolicy recovery, ReaderVipPolicy readerVip, long failureTimeoutMillis) {
+        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, recovery, readerVip,
+                failureTimeoutMillis, null);
     }
 
     /** Fail-counts that never expire. */
@@ -45,16 +71,26 @@ public record ClusterSettings(
 
     public ClusterSettings withMigrationThreshold(int threshold) {
         return new ClusterSettings(threshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, recovery,
-                readerVip, failureTimeoutMillis);
+                readerVip, failureTimeoutMillis, resourceStickiness, vipAddresses);
     }
 
     public ClusterSettings withRecovery(RecoveryPolicy policy) {
         return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, policy,
-                readerVip, failureTimeoutMillis);
+                readerVip, failureTimeoutMillis, resourceStickiness, vipAddresses);
     }
 
     public ClusterSettings withFailureTimeoutMillis(long millis) {
         return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync,
-                recovery, readerVip, millis);
+                recovery, readerVip, millis, resourceStickiness, vipAddresses);
+    }
+
+    public ClusterSettings withVipAddresses(VipAddresses addresses) {
+        return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync,
+                recovery, readerVip, failureTimeoutMillis, resourceStickiness, addresses);
+    }
+
+    public ClusterSettings withResourceStickiness(int stickiness) {
+        return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync,
+                recovery, readerVip, failureTimeoutMillis, stickiness, vipAddresses);
     }
 }

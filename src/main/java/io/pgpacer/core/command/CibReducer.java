@@ -38,6 +38,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Applies a {@link StoreCommand} to a {@link Cib}. Deterministic: no clock, no I/O, no randomness, so
@@ -147,7 +148,17 @@ public final class CibReducer {
             return refuse(cib, "this store belongs to cluster '" + cib.clusterName() + "', not '"
                     + c.clusterName() + "'");
         }
-        return accept(cib.initializedAs(c.clusterName(), c.nodes(), c.settings()), "cluster initialised");
+        Cib initialized = cib.initializedAs(c.clusterName(), c.nodes(), c.settings());
+        if (c.resources() == null) {
+            return accept(initialized, "cluster initialised");
+        }
+        // why validated again: the configuration file was checked by the agent that sent it, but every member must
+        // reach the same CIB from the log whatever the sender's version.
+        List<String> problems = ResourceReducer.problems(initialized, c.resources());
+        if (!problems.isEmpty()) {
+            return refuse(cib, "the configured resources are not valid: " + String.join("; ", problems));
+        }
+        return accept(initialized.withResources(c.resources()), "cluster initialised");
     }
 
     private static Outcome reportStatus(Cib cib, ReportStatus c) {
@@ -305,6 +316,10 @@ public final class CibReducer {
     private static Outcome forcePromotion(Cib cib, ForcePromotion c) {
         if (cib.node(c.node()).filter(n -> n.holdsData()).isEmpty()) {
             return refuse(cib, "unknown data node '" + c.node() + "'");
+        }
+        Optional<String> postgresRefusal = cib.resources().postgres().promotionRefusal();
+        if (postgresRefusal.isPresent()) {
+            return refuse(cib, postgresRefusal.get());
         }
         if (!cib.lease().isFree()) {
             return refuse(cib, cib.lease().holder() + " holds the primary lease; a forced promotion is only for when"

@@ -124,8 +124,8 @@ final class ConfigurationReducer {
     }
 
     private static String problem(String name, IllegalArgumentException e) {
-        return e.getMessage().startsWith("unknown property") || e.getMessage().startsWith("'resource-stickiness'")
-                ? e.getMessage() : "property '" + name + "': " + e.getMessage();
+        return e.getMessage().startsWith("unknown property") ? e.getMessage()
+                : "property '" + name + "': " + e.getMessage();
     }
 
     private static String unknownDataNode(Cib cib, String node) {

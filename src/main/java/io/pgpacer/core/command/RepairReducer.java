@@ -79,6 +79,9 @@ final class RepairReducer {
         if (cib.node(c.node()).filter(NodeSpec::holdsData).isEmpty()) {
             return refuse(cib, "unknown data node '" + c.node() + "'");
         }
+        if (cib.resources().postgres().promotionRefusal().isPresent()) {
+            return refuse(cib, cib.resources().postgres().promotionRefusal().get());
+        }
         if (!cib.lease().isFree()) {
             return refuse(cib, cib.lease().holder() + " holds the primary lease: a primary runs. recover-master is"
                     + " for a cluster where no node can become primary");

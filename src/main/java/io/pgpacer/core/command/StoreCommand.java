@@ -19,9 +19,17 @@ import java.util.Map;
  */
 public sealed interface StoreCommand {
 
-    /** Sets the cluster's name, members and settings once; later calls with the same name change nothing. */
-    record InitializeCluster(String clusterName, List<NodeSpec> nodes, ClusterSettings settings)
+    /**
+     * Sets the cluster's name, members, settings and initial resources once; later calls with the same name change
+     * nothing.
+     */
+    record InitializeCluster(String clusterName, List<NodeSpec> nodes, ClusterSettings settings, Resources resources)
             implements StoreCommand {
+
+        /** A cluster with no resources besides PostgreSQL and the configured VIPs. */
+        public InitializeCluster(String clusterName, List<NodeSpec> nodes, ClusterSettings settings) {
+            this(clusterName, nodes, settings, Resources.EMPTY);
+        }
     }
 
     /** A node's agent publishes what it observed. */

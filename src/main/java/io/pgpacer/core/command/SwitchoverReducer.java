@@ -30,6 +30,9 @@ final class SwitchoverReducer {
     }
 
     static Outcome request(Cib cib, RequestSwitchover c) {
+        if (cib.resources().postgres().promotionRefusal().isPresent()) {
+            return refuse(cib, cib.resources().postgres().promotionRefusal().get());
+        }
         if (cib.switchover() != null) {
             return refuse(cib, "a switchover is already planned: " + cib.switchover().describe()
                     + "; cancel it first with 'pgpacer switchover --cancel'");

@@ -53,8 +53,8 @@ final class CandidateRanking {
                 excluded.add(name + " offline");
             } else if (cib.maintenance().covers(name)) {
                 excluded.add(name + " is in maintenance");
-            } else if (cib.inStandby(name)) {
-                excluded.add(name + " is in standby");
+            } else if (cib.runsNoPostgres(name)) {
+                excluded.add(name + " " + StandbyPlanner.whyNoPostgres(cib, name).orElseThrow());
             } else if (!cib.eligibleForPrimary(name)) {
                 excluded.add(name + " fail-count " + cib.failCount(name).count() + " >= migration-threshold "
                         + cib.settings().migrationThreshold());
@@ -145,8 +145,8 @@ final class CandidateRanking {
             NodeReport report = cib.reports().get(name);
             if (!online.test(name) || report == null) {
                 excluded.add(name + " " + silentReason);
-            } else if (cib.inStandby(name)) {
-                excluded.add(name + " is in standby");
+            } else if (cib.runsNoPostgres(name)) {
+                excluded.add(name + " " + StandbyPlanner.whyNoPostgres(cib, name).orElseThrow());
             } else if (report.pgState() == PgState.FAILED || report.pgState() == PgState.UNRESPONSIVE
                     || report.pgState() == PgState.DIVERGED) {
                 excluded.add(name + " is " + report.pgState());

@@ -45,6 +45,16 @@ public record ClusterSnapshot(Cib cib, long now, Map<String, Long> lastHeard, lo
         return now - switchoverSeenAt;
     }
 
+    /**
+     * Whether {@code node} has been silent for the node timeout, counted from when this controller last heard it or
+     * took office if later: by then an agent cut off from the store has dropped its addresses and resources, by
+     * its own clock from its last report that got through.
+     */
+    public boolean silentForNodeTimeout(String node) {
+        long heardOrElected = Math.max(lastHeard.getOrDefault(node, Long.MIN_VALUE), controllerSince);
+        return now - heardOrElected >= cib.settings().nodeTimeoutMillis();
+    }
+
     public long sinceControllerStart() {
         return now - controllerSince;
     }

@@ -5,6 +5,8 @@ import io.pgpacer.core.cib.ClusterProperty;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.command.StoreCommand.ExpireFailCount;
+import io.pgpacer.core.command.StoreCommand.ExpireResourceFailCount;
+import io.pgpacer.core.resource.ResourceFailCount;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -13,9 +15,10 @@ import java.util.Optional;
 
 /**
  * Pacemaker's {@code failure-timeout}: a fail-count whose last failure is older than the timeout expires, and the
- * node may hold the primary role again. The age is measured on the controller's wall clock (the snapshot's),
- * since the failure time is a wall-clock time; expiry only makes a node eligible again and never promotes by
- * itself. Cleared in the store first, like a stale lease, so every later decision sees the store's count.
+ * node may hold the primary role again (PostgreSQL's count) or run that resource again (a resource's count). The
+ * age is measured on the controller's wall clock (the snapshot's), since the failure time is a wall-clock time;
+ * expiry only makes a node eligible again and never promotes or places by itself. Cleared in the store first, like
+ * a stale lease, so every later decision sees the store's count.
  */
 final class FailureTimeout {
 
@@ -38,6 +41,18 @@ final class FailureTimeout {
             if (at.isPresent() && snapshot.wallClock() - at.get() >= timeout) {
                 steps.add(new Plan.Step(new ExpireFailCount(node.name(), count.count(), count.lastFailureAt()),
                         node.name() + " fail-count " + count.count() + " last failed at " + count.lastFailureAt()
+                                + ", longer ago than failure-timeout " + ClusterProperty.FAILURE_TIMEOUT.value(cib)));
+            }
+        }
+        for (ResourceFailCount count : cib.resourceRuntime().failCounts()) {
+            if (count.count() == 0 || cib.maintenance().covers(count.node())) {
+                continue;
+            }
+            Optional<Long> at = parse(count.lastFailureAt());
+            if (at.isPresent() && snapshot.wallClock() - at.get() >= timeout) {
+                steps.add(new Plan.Step(new ExpireResourceFailCount(count.resource(), count.node(), count.count(),
+                        count.lastFailureAt()), count.resource() + " fail-count " + count.count() + " on "
+                                + count.node() + " last failed at " + count.lastFailureAt()
                                 + ", longer ago than failure-timeout " + ClusterProperty.FAILURE_TIMEOUT.value(cib)));
             }
         }

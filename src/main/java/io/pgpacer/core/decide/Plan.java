@@ -32,6 +32,15 @@ public record Plan(List<Step> steps, List<String> notes) {
         return new Plan(steps, all);
     }
 
+    /** This plan's steps then {@code later}'s, and its notes then {@code later}'s. */
+    public Plan followedBy(Plan later) {
+        List<Step> allSteps = new java.util.ArrayList<>(steps);
+        allSteps.addAll(later.steps);
+        List<String> allNotes = new java.util.ArrayList<>(notes);
+        allNotes.addAll(later.notes);
+        return new Plan(allSteps, allNotes);
+    }
+
     public boolean isEmpty() {
         return steps.isEmpty();
     }

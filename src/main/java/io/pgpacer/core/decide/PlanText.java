@@ -41,6 +41,14 @@ final class PlanText {
         if (command instanceof StoreCommand.ExpireFailCount c) {
             return "expire fail-count " + c.count() + " of " + c.node();
         }
+        if (command instanceof StoreCommand.ExpireResourceFailCount c) {
+            return "expire fail-count " + c.count() + " of " + c.resource() + " on " + c.node();
+        }
+        if (command instanceof StoreCommand.PlaceResources c) {
+            return "place " + c.placement().entrySet().stream()
+                    .map(e -> e.getKey() + "=" + (e.getValue() == null ? "nowhere" : e.getValue()))
+                    .collect(Collectors.joining(", "));
+        }
         return command.toString();
     }
 }

@@ -84,9 +84,7 @@ final class ReaderVipPlanner {
         if (report != null && report.readerVipSeen() >= cib.readerVip().version() && !report.readerVip()) {
             return true;
         }
-        long heardOrElected = Math.max(snapshot.lastHeard().getOrDefault(node, Long.MIN_VALUE),
-                snapshot.controllerSince());
-        return snapshot.now() - heardOrElected >= cib.settings().nodeTimeoutMillis();
+        return snapshot.silentForNodeTimeout(node);
     }
 
     private static List<String> healthyStandbys(ClusterSnapshot snapshot, String primary) {

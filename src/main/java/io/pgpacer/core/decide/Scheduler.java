@@ -6,8 +6,12 @@ import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.command.StoreCommand.AssignGoals;
 import io.pgpacer.core.command.StoreCommand.ExpireLease;
+import io.pgpacer.core.resource.Constraint;
+import io.pgpacer.core.resource.PostgresClone;
+import io.pgpacer.core.resource.ResourceMeta;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,9 +44,11 @@ public final class Scheduler {
             return Plan.note("maintenance: the primary " + primaryInMaintenance + " is in maintenance; no failover"
                     + " and no change of goals until it leaves maintenance");
         }
+        ResourceMeta postgres = cib.resources().postgres().meta();
         // 1. A lease nobody renews any more is freed first; promotion is decided on the next pass, on a
-        //    CIB that shows the lease free.
-        Optional<Plan> expiry = expireStaleLease(snapshot);
+        //    CIB that shows the lease free. Not while msPostgresql is unmanaged: as in maintenance, nobody
+        //    would act on a freed lease but a promotion, which an unmanaged PostgreSQL must not see.
+        Optional<Plan> expiry = postgres.managed() ? expireStaleLease(snapshot) : Optional.empty();
         if (expiry.isPresent()) {
             return expiry.get();
         }
@@ -51,26 +57,84 @@ public final class Scheduler {
         if (expiredFailures.isPresent()) {
             return expiredFailures.get();
         }
+        // 2-4. PostgreSQL's goals: who is primary, everyone else streams from it.
+        PostgresDecision pg = !postgres.managed() ? observePostgres(cib)
+                : !postgres.enabled() ? stopPostgresEverywhere(snapshot) : decidePostgres(snapshot);
+        if (!pg.settled()) {
+            return pg.plan();
+        }
+        // 5. Once the roles are settled, the reader VIP follows a healthy standby,
+        // 6. and the operator's resources follow their constraints.
+        Plan settled = ReaderVipPlanner.plan(snapshot, pg.primary()).map(reader -> reader.withNotes(pg.plan().notes()))
+                .orElse(pg.plan());
+        return settled.followedBy(ResourcePlanner.plan(snapshot));
+    }
+
+    /**
+     * What the scheduler decided for PostgreSQL: {@code settled} when no goal change or switchover step is
+     * pending, so that the resources that depend on PostgreSQL's roles may be placed in the same pass.
+     *
+     * @param primary the primary the other nodes follow, or null
+     */
+    record PostgresDecision(Plan plan, String primary, boolean settled) {
+
+        static PostgresDecision pending(Plan plan) {
+            return new PostgresDecision(plan, null, false);
+        }
+    }
+
+    private static PostgresDecision decidePostgres(ClusterSnapshot snapshot) {
+        Cib cib = snapshot.cib();
         // 2. A planned switchover in progress decides the primary itself.
         Optional<Plan> switchover = SwitchoverPlanner.plan(snapshot);
         if (switchover.isPresent()) {
-            return switchover.get();
+            return PostgresDecision.pending(switchover.get());
         }
-        // 2b. A primary put in standby hands its role over first.
+        // 2b. A primary put in standby, or banned from msPostgresql, hands its role over first.
         Plan drain = StandbyPlanner.drainPrimary(snapshot);
         if (!drain.isEmpty()) {
-            return drain;
+            return PostgresDecision.pending(drain);
         }
         // 3. Choose the primary; 4. everyone else streams from it.
         PrimaryChoice choice = choosePrimary(snapshot);
         Plan goals = (choice.primary() == null ? Plan.note(choice.reason()) : assignGoals(cib, choice))
                 .withNotes(drain.notes());
-        if (!goals.isEmpty()) {
-            return goals;
+        return new PostgresDecision(goals, choice.primary(), goals.isEmpty());
+    }
+
+    // when msPostgresql is unmanaged (pgpacer resource unmanage msPostgresql): as in maintenance, PostgreSQL is
+    // observed only; no goal changes and no failover, whatever its state
+    private static PostgresDecision observePostgres(Cib cib) {
+        String primary = Optional.ofNullable(cib.lease().holder()).or(cib::goalPrimary).orElse(null);
+        return new PostgresDecision(Plan.note(PostgresClone.ID + " is unmanaged: pgpacer observes PostgreSQL and"
+                + " changes no goal, no failover (pgpacer resource manage " + PostgresClone.ID + ")"), primary, true);
+    }
+
+    // when msPostgresql is disabled (pgpacer resource disable msPostgresql): every data node stops PostgreSQL, the
+    // primary's agent releases the lease as it stops, and nothing is promoted while it stays disabled; a switchover
+    // not yet complete is given up first
+    private static PostgresDecision stopPostgresEverywhere(ClusterSnapshot snapshot) {
+        Cib cib = snapshot.cib();
+        String enable = " (pgpacer resource enable " + PostgresClone.ID + ")";
+        if (cib.switchover() != null && !(cib.switchover().to() != null
+                && cib.lease().heldBy(cib.switchover().to()))) {
+            return PostgresDecision.pending(SwitchoverPlanner.abort(snapshot, PostgresClone.ID + " is disabled")
+                    .orElseThrow());
         }
-        // 5. Once the roles are settled, the reader VIP follows a healthy standby.
-        return ReaderVipPlanner.plan(snapshot, choice.primary()).map(reader -> reader.withNotes(goals.notes()))
-                .orElse(goals);
+        Map<String, NodeGoal> changes = new LinkedHashMap<>();
+        for (NodeSpec node : cib.dataNodes()) {
+            NodeGoal stopped = new NodeGoal(Role.STOPPED, null, PostgresClone.ID + " is disabled" + enable);
+            if (!cib.maintenance().covers(node.name()) && !stopped.sameTarget(cib.goals().get(node.name()))) {
+                changes.put(node.name(), stopped);
+            }
+        }
+        if (changes.isEmpty()) {
+            return new PostgresDecision(Plan.note(PostgresClone.ID + " is disabled: PostgreSQL stays stopped on every"
+                    + " data node and no node is promoted" + enable), null, true);
+        }
+        return PostgresDecision.pending(new Plan(List.of(new Plan.Step(new AssignGoals(cib.goalsVersion(), changes),
+                PostgresClone.ID + " is disabled: " + String.join(", ", changes.keySet()) + " stop PostgreSQL, and"
+                        + " no node is promoted until it is enabled" + enable)), List.of()));
     }
 
     /** The node that should be primary, and why; {@code primary} is null when nobody can be now. */
@@ -105,6 +169,10 @@ public final class Scheduler {
         if (goalPrimary.isEmpty() && cib.history().isEmpty()) {
             return electInitialPrimary(snapshot);
         }
+        Optional<PrimaryChoice> resumed = goalPrimary.isEmpty() ? resumeRecordedPrimary(snapshot) : Optional.empty();
+        if (resumed.isPresent()) {
+            return resumed.get();
+        }
         return electFailoverPrimary(snapshot, goalPrimary.orElse(null));
     }
 
@@ -121,6 +189,19 @@ public final class Scheduler {
         }
         boolean neverHeard = !snapshot.lastHeard().containsKey(node);
         return neverHeard && snapshot.sinceControllerStart() < cib.settings().bootstrapWaitMillis();
+    }
+
+    // when no node is assigned the primary role but one was promoted before (msPostgresql enabled again after
+    // 'resource disable', every node back from standby): the last recorded primary resumes on its timeline, as after
+    // a full cluster restart (F12). It stopped last and cleanly, so it holds every commit; electing among the
+    // stopped standbys instead could lose its last WAL.
+    private static Optional<PrimaryChoice> resumeRecordedPrimary(ClusterSnapshot snapshot) {
+        Cib cib = snapshot.cib();
+        return cib.lastPromotion().filter(p -> p.confirmed()).map(p -> p.node())
+                .filter(node -> cib.node(node).filter(NodeSpec::holdsData).isPresent())
+                .filter(node -> !cib.runsNoPostgres(node) && keepsPrimaryRole(snapshot, node))
+                .map(node -> new PrimaryChoice(node, node + " resumes as the recorded primary (timeline "
+                        + cib.currentTimeline() + "): no node was assigned the primary role", true));
     }
 
     // when no promotion was ever recorded: wait for the data nodes, then take the most advanced WAL
@@ -186,7 +267,7 @@ public final class Scheduler {
                 continue;
             }
             String why = choice.changed() ? "follow the new primary " + primary : "stream from the primary " + primary;
-            NodeGoal goal = cib.inStandby(node.name()) ? StandbyPlanner.stopped(node.name())
+            NodeGoal goal = cib.runsNoPostgres(node.name()) ? StandbyPlanner.stopped(cib, node.name())
                     : NodeGoal.standbyOf(primary, why);
             if (!goal.sameTarget(cib.goals().get(node.name()))) {
                 changes.put(node.name(), goal);
@@ -197,12 +278,29 @@ public final class Scheduler {
         }
         List<Plan.Step> steps = new ArrayList<>();
         String reason = changes.containsKey(primary) ? choice.reason()
-                : changes.values().stream().allMatch(g -> g.role() == io.pgpacer.core.cib.Role.STOPPED)
-                        ? "node standby: " + String.join(", ", changes.keySet())
-                                + (changes.size() == 1 ? " runs" : " run") + " no resources"
+                : changes.values().stream().allMatch(g -> g.role() == Role.STOPPED)
+                        ? stoppedReason(cib, List.copyOf(changes.keySet()))
                         : "standbys follow " + primary;
         steps.add(new Plan.Step(new AssignGoals(cib.goalsVersion(), changes), reason));
         return new Plan(steps, List.of());
+    }
+
+    // "node standby: n3 runs no resources; msPostgresql banned from n2"
+    private static String stoppedReason(Cib cib, List<String> nodes) {
+        List<String> standby = nodes.stream().filter(cib::inStandby).toList();
+        List<String> banned = nodes.stream().filter(n -> !cib.inStandby(n)).toList();
+        List<String> parts = new ArrayList<>();
+        if (!standby.isEmpty()) {
+            parts.add("node standby: " + String.join(", ", standby) + (standby.size() == 1 ? " runs" : " run")
+                    + " no resources");
+        }
+        if (!banned.isEmpty()) {
+            List<String> constraints = banned.stream().map(n -> cib.postgresBan(n).map(Constraint.Location::id)
+                    .orElse("?")).toList();
+            parts.add(PostgresClone.ID + " banned from " + String.join(", ", banned) + " (constraint"
+                    + (banned.size() == 1 ? " " : "s ") + String.join(", ", constraints) + ")");
+        }
+        return String.join("; ", parts);
     }
 
     static String seconds(long millis) {

@@ -4,13 +4,17 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.command.StoreCommand.RequestSwitchover;
+import io.pgpacer.core.resource.Constraint;
+import io.pgpacer.core.resource.PostgresClone;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Node standby (Pacemaker's {@code pcs node standby}): a node in standby runs no resources. A standby node is
- * told to stop PostgreSQL cleanly and carries no VIP; it is never elected. A primary put in standby first hands
- * its role over through the zero-loss switchover, and is stopped once another node is primary.
+ * Nodes that run no PostgreSQL: a node in standby (Pacemaker's {@code pcs node standby}), which runs no resources
+ * at all, and a node {@code msPostgresql} is banned from (a location constraint of -INFINITY, {@code pgpacer
+ * resource ban msPostgresql NODE}). Such a node is told to stop PostgreSQL cleanly and is never elected. A primary
+ * there first hands its role over through the zero-loss switchover, and is stopped once another node is primary.
  */
 final class StandbyPlanner {
 
@@ -20,27 +24,55 @@ final class StandbyPlanner {
     private StandbyPlanner() {
     }
 
+    /**
+     * Why {@code node} runs no PostgreSQL, in words that fit after its name ({@code is in standby}, {@code is banned
+     * from msPostgresql (constraint ...)}), or empty when it may run it; the one place that says so, so that every
+     * rule names standby and bans alike.
+     */
+    static Optional<String> whyNoPostgres(Cib cib, String node) {
+        if (cib.inStandby(node)) {
+            return Optional.of("is in standby");
+        }
+        return cib.postgresBan(node).map(ban -> "is banned from " + PostgresClone.ID + " (constraint " + ban.id() + ")");
+    }
+
     /** The goal of a node in standby. */
     static NodeGoal stopped(String node) {
         return new NodeGoal(Role.STOPPED, null, "node standby: " + node + " runs no resources (pgpacer node"
                 + " unstandby " + node + ")");
     }
 
-    // when the lease holder is in standby: request a switchover to the best standby, or say why it cannot move
+    /** The goal of a node that runs no PostgreSQL: stopped, with the reason and the command that undoes it. */
+    static NodeGoal stopped(Cib cib, String node) {
+        if (cib.inStandby(node)) {
+            return stopped(node);
+        }
+        String constraint = cib.postgresBan(node).map(Constraint.Location::id).orElse("?");
+        return new NodeGoal(Role.STOPPED, null, PostgresClone.ID + " is banned from " + node + " (constraint "
+                + constraint + "; pgpacer resource clear " + PostgresClone.ID + " " + node + ")");
+    }
+
+    // when the lease holder is in standby or banned: request a switchover to the best standby, or say why it cannot
+    // move
     static Plan drainPrimary(ClusterSnapshot snapshot) {
         Cib cib = snapshot.cib();
         String primary = cib.lease().holder();
-        if (primary == null || !cib.inStandby(primary) || cib.switchover() != null) {
+        if (primary == null || !cib.runsNoPostgres(primary) || cib.switchover() != null) {
             return Plan.NOTHING;
         }
+        // e.g. "node standby: n1 is in standby", "n1 is banned from msPostgresql (constraint ban-1)"
+        String cause = (cib.inStandby(primary) ? "node standby: " : "") + primary + " "
+                + whyNoPostgres(cib, primary).orElseThrow();
         SwitchoverCheck.Verdict verdict = SwitchoverCheck.check(cib, null, DRAIN_MAX_LAG_BYTES, snapshot::online);
         if (!verdict.allowed()) {
-            return Plan.note("node standby: " + primary + " stays primary until another node can take over: "
-                    + verdict.refusal());
+            String stays = cib.inStandby(primary) ? "node standby: " + primary + " stays primary"
+                    : cause + "; it stays primary";
+            return Plan.note(stays + " until another node can take over: " + verdict.refusal());
         }
         String at = Instant.ofEpochMilli(snapshot.wallClock()).toString();
         return new Plan(List.of(new Plan.Step(new RequestSwitchover(primary, verdict.target(), 0, at,
-                DRAIN_MAX_LAG_BYTES), "node standby: " + primary + " is in standby; its primary role moves to "
-                + verdict.target() + " first (zero-loss switchover), then it stops")), List.of());
+                DRAIN_MAX_LAG_BYTES), cause + "; its primary role moves to " + verdict.target()
+                        + " first (zero-loss switchover), then it stops")),
+                List.of());
     }
 }

@@ -4,6 +4,7 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.resource.PostgresClone;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -79,6 +80,10 @@ public final class SwitchoverCheck {
         }
         if (cib.inStandby(node)) {
             return Optional.of(node + " is in standby (pgpacer node unstandby " + node + ")");
+        }
+        if (cib.runsNoPostgres(node)) {
+            return Optional.of(node + " " + StandbyPlanner.whyNoPostgres(cib, node).orElseThrow()
+                    + " (pgpacer resource clear " + PostgresClone.ID + " " + node + ")");
         }
         if (!cib.eligibleForPrimary(node)) {
             return Optional.of(node + " has fail-count " + cib.failCount(node).count() + " >= migration-threshold "

@@ -93,7 +93,8 @@ final class SwitchoverPlanner {
                 + ": " + target + " received " + report.lsn() + ", past the hand-over at " + planned.handoverLsn());
     }
 
-    private static Optional<Plan> abort(ClusterSnapshot snapshot, String reason) {
+    /** A step that gives the planned switchover up, saying why. */
+    static Optional<Plan> abort(ClusterSnapshot snapshot, String reason) {
         String at = Instant.ofEpochMilli(snapshot.wallClock()).toString();
         return step(new AbortSwitchover(snapshot.cib().goalsVersion(), reason, at), "switchover aborted: " + reason);
     }

@@ -1,5 +1,6 @@
 package io.pgpacer.core.resource;
 
+import java.util.Arrays;
 import java.util.List;
 
 /** A constraint on where and when resources run (Pacemaker's {@code <constraints>}). */
@@ -24,7 +25,7 @@ public sealed interface Constraint permits Constraint.Colocation, Constraint.Ord
 
         @Override
         public List<String> resources() {
-            return List.of(resource, withResource);
+            return Arrays.asList(resource, withResource);
         }
 
         @Override
@@ -47,7 +48,7 @@ public sealed interface Constraint permits Constraint.Colocation, Constraint.Ord
 
         @Override
         public List<String> resources() {
-            return List.of(then, first);
+            return Arrays.asList(then, first);
         }
 
         @Override
@@ -71,7 +72,7 @@ public sealed interface Constraint permits Constraint.Colocation, Constraint.Ord
 
         @Override
         public List<String> resources() {
-            return List.of(resource);
+            return Arrays.asList(resource);
         }
 
         @Override

@@ -33,6 +33,22 @@ public record PostgresClone(List<Operation> operations, ResourceMeta meta) {
                         .findFirst());
     }
 
+    /**
+     * Why an operator's command may not make a node primary now (forced promotion, recover-master, switchover), or
+     * empty: while the clone is disabled every node stays stopped, and while it is unmanaged pgpacer does not act.
+     */
+    public Optional<String> promotionRefusal() {
+        if (!meta.managed()) {
+            return Optional.of(ID + " is unmanaged: pgpacer does not act on PostgreSQL; run 'pgpacer resource manage "
+                    + ID + "' first");
+        }
+        if (!meta.enabled()) {
+            return Optional.of(ID + " is disabled: PostgreSQL stays stopped on every node and none is promoted; run"
+                    + " 'pgpacer resource enable " + ID + "' first");
+        }
+        return Optional.empty();
+    }
+
     public PostgresClone withMeta(ResourceMeta newMeta) {
         return new PostgresClone(operations, newMeta);
     }

@@ -159,6 +159,11 @@ public final class ResourceEdits {
         return new Result(resources.withConstraint(named), "added constraint " + named.render());
     }
 
+    /** {@code resources} with {@code constraint} added under the id pcs would give it. */
+    public static Resources withConstraintNamed(Resources resources, Constraint constraint) {
+        return resources.withConstraint(withGeneratedId(resources, constraint));
+    }
+
     // The ids pcs generates: colocation-A-B-INFINITY, order-A-B-mandatory, location-A-NODE-SCORE; made unique.
     private static Constraint withGeneratedId(Resources resources, Constraint c) {
         String base;

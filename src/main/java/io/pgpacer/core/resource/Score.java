@@ -41,10 +41,17 @@ public final class Score {
         }
     }
 
-    /** The sum of two scores, saturating: anything plus -INFINITY is -INFINITY. */
+    /**
+     * The sum of two scores, Pacemaker's "infinity math": anything plus -INFINITY is -INFINITY, anything else plus
+     * INFINITY is INFINITY (a "must" stays a must whatever finite preferences are added), and finite sums saturate
+     * below the infinities, so that finite preferences alone never make a ban.
+     */
     public static int add(int a, int b) {
         if (a == MINUS_INFINITY || b == MINUS_INFINITY) {
             return MINUS_INFINITY;
+        }
+        if (a == INFINITY || b == INFINITY) {
+            return INFINITY;
         }
         long sum = (long) a + b;
         return (int) Math.max(MINUS_INFINITY + 1L, Math.min(INFINITY, sum));

@@ -35,6 +35,7 @@ import java.util.function.Predicate;
  * @param postgresMeta the PostgreSQL clone's meta attributes (disabled, unmanaged)
  * @param resources the primitive resources, grouped ones together
  * @param resourceFailCounts fail-counts of primitive resources, for the migration summary
+ * @param writerVip where the writer VIP runs ({@code Started pg-151}, {@code Stopped}); null when none is configured
  */
 public record ClusterStatus(
         String cluster,
@@ -62,7 +63,8 @@ public record ClusterStatus(
         List<String> diverged,
         ResourceMeta postgresMeta,
         List<ResourceStatus> resources,
-        List<ResourceFailCount> resourceFailCounts) {
+        List<ResourceFailCount> resourceFailCounts,
+        String writerVip) {
 
     /** The PostgreSQL promotable resource's name, as the reference's pcs configuration calls it. */
     public static final String POSTGRES_RESOURCE = "msPostgresql";
@@ -111,7 +113,18 @@ public record ClusterStatus(
                 cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null), replication(cib),
                 cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance(), readerVip(cib),
                 inStandby, diverged, cib.resources().postgres().meta(), ResourceStatus.of(cib, online),
-                cib.resourceRuntime().failCounts());
+                cib.resourceRuntime().failCounts(), writerVip(cib, online));
+    }
+
+    // The writer VIP is on the lease holder once its PostgreSQL serves as primary (WriterVip claims it then).
+    private static String writerVip(Cib cib, Predicate<String> online) {
+        if (cib.settings().vipAddresses().writer() == null) {
+            return null;
+        }
+        String holder = cib.lease().holder();
+        boolean serving = holder != null && online.test(holder)
+                && cib.report(holder).filter(r -> r.pgState() == PgState.PRIMARY).isPresent();
+        return serving ? "Started " + holder : "Stopped";
     }
 
     private static String readerVip(Cib cib) {

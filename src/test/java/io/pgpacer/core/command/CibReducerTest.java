@@ -280,6 +280,24 @@ class CibReducerTest {
         assertEquals("unknown data node 'w'", run(new StoreCommand.ForcePromotion("w", "x")).message());
     }
 
+    @Test
+    void noOperatorCommandPromotesWhileMsPostgresqlIsDisabledOrUnmanaged() {
+        cib = threeNodesWithPrimaryN1SyncN2();
+        for (io.pgpacer.core.resource.ResourceMeta meta : List.of(
+                io.pgpacer.core.resource.ResourceMeta.DEFAULT.withEnabled(false),
+                io.pgpacer.core.resource.ResourceMeta.DEFAULT.withManaged(false))) {
+            cib = cib.withResources(cib.resources().withMeta(io.pgpacer.core.resource.PostgresClone.ID, meta))
+                    .withLease(new Lease("n1", 1, 0));
+            String refusal = cib.resources().postgres().promotionRefusal().orElseThrow();
+            assertEquals(refusal, run(switchoverTo("n3")).message());
+            cib = cib.withLease(Lease.FREE);
+            assertEquals(refusal, run(new StoreCommand.ForcePromotion("n2", "ticket")).message());
+            assertEquals(refusal, run(new RecoverMaster("n2", cib.goalsVersion(), "x")).message());
+        }
+        assertEquals("msPostgresql is unmanaged: pgpacer does not act on PostgreSQL; run 'pgpacer resource manage"
+                + " msPostgresql' first", cib.resources().postgres().promotionRefusal().orElseThrow());
+    }
+
     // --- switchover ---------------------------------------------------------------------------------
 
     private Cib threeNodesWithPrimaryN1SyncN2() {

@@ -77,23 +77,39 @@ class ConfigurationReducerTest {
     void anyBadPropertyRefusesTheWholeChangeAndNamesEachProblem() {
         long configEpoch = cib.configEpoch();
         CommandResult result = run(new SetProperties(props("migration-threshold", "3", "no-quorum-policy", "ignore",
-                "failure-timeout", "soon", "colour", "blue", "resource-stickiness", "100")));
+                "failure-timeout", "soon", "colour", "blue", "resource-stickiness", "-100")));
         assertFalse(result.applied());
         assertEquals("property 'no-quorum-policy': 'ignore' is unsafe here: a primary cut off from the majority would"
                 + " keep accepting writes after the majority promoted another node (two primaries). Use 'stop' (the"
                 + " default) or 'demote' (the cut-off primary serves reads only); property 'failure-timeout': expected"
                 + " a duration like 90s, 10m or 1h, or 0 for never, got 'soon'; unknown property 'colour'; properties"
                 + " are no-quorum-policy, migration-threshold, failure-timeout, maintenance-mode, failsafe,"
-                + " auto-rewind; " + ClusterProperty.STICKINESS_REFUSAL + "; nothing was changed", result.message());
+                + " auto-rewind, resource-stickiness; property 'resource-stickiness': expected a whole number >= 0 or"
+                + " INFINITY, got '-100'; nothing was changed", result.message());
         assertEquals(1, cib.settings().migrationThreshold());
         assertEquals(configEpoch, cib.configEpoch());
+    }
+
+    @Test
+    void resourceStickinessTakesAWholeNumberOrInfinityAndDefaultsToInfinity() {
+        assertEquals("INFINITY", ClusterProperty.RESOURCE_STICKINESS.value(cib));
+        CommandResult result = run(new SetProperties(props("resource-stickiness", "100")));
+        assertTrue(result.applied(), result.message());
+        assertEquals(100, cib.settings().resourceStickiness());
+        assertTrue(run(new SetProperties(props("resource-stickiness", "+inf"))).applied());
+        assertEquals("INFINITY", ClusterProperty.RESOURCE_STICKINESS.value(cib));
+        assertTrue(run(new SetProperties(props("resource-stickiness", "0"))).applied());
+        Map<String, String> unset = new HashMap<>();
+        unset.put("resource-stickiness", null);
+        assertTrue(run(new SetProperties(unset)).applied());
+        assertEquals(io.pgpacer.core.resource.Score.INFINITY, cib.settings().resourceStickiness());
     }
 
     @Test
     void eachPropertyRefusesValuesOutsideItsRange() {
         for (String[] bad : new String[][] {{"migration-threshold", "0"}, {"migration-threshold", "2.5"},
                 {"maintenance-mode", "yes"}, {"failsafe", ""}, {"no-quorum-policy", "freeze"},
-                {"failure-timeout", "-1"}}) {
+                {"failure-timeout", "-1"}, {"resource-stickiness", "-1"}, {"resource-stickiness", "soft"}}) {
             CommandResult result = run(new SetProperties(props(bad[0], bad[1])));
             assertFalse(result.applied(), bad[0] + "=" + bad[1]);
             assertTrue(result.message().startsWith("property '" + bad[0] + "': "), result.message());

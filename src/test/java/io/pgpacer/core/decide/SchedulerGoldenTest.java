@@ -21,6 +21,17 @@ import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.cib.SyncSet;
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.resource.Constraint;
+import io.pgpacer.core.resource.Group;
+import io.pgpacer.core.resource.PostgresClone;
+import io.pgpacer.core.resource.Primitive;
+import io.pgpacer.core.resource.ResourceFailCount;
+import io.pgpacer.core.resource.ResourceKind;
+import io.pgpacer.core.resource.ResourceMeta;
+import io.pgpacer.core.resource.ResourceRuntime;
+import io.pgpacer.core.resource.ResourceState;
+import io.pgpacer.core.resource.Resources;
+import io.pgpacer.core.resource.Score;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,8 +53,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Scheduler golden tests in Pacemaker's {@code cts/scheduler} style: each
  * {@code src/test/resources/scheduler/NAME.yaml} holds a cluster state and the plan the scheduler must render for
  * it ({@code expected:}). Times are relative: {@code heard: 100ms} means the controller last heard the node 100 ms
- * before its clock's now. {@code -Dscheduler.update=true} rewrites every {@code expected:} from the scheduler's
- * answer; review the diff.
+ * before its clock's now. A {@code resources:} section holds the operator's resources, constraints, placement and
+ * fail-counts (see {@link #withResources}); a report's {@code resources: {vip: started}} is what its agent observed.
+ * {@code -Dscheduler.update=true} rewrites every {@code expected:} from the scheduler's answer; review the diff.
  */
 class SchedulerGoldenTest {
 
@@ -61,7 +73,7 @@ class SchedulerGoldenTest {
 
     @Test
     void thereAreEnoughScenarios() throws IOException {
-        assertTrue(scenarios().count() >= 15, "the golden scenarios are the scheduler's specification");
+        assertTrue(scenarios().count() >= 40, "the golden scenarios are the scheduler's specification");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -104,8 +116,12 @@ class SchedulerGoldenTest {
             Lsn lsn = Lsn.parse(r.path("lsn").asText("0/0"));
             PgState state = PgState.valueOf(r.path("pg").asText().toUpperCase(Locale.ROOT));
             String upstream = r.hasNonNull("upstream") ? r.get("upstream").asText() : null;
+            Map<String, ResourceState> observed = new LinkedHashMap<>();
+            r.path("resources").fields().forEachRemaining(rs -> observed.put(rs.getKey(),
+                    new ResourceState(rs.getValue().asText(), true, "t")));
             cib = cib.withReport(new NodeReport(e.getKey(), 1, state, 0, r.path("timeline").asLong(1), lsn, lsn,
-                    upstream, upstream != null && state == PgState.STANDBY, List.of(), null, null, null));
+                    upstream, upstream != null && state == PgState.STANDBY, List.of(), null, null, null, false, 0,
+                    observed));
             lastHeard.put(e.getKey(), NOW - millis(r.path("heard").asText("100ms")));
         }
         JsonNode primary = doc.path("primary");
@@ -162,8 +178,84 @@ class SchedulerGoldenTest {
                     : null));
             switchoverSeenAt = NOW - millis(s.path("seen").asText("100ms"));
         }
+        JsonNode resources = doc.path("resources");
+        if (!resources.isMissingNode()) {
+            cib = withResources(cib, resources);
+        }
         long controllerSince = NOW - millis(doc.path("controller-started").asText("60s"));
         return new ClusterSnapshot(cib, NOW, lastHeard, leaseSeenAt, controllerSince, switchoverSeenAt, WALL_CLOCK);
+    }
+
+    /**
+     * The {@code resources:} section: {@code primitives} (id to {@code {ip: ADDRESS}} with optional {@code disabled},
+     * {@code unmanaged}, {@code migration-threshold}), {@code groups} (id to members), {@code constraints} in pcs
+     * words ({@code colocation A with master msPostgresql INFINITY}, {@code order promote msPostgresql then start A},
+     * {@code location A prefers|avoids NODE SCORE [move|ban]}), {@code msPostgresql} meta ({@code disabled},
+     * {@code unmanaged}), the controller's {@code placement} and the resources' {@code fail-counts}
+     * ({@code {A: {NODE: {count: 1, failed: 11m}}}}).
+     */
+    static Cib withResources(Cib cib, JsonNode section) {
+        List<Primitive> primitives = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = section.path("primitives").fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode p = e.getValue();
+            Integer threshold = p.has("migration-threshold") ? p.get("migration-threshold").asInt() : null;
+            primitives.add(new Primitive(e.getKey(), ResourceKind.IP, Map.of("ip", p.path("ip").asText("198.18.0.50")),
+                    List.of(), new ResourceMeta(!p.path("disabled").asBoolean(false),
+                            !p.path("unmanaged").asBoolean(false), threshold)));
+        }
+        List<Group> groups = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = section.path("groups").fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            List<String> members = new ArrayList<>();
+            e.getValue().forEach(m -> members.add(m.asText()));
+            groups.add(new Group(e.getKey(), members, ResourceMeta.DEFAULT));
+        }
+        List<Constraint> constraints = new ArrayList<>();
+        section.path("constraints").forEach(c -> constraints.add(constraint(c.asText())));
+        JsonNode pg = section.path("msPostgresql");
+        PostgresClone clone = PostgresClone.DEFAULT.withMeta(new ResourceMeta(!pg.path("disabled").asBoolean(false),
+                !pg.path("unmanaged").asBoolean(false), null));
+        Resources model = new Resources(clone, primitives, groups, constraints);
+        List<String> problems = model.problems(cib.dataNodes().stream().map(NodeSpec::name).toList());
+        assertEquals(List.of(), problems, "the scenario's resources must be valid");
+        Map<String, String> placement = new LinkedHashMap<>();
+        section.path("placement").fields().forEachRemaining(e -> placement.put(e.getKey(), e.getValue().asText()));
+        List<ResourceFailCount> counts = new ArrayList<>();
+        section.path("fail-counts").fields().forEachRemaining(r -> r.getValue().fields().forEachRemaining(n -> counts
+                .add(new ResourceFailCount(r.getKey(), n.getKey(), n.getValue().path("count").asInt(),
+                        Instant.ofEpochMilli(WALL_CLOCK - millis(n.getValue().path("failed").asText("1s")))
+                                .toString()))));
+        return cib.withResources(model).withResourceRuntime(new ResourceRuntime(7, placement, counts, Map.of()));
+    }
+
+    // "colocation A with [master|slave] B SCORE", "order ACTION A then ACTION B",
+    // "location A prefers|avoids NODE SCORE [move|ban]"
+    private static Constraint constraint(String text) {
+        String[] w = text.trim().split("\\s+");
+        switch (w[0]) {
+            case "colocation": {
+                boolean role = w.length == 6;
+                String withRole = role ? (w[3].equals("master") ? PostgresClone.MASTER : PostgresClone.SLAVE) : null;
+                String with = w[role ? 4 : 3];
+                return new Constraint.Colocation("colocation-" + w[1] + "-" + with, w[1], with, withRole,
+                        Score.parse(w[w.length - 1]));
+            }
+            case "order":
+                return new Constraint.Ordering("order-" + w[1] + "-" + w[2] + "-then-" + w[4] + "-" + w[5], w[1], w[2],
+                        w[4], w[5]);
+            case "location": {
+                String origin = w.length > 5 ? w[5] : Constraint.Location.USER;
+                String id = switch (origin) {
+                    case Constraint.Location.MOVE -> "cli-prefer-" + w[1];
+                    case Constraint.Location.BAN -> "cli-ban-" + w[1] + "-on-" + w[3];
+                    default -> "location-" + w[1] + "-" + w[3];
+                };
+                return new Constraint.Location(id, w[1], w[3], Score.parse(w[4]), origin);
+            }
+            default:
+                throw new IllegalArgumentException("unknown constraint '" + text + "'");
+        }
     }
 
     private static long millis(String duration) {

@@ -536,6 +536,21 @@ class SchedulerTest {
     }
 
     @Test
+    void withNoPrimaryAssignedOnlyAConfirmedLastPromotionResumes() {
+        NodeGoal stopped = new NodeGoal(io.pgpacer.core.cib.Role.STOPPED, null, "test");
+        Given g = given().lease(null, 5_000).report("n1", PgState.STOPPED, 2, "0/5000")
+                .report("n2", PgState.STOPPED, 2, "0/5000").report("n3", PgState.STOPPED, 2, "0/5000")
+                .goal("n1", stopped).goal("n2", stopped).goal("n3", stopped);
+        g.cib = g.cib.withHistoryEntry(new PromotionRecord("n1", 1, Lsn.parse("0/3000000"), 2, "t", "test", true));
+        assertEquals("assign n1=primary, n2=standby of n1, n3=standby of n1: n1 resumes as the recorded primary"
+                + " (timeline 2): no node was assigned the primary role", g.plan());
+        // why: an unconfirmed promotion may not have happened; it is not resumed without an election
+        g.cib = g.cib.withHistoryEntry(new PromotionRecord("n2", 2, Lsn.parse("0/5000"), 3, "t", "test", false));
+        org.junit.jupiter.api.Assertions.assertTrue(g.plan().startsWith("note: no promotion: no primary is assigned"),
+                g.plan());
+    }
+
+    @Test
     void aPrimaryInStandbyHandsItsRoleOverThroughASwitchoverFirst() {
         assertEquals("request switchover n1 -> n2: node standby: n1 is in standby; its primary role moves to n2 first"
                 + " (zero-loss switchover), then it stops", healthyPrimaryN1().standby("n1").plan());

@@ -1,4 +1,4 @@
-package io.pgpacer.api;
+package io.pgpacer.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.core.resource.Constraint;
@@ -6,6 +6,7 @@ import io.pgpacer.core.resource.Group;
 import io.pgpacer.core.resource.Operation;
 import io.pgpacer.core.resource.PostgresClone;
 import io.pgpacer.core.resource.Primitive;
+import io.pgpacer.core.resource.ResourceEdits;
 import io.pgpacer.core.resource.ResourceKind;
 import io.pgpacer.core.resource.ResourceMeta;
 import io.pgpacer.core.resource.ResourceSyntax;
@@ -18,16 +19,17 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The {@code resources} and {@code constraints} keys of the CIB document ({@link CibDocument}): primitives with their
+ * The {@code resources} and {@code constraints} keys of the CIB document ({@code pgpacer cib query}) and of the agents'
+ * configuration file (the resources a new cluster starts with): primitives with their
  * parameters, operations in pcs words ({@code monitor interval=10s timeout=20s on-fail=restart}) and meta attributes,
  * groups, and one line per constraint ({@code colocation pgbouncer with master msPostgresql INFINITY id=...}).
  */
-final class ResourceDocument {
+public final class ResourceDocument {
 
     private ResourceDocument() {
     }
 
-    static Map<String, Object> renderResources(Resources resources) {
+    public static Map<String, Object> renderResources(Resources resources) {
         Map<String, Object> doc = new LinkedHashMap<>();
         Map<String, Object> clone = new LinkedHashMap<>();
         clone.put("operations", resources.postgres().operations().stream().map(Operation::render).toList());
@@ -56,7 +58,7 @@ final class ResourceDocument {
         return doc;
     }
 
-    static List<String> renderConstraints(Resources resources) {
+    public static List<String> renderConstraints(Resources resources) {
         return resources.constraints().stream().map(ResourceSyntax::line).toList();
     }
 
@@ -72,7 +74,7 @@ final class ResourceDocument {
      * The resources the two keys describe, or null when the document has neither (a document saved before they
      * existed keeps the current resources). Problems are added, each naming its key.
      */
-    static Resources parse(JsonNode resourcesKey, JsonNode constraintsKey, List<String> dataNodes,
+    public static Resources parse(JsonNode resourcesKey, JsonNode constraintsKey, List<String> dataNodes,
             List<String> problems) {
         if (resourcesKey == null && constraintsKey == null) {
             return null;
@@ -118,7 +120,10 @@ final class ResourceDocument {
         if (problems.size() > before) {
             return null;
         }
-        Resources resources = new Resources(clone, primitives, groups, constraints);
+        Resources resources = new Resources(clone, primitives, groups, List.of());
+        for (Constraint c : constraints) {
+            resources = c.id() == null ? ResourceEdits.withConstraintNamed(resources, c) : resources.withConstraint(c);
+        }
         resources.problems(dataNodes).forEach(p -> problems.add("key 'resources': " + p));
         return resources;
     }
@@ -205,7 +210,7 @@ final class ResourceDocument {
     }
 
     /** One line per primitive, group or constraint that {@code after} adds, removes or changes. */
-    static List<String> diff(Resources before, Resources after) {
+    public static List<String> diff(Resources before, Resources after) {
         List<String> lines = new ArrayList<>();
         if (after == null) {
             return lines;
