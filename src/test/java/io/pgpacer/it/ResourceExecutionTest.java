@@ -28,9 +28,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Resources on real agents (2 data nodes and a witness on loopback): {@code msPostgresql} restarted on one standby
  * and left alone while unmanaged, and an operator's {@code exec} resource colocated with the master that runs on
  * the primary only, is restarted in place after its process is killed, and whose failure {@code cleanup} clears.
- *
- * <p>The {@code exec} tests need the controller's placement ({@code PlaceResources}, branch res-sched) as well as
- * this branch's executor.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -111,7 +108,7 @@ class ResourceExecutionTest {
         return !state.equals("PRIMARY") && !state.equals("STANDBY");
     }
 
-    // --- an exec resource colocated with the master (needs the controller's placement) ----------------------
+    // --- an exec resource colocated with the master -------------------------------------------------------
 
     private Path pidFile(String node) {
         return pidDir.resolve("daemon-" + node + ".pid");
