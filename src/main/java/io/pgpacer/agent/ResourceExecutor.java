@@ -284,7 +284,9 @@ final class ResourceExecutor implements AutoCloseable {
         ResourceRuntime runtime = cib.resourceRuntime();
         if (!restartsRecorded) {
             // why: restarts asked for before this agent started were carried out by the agent that ran then.
-            seenRestarts.putAll(runtime.restarts());
+            for (Primitive p : resources.primitives()) {
+                markRestartSeen(resources, runtime, p.id());
+            }
             restartsRecorded = true;
         }
         noteCleanups(cib);
@@ -305,7 +307,7 @@ final class ResourceExecutor implements AutoCloseable {
                 units.add(new Unit(p.id(), resources.groupOf(p.id()).map(Group::id).orElse(null),
                         self.equals(runtime.placement().get(p.id())), meta.enabled(), local.managed, standby,
                         LocalResourcePlan.leaseBound(resources, p.id()), masterHere, local.observed, local.hold,
-                        monitorDue(local, now), now < local.backoffUntil, restartWanted(runtime, p.id())));
+                        monitorDue(local, now), now < local.backoffUntil, restartWanted(resources, runtime, p.id())));
             }
             // A deleted resource still running here is stopped with its last definition; a stopped one is forgotten.
             for (var it = locals.entrySet().iterator(); it.hasNext();) {
@@ -323,7 +325,7 @@ final class ResourceExecutor implements AutoCloseable {
             }
         }
         List<Step> steps = LocalResourcePlan.decide(units);
-        markRestartsNotApplicable(runtime, units, steps);
+        markRestartsNotApplicable(resources, runtime, units, steps);
         boolean failed = false;
         for (Step step : steps) {
             if (closed) {
@@ -395,7 +397,7 @@ final class ResourceExecutor implements AutoCloseable {
             }
             case RESTART -> {
                 boolean ok = stop(local, p, agent, step.reason()) && start(local, p, agent, step.reason());
-                markRestartSeen(cib.resourceRuntime(), p.id());
+                markRestartSeen(cib.resources(), cib.resourceRuntime(), p.id());
                 return ok;
             }
         }
@@ -519,32 +521,35 @@ final class ResourceExecutor implements AutoCloseable {
         }
     }
 
-    private boolean restartWanted(ResourceRuntime runtime, String id) {
-        return restartNumber(runtime, id) > seenRestarts.getOrDefault(id, 0L)
-                || restartNumber(runtime, hereKey(id)) > seenRestarts.getOrDefault(hereKey(id), 0L);
+    /**
+     * The keys of {@link ResourceRuntime#restarts()} that ask for a restart of primitive {@code id} here: its own and
+     * its group's, each for every node and for this one ({@code id}, {@code id@node}; ResourceReducer.restartKey).
+     */
+    private List<String> restartKeys(Resources resources, String id) {
+        List<String> keys = new ArrayList<>(List.of(id, id + "@" + self));
+        resources.groupOf(id).ifPresent(g -> keys.addAll(List.of(g.id(), g.id() + "@" + self)));
+        return keys;
     }
 
-    // why not ResourceReducer.restartKey: the reducer is internal to the store's commands; the key is the CIB's format.
-    private String hereKey(String id) {
-        return id + "@" + self;
+    private boolean restartWanted(Resources resources, ResourceRuntime runtime, String id) {
+        return restartKeys(resources, id).stream().anyMatch(key -> runtime.restarts().getOrDefault(key, 0L)
+                > seenRestarts.getOrDefault(id + " " + key, 0L));
     }
 
-    private static long restartNumber(ResourceRuntime runtime, String key) {
-        return runtime.restarts().getOrDefault(key, 0L);
-    }
-
-    private void markRestartSeen(ResourceRuntime runtime, String id) {
-        seenRestarts.put(id, restartNumber(runtime, id));
-        seenRestarts.put(hereKey(id), restartNumber(runtime, hereKey(id)));
+    private void markRestartSeen(Resources resources, ResourceRuntime runtime, String id) {
+        for (String key : restartKeys(resources, id)) {
+            seenRestarts.put(id + " " + key, runtime.restarts().getOrDefault(key, 0L));
+        }
     }
 
     // A restart of a resource that does not run here, or that pgpacer may not touch, is done as far as this node
     // is concerned; one that runs here waits for its RESTART step (after a back-off, say).
-    private void markRestartsNotApplicable(ResourceRuntime runtime, List<Unit> units, List<Step> steps) {
+    private void markRestartsNotApplicable(Resources resources, ResourceRuntime runtime, List<Unit> units,
+            List<Step> steps) {
         for (Unit u : units) {
             if (u.restartRequested() && (u.observed() != Observed.STARTED || !u.managed())
                     && steps.stream().noneMatch(s -> s.id().equals(u.id()) && s.kind() == Kind.RESTART)) {
-                markRestartSeen(runtime, u.id());
+                markRestartSeen(resources, runtime, u.id());
             }
         }
     }

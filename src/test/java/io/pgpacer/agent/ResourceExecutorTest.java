@@ -100,7 +100,7 @@ class ResourceExecutorTest {
     }
 
     /** A resource held in memory: running or not, with scripted failures and a hook inside start. */
-    static final class FakeResource implements ResourceAgent {
+    static class FakeResource implements ResourceAgent {
         boolean running;
         int starts;
         int stops;
@@ -357,5 +357,39 @@ class ResourceExecutorTest {
         passes(2);
         assertFalse(fake("bouncer").running);
         assertTrue(executor.states().isEmpty(), executor.states().toString());
+    }
+
+    @Test
+    void aGroupsRestartStopsItsMembersInReverseAndStartsThemInOrder() {
+        List<String> calls = new ArrayList<>();
+        for (String id : List.of("ip1", "app")) {
+            FakeResource f = new FakeResource() {
+                @Override
+                public OcfResult start(Duration timeout) {
+                    calls.add("start " + id);
+                    return super.start(timeout);
+                }
+
+                @Override
+                public OcfResult stop(Duration timeout) {
+                    calls.add("stop " + id);
+                    return super.stop(timeout);
+                }
+            };
+            fakes.put(id, f);
+        }
+        Resources resources = new Resources(PostgresClone.DEFAULT, List.of(exec("ip1"), exec("app")),
+                List.of(new io.pgpacer.core.resource.Group("grp", List.of("ip1", "app"), null)), List.of());
+        assertTrue(store.submit(new ReplaceResources(store.cib.configEpoch(), resources, "test"), Duration.ZERO)
+                .applied());
+        place(Map.of("ip1", "n1", "app", "n1"));
+        passes(4);
+        assertEquals(List.of("start ip1", "start app"), calls);
+        calls.clear();
+        store.submit(new RestartResource("grp", null), Duration.ZERO);
+        passes(5);
+        assertEquals(List.of("stop app", "stop ip1", "start ip1", "start app"), calls);
+        passes(3);
+        assertEquals(4, calls.size(), "once");
     }
 }

@@ -135,6 +135,10 @@ public final class LocalResourcePlan {
                 why = "member '" + firstNotStartedBefore(chain, i) + "' of group '" + u.group()
                         + "' before it must start first";
             }
+            if (why == null && firstRestartBefore(chain, i) != null) {
+                why = "member '" + firstRestartBefore(chain, i) + "' of group '" + u.group()
+                        + "' before it restarts; it starts again after it";
+            }
             if (why == null) {
                 continue;
             }
@@ -203,6 +207,17 @@ public final class LocalResourcePlan {
 
     private static boolean running(Unit u) {
         return u.observed() == Observed.STARTED || u.observed() == Observed.FAILED;
+    }
+
+    // A restart of a member restarts the members after it too, as Pacemaker restarts a group's dependents.
+    private static String firstRestartBefore(List<Unit> chain, int index) {
+        for (int j = 0; j < index; j++) {
+            Unit u = chain.get(j);
+            if (u.restartRequested() && u.observed() == Observed.STARTED && u.managed() && u.hold() == Hold.NONE) {
+                return u.id();
+            }
+        }
+        return null;
     }
 
     private static String firstNotStartedBefore(List<Unit> chain, int index) {

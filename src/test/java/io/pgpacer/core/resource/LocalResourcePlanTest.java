@@ -174,6 +174,11 @@ class LocalResourcePlanTest {
         assertEquals("RESTART r", plan(U.of("r", STARTED).restartAsked().due()), "instead of its monitor");
         assertEquals("START r", plan(U.of("r", STOPPED).restartAsked()), "not running: just started");
         assertEquals("", plan(U.of("r", STARTED).restartAsked().hold(STOP_UNTIL_CLEANUP).hold(BLOCKED)));
+        assertEquals("STOP b", plan(U.of("a", STARTED).group("g").restartAsked(), U.of("b", STARTED).group("g")
+                .restartAsked()), "a group restarts as Pacemaker does: the later members stop first");
+        assertEquals("RESTART a", plan(U.of("a", STARTED).group("g").restartAsked(), U.of("b", STOPPED).group("g")
+                .restartAsked()));
+        assertEquals("START b", plan(U.of("a", STARTED).group("g"), U.of("b", STOPPED).group("g")));
     }
 
     @Test
