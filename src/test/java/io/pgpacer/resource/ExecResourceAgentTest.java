@@ -126,4 +126,13 @@ class ExecResourceAgentTest {
                 "true").start(TIMEOUT));
         assertEquals("r1 start node2", Files.readString(seen).trim());
     }
+
+    @Test
+    void theUserParameterRunsTheCommandsAsThatUser() {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "runuser needs root");
+        ExecResourceAgent asNobody = new ExecResourceAgent("r1", "test \"$(id -un)\" = nobody || { id -un; exit 1; }",
+                "true", "true", "nobody", "node2");
+        assertEquals(OcfResult.success(), asNobody.start(TIMEOUT));
+    }
 }
