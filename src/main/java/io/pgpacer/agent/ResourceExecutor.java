@@ -449,7 +449,8 @@ final class ResourceExecutor implements AutoCloseable {
         String id = local.primitive.id();
         boolean managed;
         synchronized (this) {
-            FailureResponse response = LocalResourcePlan.onFailure(kind, onFail, local.observed, local.hold);
+            FailureResponse response = LocalResourcePlan.onFailure(kind, onFail, local.observed, local.hold,
+                    result.rc());
             local.observed = response.observed();
             local.hold = response.hold();
             local.failures++;

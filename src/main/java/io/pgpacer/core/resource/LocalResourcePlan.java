@@ -240,6 +240,21 @@ public final class LocalResourcePlan {
     }
 
     /**
+     * How a failure of {@code kind} with OCF code {@code rc} answers to {@code onFail}. A failed stop leaves the
+     * resource FAILED (retried after the back-off) unless it blocks or is ignored. A start that failed because the
+     * resource is misconfigured or not installed here (rc 2, 5 or 6, Pacemaker's hard errors) is not retried here
+     * until cleanup, since the same start would fail again.
+     *
+     * @param before the state before the operation
+     */
+    public static FailureResponse onFailure(Kind kind, OnFail onFail, Observed before, Hold hold, int rc) {
+        if (kind == Kind.START && onFail == OnFail.RESTART && (rc == 2 || rc == 5 || rc == 6)) {
+            return new FailureResponse(Observed.FAILED, Hold.STOP_UNTIL_CLEANUP, false);
+        }
+        return onFailure(kind, onFail, before, hold);
+    }
+
+    /**
      * How a failure of {@code kind} answers to {@code onFail}. A failed stop leaves the resource FAILED (retried
      * after the back-off) unless it blocks or is ignored.
      *

@@ -199,6 +199,12 @@ class LocalResourcePlanTest {
                 LocalResourcePlan.onFailure(Kind.STOP, OnFail.BLOCK, STARTED, NONE), "a failed stop blocks");
         assertEquals(new FailureResponse(STOPPED, NONE, false),
                 LocalResourcePlan.onFailure(Kind.STOP, OnFail.IGNORE, STARTED, NONE));
+        assertEquals(new FailureResponse(FAILED, STOP_UNTIL_CLEANUP, false),
+                LocalResourcePlan.onFailure(Kind.START, OnFail.RESTART, STOPPED, NONE, 6), "not configured: not retried");
+        assertEquals(new FailureResponse(FAILED, NONE, false),
+                LocalResourcePlan.onFailure(Kind.START, OnFail.RESTART, STOPPED, NONE, 1), "a generic error is");
+        assertEquals(new FailureResponse(FAILED, NONE, false),
+                LocalResourcePlan.onFailure(Kind.MONITOR, OnFail.RESTART, STARTED, NONE, 6));
         FailureResponse retried = LocalResourcePlan.onFailure(Kind.STOP, OnFail.RESTART, STARTED, NONE);
         assertEquals(FAILED, retried.observed(), "a failed stop with on-fail=restart is retried after the back-off");
         assertFalse(retried.standby());
