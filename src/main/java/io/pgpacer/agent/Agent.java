@@ -15,17 +15,26 @@ import io.pgpacer.core.command.StoreCommand.InitializeCluster;
 import io.pgpacer.core.command.StoreCommand.ReportFailure;
 import io.pgpacer.core.command.StoreCommand.ReportStatus;
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.resource.PostgresClone;
+import io.pgpacer.core.resource.Primitive;
+import io.pgpacer.core.resource.ResourceKind;
+import io.pgpacer.core.resource.ResourceRuntime;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.postgres.PostgresException;
 import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.postgres.StopMode;
+import io.pgpacer.resource.ExecResourceAgent;
+import io.pgpacer.resource.IpResourceAgent;
+import io.pgpacer.resource.ResourceAgent;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
 import io.pgpacer.vip.VipException;
 import io.pgpacer.vip.linux.IpAddrVirtualIp;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -59,6 +68,7 @@ public final class Agent implements AutoCloseable {
     private final ReaderVipHolder readerVip;
     private final Controller controller;
     private final Executor executor;
+    private final ResourceExecutor resources;
     private final Object wakeup = new Object();
     private final AtomicBoolean expectingStop = new AtomicBoolean();
     private final AtomicBoolean unexpectedExit = new AtomicBoolean();
@@ -83,6 +93,9 @@ public final class Agent implements AutoCloseable {
     private int consecutiveFailures;
     private boolean lastStepFailed;
     private long watchedPid;
+    /** The restart numbers of msPostgresql this agent carried out or found at start; null before the first CIB. */
+    private Map<String, Long> seenPgRestarts;
+    private boolean wasPrimary;
 
     /**
      * @param pg this host's PostgreSQL; null for a witness
@@ -116,12 +129,19 @@ public final class Agent implements AutoCloseable {
                 : new IpAddrVirtualIp(config.vips().reader()), config.clusterSettings().nodeTimeoutMillis(),
                 monotonicMillis, text -> events.add("vip", text));
         this.controller = new Controller(store, observations, events);
+        this.resources = pg == null ? null
+                : new ResourceExecutor(config.nodeName(), store, config.timings(),
+                        () -> lease.held().orElse(-1), this::primaryHere, monotonicMillis,
+                        p -> resourceAgent(p, config), text -> events.add("resource", text), this::wake);
         this.executor = pg == null ? null
                 : new Executor(config.nodeName(), store, pg, lease, writerVip, monotonicMillis,
-                        () -> expectingStop.set(true), failsafe);
+                        () -> expectingStop.set(true), failsafe, () -> releaseLeaseBound("giving the lease up", false));
         store.onApplied(cib -> {
             observations.record(cib);
             controller.wake();
+            if (resources != null) {
+                resources.onApplied(cib);
+            }
             if (decisionsChanged(cib)) {
                 wake();
             }
@@ -213,6 +233,19 @@ public final class Agent implements AutoCloseable {
 
     private volatile String lastFailsafeAnswer;
 
+    /** The resource agent for an operator's primitive on this host. */
+    static ResourceAgent resourceAgent(Primitive primitive, AgentConfig config) {
+        return primitive.kind() == ResourceKind.IP
+                ? IpResourceAgent.of(primitive, config.vips().nic(), IpAddrVirtualIp::new)
+                : ExecResourceAgent.of(primitive, config.nodeName());
+    }
+
+    // What lease-bound resources need besides the lease: PostgreSQL serving as primary here, by the latest look.
+    private boolean primaryHere() {
+        ObservedAt latest = latestObservation;
+        return latest != null && latest.report().pgState() == PgState.PRIMARY;
+    }
+
     /** Whether this agent runs no PostgreSQL and only votes. */
     public boolean witness() {
         return pg == null;
@@ -251,9 +284,13 @@ public final class Agent implements AutoCloseable {
     public void run() {
         // why: an agent that starts holds no lease, so a writer VIP left on this host by a crashed agent must go.
         releaseWriterVip("agent start");
+        releaseLeaseBound("agent start", false);
         dropReaderVip("agent start");
         lease.start();
         controller.start();
+        if (resources != null) {
+            resources.start();
+        }
         events.add("agent", "agent " + config.nodeName() + " started");
         String lastOutcome = "";
         lastPassEndedAt = millis.getAsLong();
@@ -277,9 +314,26 @@ public final class Agent implements AutoCloseable {
                 LOG.info(outcome);
                 lastOutcome = outcome;
             }
-            pause(settled() ? config.timings().monitorInterval().toMillis() : FAST_MILLIS);
+            pause(settled() ? monitorIntervalMillis() : FAST_MILLIS);
         }
         loopRunning = false;
+    }
+
+    private long monitorIntervalMillis() {
+        NodeReport last = lastReport;
+        return monitorIntervalMillis(store.localCopy().resources().postgres(), last == null ? null : last.pgState(),
+                config.timings().monitorInterval().toMillis());
+    }
+
+    /**
+     * How long the settled loop waits between looks at PostgreSQL: the interval of the {@code msPostgresql} monitor
+     * for this node's role ({@code op monitor role=Master|Slave}, or one for every role) when the CIB has one, else
+     * {@code monitor-interval}. Every state but PRIMARY counts as the Slave role, as the reference's monitors do.
+     */
+    static long monitorIntervalMillis(PostgresClone clone, PgState state, long configuredMillis) {
+        String role = state == PgState.PRIMARY ? PostgresClone.MASTER : PostgresClone.SLAVE;
+        return clone.monitor(role).map(op -> op.intervalMillis()).filter(interval -> interval > 0)
+                .orElse(configuredMillis);
     }
 
     /** One observe → report → step pass; returns a sentence saying what happened. */
@@ -295,13 +349,18 @@ public final class Agent implements AutoCloseable {
             report(cib, null, null);
             return "witness: voting only";
         }
-        boolean inMaintenance = cib.maintenance().covers(config.nodeName());
+        boolean nodeInMaintenance = cib.maintenance().covers(config.nodeName());
+        // why like maintenance: an unmanaged msPostgresql is observed and reported, never started, stopped,
+        // restarted or promoted; fencing stays on.
+        boolean postgresUnmanaged = !cib.resources().postgres().meta().managed();
+        boolean inMaintenance = nodeInMaintenance || postgresUnmanaged;
         if (inMaintenance) {
             // why: in maintenance the operator may stop PostgreSQL on purpose; that is no failure to count.
             unexpectedExit.set(false);
         } else {
             reportUnexpectedExit();
         }
+        String restarted = restartPostgresIfAsked(cib, inMaintenance);
         long observeStart = System.nanoTime();
         PgObservation observed = pg.observe();
         observeNanos.accept(System.nanoTime() - observeStart);
@@ -313,10 +372,16 @@ public final class Agent implements AutoCloseable {
         followReaderVip(cib, observed);
         report(cib, observed, data);
         fencedWithoutStore = false;
+        boolean primaryNow = primaryHere();
+        if (primaryNow != wasPrimary) {
+            wasPrimary = primaryNow;
+            resources.wake();
+        }
         // why: maintenance stops every action but fencing: a primary that cannot renew its lease still stops
         // writes, because once maintenance ends the controller may promote another node.
         if (inMaintenance) {
-            activity = "maintenance: observing only, not acting";
+            activity = nodeInMaintenance ? "maintenance: observing only, not acting"
+                    : PostgresClone.ID + " is unmanaged: observing PostgreSQL only, not acting";
             return activity;
         }
         if (millis.getAsLong() < backoffUntil) {
@@ -340,11 +405,46 @@ public final class Agent implements AutoCloseable {
         }
         consecutiveFailures = 0;
         lastStepFailed = false;
-        activity = outcome.text();
+        activity = restarted == null ? outcome.text() : restarted + "; " + outcome.text();
         if (!outcome.text().equals(lastReport == null ? null : lastReport.activity())) {
             events.add("agent", outcome.text());
         }
         return outcome.text();
+    }
+
+    /**
+     * Carries out an operator's {@code resource restart msPostgresql [NODE]} once: stops PostgreSQL (fast), and the
+     * step of the same pass starts it again in its role (a primary only while it holds its lease, through the
+     * executor's usual start). At agent start the numbers are only recorded, and so are restarts asked for while
+     * PostgreSQL is unmanaged or the node in maintenance (pgpacer may not act then; Pacemaker refuses them too).
+     * Returns what it did, or null.
+     */
+    private String restartPostgresIfAsked(Cib cib, boolean handsOff) {
+        ResourceRuntime runtime = cib.resourceRuntime();
+        String all = PostgresClone.ID;
+        // why the key's format: ResourceReducer.restartKey, "msPostgresql@node" for one node.
+        String here = PostgresClone.ID + "@" + config.nodeName();
+        if (seenPgRestarts == null) {
+            seenPgRestarts = new HashMap<>(runtime.restarts());
+            return null;
+        }
+        long wantedAll = runtime.restarts().getOrDefault(all, 0L);
+        long wantedHere = runtime.restarts().getOrDefault(here, 0L);
+        if (wantedAll <= seenPgRestarts.getOrDefault(all, 0L) && wantedHere <= seenPgRestarts.getOrDefault(here, 0L)) {
+            return null;
+        }
+        seenPgRestarts.put(all, wantedAll);
+        seenPgRestarts.put(here, wantedHere);
+        if (handsOff || !pg.isRunning()) {
+            return null;
+        }
+        expectingStop.set(true);
+        pg.stop(StopMode.FAST);
+        dataStale = true;
+        String done = "restarting PostgreSQL as an operator asked (resource restart " + PostgresClone.ID + ")";
+        events.add("agent", done);
+        LOG.info(done);
+        return done;
     }
 
     private static String operationOf(NodeGoal goal, PgObservation observed) {
@@ -379,6 +479,7 @@ public final class Agent implements AutoCloseable {
     // may then be promoted at once: the writer VIP must be gone before the failure is reported.
     private void fail(String operation, int rc, String reason) {
         releaseWriterVip("failed " + operation);
+        releaseLeaseBound("failed " + operation, false);
         dropReaderVip("failed " + operation);
         lastError = operation + ": " + reason;
         activity = "failed " + operation + ": " + reason;
@@ -393,9 +494,15 @@ public final class Agent implements AutoCloseable {
                     Executor.wallClock()), STORE_TIMEOUT);
             if (result.message().endsWith("lease released")) {
                 lease.forget();
+            } else if (resources != null) {
+                resources.resumeLeaseBound();
             }
         } catch (StoreUnavailableException e) {
             LOG.warn("could not record the failure (" + e.getMessage() + ")");
+            // why: the lease was not released by this report; if it ends otherwise, fencing stops them again.
+            if (resources != null) {
+                resources.resumeLeaseBound();
+            }
         }
     }
 
@@ -406,12 +513,16 @@ public final class Agent implements AutoCloseable {
         expectingStop.set(true);
         events.add("lease", "fencing: " + reason);
         releaseWriterVip("fencing");
+        // why addresses first and the operator's commands after PostgreSQL: an address goes in milliseconds, while
+        // a stop command may take its whole timeout, and writes must stop before the lease could expire.
+        releaseLeaseBound("fencing", true);
         dropReaderVip("fencing");
         try {
             pg.stop(StopMode.IMMEDIATE);
         } catch (RuntimeException e) {
             LOG.error("fencing could not stop PostgreSQL: " + e.getMessage());
         }
+        releaseLeaseBound("fencing", false);
         wake();
     }
 
@@ -435,6 +546,18 @@ public final class Agent implements AutoCloseable {
         String done = "no-quorum-policy demote: cut off from the store's majority, PostgreSQL restarted read-only";
         events.add("agent", done);
         return "; " + done;
+    }
+
+    // Lease-bound resources (colocated with the master) follow the writer VIP's rules: gone before the lease is.
+    private void releaseLeaseBound(String why, boolean addressesOnly) {
+        if (resources == null) {
+            return;
+        }
+        try {
+            resources.releaseLeaseBound(why, addressesOnly);
+        } catch (RuntimeException e) {
+            LOG.error(why + ": could not stop the lease-bound resources: " + e.getMessage());
+        }
     }
 
     private void releaseWriterVip(String why) {
@@ -520,7 +643,7 @@ public final class Agent implements AutoCloseable {
         List<ReplicaStatus> replicas = Executor.replicaStatuses(observed);
         return new NodeReport(config.nodeName(), sequence, state, observed.pid(), timeline, lsn,
                 observed.replayLsn(), upstream, observed.streaming(), replicas, activity, lastError, reportedAt,
-                readerVip.carries(), readerVip.seenVersion());
+                readerVip.carries(), readerVip.seenVersion(), resources.states());
     }
 
     // Reports are sent when something an operator or the scheduler cares about changed, else at the interval.
@@ -528,7 +651,8 @@ public final class Agent implements AutoCloseable {
         return a.pgState() == b.pgState() && a.timeline() == b.timeline() && a.streaming() == b.streaming()
                 && Objects.equals(a.upstream(), b.upstream()) && Objects.equals(a.activity(), b.activity())
                 && a.replicas().size() == b.replicas().size()
-                && a.readerVip() == b.readerVip() && a.readerVipSeen() == b.readerVipSeen();
+                && a.readerVip() == b.readerVip() && a.readerVipSeen() == b.readerVipSeen()
+                && a.resources().equals(b.resources());
     }
 
     // The switchover target's WAL position decides when it is promoted; every position it reaches counts.
@@ -615,6 +739,10 @@ public final class Agent implements AutoCloseable {
         controller.close();
         lease.close();
         readerVip.close();
+        if (resources != null) {
+            // why first: the operator's resources may use PostgreSQL (a pooler) and stop cleanly while it runs.
+            resources.close();
+        }
         if (pg != null) {
             expectingStop.set(true);
             releaseWriterVip("agent stop");

@@ -64,6 +64,7 @@ final class Executor {
     private final LongSupplier millis;
     private final Runnable expectStop;
     private final FailsafePromise failsafe;
+    private final Runnable releaseLeaseBound;
     private String configuredUpstream;
     /** Since when this standby has not been streaming from its upstream (ms), or -1. */
     private long notStreamingFrom = -1;
@@ -81,8 +82,9 @@ final class Executor {
     private final Map<String, Long> notStreamingSince = new HashMap<>();
 
     Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, WriterVip writerVip,
-            LongSupplier monotonicMillis, Runnable expectStop, FailsafePromise failsafe) {
+            LongSupplier monotonicMillis, Runnable expectStop, FailsafePromise failsafe, Runnable releaseLeaseBound) {
         this.self = self;
+        this.releaseLeaseBound = releaseLeaseBound;
         this.failsafe = failsafe;
         this.writerVip = writerVip;
         this.store = store;
@@ -316,6 +318,7 @@ final class Executor {
                 return handOver(held.getAsLong(), planned);
             }
             writerVip.release();
+            releaseLeaseBound.run();
             stop(StopMode.FAST);
             lease.release();
             return StepOutcome.did("stepped down: stopped the writer VIP and PostgreSQL, released the primary lease");
@@ -415,6 +418,7 @@ final class Executor {
     // the lease up, naming where the WAL ended.
     private StepOutcome handOver(long gen, Switchover planned) {
         writerVip.release();
+        releaseLeaseBound.run();
         stop(StopMode.FAST);
         DataDirState stopped = pg.inspect();
         if (!"shut down".equals(stopped.clusterState())) {
@@ -514,6 +518,7 @@ final class Executor {
     private StepOutcome towardsStopped(PgObservation observed) {
         if (lease.held().isPresent()) {
             writerVip.release();
+            releaseLeaseBound.run();
             stop(StopMode.FAST);
             lease.release();
             return StepOutcome.did("stopped PostgreSQL and released the primary lease");

@@ -19,6 +19,11 @@ public record VirtualIps(VipAddress writer, VipAddress reader, boolean readerToP
                 : readerToPrimary ? ReaderVipPolicy.STANDBY_OR_PRIMARY : ReaderVipPolicy.STANDBY;
     }
 
+    /** The interface that carries the VIPs ({@code virtual-ips.nic}), or null when no VIP is configured. */
+    public String nic() {
+        return writer != null ? writer.nic() : reader != null ? reader.nic() : null;
+    }
+
     public boolean any() {
         return writer != null || reader != null;
     }

@@ -76,6 +76,87 @@ public final class ProgramRunner {
     }
 
     /**
+     * What a program run in its own session did: its exit code and output (stdout and stderr interleaved), or
+     * that it ran past its timeout and its whole process group was killed ({@code exitCode} is then -1).
+     */
+    public record SessionResult(int exitCode, String output, boolean timedOut) {
+    }
+
+    /**
+     * Runs {@code command} as the leader of a new session ({@code setsid}), so that everything it starts and
+     * leaves in its process group can be killed together: on timeout, or when the calling thread is interrupted,
+     * the group gets SIGKILL. A background process the command starts and leaves running (a daemon) survives a
+     * successful run; its output goes to a file that is deleted, so daemons should log elsewhere.
+     *
+     * @throws ProgramException if {@code setsid} cannot be started (the message names the command's purpose, never
+     *         its words, which may hold secrets)
+     */
+    public static SessionResult runInOwnSession(String what, List<String> command, Map<String, String> environment,
+            Duration timeout) {
+        List<String> inSession = new java.util.ArrayList<>(List.of("setsid", "--wait"));
+        inSession.addAll(command);
+        Path outputFile = null;
+        Process process = null;
+        try {
+            outputFile = Files.createTempFile("pgpacer-resource", ".out");
+            process = builder(inSession, environment)
+                    .redirectErrorStream(true)
+                    .redirectOutput(outputFile.toFile())
+                    .start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                killGroup(process);
+                return new SessionResult(-1, Files.readString(outputFile), true);
+            }
+            return new SessionResult(process.exitValue(), Files.readString(outputFile), false);
+        } catch (IOException e) {
+            throw new ProgramException(what + " failed: could not run setsid (util-linux): " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            killGroup(process);
+            Thread.currentThread().interrupt();
+            throw new ProgramException(what + " was cancelled: its process group was killed", e);
+        } finally {
+            deleteQuietly(outputFile);
+        }
+    }
+
+    // setsid made the process (or, if it had to fork, its child) a process group leader: every group found among
+    // the process and its descendants gets SIGKILL, then whatever descendant is left.
+    private static void killGroup(Process process) {
+        if (process == null) {
+            return;
+        }
+        long own = processGroupOf(ProcessHandle.current().pid());
+        java.util.Set<Long> groups = new java.util.TreeSet<>();
+        groups.add(process.pid());
+        process.descendants().forEach(d -> groups.add(processGroupOf(d.pid())));
+        groups.remove(own);
+        groups.remove(0L);
+        for (long group : groups) {
+            try {
+                new ProcessBuilder("kill", "-KILL", "--", "-" + group).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(5, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                // why no throw: the descendants are killed one by one below, which needs no kill program.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        killTree(process);
+    }
+
+    /** The process group of {@code pid} from /proc, or 0 when it is gone. */
+    static long processGroupOf(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // why after ')': the command name in parentheses may itself hold spaces and parentheses.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[2]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /**
      * A builder for {@code command} with stdin from /dev/null, the root directory as working directory, and
      * this JVM's environment without its {@code PG*} variables, plus {@code environment}.
      */

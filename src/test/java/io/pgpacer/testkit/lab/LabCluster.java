@@ -364,7 +364,8 @@ public final class LabCluster implements AutoCloseable {
         return holdersOf(READER_VIP);
     }
 
-    private List<String> holdersOf(String vip) {
+    /** The nodes whose host has {@code address} now, in node order (an operator's {@code ip} resource, say). */
+    public List<String> holdersOf(String vip) {
         return nodes.stream().filter(node -> holds(node, vip)).toList();
     }
 
@@ -402,6 +403,11 @@ public final class LabCluster implements AutoCloseable {
     /** Starts polling {@link #vipHolders()} every few milliseconds on a background thread until closed. */
     public VipWatch watchVip() {
         return VipWatch.start(this::vipHolders);
+    }
+
+    /** Like {@link #watchVip()}, for any address. */
+    public VipWatch watchAddress(String address) {
+        return VipWatch.start(() -> holdersOf(address));
     }
 
     /** Like {@link #watchVip()}, for the reader VIP. */
