@@ -131,7 +131,7 @@ public final class Agent implements AutoCloseable {
         this.controller = new Controller(store, observations, events);
         this.resources = pg == null ? null
                 : new ResourceExecutor(config.nodeName(), store, config.timings(),
-                        () -> lease.held().orElse(-1), this::primaryHere, monotonicMillis,
+                        config.clusterSettings().nodeTimeoutMillis(), () -> lease.held().orElse(-1), this::primaryHere, monotonicMillis,
                         p -> resourceAgent(p, config), text -> events.add("resource", text), this::wake);
         this.executor = pg == null ? null
                 : new Executor(config.nodeName(), store, pg, lease, writerVip, monotonicMillis,
@@ -599,8 +599,9 @@ public final class Agent implements AutoCloseable {
                 || awaitedBySwitchover(cib) && !next.lsn().equals(lastReport.lsn());
         // Settled, a report is only a heartbeat: two per node timeout keep the node online at half the writes.
         long interval = settled() ? cib.settings().nodeTimeoutMillis() / 2 : FAST_MILLIS;
-        if (readerVip.carries()) {
-            // why: the reader VIP stays only until a deadline that each report moves; heartbeats must come sooner.
+        if (readerVip.carries() || resources != null && resources.runsAny()) {
+            // why: the reader VIP and the resources stay only until a deadline that each report moves; heartbeats
+            // must come sooner.
             interval = Math.min(interval, cib.settings().nodeTimeoutMillis() / 3);
         }
         if (!changed && now - lastReportAt < interval) {
@@ -608,6 +609,9 @@ public final class Agent implements AutoCloseable {
         }
         store.submit(new ReportStatus(next), STORE_TIMEOUT);
         readerVip.reportLanded(now);
+        if (resources != null) {
+            resources.reportLanded(now);
+        }
         lastReport = next;
         lastReportAt = now;
     }

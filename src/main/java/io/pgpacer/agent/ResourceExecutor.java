@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -97,6 +98,11 @@ final class ResourceExecutor implements AutoCloseable {
     private volatile Object seenRuntime;
     private volatile Object seenMaintenance;
     private volatile Object seenStandby;
+    /** How long after a report that reached the store the resources placed here may run without another. */
+    private final long contactMillis;
+    private final ScheduledExecutorService contactTimer;
+    private ScheduledFuture<?> dropAtDeadline;
+    private volatile long contactDeadline = Long.MIN_VALUE;
 
     /** What this node knows of one primitive on its host. */
     private static final class Local {
@@ -119,10 +125,16 @@ final class ResourceExecutor implements AutoCloseable {
      * @param events receives what the executor did, for the event feed
      * @param statesChanged called when a resource's state changed, so the agent reports it soon
      */
-    ResourceExecutor(String self, ClusterStore store, Timings timings, LongSupplier leaseGeneration,
-            BooleanSupplier primaryHere, LongSupplier monotonicMillis, Function<Primitive, ResourceAgent> agents,
-            Consumer<String> events, Runnable statesChanged) {
+    ResourceExecutor(String self, ClusterStore store, Timings timings, long nodeTimeoutMillis,
+            LongSupplier leaseGeneration, BooleanSupplier primaryHere, LongSupplier monotonicMillis,
+            Function<Primitive, ResourceAgent> agents, Consumer<String> events, Runnable statesChanged) {
         this.self = self;
+        this.contactMillis = nodeTimeoutMillis - ReaderVipHolder.MARGIN_MILLIS;
+        this.contactTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pgpacer-resource-contact");
+            t.setDaemon(true);
+            return t;
+        });
         this.store = store;
         this.timings = timings;
         this.leaseGeneration = leaseGeneration;
@@ -191,13 +203,62 @@ final class ResourceExecutor implements AutoCloseable {
         if (generation >= 0) {
             releasedGeneration = generation;
         }
+        Resources resources = store.localCopy().resources();
+        return stopHere(why, "lease-bound ", p -> LocalResourcePlan.leaseBound(resources, p.id())
+                && (!addressesOnly || p.kind() == ResourceKind.IP));
+    }
+
+    /**
+     * A report sent at {@code sentAtMillis} (monotonic) reached the store: the resources placed here may run until
+     * the node timeout (less a margin) after it. Past that the controller counts this node silent and may start them
+     * elsewhere, so they are stopped here first, the addresses on a timer of their own even while a slow operation
+     * holds the executor's thread.
+     */
+    void reportLanded(long sentAtMillis) {
+        long deadline;
+        synchronized (this) {
+            contactDeadline = Math.max(contactDeadline, sentAtMillis + contactMillis);
+            deadline = contactDeadline;
+            if (dropAtDeadline != null) {
+                dropAtDeadline.cancel(false);
+            }
+            if (closed) {
+                return;
+            }
+            dropAtDeadline = contactTimer.schedule(this::stopAddressesIfOutOfTouch,
+                    Math.max(0, deadline - millis.getAsLong()), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Whether a primitive may be running here, so that the agent keeps its reports frequent (see reportLanded). */
+    synchronized boolean runsAny() {
+        return locals.values().stream().anyMatch(l -> l.observed == Observed.STARTED || l.observed == Observed.FAILED);
+    }
+
+    private boolean inTouch() {
+        return millis.getAsLong() < contactDeadline;
+    }
+
+    private void stopAddressesIfOutOfTouch() {
+        if (inTouch() || closed) {
+            return;
+        }
+        Resources resources = store.localCopy().resources();
+        stopHere("no report reached the store for " + contactMillis + " ms", "", p -> p.kind() == ResourceKind.IP
+                && resources.effectiveMeta(p.id()).managed() && !LocalResourcePlan.leaseBound(resources, p.id()));
+        // why a pass too: it stops the rest, and starts nothing while out of touch
+        scheduleIn(0);
+    }
+
+    // Stops, on the calling thread and last group member first, every resource {@code which} selects that may run
+    // here. Failures are logged and leave the resource failed; they never stop the caller.
+    private String stopHere(String why, String what, java.util.function.Predicate<Primitive> which) {
         Cib cib = store.localCopy();
         List<Primitive> ordered = new ArrayList<>(ordered(cib.resources()));
         Collections.reverse(ordered);
         List<String> stopped = new ArrayList<>();
         for (Primitive p : ordered) {
-            if (!LocalResourcePlan.leaseBound(cib.resources(), p.id())
-                    || addressesOnly && p.kind() != ResourceKind.IP) {
+            if (!which.test(p)) {
                 continue;
             }
             synchronized (this) {
@@ -215,7 +276,7 @@ final class ResourceExecutor implements AutoCloseable {
             if (result.succeeded()) {
                 stopped.add(p.id());
             } else {
-                String text = why + ": could not stop lease-bound resource " + p.id() + " (rc " + result.rc() + "): "
+                String text = why + ": could not stop " + what + "resource " + p.id() + " (rc " + result.rc() + "): "
                         + result.exitReason();
                 LOG.error(text);
                 events.accept(text);
@@ -224,7 +285,7 @@ final class ResourceExecutor implements AutoCloseable {
         if (stopped.isEmpty()) {
             return null;
         }
-        String done = why + ": stopped lease-bound " + String.join(", ", stopped);
+        String done = why + ": stopped " + what + String.join(", ", stopped);
         events.accept(done);
         statesChanged.run();
         return done;
@@ -292,6 +353,9 @@ final class ResourceExecutor implements AutoCloseable {
         noteCleanups(cib);
         boolean maintenance = cib.maintenance().covers(self);
         boolean standby = cib.inStandby(self);
+        // why: out of touch with the store for the node timeout, this node may be counted silent and its resources
+        // placed elsewhere; lease-bound ones follow the lease instead
+        boolean inTouch = inTouch();
         long generation = leaseGeneration.getAsLong();
         boolean masterHere = generation >= 0 && generation != releasedGeneration && primaryHere.getAsBoolean();
         long now = millis.getAsLong();
@@ -305,7 +369,7 @@ final class ResourceExecutor implements AutoCloseable {
                 ResourceMeta meta = resources.effectiveMeta(p.id());
                 local.managed = meta.managed() && !maintenance;
                 units.add(new Unit(p.id(), resources.groupOf(p.id()).map(Group::id).orElse(null),
-                        self.equals(runtime.placement().get(p.id())), meta.enabled(), local.managed, standby,
+                        self.equals(runtime.placement().get(p.id())) && inTouch, meta.enabled(), local.managed, standby,
                         LocalResourcePlan.leaseBound(resources, p.id()), masterHere, local.observed, local.hold,
                         monitorDue(local, now), now < local.backoffUntil, restartWanted(resources, runtime, p.id())));
             }
@@ -657,6 +721,7 @@ final class ResourceExecutor implements AutoCloseable {
                 pending.cancel(false);
             }
         }
+        contactTimer.shutdownNow();
         thread.shutdownNow();
         try {
             if (!thread.awaitTermination(30, TimeUnit.SECONDS)) {

@@ -144,8 +144,9 @@ class ResourceExecutorTest {
     private final AtomicBoolean primary = new AtomicBoolean(false);
     private final Map<String, FakeResource> fakes = new HashMap<>();
     private final List<String> events = new ArrayList<>();
-    private final ResourceExecutor executor = new ResourceExecutor("n1", store, Timings.DEFAULTS, generation::get,
-            primary::get, clock::get, p -> fakes.computeIfAbsent(p.id(), id -> new FakeResource()), events::add,
+    private static final long NODE_TIMEOUT_MILLIS = 3_000;
+    private final ResourceExecutor executor = new ResourceExecutor("n1", store, Timings.DEFAULTS, NODE_TIMEOUT_MILLIS,
+            generation::get, primary::get, clock::get, p -> fakes.computeIfAbsent(p.id(), id -> new FakeResource()), events::add,
             () -> { });
 
     private static Primitive exec(String id, Operation... operations) {
@@ -175,10 +176,38 @@ class ResourceExecutorTest {
         return fakes.computeIfAbsent(id, k -> new FakeResource());
     }
 
+    /** Whether this node's reports reach the store, as the agent's loop tells the executor after each one. */
+    private boolean reporting = true;
+
     private void passes(int n) {
         for (int i = 0; i < n; i++) {
+            if (reporting) {
+                executor.reportLanded(clock.get());
+            }
             executor.runPass();
         }
+    }
+
+    // Safety: the controller may place a resource elsewhere once this node has been silent for the node timeout;
+    // by then it no longer runs here.
+    @Test
+    void aResourceStopsBeforeTheNodeTimeoutWhenNoReportReachesTheStore() {
+        configure(List.of(exec("bouncer")), List.of(), Map.of("bouncer", "n1"));
+        passes(2);
+        assertTrue(fake("bouncer").running);
+        reporting = false;
+        clock.addAndGet(NODE_TIMEOUT_MILLIS - 400);
+        passes(1);
+        assertTrue(fake("bouncer").running, "still within the node timeout less the margin");
+        clock.addAndGet(200);
+        passes(1);
+        assertFalse(fake("bouncer").running, "stopped before the controller may count this node silent");
+        assertFalse(executor.runsAny(), "and the agent knows nothing runs here");
+        passes(3);
+        assertFalse(fake("bouncer").running, "not started again while out of touch");
+        reporting = true;
+        passes(2);
+        assertTrue(fake("bouncer").running, "started again once a report got through");
     }
 
     @Test
