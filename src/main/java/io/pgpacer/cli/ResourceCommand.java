@@ -371,10 +371,19 @@ final class ResourceCommand implements Runnable {
         StringBuilder out = new StringBuilder();
         ResourceMeta meta = cib.resources().meta(id).orElseThrow();
         if (PostgresClone.ID.equals(id)) {
-            out.append(" Master: ").append(PostgresClone.ID).append(" (master-max=1)\n");
+            out.append(" Master: ").append(PostgresClone.ID).append(" (master-max=1 master-node-max=1 clone-max=")
+                    .append(cib.dataNodes().size()).append(" clone-node-max=1)\n");
             out.append("  Resource: ").append(PostgresClone.PRIMITIVE).append(" (pgpacer:postgresql)\n");
-            out.append("   Attributes: replication=").append(cib.settings().sync().mode().name()
-                    .toLowerCase(java.util.Locale.ROOT)).append(" (from the agents' configuration file)\n");
+            out.append("   Attributes: rep_mode=").append(cib.settings().sync().mode().name()
+                    .toLowerCase(java.util.Locale.ROOT)).append(" node_list=").append(quoted(String.join(" ",
+                            cib.dataNodes().stream().map(io.pgpacer.core.cib.NodeSpec::name).toList())));
+            if (cib.settings().vipAddresses().writer() != null) {
+                out.append(" master_ip=").append(cib.settings().vipAddresses().writer().split("/")[0]);
+            }
+            out.append(" primary_conninfo_opt=").append(quoted(io.pgpacer.postgres.conf.Conninfo
+                    .replicationOptions())).append('\n');
+            out.append("   (from the agents' configuration file, with repuser, pgdata and the binaries; change them"
+                    + " there)\n");
             operations(out, cib.resources().postgres().operations());
         } else if (cib.resources().group(id).isPresent()) {
             out.append(" Group: ").append(id).append('\n');

@@ -234,6 +234,10 @@ class OperatorCommandsTest {
                 + " (score:INFINITY) (id:colocation-bouncer-msPostgresql-INFINITY)"), show);
         assertTrue(cli("resource", "list").contains(" bouncer     \t(pgpacer:exec):\tStopped (disabled)\n"),
                 cli("resource", "list"));
+        String clone = cli("resource", "show", "msPostgresql");
+        assertTrue(clone.contains("Attributes: rep_mode=async node_list=\"node1 node2 node3\" primary_conninfo_opt="
+                + "\"connect_timeout=2 keepalives_idle=5") && clone.contains("target-role=Started is-managed=true")
+                && clone.contains("Constraint: promote msPostgresql then start bouncer"), clone);
         String node = cluster.awaitHealthy(CONVERGE).slaves().get(0);
         cli("resource", "ban", "bouncer", node);
         assertTrue(cli("constraint", "list").contains("bouncer avoids " + node + " (score:-INFINITY) (ban) (id:cli-ban-"

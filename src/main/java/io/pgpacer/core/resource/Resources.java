@@ -307,6 +307,12 @@ public record Resources(PostgresClone postgres, List<Primitive> primitives, List
 
     private void checkConstraint(List<String> problems, Constraint c, List<String> dataNodes) {
         String where = "constraint '" + c.id() + "'";
+        int score = c instanceof Constraint.Colocation col ? col.score()
+                : c instanceof Constraint.Location loc ? loc.score() : 0;
+        if (score > Score.INFINITY || score < Score.MINUS_INFINITY) {
+            problems.add(where + ": score " + score + " is out of range; use -INFINITY..INFINITY (INFINITY is "
+                    + Score.INFINITY + ")");
+        }
         for (String resource : c.resources()) {
             if (resource == null || !exists(resource)) {
                 problems.add(where + " names the missing resource '" + resource + "'; resources are " + ids());

@@ -19,6 +19,11 @@ public final class Conninfo {
     private Conninfo() {
     }
 
+    /** The options every replication connection carries, as the reference's {@code primary_conninfo_opt} shows them. */
+    public static String replicationOptions() {
+        return render(FAST_FAILURE_DETECTION);
+    }
+
     /**
      * The connection a standby (or pg_basebackup) opens to its upstream for replication, with short
      * connect and keepalive timeouts so a dead primary is noticed within seconds.

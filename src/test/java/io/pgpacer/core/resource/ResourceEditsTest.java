@@ -108,6 +108,9 @@ class ResourceEditsTest {
                 Arguments.of(new ResourceEdit.AddConstraint(new Constraint.Location(null, "msPostgresql", "node1",
                         100, Constraint.Location.USER)), "msPostgresql runs on every data node; a location constraint"
                         + " can only keep it off one"),
+                Arguments.of(new ResourceEdit.AddConstraint(new Constraint.Location("far", "pgbouncer", "node1",
+                        5_000_000, Constraint.Location.USER)), "constraint 'far': score 5000000 is out of range; use"
+                        + " -INFINITY..INFINITY (INFINITY is 1000000)"),
                 Arguments.of(new ResourceEdit.Update("msPostgresql", Map.of(), List.of(new Operation("monitor",
                         3000, 1000, OnFail.BLOCK, "Master")), null), "on-fail 'block' is not supported for the"
                         + " PostgreSQL clone"));
