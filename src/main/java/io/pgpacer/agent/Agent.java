@@ -422,8 +422,7 @@ public final class Agent implements AutoCloseable {
     private String restartPostgresIfAsked(Cib cib, boolean handsOff) {
         ResourceRuntime runtime = cib.resourceRuntime();
         String all = PostgresClone.ID;
-        // why the key's format: ResourceReducer.restartKey, "msPostgresql@node" for one node.
-        String here = PostgresClone.ID + "@" + config.nodeName();
+        String here = ResourceRuntime.restartKey(PostgresClone.ID, config.nodeName());
         if (seenPgRestarts == null) {
             seenPgRestarts = new HashMap<>(runtime.restarts());
             return null;

@@ -588,11 +588,11 @@ final class ResourceExecutor implements AutoCloseable {
 
     /**
      * The keys of {@link ResourceRuntime#restarts()} that ask for a restart of primitive {@code id} here: its own and
-     * its group's, each for every node and for this one ({@code id}, {@code id@node}; ResourceReducer.restartKey).
+     * its group's, each for every node and for this one ({@code id}, {@code id@node}; ResourceRuntime.restartKey).
      */
     private List<String> restartKeys(Resources resources, String id) {
-        List<String> keys = new ArrayList<>(List.of(id, id + "@" + self));
-        resources.groupOf(id).ifPresent(g -> keys.addAll(List.of(g.id(), g.id() + "@" + self)));
+        List<String> keys = new ArrayList<>(List.of(id, ResourceRuntime.restartKey(id, self)));
+        resources.groupOf(id).ifPresent(g -> keys.addAll(List.of(g.id(), ResourceRuntime.restartKey(g.id(), self))));
         return keys;
     }
 

@@ -143,14 +143,10 @@ final class ResourceReducer {
             return refuse(cib, "unknown data node '" + c.node() + "'; data nodes are "
                     + cib.dataNodes().stream().map(NodeSpec::name).toList());
         }
-        return accept(cib.withResourceRuntime(cib.resourceRuntime().withRestart(restartKey(c.resource(), c.node()))),
+        return accept(cib.withResourceRuntime(cib.resourceRuntime().withRestart(ResourceRuntime.restartKey(c.resource(),
+                c.node()))),
                 "restart of " + c.resource() + " requested on " + (c.node() == null ? "every node it runs on"
                         : c.node()));
-    }
-
-    /** The key of {@link ResourceRuntime#restarts()} for a restart of {@code resource} on {@code node} (null: all). */
-    public static String restartKey(String resource, String node) {
-        return node == null ? resource : resource + "@" + node;
     }
 
     static String unknownResource(Cib cib, String resource) {

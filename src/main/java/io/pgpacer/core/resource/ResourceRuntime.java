@@ -36,6 +36,11 @@ public record ResourceRuntime(long version, Map<String, String> placement, List<
                 .orElse(new ResourceFailCount(resource, node, 0, null));
     }
 
+    /** The key of {@link #restarts()} for a restart of {@code resource} on {@code node} (null: wherever it runs). */
+    public static String restartKey(String resource, String node) {
+        return node == null ? resource : resource + "@" + node;
+    }
+
     public long restartNumber(String resource) {
         return restarts.getOrDefault(resource, 0L);
     }
