@@ -257,7 +257,7 @@ public final class HttpApi implements AutoCloseable {
         if (cib.resources().exists(resource)) {
             return false;
         }
-        send(exchange, 404, error("unknown resource '" + resource + "'; resources are " + cib.resources().ids()));
+        send(exchange, 404, error(cib.resources().unknown(resource)));
         return true;
     }
 

@@ -80,8 +80,7 @@ final class ResourceCommand implements Runnable {
                     return 0;
                 }
                 if (!cib.resources().exists(id)) {
-                    System.err.println("pgpacer resource show: unknown resource '" + id + "'; resources are "
-                            + cib.resources().ids());
+                    System.err.println("pgpacer resource show: " + cib.resources().unknown(id));
                     return Main.BAD_INPUT;
                 }
                 System.out.print(describe(cib, id));

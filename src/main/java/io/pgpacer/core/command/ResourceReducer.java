@@ -103,7 +103,7 @@ final class ResourceReducer {
                     + cib.nodes().stream().map(NodeSpec::name).toList());
         }
         if (c.resource() != null && !cib.resources().exists(c.resource())) {
-            return refuse(cib, unknownResource(cib, c.resource()));
+            return refuse(cib, cib.resources().unknown(c.resource()));
         }
         List<String> primitives = c.resource() == null ? cib.resources().primitives().stream().map(Primitive::id)
                 .toList() : cib.resources().group(c.resource()).map(g -> g.members()).orElse(List.of(c.resource()));
@@ -137,7 +137,7 @@ final class ResourceReducer {
 
     static Outcome restart(Cib cib, RestartResource c) {
         if (!cib.resources().exists(c.resource())) {
-            return refuse(cib, unknownResource(cib, c.resource()));
+            return refuse(cib, cib.resources().unknown(c.resource()));
         }
         if (c.node() != null && cib.node(c.node()).filter(NodeSpec::holdsData).isEmpty()) {
             return refuse(cib, "unknown data node '" + c.node() + "'; data nodes are "
@@ -147,10 +147,6 @@ final class ResourceReducer {
                 c.node()))),
                 "restart of " + c.resource() + " requested on " + (c.node() == null ? "every node it runs on"
                         : c.node()));
-    }
-
-    static String unknownResource(Cib cib, String resource) {
-        return "unknown resource '" + resource + "'; resources are " + cib.resources().ids();
     }
 
     private static boolean matches(String wanted, String node) {

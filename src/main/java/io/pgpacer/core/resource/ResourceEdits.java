@@ -232,8 +232,7 @@ public final class ResourceEdits {
 
     private static ResourceMeta requireExisting(Resources resources, String id) {
         Optional<ResourceMeta> meta = resources.meta(id);
-        return meta.orElseThrow(() -> new IllegalArgumentException("unknown resource '" + id + "'; resources are "
-                + resources.ids()));
+        return meta.orElseThrow(() -> new IllegalArgumentException(resources.unknown(id)));
     }
 
     private static void requireNode(String node, List<String> dataNodes) {

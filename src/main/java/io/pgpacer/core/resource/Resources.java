@@ -56,6 +56,11 @@ public record Resources(PostgresClone postgres, List<Primitive> primitives, List
                 groups.stream().map(Group::id)).flatMap(s -> s).toList();
     }
 
+    /** The refusal for an id that names no resource here, with the ids that do. */
+    public String unknown(String id) {
+        return "unknown resource '" + id + "'; resources are " + ids();
+    }
+
     public Optional<Constraint> constraint(String id) {
         return constraints.stream().filter(c -> c.id().equals(id)).findFirst();
     }
