@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code pgpacer} command: the agent daemon, the operator's commands and the demo. */
 // why INHERIT: every subcommand answers --help (and --version) as well.
 @Command(name = "pgpacer", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
-        version = "pgpacer 0.1.0",
+        versionProvider = BuildVersion.class,
         description = "High-availability cluster manager for PostgreSQL streaming replication.",
         subcommands = {AgentCommand.class, StatusCommand.class, HistoryCommand.class, ResourceCommand.class,
                 ConstraintCommand.class, ForcePromoteCommand.class, SwitchoverCommand.class,
