@@ -167,6 +167,18 @@ class ConfigFileBadInputTest {
     }
 
     @Test
+    void theReadmeListsEveryDurationKeyWithItsDefinedRange() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        for (DurationKey key : DurationKey.values()) {
+            String row = "| `" + key.key() + "` | `" + io.pgpacer.core.model.Durations.render(
+                    key.defaultValue().toMillis()) + "` | `" + io.pgpacer.core.model.Durations.render(
+                    key.range().minMillis()) + "` to `" + io.pgpacer.core.model.Durations.render(
+                    key.range().maxMillis()) + "`";
+            assertTrue(readme.contains(row), "README.md lacks the row " + row);
+        }
+    }
+
+    @Test
     void anOperatorCommandReadsNoPasswordFile() throws IOException {
         Path file = write(secret("missing"));
         AgentConfig cluster = ConfigLoader.loadCluster(file);
