@@ -10,7 +10,6 @@ import io.pgpacer.core.cib.ReplicationMode;
 import io.pgpacer.core.cib.SyncPolicy;
 import io.pgpacer.core.model.Durations;
 import io.pgpacer.vip.VipAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,13 +94,11 @@ public final class ConfigLoader {
     }
 
     private static String text(Path file) {
-        if (!Files.exists(file)) {
-            throw new ConfigException(file + ": no such file; pass the agent's YAML configuration with --config");
-        }
         try {
             return InputFiles.read(file, InputFiles.DOCUMENT_LIMIT);
         } catch (InputFiles.UnusableFileException e) {
-            throw new ConfigException(e.getMessage());
+            throw new ConfigException(e.getMessage() + (e.missing()
+                    ? "; pass the agent's YAML configuration with --config" : "; give the YAML configuration file"));
         }
     }
 

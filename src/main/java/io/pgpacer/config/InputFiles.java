@@ -35,14 +35,25 @@ public final class InputFiles {
     /** A file that cannot be used; the message is {@code FILE: REASON}, without a fix (the caller adds it). */
     public static final class UnusableFileException extends RuntimeException {
         private final transient Path file;
+        private final boolean missing;
 
         UnusableFileException(Path file, String reason) {
+            this(file, reason, false);
+        }
+
+        UnusableFileException(Path file, String reason, boolean missing) {
             super(file + ": " + reason);
             this.file = file;
+            this.missing = missing;
         }
 
         public Path file() {
             return file;
+        }
+
+        /** Whether the file does not exist, for a caller whose fix is to create it. */
+        public boolean missing() {
+            return missing;
         }
     }
 
@@ -140,7 +151,7 @@ public final class InputFiles {
         try {
             return Files.readAttributes(file, BasicFileAttributes.class);
         } catch (IOException e) {
-            throw new UnusableFileException(file, reason(e));
+            throw new UnusableFileException(file, reason(e), e instanceof NoSuchFileException);
         }
     }
 

@@ -162,6 +162,22 @@ class OperatorInputBadInputTest {
                 "pgpacer cib replace: " + file + ": " + expected, "give a document as 'pgpacer cib query' writes it");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"fifo, is not a regular file", "/dev/zero, is not a regular file", "directory, is a directory"})
+    void anUnusableTokenFileIsRefusedNotWaitedFor(String kind, String expected) throws Exception {
+        Path token = kind.equals("/dev/zero") ? Path.of("/dev/zero") : dir.resolve("token");
+        if (kind.equals("fifo")) {
+            assertEquals(0, new ProcessBuilder("mkfifo", token.toString()).inheritIO().start().waitFor());
+        } else if (kind.equals("directory")) {
+            Files.createDirectories(token);
+        }
+        Path config = dir.resolve("cluster.yaml");
+        Files.writeString(config, "cluster: c\nnodes: [{name: n1, address: 127.0.0.1, api-port: 1}, {name: n2,"
+                + " address: 127.0.0.2, api-port: 1}]\npostgresql: {data-dir: /d}\napi: {token-file: " + token + "}\n");
+        assertRefused(run("status", "--config", config.toString()), "key 'api.token-file': " + token + ": " + expected,
+                "give a readable file that holds the token");
+    }
+
     /** The operator has the API token but cannot read the replication password file: read-only commands work. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"status", "history", "cib query"})
