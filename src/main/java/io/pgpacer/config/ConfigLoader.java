@@ -217,6 +217,10 @@ public final class ConfigLoader {
                 if (!e.getValue().isValueNode() || e.getValue().isNull()) {
                     throw fail("key 'postgresql.parameters." + e.getKey() + "': expected a single value");
                 }
+                if (e.getValue().asText().chars().anyMatch(Character::isISOControl)) {
+                    throw fail("key 'postgresql.parameters." + e.getKey() + "': the value holds a line break or another"
+                            + " control character; write it on one line");
+                }
                 parameters.put(e.getKey(), e.getValue().asText());
             }
         }
