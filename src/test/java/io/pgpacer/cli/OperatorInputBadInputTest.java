@@ -127,6 +127,20 @@ class OperatorInputBadInputTest {
         assertEquals(25433, n1.nodes().get(1).pgPort());
     }
 
+    @Test
+    void clusterSetupNamesThePasswordFileWithoutReadingIt() throws IOException {
+        Path file = dir.resolve("secret.yaml");
+        Path secret = dir.resolve("on-the-nodes-only.secret");
+        Run ok = run("cluster", "setup", "--name", "c", "--output", file.toString(), "--replication-password-file",
+                secret.toString(), "n1=198.18.0.1", "n2=198.18.0.2");
+        assertEquals(0, ok.exitCode(), ok.stderr());
+        assertTrue(Files.readString(file).contains("replication-password-file: " + secret), Files.readString(file));
+        assertFalse(Files.exists(secret));
+        Files.writeString(secret, "s3cret\n");
+        assertEquals("s3cret", ConfigLoader.load(file, "n2").postgres().replicationPassword(),
+                "the agent reads it where it lives");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "year 9999      | --at=9999-12-31T00:00    | --at 9999-12-31T00:00 is more than 31 days ahead | schedule a switchover within the next 31 days",
