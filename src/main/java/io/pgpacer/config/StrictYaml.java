@@ -50,7 +50,9 @@ public final class StrictYaml {
             }
             return root;
         } catch (StreamConstraintsException e) {
-            throw new InvalidYamlException("is larger or deeper than a document may be: " + e.getOriginalMessage());
+            // why not the parser's words: they name its settings, which an operator cannot change
+            throw new InvalidYamlException("is nested deeper or holds longer values than a configuration ever needs;"
+                    + " check that this is the right file");
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
             Matcher duplicate = DUPLICATE.matcher(e.getOriginalMessage());

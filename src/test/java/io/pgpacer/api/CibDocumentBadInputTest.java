@@ -124,6 +124,12 @@ class CibDocumentBadInputTest {
     }
 
     @Test
+    void aDeeplyNestedDocumentIsRefusedInOurWords() {
+        assertEquals(List.of("the document is nested deeper or holds longer values than a configuration ever needs;"
+                + " check that this is the right file"), problems("epoch: " + "[".repeat(5000) + "]".repeat(5000)));
+    }
+
+    @Test
     void anOversizedDocumentIsRefusedBeforeItIsParsed() {
         List<String> problems = problems("epoch: 2\n#" + "x".repeat(2 << 20));
         assertEquals(List.of("the document is larger than 1 MiB, more than a CIB configuration ever needs; send what"
