@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pgpacer.config.InputFiles;
 import io.pgpacer.config.ResourceDocument;
+import io.pgpacer.config.StrictYaml;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterProperty;
 import io.pgpacer.core.cib.ClusterSettings;
@@ -17,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeSet;
 
 /**
@@ -133,13 +134,16 @@ public final class CibDocument {
      * @throws InvalidDocumentException listing every problem, each naming its key
      */
     public static ReplaceConfiguration parse(String text, Cib current) {
+        if (text.length() > InputFiles.DOCUMENT_LIMIT) {
+            throw new InvalidDocumentException(List.of("the document is larger than " + (InputFiles.DOCUMENT_LIMIT >> 20)
+                    + " MiB, more than a CIB configuration ever needs; send what 'pgpacer cib query' wrote"));
+        }
         JsonNode root;
         try {
-            root = YAML.readTree(text);
-        } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-            throw new InvalidDocumentException(List.of("the document is not valid YAML or JSON" + where + ": "
-                    + e.getOriginalMessage().lines().findFirst().orElse("")));
+            root = StrictYaml.read(text);
+        } catch (StrictYaml.InvalidYamlException e) {
+            throw new InvalidDocumentException(List.of("the document "
+                    + e.getMessage().replaceFirst("^is not valid YAML", "is not valid YAML or JSON")));
         }
         if (root == null || !root.isObject()) {
             throw new InvalidDocumentException(List.of("the document must be a mapping with the keys " + KEYS
@@ -162,12 +166,12 @@ public final class CibDocument {
         }
         long epoch = epoch(root.get("epoch"), problems);
         JsonNode name = root.get("cluster-name");
-        if (name != null && !name.equals(rendered.get("cluster-name"))) {
+        if (name != null && !sameValues(name, rendered.get("cluster-name"))) {
             problems.add("key 'cluster-name': the cluster is '" + current.clusterName() + "' and cannot be renamed,"
                     + " got '" + name.asText() + "'");
         }
         JsonNode nodes = root.get("nodes");
-        if (nodes != null && !nodes.equals(rendered.get("nodes"))) {
+        if (nodes != null && !sameValues(nodes, rendered.get("nodes"))) {
             problems.add("key 'nodes': membership cannot be changed with 'cib replace'; add or remove members in the"
                     + " agents' configuration file. Restore 'nodes' as 'pgpacer cib query' wrote it");
         }
@@ -202,11 +206,40 @@ public final class CibDocument {
                     + " changed meanwhile is not overwritten");
             return -1;
         }
-        if (!value.isIntegralNumber() || value.asLong() < 0) {
+        java.util.OptionalLong epoch = StrictYaml.wholeNumber(value);
+        if (epoch.isEmpty() || epoch.getAsLong() < 0) {
             problems.add("key 'epoch': expected a whole number >= 0, got '" + value.asText() + "'");
             return -1;
         }
-        return value.asLong();
+        return epoch.getAsLong();
+    }
+
+    // Equal trees, scalars compared as text: 8008 and "8008" are the same port however YAML quotes them.
+    private static boolean sameValues(JsonNode a, JsonNode b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        if (a.isValueNode() && b.isValueNode()) {
+            return a.isNull() == b.isNull() && a.asText().equals(b.asText());
+        }
+        if (a.isArray() && b.isArray() && a.size() == b.size()) {
+            for (int i = 0; i < a.size(); i++) {
+                if (!sameValues(a.get(i), b.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a.isObject() && b.isObject() && a.size() == b.size()) {
+            for (Iterator<String> it = a.fieldNames(); it.hasNext();) {
+                String key = it.next();
+                if (!sameValues(a.get(key), b.get(key))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     private static Map<String, String> properties(JsonNode value, List<String> problems) {
@@ -237,7 +270,7 @@ public final class CibDocument {
     }
 
     private static void readOnlySettings(JsonNode value, JsonNode current, List<String> problems) {
-        if (value == null || value.equals(current)) {
+        if (value == null || sameValues(value, current)) {
             return;
         }
         if (!value.isObject()) {
@@ -248,7 +281,8 @@ public final class CibDocument {
         value.fieldNames().forEachRemaining(keys::add);
         current.fieldNames().forEachRemaining(keys::add);
         for (String key : keys) {
-            if (!Objects.equals(value.get(key), current.get(key))) {
+            if (value.get(key) == null || current.get(key) == null ? value.get(key) != current.get(key)
+                    : !sameValues(value.get(key), current.get(key))) {
                 problems.add("key 'settings." + key + "' is read-only here (" + text(current.get(key)) + " -> "
                         + text(value.get(key)) + "): it comes from the agents' configuration file");
             }

@@ -1,5 +1,6 @@
 package io.pgpacer.api;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
@@ -11,7 +12,13 @@ import java.util.Set;
  *
  * @param notBefore epoch milliseconds, 0 for at once
  */
-record SwitchoverRequest(String to, long notBefore, long maxLagBytes) {
+public record SwitchoverRequest(String to, long notBefore, long maxLagBytes) {
+
+    /**
+     * How far ahead a switchover may be scheduled: a maintenance window within the month. A later time is a typo
+     * (9999-12-31) more often than a plan, and would sit in the store, blocking other switchovers, for years.
+     */
+    public static final Duration LONGEST_DELAY = Duration.ofDays(31);
 
     /** How far behind the primary a target may be when the switchover begins, unless the request says. */
     static final MaxLag DEFAULT_MAX_LAG = MaxLag.parse("16MB");
@@ -39,14 +46,28 @@ record SwitchoverRequest(String to, long notBefore, long maxLagBytes) {
                 throw new IllegalArgumentException("at '" + at + "' is not an ISO-8601 instant; give e.g."
                         + " 2026-11-24T03:00:00Z");
             }
-            if (!when.isAfter(now)) {
-                throw new IllegalArgumentException("at " + at + " is in the past (now " + now + "); omit it to switch"
-                        + " over at once");
-            }
+            checkWhen("at", at, when, now);
             notBefore = when.toEpochMilli();
         }
         String lag = query.get("max-lag");
         long maxLag = lag == null || lag.isBlank() ? DEFAULT_MAX_LAG.bytes() : MaxLag.parse("max-lag", lag).bytes();
         return new SwitchoverRequest(to, notBefore, maxLag);
+    }
+
+    /**
+     * Refuses a time in the past or more than {@link #LONGEST_DELAY} ahead.
+     *
+     * @param parameter how the caller names it ({@code at}, {@code --at})
+     * @throws IllegalArgumentException naming the parameter, the time and the limit
+     */
+    public static void checkWhen(String parameter, String text, Instant when, Instant now) {
+        if (!when.isAfter(now)) {
+            throw new IllegalArgumentException(parameter + " " + text + " is in the past (now " + now + "); omit it"
+                    + " to switch over at once");
+        }
+        if (when.isAfter(now.plus(LONGEST_DELAY))) {
+            throw new IllegalArgumentException(parameter + " " + text + " is more than " + LONGEST_DELAY.toDays()
+                    + " days ahead; schedule a switchover within the next " + LONGEST_DELAY.toDays() + " days");
+        }
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgpacer.api.ApiClient;
 import io.pgpacer.api.CibDocument;
 import io.pgpacer.config.ConfigException;
+import io.pgpacer.config.InputFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,9 +79,10 @@ final class CibCommand implements Runnable {
         public Integer call() {
             String text;
             try {
-                text = Files.readString(file, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                System.err.println("pgpacer cib replace: cannot read " + file + ": " + e.getMessage());
+                text = InputFiles.read(file, InputFiles.DOCUMENT_LIMIT);
+            } catch (InputFiles.UnusableFileException e) {
+                System.err.println("pgpacer cib replace: " + e.getMessage() + "; give a document as 'pgpacer cib"
+                        + " query' writes it");
                 return Main.BAD_INPUT;
             }
             return replace(target, "cib replace", text, dryRun);
@@ -116,7 +118,7 @@ final class CibCommand implements Runnable {
                             + " (the copy is in " + file + ")");
                     return 1;
                 }
-                String after = Files.readString(file, StandardCharsets.UTF_8);
+                String after = InputFiles.read(file, InputFiles.DOCUMENT_LIMIT);
                 if (after.equals(before)) {
                     Files.deleteIfExists(file);
                     System.out.println("No changes.");
@@ -130,6 +132,9 @@ final class CibCommand implements Runnable {
                             + file + "'");
                 }
                 return result;
+            } catch (InputFiles.UnusableFileException e) {
+                System.err.println("pgpacer cib edit: " + e.getMessage());
+                return Main.BAD_INPUT;
             } catch (ConfigException | ApiClient.ApiException e) {
                 return AgentTarget.failed("cib edit", e);
             } catch (IOException e) {

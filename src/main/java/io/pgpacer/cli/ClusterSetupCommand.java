@@ -1,14 +1,21 @@
 package io.pgpacer.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.pgpacer.config.ConfigException;
 import io.pgpacer.config.ConfigLoader;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.pgpacer.config.InputFiles;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,17 +31,43 @@ import picocli.CommandLine.Parameters;
         + " healthy standby.",
         "Example: pgpacer cluster setup --name pgcluster --writer-vip 192.168.28.41/24 --reader-vip"
                 + " 192.168.28.141/24 --nic eth0 pg-151=192.168.28.151 pg-152=192.168.28.152 pg-153=192.168.28.153",
+        "A single-host test cluster: pgpacer cluster setup --name test --data-dir /tmp/pgpacer/{node}/data"
+                + " n1=127.0.0.1,api=8008,raft=7400,pg=5432 n2=127.0.0.1,api=8009,raft=7401,pg=5433"
+                + " n3=127.0.0.1,api=8010,raft=7402,pg=5434",
         "Then on each host: pgpacer agent --config FILE --node NAME",
         "pcs equivalent: 'pcs cluster setup --name NAME NODE...' followed by the resources, groups, orders and"
                 + " colocations of the reference's cluster_setup.sh."})
 final class ClusterSetupCommand implements Callable<Integer> {
 
+    // why the YAML library: every value becomes one scalar, however it is spelt; text joined into YAML would let a
+    // value with a line break add keys of its own
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
+    private static final Pattern NODE = Pattern.compile("([^=]*)=(.*)");
+    private static final String NODE_SYNTAX = "NODE=ADDRESS[,api=PORT][,raft=PORT][,pg=PORT][,witness]";
+
     @Option(names = "--name", required = true, description = "The cluster's name.")
     String name;
 
-    @Parameters(arity = "2..*", paramLabel = "NODE=ADDRESS", description = "Each data node's name and address;"
-            + " NODE=ADDRESS:witness for a node that only votes (2 data nodes need one).")
+    @Parameters(arity = "2..*", paramLabel = NODE_SYNTAX, description = {"Each node's name and address (IPv4,"
+            + " IPv6 such as ::1, or a host name), optionally its own ports (default: --api-port, --raft-port,"
+            + " --pg-port) and 'witness' for a node that only votes (2 data nodes need one).",
+            "Example: n1=127.0.0.1,api=8008,raft=7400,pg=5432 or arbiter=fd00::4,witness."})
     List<String> nodes;
+
+    @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "8008", description = "Every node's REST API"
+            + " port unless NODE=... gives its own (default ${DEFAULT-VALUE}).")
+    int apiPort;
+
+    @Option(names = "--raft-port", paramLabel = "PORT", defaultValue = "7400", description = "Every node's store"
+            + " (Raft) port unless NODE=... gives its own (default ${DEFAULT-VALUE}).")
+    int raftPort;
+
+    @Option(names = "--pg-port", paramLabel = "PORT", defaultValue = "5432", description = "Every data node's"
+            + " PostgreSQL port unless NODE=... gives its own (default ${DEFAULT-VALUE}).")
+    int pgPort;
 
     @Option(names = "--replication", defaultValue = "async", description = "async (default), sync or quorum.")
     String replication;
@@ -58,7 +91,7 @@ final class ClusterSetupCommand implements Callable<Integer> {
 
     @Option(names = "--output", paramLabel = "FILE", description = "Write the configuration here instead of to"
             + " standard output.")
-    Path output;
+    String output;
 
     @Option(names = "--force", description = "Overwrite --output if it exists.")
     boolean force;
@@ -66,13 +99,23 @@ final class ClusterSetupCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String yaml;
+        Path target;
+        try {
+            target = output == null ? Path.of("pgpacer.yaml") : outputPath();
+        } catch (IllegalArgumentException e) {
+            System.err.println("pgpacer cluster setup: " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
         try {
             yaml = yaml();
             // why parse what was written: one validation, the agents' own, names every bad value.
-            Path target = output != null ? output : Path.of("pgpacer.yaml");
-            ConfigLoader.parse(target, yaml, firstNode());
-        } catch (IllegalArgumentException | ConfigException e) {
+            ConfigLoader.check(target, yaml);
+        } catch (IllegalArgumentException e) {
             System.err.println("pgpacer cluster setup: " + e.getMessage());
+            return Main.BAD_INPUT;
+        } catch (ConfigException e) {
+            System.err.println("pgpacer cluster setup: " + withArgument(e.getMessage().replaceFirst(
+                    "^" + Pattern.quote(String.valueOf(target)) + ": ", "")));
             return Main.BAD_INPUT;
         }
         if (output == null) {
@@ -80,66 +123,138 @@ final class ClusterSetupCommand implements Callable<Integer> {
             return 0;
         }
         try {
-            if (force) {
-                Files.writeString(output, yaml, StandardCharsets.UTF_8);
-            } else {
-                Files.writeString(output, yaml, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
-            }
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            System.err.println("pgpacer cluster setup: " + output + " exists; pass --force to overwrite it");
+            InputFiles.write(target, yaml, force);
+        } catch (FileAlreadyExistsException e) {
+            System.err.println("pgpacer cluster setup: " + target + " exists; pass --force to overwrite it");
             return Main.BAD_INPUT;
-        } catch (IOException e) {
-            System.err.println("pgpacer cluster setup: cannot write " + output + ": " + e.getMessage());
-            return 1;
+        } catch (InputFiles.UnusableFileException e) {
+            System.err.println("pgpacer cluster setup: cannot write --output " + e.getMessage());
+            return Main.BAD_INPUT;
         }
-        System.out.println("Wrote " + output + ". Copy it to every host, then run there: pgpacer agent --config "
-                + output + " --node NAME");
+        System.out.println("Wrote " + target + ". Copy it to every host, then run there: pgpacer agent --config "
+                + target + " --node NAME");
         return 0;
     }
 
-    private String firstNode() {
-        return nodes.get(0).split("=", 2)[0];
+    private Path outputPath() {
+        try {
+            return InputFiles.path(output);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--output: " + e.getMessage());
+        }
     }
 
+    // The loader names keys ('nodes[1].address'); an operator typed an argument, which is named with it.
+    private String withArgument(String message) {
+        Matcher node = Pattern.compile("key 'nodes\\[(\\d+)\\]").matcher(message);
+        if (node.find() && Integer.parseInt(node.group(1)) < nodes.size()) {
+            return message + " (from the argument '" + nodes.get(Integer.parseInt(node.group(1))) + "')";
+        }
+        return message;
+    }
+
+    /** The configuration file's text; throws naming the argument that cannot be written into it. */
     String yaml() {
-        StringBuilder out = new StringBuilder("# pgpacer cluster '" + name + "', written by 'pgpacer cluster setup'.\n"
-                + "# The same file on every host: pgpacer agent --config FILE --node NAME\n"
-                + "cluster: " + name + "\nnodes:\n");
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("cluster", oneLine("--name", name));
+        List<Map<String, Object>> nodeList = new ArrayList<>();
         for (String node : nodes) {
-            String[] parts = node.split("=", 2);
-            if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
-                throw new IllegalArgumentException("expected NODE=ADDRESS (or NODE=ADDRESS:witness), got '" + node
-                        + "'");
-            }
-            boolean witness = parts[1].endsWith(":witness");
-            String address = witness ? parts[1].substring(0, parts[1].length() - ":witness".length()) : parts[1];
-            out.append("  - {name: ").append(parts[0]).append(", address: ").append(address)
-                    .append(witness ? ", role: witness}" : "}").append('\n');
+            nodeList.add(node(node));
         }
-        out.append("postgresql:\n  data-dir: ").append(dataDir).append('\n');
+        doc.put("nodes", nodeList);
+        Map<String, Object> postgres = new LinkedHashMap<>();
+        postgres.put("data-dir", oneLine("--data-dir", dataDir));
         if (passwordFile != null) {
-            out.append("  replication-password-file: ").append(passwordFile).append('\n');
+            postgres.put("replication-password-file", oneLine("--replication-password-file", passwordFile));
         }
-        out.append("replication: {mode: ").append(replication).append("}\n");
-        if (writerVip != null || readerVip != null) {
-            out.append("virtual-ips: {");
-            String separator = "";
+        doc.put("postgresql", postgres);
+        doc.put("replication", Map.of("mode", oneLine("--replication", replication)));
+        if (writerVip != null || readerVip != null || nic != null) {
+            Map<String, Object> vips = new LinkedHashMap<>();
             if (writerVip != null) {
-                out.append("writer: ").append(writerVip);
-                separator = ", ";
+                vips.put("writer", oneLine("--writer-vip", writerVip));
             }
             if (readerVip != null) {
-                out.append(separator).append("reader: ").append(readerVip);
-                separator = ", ";
+                vips.put("reader", oneLine("--reader-vip", readerVip));
             }
             if (nic != null) {
-                out.append(separator).append("nic: ").append(nic);
+                vips.put("nic", oneLine("--nic", nic));
             }
-            out.append("}\n");
+            doc.put("virtual-ips", vips);
         }
-        out.append("# As the reference's cluster_setup.sh: a failed primary is not given the role again until\n"
-                + "# 'pgpacer resource cleanup'; a cut-off primary stops (no-quorum-policy).\n"
-                + "migration-threshold: 1\nno-quorum-policy: stop\n");
-        return out.toString();
+        doc.put("migration-threshold", 1);
+        doc.put("no-quorum-policy", "stop");
+        try {
+            return "# A pgpacer cluster, written by 'pgpacer cluster setup'.\n"
+                    + "# The same file on every host: pgpacer agent --config FILE --node NAME\n"
+                    + "# As the reference's cluster_setup.sh: a failed primary is not given the role again until\n"
+                    + "# 'pgpacer resource cleanup'; a cut-off primary stops (no-quorum-policy).\n"
+                    + YAML.writeValueAsString(doc);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the configuration as YAML", e);
+        }
+    }
+
+    // NODE=ADDRESS[,api=PORT][,raft=PORT][,pg=PORT][,witness]; NODE=ADDRESS:witness as before.
+    private Map<String, Object> node(String argument) {
+        Matcher m = NODE.matcher(oneLine("node", argument));
+        String[] parts = m.matches() ? m.group(2).split(",", -1) : new String[0];
+        if (!m.matches() || m.group(1).isBlank() || parts[0].isBlank()) {
+            throw new IllegalArgumentException("expected " + NODE_SYNTAX + ", got '" + argument + "'");
+        }
+        String address = parts[0].strip();
+        boolean witness = false;
+        if (address.endsWith(":witness")) {
+            witness = true;
+            address = address.substring(0, address.length() - ":witness".length());
+        }
+        Map<String, Object> node = new LinkedHashMap<>();
+        node.put("name", m.group(1).strip());
+        node.put("address", address.startsWith("[") && address.endsWith("]")
+                ? address.substring(1, address.length() - 1) : address);
+        int api = apiPort;
+        int raft = raftPort;
+        int pg = pgPort;
+        for (int i = 1; i < parts.length; i++) {
+            String option = parts[i].strip();
+            String[] kv = option.split("=", 2);
+            switch (kv[0]) {
+                case "witness" -> witness = kv.length == 1 ? true : badOption(argument, option);
+                case "api" -> api = port(argument, kv);
+                case "raft" -> raft = port(argument, kv);
+                case "pg" -> pg = port(argument, kv);
+                default -> badOption(argument, option);
+            }
+        }
+        node.put("api-port", api);
+        node.put("raft-port", raft);
+        if (witness) {
+            node.put("role", "witness");
+        } else {
+            node.put("pg-port", pg);
+        }
+        return node;
+    }
+
+    private static int port(String argument, String[] option) {
+        if (option.length == 2 && option[1].strip().matches("\\d{1,9}")) {
+            return Integer.parseInt(option[1].strip());
+        }
+        throw new IllegalArgumentException("'" + argument + "': " + option[0] + "=" + (option.length == 2 ? option[1]
+                : "") + " is not a port; give a number from 1 to 65535, e.g. " + option[0] + "=8008");
+    }
+
+    private static boolean badOption(String argument, String option) {
+        throw new IllegalArgumentException("'" + argument + "': unknown node option '" + option + "'; expected "
+                + NODE_SYNTAX);
+    }
+
+    // Refused here, naming the argument, before the loader would name the key it became.
+    private static String oneLine(String option, String value) {
+        if (value.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException(option + ": the value holds a line break or another control"
+                    + " character; give it on one line");
+        }
+        return value;
     }
 }

@@ -2,6 +2,7 @@ package io.pgpacer.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.api.ApiClient;
+import io.pgpacer.api.SwitchoverRequest;
 import io.pgpacer.config.ConfigException;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Option;
 final class SwitchoverCommand implements Callable<Integer> {
 
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final int MAX_TIMEOUT_SECONDS = 3600;
 
     @Mixin
     AgentTarget target;
@@ -35,7 +37,8 @@ final class SwitchoverCommand implements Callable<Integer> {
     String to;
 
     @Option(names = "--at", paramLabel = "TIME", description = "When to begin: an ISO-8601 time with or without a"
-            + " zone (2026-11-24T03:00:00Z, 2026-11-24T03:00) or HH:MM (the next such time, local zone)."
+            + " zone (2026-11-24T03:00:00Z, 2026-11-24T03:00) or HH:MM (the next such time, local zone), at most 31"
+            + " days ahead."
             + " Kept in the cluster store: it survives agent restarts; cancel it with --cancel.")
     String at;
 
@@ -50,13 +53,18 @@ final class SwitchoverCommand implements Callable<Integer> {
     boolean noWait;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", description = "How long to wait for the switchover to"
-            + " complete (default ${DEFAULT-VALUE}).", defaultValue = "30")
+            + " complete, 1 to 3600 (default ${DEFAULT-VALUE}).", defaultValue = "30")
     int timeoutSeconds;
 
     @Override
     public Integer call() {
         if (cancel && (to != null || at != null || maxLag != null)) {
             System.err.println("pgpacer switchover: --cancel takes no other option");
+            return Main.BAD_INPUT;
+        }
+        if (timeoutSeconds < 1 || timeoutSeconds > MAX_TIMEOUT_SECONDS) {
+            System.err.println("pgpacer switchover: --timeout " + timeoutSeconds + " is out of range; give 1 to "
+                    + MAX_TIMEOUT_SECONDS + " seconds");
             return Main.BAD_INPUT;
         }
         try {
@@ -66,7 +74,13 @@ final class SwitchoverCommand implements Callable<Integer> {
                 System.out.println(result.path("message").asText());
                 return 0;
             }
-            String when = at == null ? null : instantOf(at, Instant.now(), ZoneId.systemDefault()).toString();
+            String when = null;
+            if (at != null) {
+                Instant now = Instant.now();
+                Instant instant = instantOf(at, now, ZoneId.systemDefault());
+                SwitchoverRequest.checkWhen("--at", at, instant, now);
+                when = instant.toString();
+            }
             return run(api, to, when, maxLag, !noWait && when == null, timeoutSeconds);
         } catch (IllegalArgumentException e) {
             System.err.println("pgpacer switchover: " + e.getMessage());

@@ -1,9 +1,6 @@
 package io.pgpacer.config;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.pgpacer.core.cib.ClusterProperty;
 import io.pgpacer.core.cib.NoQuorumPolicy;
 import io.pgpacer.core.cib.NodeSpec;
@@ -11,11 +8,8 @@ import io.pgpacer.core.resource.Resources;
 import io.pgpacer.core.cib.RecoveryPolicy;
 import io.pgpacer.core.cib.ReplicationMode;
 import io.pgpacer.core.cib.SyncPolicy;
+import io.pgpacer.core.model.Durations;
 import io.pgpacer.vip.VipAddress;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,19 +20,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * Reads a node's YAML configuration and validates all of it before anything starts. Every problem is
  * reported as one {@link ConfigException} naming the file, the key, what was found and what is expected.
  * Paths may contain {@code {node}}, replaced by the local node's name; relative paths are resolved against
- * the file's directory.
+ * the file's directory. Secret files are read only for an agent ({@link #load}); an operator command
+ * ({@link #loadCluster}) needs none of them.
  */
 public final class ConfigLoader {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)?");
+    private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     private static final Set<String> TOP_KEYS = Set.of("cluster", "node", "nodes", "postgresql", "state-dir",
             "timings", "migration-threshold", "failure-timeout", "replication", "api", "tls", "virtual-ips",
             "no-quorum-policy", "failsafe", "auto-rewind", "resources", "constraints");
@@ -57,9 +52,11 @@ public final class ConfigLoader {
     private static final String ANY_NODE = "\0any";
 
     private final Path file;
+    private final boolean readSecrets;
 
-    private ConfigLoader(Path file) {
+    private ConfigLoader(Path file, boolean readSecrets) {
         this.file = file;
+        this.readSecrets = readSecrets;
     }
 
     /**
@@ -68,37 +65,49 @@ public final class ConfigLoader {
      * @param nodeOverride the local node's name from the command line, or null to take the file's {@code node}
      */
     public static AgentConfig load(Path file, String nodeOverride) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file + ": no such file; pass the agent's YAML configuration with --config");
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read: " + e.getMessage());
-        }
-        return parse(file, text, nodeOverride);
+        return new ConfigLoader(file, true).read(text(file), nodeOverride);
     }
 
     /**
      * Loads {@code file} for an operator command, which needs the cluster's nodes but runs as no node: the
-     * file's {@code node} key is optional then.
+     * file's {@code node} key is optional then, and no password file is read (an operator without access to
+     * them can still run read-only commands; the passwords of the result are null).
      */
     public static AgentConfig loadCluster(Path file) {
-        return load(file, ANY_NODE);
+        return new ConfigLoader(file, false).read(text(file), ANY_NODE);
     }
 
     /** Validates configuration text as if it had been read from {@code file}. */
     public static AgentConfig parse(Path file, String text, String nodeOverride) {
-        return new ConfigLoader(file).read(text, nodeOverride);
+        return new ConfigLoader(file, true).read(text, nodeOverride);
+    }
+
+    /**
+     * Validates configuration text that will be written to {@code file} (by {@code pgpacer cluster setup}) as every
+     * node's agent will read it, without reading the secret files it names, which may live on the nodes only.
+     */
+    public static void check(Path file, String text) {
+        AgentConfig cluster = new ConfigLoader(file, false).read(text, ANY_NODE);
+        for (NodeSpec node : cluster.nodes()) {
+            new ConfigLoader(file, false).read(text, node.name());
+        }
+    }
+
+    private static String text(Path file) {
+        try {
+            return InputFiles.read(file, InputFiles.DOCUMENT_LIMIT);
+        } catch (InputFiles.UnusableFileException e) {
+            throw new ConfigException(e.getMessage() + (e.missing()
+                    ? "; pass the agent's YAML configuration with --config" : "; give the YAML configuration file"));
+        }
     }
 
     private AgentConfig read(String text, String nodeOverride) {
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(text);
-        } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-            throw fail("is not valid YAML" + where + ": " + withoutQuotedLines(e.getOriginalMessage()));
+            root = StrictYaml.read(text);
+        } catch (StrictYaml.InvalidYamlException e) {
+            throw fail(e.getMessage());
         }
         if (root == null || !root.isObject()) {
             throw fail("must be a YAML mapping with at least 'cluster', 'nodes' and 'postgresql'");
@@ -128,7 +137,7 @@ public final class ConfigLoader {
                 NoQuorumPolicy.valueOf(property(root, ClusterProperty.NO_QUORUM_POLICY).toUpperCase(Locale.ROOT)),
                 Boolean.parseBoolean(property(root, ClusterProperty.FAILSAFE)),
                 Boolean.parseBoolean(property(root, ClusterProperty.AUTO_REWIND)));
-        long failureTimeout = ClusterProperty.durationMillis(property(root, ClusterProperty.FAILURE_TIMEOUT));
+        long failureTimeout = Durations.parse(property(root, ClusterProperty.FAILURE_TIMEOUT)).orElseThrow();
         List<String> problems = new ArrayList<>();
         Resources resources = ResourceDocument.parse(root.get("resources"), root.get("constraints"),
                 nodes.stream().filter(NodeSpec::holdsData).map(NodeSpec::name).toList(), problems);
@@ -137,20 +146,6 @@ public final class ConfigLoader {
         }
         return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication, api,
                 tls, vips, recovery, failureTimeout, resources == null ? Resources.EMPTY : resources);
-    }
-
-    // why: the YAML parser quotes the offending line (after each "in 'reader', line ..."), which may hold a
-    // password; only its explanation is kept.
-    private static String withoutQuotedLines(String parserMessage) {
-        List<String> kept = new ArrayList<>();
-        boolean quoted = false;
-        for (String line : parserMessage.lines().map(String::strip).toList()) {
-            if (!quoted && !line.isEmpty() && !line.equals("^") && !line.startsWith("in '")) {
-                kept.add(line);
-            }
-            quoted = line.startsWith("in '");
-        }
-        return kept.isEmpty() ? "syntax error" : String.join("; ", kept);
     }
 
     private List<NodeSpec> nodes(JsonNode list) {
@@ -171,7 +166,8 @@ public final class ConfigLoader {
             if (!names.add(name)) {
                 throw fail("key '" + key + ".name': node name '" + name + "' is used twice");
             }
-            String address = requiredText(n, "address", key + ".address", "the host name or IP address of the node");
+            String address = address(requiredText(n, "address", key + ".address",
+                    "the host name or IP address of the node"), key + ".address");
             int api = port(n, "api-port", key, 8008);
             int raft = port(n, "raft-port", key, 7400);
             int pg = port(n, "pg-port", key, 5432);
@@ -221,6 +217,10 @@ public final class ConfigLoader {
                 if (!e.getValue().isValueNode() || e.getValue().isNull()) {
                     throw fail("key 'postgresql.parameters." + e.getKey() + "': expected a single value");
                 }
+                if (e.getValue().asText().chars().anyMatch(Character::isISOControl)) {
+                    throw fail("key 'postgresql.parameters." + e.getKey() + "': the value holds a line break or another"
+                            + " control character; write it on one line");
+                }
                 parameters.put(e.getKey(), e.getValue().asText());
             }
         }
@@ -249,21 +249,31 @@ public final class ConfigLoader {
             throw fail("keys 'postgresql." + key + "' and 'postgresql." + fileKey + "': give one of them, not both");
         }
         if (pg.has(key)) {
+            // why textOf refuses control characters here too: a line break would split the .pgpass entry
             return textOf(pg.get(key), "postgresql." + key);
         }
         if (!pg.has(fileKey)) {
             return null;
         }
         Path secretFile = path(textOf(pg.get(fileKey), "postgresql." + fileKey), node);
-        try {
-            String content = Files.readString(secretFile, StandardCharsets.UTF_8).strip();
-            if (content.isEmpty()) {
-                throw fail("key 'postgresql." + fileKey + "': " + secretFile + " is empty");
-            }
-            return content.lines().findFirst().orElseThrow();
-        } catch (IOException e) {
-            throw fail("key 'postgresql." + fileKey + "': cannot read " + secretFile + ": " + e.getMessage());
+        if (!readSecrets) {
+            return null;
         }
+        String content;
+        try {
+            content = InputFiles.read(secretFile, InputFiles.SECRET_LIMIT).strip();
+        } catch (InputFiles.UnusableFileException e) {
+            throw fail("key 'postgresql." + fileKey + "': " + e.getMessage() + "; the agent reads the password from"
+                    + " this file");
+        }
+        if (content.isEmpty()) {
+            throw fail("key 'postgresql." + fileKey + "': " + secretFile + " is empty; write the password into it");
+        }
+        if (content.chars().anyMatch(Character::isISOControl)) {
+            throw fail("key 'postgresql." + fileKey + "': " + secretFile + " holds more than one line or a control"
+                    + " character; write the password alone on one line");
+        }
+        return content;
     }
 
     // The files are only named here; the agent reads them before it starts, the CLI only those it needs.
@@ -313,10 +323,8 @@ public final class ConfigLoader {
         if (value == null) {
             return false;
         }
-        if (!value.isBoolean()) {
-            throw fail("key '" + prefix + field + "': expected true or false, got '" + value.asText() + "'");
-        }
-        return value.asBoolean();
+        return StrictYaml.bool(value).orElseThrow(() -> fail("key '" + prefix + field + "': expected true or false, got '"
+                + value.asText() + "'"));
     }
 
     private SyncPolicy replication(JsonNode r, List<NodeSpec> nodes) {
@@ -348,8 +356,7 @@ public final class ConfigLoader {
         } else if (mode == ReplicationMode.QUORUM) {
             throw fail("key 'replication.quorum' is missing: expected how many standbys acknowledge each commit (k)");
         }
-        Duration timeout = r.has("sync-timeout") ? duration(r.get("sync-timeout"), "replication.sync-timeout")
-                : Duration.ofSeconds(10);
+        Duration timeout = duration(r, DurationKey.SYNC_TIMEOUT);
         boolean strict = bool(r, "strict", "replication.");
         return new SyncPolicy(mode, quorum, timeout.toMillis(), strict);
     }
@@ -428,31 +435,18 @@ public final class ConfigLoader {
             throw fail("key 'timings': expected a mapping with monitor-interval, lease-time, bootstrap-wait");
         }
         rejectUnknownKeys(t, "timings.", TIMING_KEYS);
-        Timings d = Timings.DEFAULTS;
-        Duration monitor = t.has("monitor-interval") ? duration(t.get("monitor-interval"), "timings.monitor-interval")
-                : d.monitorInterval();
-        Duration lease = t.has("lease-time") ? duration(t.get("lease-time"), "timings.lease-time") : d.leaseTime();
-        Duration wait = t.has("bootstrap-wait") ? duration(t.get("bootstrap-wait"), "timings.bootstrap-wait")
-                : d.bootstrapWait();
-        if (monitor.compareTo(Duration.ofMillis(100)) < 0) {
-            throw fail("key 'timings.monitor-interval': " + text(monitor) + " is too short; use at least 100ms");
-        }
-        if (lease.compareTo(Duration.ofSeconds(1)) < 0) {
-            throw fail("key 'timings.lease-time': " + text(lease) + " is too short; use at least 1s");
-        }
+        Duration monitor = duration(t, DurationKey.MONITOR_INTERVAL);
+        Duration lease = duration(t, DurationKey.LEASE_TIME);
+        Duration wait = duration(t, DurationKey.BOOTSTRAP_WAIT);
         if (lease.compareTo(monitor) <= 0) {
             throw fail("key 'timings.lease-time': lease-time (" + text(lease) + ") must exceed monitor-interval ("
                     + text(monitor) + ")");
         }
-        Duration backoff = t.has("restart-backoff") ? duration(t.get("restart-backoff"), "timings.restart-backoff")
-                : Timings.DEFAULT_RESTART_BACKOFF;
+        Duration backoff = duration(t, DurationKey.RESTART_BACKOFF);
         Duration defaultMax = Timings.DEFAULT_RESTART_BACKOFF_MAX.compareTo(backoff) < 0 ? backoff
                 : Timings.DEFAULT_RESTART_BACKOFF_MAX;
-        Duration backoffMax = t.has("restart-backoff-max")
-                ? duration(t.get("restart-backoff-max"), "timings.restart-backoff-max") : defaultMax;
-        if (backoff.compareTo(Duration.ofMillis(100)) < 0) {
-            throw fail("key 'timings.restart-backoff': " + text(backoff) + " is too short; use at least 100ms");
-        }
+        Duration backoffMax = t.has(DurationKey.RESTART_BACKOFF_MAX.field())
+                ? duration(t, DurationKey.RESTART_BACKOFF_MAX) : defaultMax;
         if (backoffMax.compareTo(backoff) < 0) {
             throw fail("key 'timings.restart-backoff-max': restart-backoff-max (" + text(backoffMax)
                     + ") must be at least restart-backoff (" + text(backoff) + ")");
@@ -460,21 +454,22 @@ public final class ConfigLoader {
         return new Timings(monitor, lease, wait, backoff, backoffMax);
     }
 
-    private Duration duration(JsonNode value, String key) {
-        String raw = value.isNumber() ? value.asText() + "s" : value.asText().trim().toLowerCase(Locale.ROOT);
-        Matcher m = DURATION.matcher(raw);
-        if (!value.isValueNode() || !m.matches()) {
-            throw fail("key '" + key + "': expected a duration like 500ms, 3s or 1m, got '" + value.asText() + "'");
+    // The key's value in its section, or its default; refused outside the key's range.
+    private Duration duration(JsonNode section, DurationKey key) {
+        JsonNode value = section.get(key.field());
+        if (value == null) {
+            return key.defaultValue();
         }
-        double amount = Double.parseDouble(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        double millis = switch (unit) {
-            case "ms" -> amount;
-            case "s" -> amount * 1000;
-            case "m" -> amount * 60_000;
-            default -> amount * 3_600_000;
-        };
-        return Duration.ofMillis(Math.round(millis));
+        Optional<Long> millis = value.isValueNode() && !value.isNull() ? Durations.parse(value.asText())
+                : Optional.empty();
+        if (millis.isEmpty()) {
+            throw fail("key '" + key.key() + "': expected " + Durations.ACCEPTED + ", got '" + value.asText() + "'");
+        }
+        Optional<String> problem = key.range().problem(millis.get());
+        if (problem.isPresent()) {
+            throw fail("key '" + key.key() + "': " + problem.get() + " (" + key.range().text() + ")");
+        }
+        return Duration.ofMillis(millis.get());
     }
 
     private static String text(Duration d) {
@@ -487,10 +482,11 @@ public final class ConfigLoader {
     }
 
     private int intIn(JsonNode value, String key, int min, int max, String expected) {
-        if (!value.canConvertToInt() || !value.isIntegralNumber() || value.asInt() < min || value.asInt() > max) {
+        java.util.OptionalLong number = StrictYaml.wholeNumber(value);
+        if (number.isEmpty() || number.getAsLong() < min || number.getAsLong() > max) {
             throw fail("key '" + key + "': expected " + expected + ", got '" + value.asText() + "'");
         }
-        return value.asInt();
+        return (int) number.getAsLong();
     }
 
     private String name(JsonNode parent, String key) {
@@ -519,13 +515,58 @@ public final class ConfigLoader {
         if (!value.isValueNode() || value.isNull() || value.asText().isBlank()) {
             throw fail("key '" + key + "': expected a non-empty value");
         }
+        // why: every value ends up in a file or a command line (postgresql.conf, .pgpass, pg_hba.conf), where a
+        // line break starts a new entry
+        if (value.asText().chars().anyMatch(Character::isISOControl)) {
+            throw fail("key '" + key + "': the value holds a line break or another control character; write it on"
+                    + " one line");
+        }
         return value.asText().trim();
     }
 
     private Path path(String raw, String node) {
-        Path p = Path.of(raw.replace("{node}", node));
+        Path p;
+        try {
+            p = InputFiles.path(raw.replace("{node}", node));
+        } catch (IllegalArgumentException e) {
+            throw fail("key with the path '" + raw + "': " + e.getMessage());
+        }
         Path base = file.toAbsolutePath().getParent();
         return p.isAbsolute() || base == null ? p : base.resolve(p).normalize();
+    }
+
+    // A node's address: an IPv4 or IPv6 address or a host name, checked without asking DNS.
+    private String address(String text, String key) {
+        String address = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+        if (address.contains(":")) {
+            if (address.matches("[0-9A-Fa-f:.]+")) {
+                try {
+                    // why safe: a text of hex digits, ':' and '.' is parsed as a literal, never looked up
+                    return java.net.InetAddress.getByName(address) instanceof java.net.Inet6Address ? address
+                            : badAddress(text, key);
+                } catch (java.net.UnknownHostException e) {
+                    return badAddress(text, key);
+                }
+            }
+            return badAddress(text, key);
+        }
+        String[] labels = address.split("\\.", -1);
+        if (address.matches("[0-9.]+")) {
+            if (labels.length == 4 && java.util.Arrays.stream(labels)
+                    .allMatch(l -> l.matches("0|[1-9][0-9]{0,2}") && Integer.parseInt(l) <= 255)) {
+                return address;
+            }
+            return badAddress(text, key);
+        }
+        if (address.length() > 253 || !java.util.Arrays.stream(labels).allMatch(l -> HOST_LABEL.matcher(l).matches())) {
+            return badAddress(text, key);
+        }
+        return address;
+    }
+
+    private String badAddress(String text, String key) {
+        throw fail("key '" + key + "': '" + text + "' is not an IPv4 address (such as 192.168.28.151), an IPv6"
+                + " address (such as fd00::151 or ::1) or a host name (letters, digits, '-' and '.')");
     }
 
     private void rejectUnknownKeys(JsonNode object, String prefix, Set<String> known) {

@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The {@code resources} and {@code constraints} keys of the CIB document ({@code pgpacer cib query}) and of the agents'
@@ -104,7 +106,7 @@ public final class ResourceDocument {
                 String key = "resources.groups[" + i++ + "]";
                 List<String> members = new ArrayList<>();
                 list(item.get("members"), key + ".members", problems).forEach(m -> members.add(m.asText()));
-                groups.add(new Group(text(item.get("id")), members, meta(item, key, problems)));
+                groups.add(new Group(id(item, key, problems), members, meta(item, key, problems)));
             }
         }
         List<Constraint> constraints = new ArrayList<>();
@@ -140,11 +142,18 @@ public final class ResourceDocument {
         Map<String, String> params = new LinkedHashMap<>();
         JsonNode paramsNode = item.get("params");
         if (paramsNode != null && paramsNode.isObject()) {
-            paramsNode.fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+            paramsNode.fields().forEachRemaining(e -> {
+                if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                    problems.add("key '" + key + ".params." + e.getKey() + "': expected one value, got "
+                            + e.getValue());
+                } else {
+                    params.put(e.getKey(), e.getValue().asText());
+                }
+            });
         } else if (paramsNode != null && !paramsNode.isNull()) {
             problems.add("key '" + key + ".params': expected a mapping of parameter names to values");
         }
-        return new Primitive(text(item.get("id")), kind, params, operations(item.get("operations"), key, problems),
+        return new Primitive(id(item, key, problems), kind, params, operations(item.get("operations"), key, problems),
                 meta(item, key, problems));
     }
 
@@ -167,16 +176,20 @@ public final class ResourceDocument {
             problems.add("key '" + key + ".target-role': expected Started or Stopped, got '" + role + "'");
         }
         JsonNode managed = item.get("is-managed");
-        if (managed != null && !managed.isBoolean()) {
+        Optional<Boolean> isManaged = StrictYaml.bool(managed);
+        if (managed != null && isManaged.isEmpty()) {
             problems.add("key '" + key + ".is-managed': expected true or false, got '" + managed.asText() + "'");
         }
         JsonNode threshold = item.get("migration-threshold");
-        if (threshold != null && !threshold.canConvertToInt()) {
+        OptionalLong migrationThreshold = StrictYaml.wholeNumber(threshold);
+        if (threshold != null && (migrationThreshold.isEmpty()
+                || migrationThreshold.getAsLong() != (int) migrationThreshold.getAsLong())) {
             problems.add("key '" + key + ".migration-threshold': expected a whole number, got '" + threshold.asText()
                     + "'");
+            migrationThreshold = OptionalLong.empty();
         }
-        return new ResourceMeta(!role.equals("Stopped"), managed == null || managed.asBoolean(),
-                threshold == null || !threshold.canConvertToInt() ? null : threshold.asInt());
+        return new ResourceMeta(!role.equals("Stopped"), isManaged.orElse(true),
+                migrationThreshold.isEmpty() ? null : (int) migrationThreshold.getAsLong());
     }
 
     private static List<JsonNode> list(JsonNode value, String key, List<String> problems) {
@@ -203,6 +216,15 @@ public final class ResourceDocument {
                 problems.add("unknown key '" + key + "." + name + "'; the keys are " + known);
             }
         }
+    }
+
+    // A missing id is named as missing, with its key, rather than validated as the id 'null'.
+    private static String id(JsonNode item, String key, List<String> problems) {
+        String id = text(item.get("id"));
+        if (id == null || id.isBlank()) {
+            problems.add("key '" + key + ".id' is missing: give each resource and group an id, such as pgbouncer");
+        }
+        return id;
     }
 
     private static String text(JsonNode value) {

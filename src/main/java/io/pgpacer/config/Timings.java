@@ -15,10 +15,10 @@ import java.time.Duration;
 public record Timings(Duration monitorInterval, Duration leaseTime, Duration bootstrapWait, Duration restartBackoff,
         Duration restartBackoffMax) {
 
-    public static final Duration DEFAULT_RESTART_BACKOFF = Duration.ofMillis(500);
-    public static final Duration DEFAULT_RESTART_BACKOFF_MAX = Duration.ofSeconds(30);
-    public static final Timings DEFAULTS = new Timings(Duration.ofSeconds(1), Duration.ofSeconds(3),
-            Duration.ofSeconds(30));
+    public static final Duration DEFAULT_RESTART_BACKOFF = DurationKey.RESTART_BACKOFF.defaultValue();
+    public static final Duration DEFAULT_RESTART_BACKOFF_MAX = DurationKey.RESTART_BACKOFF_MAX.defaultValue();
+    public static final Timings DEFAULTS = new Timings(DurationKey.MONITOR_INTERVAL.defaultValue(),
+            DurationKey.LEASE_TIME.defaultValue(), DurationKey.BOOTSTRAP_WAIT.defaultValue());
 
     public Timings(Duration monitorInterval, Duration leaseTime, Duration bootstrapWait) {
         this(monitorInterval, leaseTime, bootstrapWait, DEFAULT_RESTART_BACKOFF, DEFAULT_RESTART_BACKOFF_MAX);

@@ -187,7 +187,7 @@ class CibDocumentTest {
                         + " (the default) or 'demote' (the cut-off primary serves reads only)",
                 "key 'properties.stonith-enabled': 'stonith-enabled' is not a property here: pgpacer needs no"
                         + " STONITH device, a primary fences itself by stopping writes before its lease can expire",
-                "key 'properties.migration-threshold': expected a whole number >= 1, got '0'",
+                "key 'properties.migration-threshold': expected a whole number from 1 to 1000000, got '0'",
                 "key 'settings.lease-time' is read-only here (3000ms -> 5000ms): it comes from the agents'"
                         + " configuration file",
                 "key 'standby-nodes': w is a witness and runs no resources",

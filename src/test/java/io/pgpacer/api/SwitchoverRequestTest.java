@@ -30,6 +30,10 @@ class SwitchoverRequestTest {
                 refusal(Map.of("at", "tomorrow")));
         assertEquals("at 2026-11-24T09:00:00Z is in the past (now 2026-11-24T10:00:00Z); omit it to switch over at once",
                 refusal(Map.of("at", "2026-11-24T09:00:00Z")));
+        assertEquals("at 9999-12-31T00:00:00Z is more than 31 days ahead; schedule a switchover within the next 31"
+                + " days", refusal(Map.of("at", "9999-12-31T00:00:00Z")));
+        assertEquals(Instant.parse("2026-12-25T10:00:00Z").toEpochMilli(), SwitchoverRequest.parse(Map.of("at",
+                "2026-12-25T10:00:00Z"), NOW).notBefore(), "31 days ahead is still accepted");
         assertEquals("query parameter 'max-lag': expected a number of bytes with an optional unit B, kB, MB, GB or TB"
                 + " (like 1048576, 1024kB or 16MB), got 'lots'", refusal(Map.of("max-lag", "lots")));
     }

@@ -144,19 +144,19 @@ class CommandLineBadInputTest {
         assertEquals(before, Files.readString(file), "a refused setup writes nothing");
         Run badNode = run("cluster", "setup", "--name", "pgc", "a=198.18.0.1", "b");
         assertEquals(2, badNode.exitCode());
-        assertEquals("pgpacer cluster setup: expected NODE=ADDRESS (or NODE=ADDRESS:witness), got 'b'",
+        assertEquals("pgpacer cluster setup: expected NODE=ADDRESS[,api=PORT][,raft=PORT][,pg=PORT][,witness], got 'b'",
                 badNode.stderr().strip());
         Run badMode = run("cluster", "setup", "--name", "pgc", "--replication", "sometimes", "a=198.18.0.1",
                 "b=198.18.0.2");
         assertEquals(2, badMode.exitCode());
-        assertEquals("pgpacer cluster setup: pgpacer.yaml: key 'replication.mode': expected async, sync or quorum, got"
+        assertEquals("pgpacer cluster setup: key 'replication.mode': expected async, sync or quorum, got"
                 + " 'sometimes'", badMode.stderr().strip());
     }
 
     /** Words that cannot make a resource or a constraint are refused before any agent is asked (the API is closed). */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiterString = " => ", value = {
-        "resource create vip ip ip=198.18.0.9 op monitor interval=soon => pgpacer resource create: op monitor interval 'soon' is not a duration like 500ms, 10s, 5m or 1h (a bare number is seconds)",
+        "resource create vip ip ip=198.18.0.9 op monitor interval=soon => pgpacer resource create: op monitor interval 'soon' is not a duration like 500ms, 1.5s, 10s, 5m or 1h (a bare number is seconds)",
         "resource create vip ip ip=198.18.0.9 op monitor every=5s => pgpacer resource create: unknown option 'every' of op monitor; options are interval, timeout, on-fail, role",
         "resource create vip ip ip=198.18.0.9 op monitor on-fail=panic => pgpacer resource create: on-fail 'panic' is not one of restart, stop, block, ignore, standby",
         "resource create vip ip 198.18.0.9 => pgpacer resource create: expected NAME=VALUE, 'op NAME ...' or 'meta NAME=VALUE', got '198.18.0.9'",
@@ -194,7 +194,7 @@ class CommandLineBadInputTest {
         assertEquals("pgpacer property set: expected NAME=VALUE, got 'migration-threshold'", noValue.stderr().strip());
         Run missingFile = run("cib", "replace", dir.resolve("nope.yaml").toString(), "--api", "http://127.0.0.1:1");
         assertEquals(2, missingFile.exitCode());
-        assertTrue(missingFile.stderr().startsWith("pgpacer cib replace: cannot read " + dir.resolve("nope.yaml")),
+        assertTrue(missingFile.stderr().startsWith("pgpacer cib replace: " + dir.resolve("nope.yaml") + ": no such file"),
                 missingFile.stderr());
         Run badFormat = run("cib", "query", "--format", "xml", "--api", "http://127.0.0.1:1");
         assertEquals(2, badFormat.exitCode());

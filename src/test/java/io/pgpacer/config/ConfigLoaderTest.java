@@ -136,10 +136,11 @@ class ConfigLoaderTest {
         assertEquals(600_000, config.clusterSettings().failureTimeoutMillis());
         ConfigException e = assertThrows(ConfigException.class,
                 () -> ConfigLoader.parse(FILE, VALID + "failure-timeout: soon\n", null));
-        assertEquals(FILE + ": key 'failure-timeout': expected a duration like 90s, 10m or 1h, or 0 for never, got"
-                + " 'soon'", e.getMessage());
-        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE, VALID + "migration-threshold: 0\n", null));
-        assertEquals(FILE + ": key 'migration-threshold': expected a whole number >= 1, got '0'", e.getMessage());
+        assertEquals(FILE + ": key 'failure-timeout': expected a duration from 0 (never) to 720h, like 90s,"
+                + " 10m or 1h, got 'soon'", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(FILE,
+                VALID.replace("migration-threshold: 3", "migration-threshold: 0"), null));
+        assertEquals(FILE + ": key 'migration-threshold': expected a whole number from 1 to 1000000, got '0'", e.getMessage());
     }
 
     @Test
@@ -212,11 +213,11 @@ class ConfigLoaderTest {
         "duplicate name          | name: pg-152|name: pg-151| key 'nodes[1].name': node name 'pg-151' is used twice",
         "bad port                | api-port: 8010|api-port: 99999| key 'nodes[1].api-port': expected a port number 1-65535, got '99999'",
         "bad role                | role: witness|role: arbiter| key 'nodes[2].role': expected 'data' or 'witness', got 'arbiter'",
-        "bad duration            | lease-time: 2s|lease-time: soon| key 'timings.lease-time': expected a duration like 500ms, 3s or 1m, got 'soon'",
+        "bad duration            | lease-time: 2s|lease-time: soon| key 'timings.lease-time': expected a duration like 500ms, 1.5s, 10s, 5m or 1h (a bare number is seconds), got 'soon'",
         "lease below monitor     | monitor-interval: 500ms|monitor-interval: 3s| key 'timings.lease-time': lease-time (2s) must exceed monitor-interval (3s)",
         "backoff too short       | lease-time: 2s|lease-time: 2s, restart-backoff: 10ms| key 'timings.restart-backoff': 10ms is too short; use at least 100ms",
         "backoff max below start | lease-time: 2s|lease-time: 2s, restart-backoff: 2s, restart-backoff-max: 1s| key 'timings.restart-backoff-max': restart-backoff-max (1s) must be at least restart-backoff (2s)",
-        "threshold zero          | migration-threshold: 3|migration-threshold: 0| key 'migration-threshold': expected a whole number >= 1, got '0'",
+        "threshold zero          | migration-threshold: 3|migration-threshold: 0| key 'migration-threshold': expected a whole number from 1 to 1000000, got '0'",
         "missing data dir        | data-dir: /var/lib/pgpacer/{node}/data|bin-dir: /x| key 'postgresql.data-dir' is missing",
         "bad hba line            | host all app|hots all app| key 'postgresql.pg-hba[0]': expected a pg_hba.conf line",
         "bad parameter name      | max_connections: 200|Max Connections: 200| key 'postgresql.parameters.Max Connections': not a PostgreSQL setting name",

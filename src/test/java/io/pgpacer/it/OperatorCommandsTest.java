@@ -192,6 +192,22 @@ class OperatorCommandsTest {
         assertTrue(unknownKey.err().contains("unknown key 'colour'"), unknownKey.err());
         Files.writeString(broken, "epoch: [\n");
         assertEquals(2, run("cib", "replace", broken.toString()).code());
+        String exec = "type: exec, params: {start: 'true', stop: 'true', monitor: 'true'}}\n";
+        assertTrue(current.contains("  primitives: []\n") && current.contains("constraints: []\n"), current);
+        Files.writeString(broken, current.replace("  primitives: []\n", "  primitives:\n  - {id: a, " + exec
+                + "  - {id: b, " + exec).replace("constraints: []\n", "constraints:\n- order start a then start b id=o1\n"
+                + "- order start b then start a id=o2\n"));
+        Cli loop = run("cib", "replace", broken.toString());
+        assertEquals(2, loop.code(), loop.out() + loop.err());
+        assertTrue(loop.err().contains("constraints 'start a then start b (id:o1)', 'start b then start a (id:o2)' form"
+                + " an order loop that can never be satisfied; remove one of them"), loop.err());
+        Files.writeString(broken, current.replace("  migration-threshold: 3\n",
+                "  migration-threshold: 3\n  migration-threshold: 5\n"));
+        Cli duplicate = run("cib", "replace", broken.toString());
+        assertEquals(2, duplicate.code(), duplicate.out() + duplicate.err());
+        assertTrue(duplicate.err().contains("key 'properties.migration-threshold' is given twice at line"),
+                duplicate.err());
+        assertFalse(loop.err().contains("\tat ") || duplicate.err().contains("\tat "), "no stack trace");
         assertEquals(current, cli("cib", "query"), "refused documents change nothing");
         cli("property", "unset", "migration-threshold");
 

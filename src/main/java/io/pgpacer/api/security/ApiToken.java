@@ -1,11 +1,9 @@
 package io.pgpacer.api.security;
 
 import io.pgpacer.config.ConfigException;
-import java.io.IOException;
+import io.pgpacer.config.InputFiles;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -55,16 +53,13 @@ public final class ApiToken {
     public static ApiToken read(Path file, String label) {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8).strip();
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(label + ": " + file + ": no such file; create it with"
-                    + " 'openssl rand -base64 32 > " + file + "; chmod 600 " + file + "' (the same token on every node)");
-        } catch (AccessDeniedException e) {
-            throw new ConfigException(label + ": " + file + ": permission denied; the user running pgpacer ("
-                    + System.getProperty("user.name") + ") must be able to read it (or set PGPACER_API_TOKEN_FILE"
-                    + " to a copy you can read)");
-        } catch (IOException e) {
-            throw new ConfigException(label + ": " + file + ": cannot read it: " + e.getClass().getSimpleName());
+            // why InputFiles: a FIFO or /dev/zero given as the token file is refused, never hangs or fills memory
+            text = InputFiles.read(file, InputFiles.SECRET_LIMIT).strip();
+        } catch (InputFiles.UnusableFileException e) {
+            throw new ConfigException(label + ": " + e.getMessage() + (e.missing() ? "; create it with"
+                    + " 'openssl rand -base64 32 > " + file + "; chmod 600 " + file + "' (the same token on every node)"
+                    : "; give a readable file that holds the token (or set PGPACER_API_TOKEN_FILE to a copy you can"
+                    + " read)"));
         }
         String firstLine = text.lines().findFirst().orElse("");
         return of(firstLine, label + ": " + file);

@@ -41,7 +41,7 @@ public enum ClusterProperty {
         }
     },
 
-    MIGRATION_THRESHOLD("migration-threshold", "1", "a whole number >= 1",
+    MIGRATION_THRESHOLD("migration-threshold", "1", "a whole number from 1 to 1000000",
             "failures after which a node may no longer hold the primary role, until cleanup or failure-timeout") {
         @Override
         String normalize(String value) {
@@ -67,11 +67,16 @@ public enum ClusterProperty {
         }
     },
 
-    FAILURE_TIMEOUT("failure-timeout", "0", "a duration like 90s, 10m or 1h, or 0 for never",
+    FAILURE_TIMEOUT("failure-timeout", "0", "a duration from 0 (never) to 720h, like 90s, 10m or 1h",
             "a fail-count with no new failure for this long expires (0: never)") {
         @Override
         String normalize(String value) {
-            return renderDuration(parseDuration(value).orElseThrow(() -> expected(value)));
+            long millis = parseDuration(value).orElseThrow(() -> expected(value));
+            FAILURE_TIMEOUT_RANGE.problem(millis).ifPresent(problem -> {
+                throw new IllegalArgumentException(problem + " (0 for never, or up to " + renderDuration(
+                        FAILURE_TIMEOUT_RANGE.maxMillis()) + ")");
+            });
+            return renderDuration(millis);
         }
 
         @Override
@@ -169,6 +174,9 @@ public enum ClusterProperty {
         }
     };
 
+    // why a month at most: a fail-count kept longer is forgotten by operators, not by the cluster
+    private static final Durations.Range FAILURE_TIMEOUT_RANGE = new Durations.Range(0, 720 * 3_600_000L);
+
     private final String propertyName;
     private final String defaultValue;
     private final String accepted;
@@ -227,11 +235,6 @@ public enum ClusterProperty {
     /** {@code cib} with this property set to {@code value}, which {@link #parse} must have accepted. */
     public Cib set(Cib cib, String value) {
         return apply(cib, parse(value));
-    }
-
-    /** Milliseconds of a duration as {@link #FAILURE_TIMEOUT} accepts it, for the configuration file. */
-    public static long durationMillis(String value) {
-        return parseDuration(FAILURE_TIMEOUT.parse(value)).orElseThrow();
     }
 
     /**

@@ -1,9 +1,12 @@
 package io.pgpacer.core.resource;
 
+import io.pgpacer.core.model.Durations;
 import io.pgpacer.vip.VipAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -22,6 +25,10 @@ public record Resources(PostgresClone postgres, List<Primitive> primitives, List
 
     private static final Pattern ID = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
     private static final Pattern OS_USER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
+    /** The same bound as the cluster property {@code migration-threshold}: a resource's own threshold means the same. */
+    private static final int MAX_MIGRATION_THRESHOLD = 1_000_000;
+    /** The longest monitor interval or operation timeout: a day. */
+    private static final long LONGEST_OPERATION_MILLIS = 24 * 3_600_000L;
     private static final String ID_RULE = "an id starts with a letter and has at most 64 letters, digits, '_', '.'"
             + " and '-'";
 
@@ -191,11 +198,14 @@ public record Resources(PostgresClone postgres, List<Primitive> primitives, List
             checkId(problems, ids, "constraint", c.id());
             checkConstraint(problems, c, dataNodes);
         }
+        checkLoops(problems);
         return problems;
     }
 
     private static void checkId(List<String> problems, Set<String> ids, String what, String id) {
-        if (id == null || !ID.matcher(id).matches()) {
+        if (id == null || id.isBlank()) {
+            problems.add("a " + what + " has no id; give it one (" + ID_RULE + ")");
+        } else if (!ID.matcher(id).matches()) {
             problems.add(what + " id '" + id + "' is not valid: " + ID_RULE);
         } else if (!ids.add(id)) {
             problems.add(what + " id '" + id + "' is already in use; ids of resources, groups and constraints are"
@@ -276,8 +286,9 @@ public record Resources(PostgresClone postgres, List<Primitive> primitives, List
             }
         }
         Integer threshold = p.meta().migrationThreshold();
-        if (threshold != null && threshold < 0) {
-            problems.add(where + ": migration-threshold " + threshold + " is negative; use 0 (never move) or more");
+        if (threshold != null && (threshold < 0 || threshold > MAX_MIGRATION_THRESHOLD)) {
+            problems.add(where + ": migration-threshold " + threshold + " is out of range; use 0 (never move) to "
+                    + MAX_MIGRATION_THRESHOLD);
         }
     }
 
@@ -305,8 +316,15 @@ public record Resources(PostgresClone postgres, List<Primitive> primitives, List
         if (op.intervalMillis() < 0 || (op.intervalMillis() > 0 && op.intervalMillis() < 100)) {
             problems.add(where + ": interval " + op.intervalMillis() + "ms is too short; use 100ms or more");
         }
+        if (op.intervalMillis() > LONGEST_OPERATION_MILLIS) {
+            problems.add(where + ": interval " + Durations.render(op.intervalMillis()) + " is too long; use at most "
+                    + Durations.render(LONGEST_OPERATION_MILLIS));
+        }
         if (op.timeoutMillis() <= 0) {
             problems.add(where + ": timeout must be above 0, such as timeout=20s");
+        } else if (op.timeoutMillis() > LONGEST_OPERATION_MILLIS) {
+            problems.add(where + ": timeout " + Durations.render(op.timeoutMillis()) + " is too long; use at most "
+                    + Durations.render(LONGEST_OPERATION_MILLIS));
         }
     }
 
@@ -368,6 +386,92 @@ public record Resources(PostgresClone postgres, List<Primitive> primitives, List
                 problems.add(where + ": origin '" + loc.origin() + "' is not user, move or ban");
             }
         }
+    }
+
+    /** One step of a dependency between two resources (or actions), and the constraint that makes it. */
+    private record Step(String from, String to, Constraint constraint) {
+    }
+
+    // Loops no placement can satisfy. Orders between actions: 'start a then start b' with 'start b then start a'
+    // waits forever. Colocations and start orders together: the scheduler places a resource after what it is
+    // colocated with and after what must start before it, so a loop of them leaves nothing to place first.
+    private void checkLoops(List<String> problems) {
+        List<Step> orders = new ArrayList<>();
+        List<Step> placement = new ArrayList<>();
+        for (Constraint c : constraints) {
+            if (c.resources().stream().anyMatch(r -> r == null || !exists(r) || groupOf(r).isPresent())) {
+                continue;
+            }
+            if (c instanceof Constraint.Ordering o && !o.first().equals(o.then())) {
+                orders.add(new Step(o.firstAction() + " " + o.first(), o.thenAction() + " " + o.then(), o));
+                if (o.thenAction().equals("start") && (o.firstAction().equals("start")
+                        || o.firstAction().equals("promote"))) {
+                    placement.add(new Step(o.then(), o.first(), o));
+                }
+            } else if (c instanceof Constraint.Colocation col && !col.resource().equals(col.withResource())) {
+                placement.add(new Step(col.resource(), col.withResource(), col));
+            }
+        }
+        Set<Set<String>> reported = new HashSet<>();
+        for (List<Constraint> loop : loops(orders)) {
+            reported.add(ids(loop));
+            problems.add("constraints " + rendered(loop) + " form an order loop that can never be satisfied;"
+                    + " remove one of them");
+        }
+        for (List<Constraint> loop : loops(placement)) {
+            if (reported.add(ids(loop))) {
+                problems.add("constraints " + rendered(loop) + " form a loop of colocations and start orders: each"
+                        + " resource would have to be placed after the other; remove one of them");
+            }
+        }
+    }
+
+    // Every elementary loop found by a depth-first walk, each once, in the order the constraints were given.
+    private static List<List<Constraint>> loops(List<Step> steps) {
+        Map<String, List<Step>> from = new LinkedHashMap<>();
+        for (Step step : steps) {
+            from.computeIfAbsent(step.from(), k -> new ArrayList<>()).add(step);
+        }
+        List<List<Constraint>> loops = new ArrayList<>();
+        Set<Set<String>> seen = new HashSet<>();
+        Set<String> done = new HashSet<>();
+        for (String start : from.keySet()) {
+            walk(start, from, new ArrayList<>(), new ArrayList<>(), done, loops, seen);
+        }
+        return loops;
+    }
+
+    private static void walk(String node, Map<String, List<Step>> from, List<String> path, List<Step> taken,
+            Set<String> done, List<List<Constraint>> loops, Set<Set<String>> seen) {
+        int at = path.indexOf(node);
+        if (at >= 0) {
+            List<Constraint> loop = taken.subList(at, taken.size()).stream().map(Step::constraint).toList();
+            if (seen.add(ids(loop))) {
+                loops.add(loop);
+            }
+            return;
+        }
+        if (done.contains(node)) {
+            return;
+        }
+        path.add(node);
+        for (Step step : from.getOrDefault(node, List.of())) {
+            taken.add(step);
+            walk(step.to(), from, path, taken, done, loops, seen);
+            taken.remove(taken.size() - 1);
+        }
+        path.remove(path.size() - 1);
+        done.add(node);
+    }
+
+    private static Set<String> ids(List<Constraint> loop) {
+        Set<String> ids = new HashSet<>();
+        loop.forEach(c -> ids.add(c.id()));
+        return ids;
+    }
+
+    private static String rendered(List<Constraint> loop) {
+        return String.join(", ", loop.stream().map(c -> "'" + c.render() + "'").toList());
     }
 
     private static void checkAction(List<String> problems, String where, String action, String resource) {

@@ -82,7 +82,7 @@ class ConfigurationReducerTest {
         assertEquals("property 'no-quorum-policy': 'ignore' is unsafe here: a primary cut off from the majority would"
                 + " keep accepting writes after the majority promoted another node (two primaries). Use 'stop' (the"
                 + " default) or 'demote' (the cut-off primary serves reads only); property 'failure-timeout': expected"
-                + " a duration like 90s, 10m or 1h, or 0 for never, got 'soon'; unknown property 'colour'; properties"
+                + " a duration from 0 (never) to 720h, like 90s, 10m or 1h, got 'soon'; unknown property 'colour'; properties"
                 + " are no-quorum-policy, migration-threshold, failure-timeout, maintenance-mode, failsafe,"
                 + " auto-rewind, resource-stickiness; property 'resource-stickiness': expected a whole number >= 0 or"
                 + " INFINITY, got '-100'; nothing was changed", result.message());
@@ -171,7 +171,7 @@ class ConfigurationReducerTest {
                 + queried + "); query it again and redo the change", stale.message());
         CommandResult invalid = run(new ReplaceConfiguration(cib.configEpoch(), props("migration-threshold", "x"),
                 List.of("n7"), List.of("w"), null));
-        assertEquals("property 'migration-threshold': expected a whole number >= 1, got 'x'; key 'maintenance-nodes':"
+        assertEquals("property 'migration-threshold': expected a whole number from 1 to 1000000, got 'x'; key 'maintenance-nodes':"
                 + " unknown node 'n7'; configured nodes are [n1, n2, w]; key 'standby-nodes': w is a witness and runs"
                 + " no resources; nothing was changed", invalid.message());
         assertEquals(1, cib.settings().migrationThreshold());

@@ -261,8 +261,9 @@ class ResourcePlannerTest {
     }
 
     @Test
-    void aColocationCycleIsNamedAndItsClosingConstraintIgnored() throws Exception {
+    void aColocationCycleStoredBeforeLoopsWereRefusedIsNamedAndItsClosingConstraintIgnored() throws Exception {
         Plan plan = plan("""
+                stored-before-validation: true
                 primitives:
                   ip-a: {}
                   ip-b: {}

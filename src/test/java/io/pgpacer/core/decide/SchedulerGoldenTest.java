@@ -218,7 +218,10 @@ class SchedulerGoldenTest {
                 !pg.path("unmanaged").asBoolean(false), null));
         Resources model = new Resources(clone, primitives, groups, constraints);
         List<String> problems = model.problems(cib.dataNodes().stream().map(NodeSpec::name).toList());
-        assertEquals(List.of(), problems, "the scenario's resources must be valid");
+        // why the escape: a CIB stored before a rule existed (a constraint loop) must still be planned safely
+        if (!section.path("stored-before-validation").asBoolean(false)) {
+            assertEquals(List.of(), problems, "the scenario's resources must be valid");
+        }
         Map<String, String> placement = new LinkedHashMap<>();
         section.path("placement").fields().forEachRemaining(e -> placement.put(e.getKey(), e.getValue().asText()));
         List<ResourceFailCount> counts = new ArrayList<>();
