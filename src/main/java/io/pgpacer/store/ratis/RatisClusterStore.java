@@ -6,6 +6,7 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
+import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.store.CibJson;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.MemberHealth;
@@ -75,8 +76,6 @@ public final class RatisClusterStore implements ClusterStore {
     static final Duration JOINED_CHECK_TIMEOUT = Duration.ofMillis(1500);
     /** How long a damaged member tries to record its damage in the store. */
     static final Duration ANNOUNCE_TIMEOUT = Duration.ofSeconds(10);
-    /** The operation of the failed action a damaged member records. */
-    public static final String DAMAGE_OPERATION = "store-member";
 
     private static final long KB = 1024;
     private static final long MB = 1024 * KB;
@@ -269,7 +268,7 @@ public final class RatisClusterStore implements ClusterStore {
     }
 
     private void announce(MemberHealth damaged) {
-        StoreCommand record = new StoreCommand.RecordFailedAction(new FailedAction(config.self(), DAMAGE_OPERATION, 1,
+        StoreCommand record = new StoreCommand.RecordFailedAction(new FailedAction(config.self(), ClusterStatus.STORE_MEMBER_DAMAGED, 1,
                 damaged.describe(), Instant.now().toString(), null));
         byte[] bytes = CibJson.encode(record);
         long deadline = deadline(ANNOUNCE_TIMEOUT);

@@ -16,6 +16,7 @@ import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.store.MemberHealth;
 import io.pgpacer.store.StoreDamagedException;
 import io.pgpacer.store.StoreUnavailableException;
@@ -75,10 +76,10 @@ class StoreDamageTest {
         assertFalse(damaged.isLeader());
         Cib recorded = Eventually.awaitPresent("the damage recorded as a failed action", TIMEOUT,
                 () -> group.store("node1").read(TIMEOUT).failedActions().stream()
-                        .filter(a -> a.operation().equals(RatisClusterStore.DAMAGE_OPERATION)).findFirst()
+                        .filter(a -> a.operation().equals(ClusterStatus.STORE_MEMBER_DAMAGED)).findFirst()
                         .map(a -> group.store("node1").localCopy()));
         FailedAction action = recorded.failedActions().stream()
-                .filter(a -> a.operation().equals(RatisClusterStore.DAMAGE_OPERATION)).findFirst().orElseThrow();
+                .filter(a -> a.operation().equals(ClusterStatus.STORE_MEMBER_DAMAGED)).findFirst().orElseThrow();
         assertEquals("node3", action.node());
         assertEquals(health.describe(), action.exitReason());
         write(5);
