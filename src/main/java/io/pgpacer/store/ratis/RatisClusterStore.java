@@ -15,6 +15,7 @@ import io.pgpacer.store.StoreUnavailableException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,6 +121,7 @@ public final class RatisClusterStore implements ClusterStore {
                 .toList());
         RaftProperties properties = properties(config);
         Parameters parameters = tls == null ? new Parameters() : tls.parameters();
+        refuseUnbindableAddress(config);
         Path groupDir = groupDirectory();
         boolean hadStorage = Files.exists(groupDir);
         boolean hadStorageDir = Files.exists(config.storageDir());
@@ -185,6 +187,22 @@ public final class RatisClusterStore implements ClusterStore {
         }
         recordJoined();
         StoragePermissions.restrict(config.storageDir());
+    }
+
+    /**
+     * Fails with one sentence when this member's Raft address cannot be bound, before any storage is touched: Ratis's
+     * gRPC server would end the whole process (System.exit) with a stack trace instead.
+     */
+    private static void refuseUnbindableAddress(RatisStoreConfig config) throws IOException {
+        InetSocketAddress address = config.selfAddress();
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(address);
+        } catch (IOException e) {
+            throw new IOException("cannot start store member " + config.self() + ": its Raft address "
+                    + hostAndPort(address) + " cannot be bound (" + e.getMessage() + "); is another agent running"
+                    + " on this host, or are this node's 'address' and 'raft-port' wrong?", e);
+        }
     }
 
     /**

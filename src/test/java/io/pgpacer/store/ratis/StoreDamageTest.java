@@ -157,6 +157,25 @@ class StoreDamageTest {
         assertFalse(group.store("node3").memberHealth().damaged());
     }
 
+    @Test
+    void aStartThatCannotBindLeavesNoStorageBehindAndIsNoDamage() throws IOException {
+        Path base = Files.createTempDirectory(Path.of("target"), "store-bind-").toAbsolutePath();
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            RatisStoreConfig config = RatisStoreConfig.of("bind-test", "node1", java.util.Map.of("node1",
+                    new java.net.InetSocketAddress("127.0.0.1", taken.getLocalPort())), base.resolve("raft"));
+            IOException refused = assertThrows(IOException.class, () -> RatisClusterStore.start(config));
+            assertFalse(refused instanceof StoreDamagedException, refused.toString());
+            assertEquals("cannot start store member node1: its Raft address 127.0.0.1:" + taken.getLocalPort()
+                    + " cannot be bound (Address already in use); is another agent running on this host, or are this"
+                    + " node's 'address' and 'raft-port' wrong?", refused.getMessage());
+            assertFalse(Files.exists(config.storageDir()), "no Raft directory left behind by a failed start");
+            assertFalse(Files.exists(config.memberMarker()));
+        } finally {
+            deleteRecursively(base);
+        }
+    }
+
     // Ratis writes its files with the process's umask (raft-meta anew at every vote); the 0700 directories keep
     // them from every other user whatever their mode.
     @Test
