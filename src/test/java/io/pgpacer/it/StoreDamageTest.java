@@ -63,7 +63,10 @@ class StoreDamageTest {
         AgentConfig config = ConfigLoader.load(cluster.cluster().config(), damaged);
         RatisStoreConfig store = storeConfig(config);
         Path raft = store.storageDir();
-        Path groupDir = Files.list(raft).filter(Files::isDirectory).findFirst().orElseThrow();
+        Path groupDir;
+        try (Stream<Path> list = Files.list(raft)) {
+            groupDir = list.filter(Files::isDirectory).findFirst().orElseThrow();
+        }
         String repair = "pgpacer store rejoin --config " + cluster.cluster().config() + " --node " + damaged;
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(raft)));
 
