@@ -96,9 +96,10 @@ class StoreDamageTest {
         Eventually.holdsFor("one line about the damage in " + damaged + "'s log", Duration.ofSeconds(5),
                 () -> count(cluster.cluster().log(damaged), logFrom, DAMAGE_LINE + ": it ends at") == 1
                         && count(cluster.cluster().log(damaged), logFrom, "Failed to append") == 0);
-        System.out.println("damaged member's log since its start: " + count(cluster.cluster().log(damaged), logFrom,
-                "") + " lines, of which about the damage: " + count(cluster.cluster().log(damaged), logFrom,
-                DAMAGE_LINE));
+        List<String> logged = since(cluster.cluster().log(damaged), logFrom);
+        System.out.println("damaged member's log since its start (" + logged.size() + " lines):\n"
+                + String.join("\n", logged));
+        System.out.println("status printed:\n" + status.out());
 
         cluster.cluster().stop(damaged);
         CliRun rejoin = cluster.cli("store", "rejoin", "--node", damaged);
