@@ -77,9 +77,15 @@ class StoreDamageTest {
         long logFrom = Files.size(cluster.cluster().log(damaged));
         cluster.cluster().start(damaged);
 
-        HttpResponse<String> liveness = Eventually.await(damaged + "'s /liveness answers 503 naming the damage",
-                SHORT, () -> get(config, "/liveness"), r -> r != null && r.statusCode() == 503
-                        && r.body().contains(DAMAGE_LINE));
+        HttpResponse<String> liveness;
+        try {
+            liveness = Eventually.await(damaged + "'s /liveness answers 503 naming the damage", SHORT,
+                    () -> get(config, "/liveness"), r -> r != null && r.statusCode() == 503
+                            && r.body().contains(DAMAGE_LINE));
+        } catch (AssertionError e) {
+            cluster.keepData();
+            throw new AssertionError(e.getMessage() + "\n" + cluster.logTails(), e);
+        }
         assertTrue(liveness.body().contains("the Raft log of store member " + damaged + " in " + groupDir
                 .resolve("current") + " is damaged: it ends at entry"), liveness.body());
         assertTrue(liveness.body().contains("but the member's snapshot holds entries up to"), liveness.body());
@@ -190,17 +196,26 @@ class StoreDamageTest {
         return kept.get(expected - 1);
     }
 
+    // Cuts the newest segment (the one the member was writing, which holds its snapshot's index) in half; older,
+    // closed segments stay whole, as after a crash that lost the end of the file being written.
     private static void truncateLogSegments(Path current) throws IOException {
         List<Path> segments;
         try (Stream<Path> list = Files.list(current)) {
             segments = list.filter(p -> p.getFileName().toString().startsWith("log_")).toList();
         }
         assertFalse(segments.isEmpty(), "no log segment in " + current);
-        for (Path segment : segments) {
-            try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE)) {
-                channel.truncate(channel.size() / 2);
-            }
+        Path newest = segments.stream().max(Comparator.comparingLong(StoreDamageTest::firstIndex)).orElseThrow();
+        try (FileChannel channel = FileChannel.open(newest, StandardOpenOption.WRITE)) {
+            channel.truncate(channel.size() / 2);
         }
+    }
+
+    // log_inprogress_FIRST or log_FIRST-LAST
+    private static long firstIndex(Path segment) {
+        String name = segment.getFileName().toString();
+        String first = name.startsWith("log_inprogress_") ? name.substring("log_inprogress_".length())
+                : name.substring("log_".length(), name.indexOf('-'));
+        return Long.parseLong(first);
     }
 
     private static List<String> since(Path log, long from) throws IOException {
