@@ -197,6 +197,11 @@ public final class Agent implements AutoCloseable {
      * the lease for a lease time from now ({@link FailsafePromise}). Takes at most a short store timeout.
      */
     public FailsafeAnswer answerFailsafe(String primary, long generation) {
+        // why: a damaged member's store calls fail for a reason of its own, not because the majority is gone; its
+        // confirmation would tell a primary that nobody can take the lease when the healthy members can.
+        if (store.memberHealth().damaged()) {
+            return new FailsafeAnswer(false, "this node's store member is damaged; it cannot vouch for the store");
+        }
         Cib before = store.localCopy();
         long leaseMillis = before.settings().leaseMillis();
         boolean on = before.settings().recovery().failsafe();
@@ -302,7 +307,7 @@ public final class Agent implements AutoCloseable {
             try {
                 outcome = runOnce();
             } catch (StoreUnavailableException e) {
-                outcome = "store unavailable: " + e.getMessage() + applyNoQuorumPolicy();
+                outcome = storeUnavailable(e) + applyNoQuorumPolicy();
             } catch (RuntimeException e) {
                 outcome = "agent pass failed: " + e;
                 LOG.error(outcome);
@@ -317,6 +322,16 @@ public final class Agent implements AutoCloseable {
             pause(settled() ? monitorIntervalMillis() : FAST_MILLIS);
         }
         loopRunning = false;
+    }
+
+    // A damaged store member cuts this agent off from the store until an operator repairs it: the member said what
+    // is damaged, once (RatisClusterStore.markDamaged); the loop only says what it means here, without repeating it.
+    private String storeUnavailable(StoreUnavailableException e) {
+        if (store.memberHealth().damaged()) {
+            return "cut off from the store: this node's store member is damaged (see the store member's error, or"
+                    + " GET /liveness)";
+        }
+        return "store unavailable: " + e.getMessage();
     }
 
     private long monitorIntervalMillis() {

@@ -141,7 +141,12 @@ public final class HealthCheck {
         return new Verdict(running, pg.description());
     }
 
+    // why the store member counts: an agent whose member cannot take part in the store is cut off from the cluster
+    // for good, however well its loop turns; only an operator's repair helps, so the check must not say alive.
     private static Verdict loopAlive(HealthFacts facts) {
+        if (facts.storeMember().damaged()) {
+            return new Verdict(false, facts.storeMember().describe());
+        }
         LoopProgress loop = facts.loop();
         if (!loop.running()) {
             return new Verdict(false, "the agent's loop is not running");

@@ -3,11 +3,12 @@ package io.pgpacer.api;
 import io.pgpacer.agent.Agent.LoopProgress;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.store.MemberHealth;
 
 /**
  * Everything a health check may look at, gathered once per request: the agent's latest observation of its
  * PostgreSQL, its own lease keeper, the lease holder and the primary's position from this node's copy of the
- * CIB, and the agent loop's progress. {@link HealthCheck} decides from these alone.
+ * CIB, the agent loop's progress and its store member's health. {@link HealthCheck} decides from these alone.
  *
  * @param postgres this node's PostgreSQL as its agent last observed it; null before the first observation
  * @param observedMillisAgo the age of {@code postgres}, by the agent's monotonic clock
@@ -19,6 +20,7 @@ import io.pgpacer.core.model.Lsn;
  * @param primaryLsn the primary's WAL position from its last report in the CIB; null when unknown
  * @param staleAfterMillis observations older than this are not trusted, and a loop idle for longer is stuck:
  *     the cluster's node timeout, after which the controller also stops trusting a node's reports
+ * @param storeMember whether this node's member of the store can take part in it (its Raft storage is usable)
  */
 public record HealthFacts(
         String node,
@@ -30,5 +32,6 @@ public record HealthFacts(
         String leaseHolder,
         Lsn primaryLsn,
         LoopProgress loop,
-        long staleAfterMillis) {
+        long staleAfterMillis,
+        MemberHealth storeMember) {
 }

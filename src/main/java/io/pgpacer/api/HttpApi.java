@@ -212,7 +212,8 @@ public final class HttpApi implements AutoCloseable {
                 && ProcessHandle.of(pg.postmasterPid()).map(ProcessHandle::isAlive).orElse(false);
         return new HealthFacts(self, agent.witness(), pg, observed.map(Agent.LocalObservation::ageMillis).orElse(0L),
                 postmasterAlive, agent.holdsValidLease(), cib.lease().holder(),
-                ClusterView.primaryLsn(cib).orElse(null), agent.loopProgress(), cib.settings().nodeTimeoutMillis());
+                ClusterView.primaryLsn(cib).orElse(null), agent.loopProgress(), cib.settings().nodeTimeoutMillis(),
+                store.memberHealth());
     }
 
     private void cleanup(HttpExchange exchange, String resource, String node) throws IOException {

@@ -17,9 +17,9 @@ import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.postgres.PostgresSettings;
 import io.pgpacer.postgres.conf.ListenAddresses;
 import io.pgpacer.postgres.local.LocalPostgresInstance;
+import io.pgpacer.store.StoreDamagedException;
 import io.pgpacer.store.ratis.RaftTls;
 import io.pgpacer.store.ratis.RatisClusterStore;
-import io.pgpacer.store.ratis.RatisStoreConfig;
 import io.pgpacer.tls.NodeTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -70,8 +70,14 @@ final class AgentCommand implements Callable<Integer> {
         Files.createDirectories(config.stateDir());
         EventFeed events = new EventFeed();
         security.warning().ifPresent(LoggerFactory.getLogger(AgentCommand.class)::warn);
-        RatisClusterStore store = RatisClusterStore.start(storeConfig(config),
-                tls == null ? null : new RaftTls(tls.keyManager(), tls.trustManager()));
+        RatisClusterStore store;
+        try {
+            store = RatisClusterStore.start(StoreCommand.storeConfig(config),
+                    tls == null ? null : new RaftTls(tls.keyManager(), tls.trustManager()));
+        } catch (StoreDamagedException e) {
+            System.err.println("pgpacer agent: " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
         Agent agent = new Agent(config, store, pg, AgentCommand::monotonicMillis, events, failsafePeers);
         NodeSpec self = config.self();
         HttpApi api;
@@ -135,16 +141,5 @@ final class AgentCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(config.file() + ": key 'postgresql': " + e.getMessage());
         }
-    }
-
-    private static RatisStoreConfig storeConfig(AgentConfig config) {
-        Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
-        for (NodeSpec n : config.nodes()) {
-            peers.put(n.name(), new InetSocketAddress(n.address(), n.raftPort()));
-        }
-        Path raftDir = config.stateDir().resolve("raft");
-        return new RatisStoreConfig(config.clusterName(), config.nodeName(), peers, raftDir,
-                RatisStoreConfig.DEFAULT_ELECTION_TIMEOUT_MIN, RatisStoreConfig.DEFAULT_ELECTION_TIMEOUT_MAX,
-                RatisStoreConfig.DEFAULT_SNAPSHOT_THRESHOLD);
     }
 }

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
                 MaintenanceCommands.ClusterCommand.class, MaintenanceCommands.NodeCommand.class, PropertyCommand.class,
                 CibCommand.class,
                 RepairCommands.Repair.class, RepairCommands.Rebuild.class, RepairCommands.RecoverMaster.class,
+                StoreCommand.class,
                 DemoCommand.class})
 public final class Main implements Runnable {
 

@@ -105,7 +105,16 @@ final class StatusPrinter {
                 out.append(replInfo(last)).append('\n');
             }
         }
-        List<FailedAction> failed = s.failedActions();
+        List<FailedAction> damage = s.storeMemberDamage();
+        if (!damage.isEmpty()) {
+            out.append("\nDamaged Store Members (cut off from the store until repaired):\n");
+            for (FailedAction a : damage) {
+                out.append("* ").append(a.node()).append(": ").append(a.exitReason()).append(",\n    recorded='")
+                        .append(a.at()).append("' (once repaired: pgpacer resource cleanup --node ").append(a.node())
+                        .append(")\n");
+            }
+        }
+        List<FailedAction> failed = s.failedActions().stream().filter(a -> !damage.contains(a)).toList();
         if (!failed.isEmpty()) {
             out.append("\nFailed Resource Actions:\n");
             for (FailedAction a : failed) {

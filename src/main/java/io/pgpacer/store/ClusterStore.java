@@ -44,6 +44,13 @@ public interface ClusterStore extends AutoCloseable {
     /** The current leader's member name, if this member knows one. */
     Optional<String> leader();
 
+    /**
+     * Whether this member's own storage lets it take part in the store. A damaged member refuses every
+     * {@link #submit} and {@link #read} with a {@link StoreUnavailableException} naming the damage, so that its
+     * agent behaves as one cut off from the store, and it is never the leader.
+     */
+    MemberHealth memberHealth();
+
     /** Raft facts for status and metrics. */
     StoreInfo info();
 

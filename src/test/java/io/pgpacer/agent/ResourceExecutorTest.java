@@ -53,6 +53,11 @@ class ResourceExecutorTest {
 
     /** A store that applies commands with the real reducer, in memory. */
     static final class InMemoryClusterStore implements ClusterStore {
+
+        @Override
+        public io.pgpacer.store.MemberHealth memberHealth() {
+            return io.pgpacer.store.MemberHealth.HEALTHY;
+        }
         Cib cib = CibReducer.apply(Cib.EMPTY, new InitializeCluster("pgc", NODES,
                 new ClusterSettings(3, 3000, 3000, 1000))).cib();
         final List<StoreCommand> submitted = new ArrayList<>();

@@ -10,6 +10,7 @@ import io.pgpacer.agent.Agent.LoopProgress;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.store.MemberHealth;
 import io.pgpacer.store.CibJson;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,7 +51,7 @@ class HealthCheckTest {
         CONDITIONS.put("stopped PostgreSQL", facts("node2", report("node2", PgState.STOPPED, 0, Lsn.parse("0/4000000"),
                 null, false), false));
         CONDITIONS.put("witness", new HealthFacts("node4", true, report("node4", PgState.NO_DATA, 0, Lsn.ZERO, null,
-                false), 10, false, false, "node1", PRIMARY_LSN, LOOP_IDLE, NODE_TIMEOUT));
+                false), 10, false, false, "node1", PRIMARY_LSN, LOOP_IDLE, NODE_TIMEOUT, MemberHealth.HEALTHY));
     }
 
     @Test
@@ -130,7 +131,7 @@ class HealthCheckTest {
     void anObservationOlderThanTheNodeTimeoutIsNotTrusted() {
         HealthFacts p = primary(true);
         HealthFacts stale = new HealthFacts(p.node(), false, p.postgres(), NODE_TIMEOUT + 1, true, true, "node1",
-                PRIMARY_LSN, LOOP_IDLE, NODE_TIMEOUT);
+                PRIMARY_LSN, LOOP_IDLE, NODE_TIMEOUT, MemberHealth.HEALTHY);
         HealthAnswer answer = probe("/primary", stale);
         assertEquals(503, answer.status());
         assertEquals("unknown", answer.health().state());
@@ -143,7 +144,7 @@ class HealthCheckTest {
     void aPostmasterThatDiedSinceTheLastPassIsNotRunning() {
         HealthFacts p = primary(true);
         HealthFacts killed = new HealthFacts(p.node(), false, p.postgres(), 100, false, true, "node1", PRIMARY_LSN,
-                LOOP_IDLE, NODE_TIMEOUT);
+                LOOP_IDLE, NODE_TIMEOUT, MemberHealth.HEALTHY);
         HealthAnswer answer = probe("/primary", killed);
         assertEquals(503, answer.status());
         assertEquals("failed", answer.health().state());
@@ -155,7 +156,7 @@ class HealthCheckTest {
     void aLeaseTheStoreGaveToAnotherNodeIsNotBelieved() {
         HealthFacts p = primary(true);
         HealthFacts superseded = new HealthFacts(p.node(), false, p.postgres(), 100, true, true, "node2", PRIMARY_LSN,
-                LOOP_IDLE, NODE_TIMEOUT);
+                LOOP_IDLE, NODE_TIMEOUT, MemberHealth.HEALTHY);
         assertEquals(503, probe("/primary", superseded).status());
         assertEquals(503, probe("/leader", superseded).status());
     }
@@ -164,7 +165,7 @@ class HealthCheckTest {
     void aStandbyBeingPromotedIsNoLongerAReplicaButIsTheLeader() {
         HealthFacts s = standby(true, PRIMARY_LSN);
         HealthFacts promoting = new HealthFacts(s.node(), false, s.postgres(), 100, true, true, s.node(), PRIMARY_LSN,
-                LOOP_IDLE, NODE_TIMEOUT);
+                LOOP_IDLE, NODE_TIMEOUT, MemberHealth.HEALTHY);
         assertEquals(503, probe("/replica", promoting).status());
         assertEquals(503, probe("/primary", promoting).status());
         assertEquals(200, probe("/leader", promoting).status(), "Patroni's /leader ignores PostgreSQL's role");
@@ -178,6 +179,22 @@ class HealthCheckTest {
         assertEquals(200, longPass.status(), "a pg_basebackup inside a pass is not a dead loop");
         assertEquals(503, probe("/liveness", withLoop(stopped, new LoopProgress(true, NODE_TIMEOUT + 1, 0))).status());
         assertEquals(503, probe("/liveness", withLoop(stopped, new LoopProgress(false, 10, 0))).status());
+    }
+
+    @Test
+    void aDamagedStoreMemberIsNotAliveAndSaysWhatIsDamagedAndTheRepair() throws Exception {
+        HealthFacts streaming = withLoop(standby(true, PRIMARY_LSN), new LoopProgress(true, 500, 0));
+        MemberHealth damaged = MemberHealth.damaged("the Raft log of store member node2 in /x/current is damaged",
+                "stop this agent and run 'pgpacer store rejoin --config /etc/pgpacer.yml --node node2' on this host");
+        HealthFacts cutOff = new HealthFacts(streaming.node(), false, streaming.postgres(), 100, true, false, "node1",
+                PRIMARY_LSN, streaming.loop(), NODE_TIMEOUT, damaged);
+        HealthAnswer answer = probe("/liveness", cutOff);
+        assertEquals(503, answer.status());
+        String reason = CibJson.mapper().valueToTree(answer.body()).get("reason").asText();
+        assertEquals(damaged.describe(), reason);
+        assertTrue(reason.contains("pgpacer store rejoin --config /etc/pgpacer.yml --node node2"), reason);
+        assertEquals(200, probe("/liveness", streaming).status(), "the same node with a healthy member is alive");
+        assertEquals(200, probe("/replica", cutOff).status(), "a standby cut off from the store may keep serving reads");
     }
 
     @Test
@@ -219,7 +236,7 @@ class HealthCheckTest {
 
     private static HealthFacts facts(String node, NodeReport report, boolean leaseValid) {
         return new HealthFacts(node, false, report, 100, report.postmasterPid() > 0, leaseValid, "node1", PRIMARY_LSN,
-                LOOP_IDLE, NODE_TIMEOUT);
+                LOOP_IDLE, NODE_TIMEOUT, MemberHealth.HEALTHY);
     }
 
     private static NodeReport report(String node, PgState state, long pid, Lsn lsn, String upstream, boolean streaming) {
@@ -229,12 +246,12 @@ class HealthCheckTest {
 
     private static HealthFacts withPrimaryLsn(HealthFacts f, Lsn primaryLsn) {
         return new HealthFacts(f.node(), f.witness(), f.postgres(), f.observedMillisAgo(), f.postmasterAlive(),
-                f.holdsValidLease(), f.leaseHolder(), primaryLsn, f.loop(), f.staleAfterMillis());
+                f.holdsValidLease(), f.leaseHolder(), primaryLsn, f.loop(), f.staleAfterMillis(), f.storeMember());
     }
 
     private static HealthFacts withLoop(HealthFacts f, LoopProgress loop) {
         return new HealthFacts(f.node(), f.witness(), f.postgres(), f.observedMillisAgo(), f.postmasterAlive(),
-                f.holdsValidLease(), f.leaseHolder(), f.primaryLsn(), loop, f.staleAfterMillis());
+                f.holdsValidLease(), f.leaseHolder(), f.primaryLsn(), loop, f.staleAfterMillis(), f.storeMember());
     }
 
     // --- probing ------------------------------------------------------------------------------------------

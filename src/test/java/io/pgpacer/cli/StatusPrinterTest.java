@@ -127,6 +127,33 @@ class StatusPrinterTest {
     }
 
     @Test
+    void aDamagedStoreMemberIsShownWithItsRepairAndNotAsAResourceFailure() {
+        ClusterStatus base = afterFailover();
+        String damage = "the Raft log of store member pg-153 in /var/lib/pgpacer/raft/x/current is damaged: it ends at"
+                + " entry 300 but the member's snapshot holds entries up to 601 (a log segment was truncated), so it"
+                + " cannot append the leader's entries; stop this agent and run 'pgpacer store rejoin --config"
+                + " /etc/pgpacer/pgpacer.yml --node pg-153' on this host to set it aside and rejoin from the other"
+                + " members";
+        List<FailedAction> actions = new java.util.ArrayList<>(base.failedActions());
+        actions.add(new FailedAction("pg-153", ClusterStatus.STORE_MEMBER_DAMAGED, 1, damage, "2023-11-21T17:01:00Z"));
+        ClusterStatus status = new ClusterStatus(base.cluster(), base.controller(), base.quorum(), base.answeredBy(),
+                base.lastUpdated(), base.epoch(), base.nodesConfigured(), base.online(), base.offline(), base.masters(),
+                base.slaves(), base.stopped(), base.leaseHolder(), base.nodes(), actions, base.migrationThreshold(),
+                base.lastPromotion(), base.replication(), base.switchover(), base.maintenance(), base.readerVip(),
+                base.standby(), base.diverged(), base.postgresMeta(), base.resources(), base.resourceFailCounts(),
+                base.writerVip());
+        String text = StatusPrinter.render(status, false);
+        assertTrue(text.contains("""
+
+                Damaged Store Members (cut off from the store until repaired):
+                * pg-153: %s,
+                    recorded='2023-11-21T17:01:00Z' (once repaired: pgpacer resource cleanup --node pg-153)
+                """.formatted(damage)), text);
+        assertTrue(text.contains("* pgsql_monitor on pg-151"), text);
+        assertTrue(!text.contains("store-member on"), "not listed again as a resource failure: " + text);
+    }
+
+    @Test
     void aNodeInStandbyIsShownLikeCrmMonShowsIt() {
         ClusterStatus status = afterFailover();
         String rendered = StatusPrinter.render(new ClusterStatus(status.cluster(), status.controller(), status.quorum(),

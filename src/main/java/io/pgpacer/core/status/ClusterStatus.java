@@ -69,6 +69,12 @@ public record ClusterStatus(
     /** The PostgreSQL promotable resource's name, as the reference's pcs configuration calls it. */
     public static final String POSTGRES_RESOURCE = "msPostgresql";
 
+    /**
+     * The operation of the failed action a store member records when its own Raft storage is damaged: it takes no
+     * part in the store (its agent is cut off) until an operator runs the repair the record names.
+     */
+    public static final String STORE_MEMBER_DAMAGED = "store-member";
+
     /** Score the reference gives nodes that must never be promoted. */
     public static final String MINUS_INFINITY = "-INFINITY";
 
@@ -77,6 +83,11 @@ public record ClusterStatus(
         postgresMeta = postgresMeta == null ? ResourceMeta.DEFAULT : postgresMeta;
         resources = resources == null ? List.of() : List.copyOf(resources);
         resourceFailCounts = resourceFailCounts == null ? List.of() : List.copyOf(resourceFailCounts);
+    }
+
+    /** The recorded damage of store members, oldest first (kept, as every failed action, until a cleanup). */
+    public List<FailedAction> storeMemberDamage() {
+        return failedActions.stream().filter(a -> STORE_MEMBER_DAMAGED.equals(a.operation())).toList();
     }
 
     public static ClusterStatus of(Cib cib, Predicate<String> online, String controller, boolean quorum,

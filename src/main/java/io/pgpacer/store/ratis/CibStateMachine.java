@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +57,12 @@ public final class CibStateMachine extends BaseStateMachine {
     // a CIB with the index of another, and callers can wait for an index to be applied.
     private final Object appliedLock = new Object();
     private volatile Cib cib = Cib.EMPTY;
+    private final Consumer<Throwable> logFailed;
+
+    /** @param logFailed told when Ratis could not write this member's log, which leaves the member unusable */
+    CibStateMachine(Consumer<Throwable> logFailed) {
+        this.logFailed = logFailed;
+    }
 
     /** The CIB as this member last applied it. */
     public Cib cib() {
@@ -166,6 +174,11 @@ public final class CibStateMachine extends BaseStateMachine {
     }
 
     @Override
+    public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+        logFailed.accept(cause);
+    }
+
+    @Override
     public CompletableFuture<Message> query(Message request) {
         if (!READ_CIB.getContent().equals(request.getContent())) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
@@ -194,8 +207,9 @@ public final class CibStateMachine extends BaseStateMachine {
         Path target = file.toPath();
         Path temporary = target.resolveSibling(target.getFileName() + ".tmp");
         byte[] json = CibJson.encode(new CibJson.Snapshot(applied.getTerm(), applied.getIndex(), snapshotCib));
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        Files.deleteIfExists(temporary);
+        try (FileChannel channel = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(StoragePermissions.FILE))) {
             ByteBuffer buffer = ByteBuffer.wrap(json);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);

@@ -3,17 +3,23 @@ package io.pgpacer.store.ratis;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
+import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.store.CibJson;
 import io.pgpacer.store.ClusterStore;
+import io.pgpacer.store.MemberHealth;
+import io.pgpacer.store.StoreDamagedException;
 import io.pgpacer.store.StoreUnavailableException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -67,6 +73,11 @@ public final class RatisClusterStore implements ClusterStore {
     /** Store calls that may wait for an answer at once; more fail at once instead of queueing up. */
     static final int IN_FLIGHT_MAX = 32;
 
+    /** How long a member without storage waits for the others to say whether they know it. */
+    static final Duration JOINED_CHECK_TIMEOUT = Duration.ofMillis(1500);
+    /** How long a damaged member tries to record its damage in the store. */
+    static final Duration ANNOUNCE_TIMEOUT = Duration.ofSeconds(10);
+
     private static final long KB = 1024;
     private static final long MB = 1024 * KB;
 
@@ -80,6 +91,7 @@ public final class RatisClusterStore implements ClusterStore {
     private final RaftClient client;
     private final ThreadPoolExecutor calls;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile MemberHealth health = MemberHealth.HEALTHY;
 
     /**
      * Starts this member: recovers its log and latest snapshot when {@code storageDir} holds them,
@@ -87,6 +99,7 @@ public final class RatisClusterStore implements ClusterStore {
      * Register {@link #onApplied} listeners right after, then read {@link #localCopy()}: commands the
      * member replays from its log may be applied before a listener is registered.
      *
+     * @throws StoreDamagedException when the storage is damaged, or missing although the member joined before
      * @throws IOException when the storage cannot be used or the Raft port cannot be bound
      */
     public static RatisClusterStore start(RatisStoreConfig config) throws IOException {
@@ -101,25 +114,37 @@ public final class RatisClusterStore implements ClusterStore {
     private RatisClusterStore(RatisStoreConfig config, RaftTls tls) throws IOException {
         this.config = Objects.requireNonNull(config, "config");
         this.groupId = groupId(config.clusterName());
-        this.stateMachine = new CibStateMachine();
-        this.calls = callPool(config.self());
+        this.stateMachine = new CibStateMachine(this::logFailed);
         RaftGroup group = RaftGroup.valueOf(groupId, config.peers().entrySet().stream()
                 .map(peer -> RaftPeer.newBuilder().setId(peer.getKey()).setAddress(hostAndPort(peer.getValue()))
                         .build())
                 .toList());
         RaftProperties properties = properties(config);
-        Files.createDirectories(config.storageDir());
+        Parameters parameters = tls == null ? new Parameters() : tls.parameters();
+        refuseUnbindableAddress(config);
+        Path groupDir = groupDirectory();
+        boolean hadStorage = Files.exists(groupDir);
+        boolean hadStorageDir = Files.exists(config.storageDir());
         // why: FORMAT starts an empty log and would discard a member's votes and entries, which Raft's
         // safety depends on, so it is used only when this member never had a store.
-        Path groupDir = groupDirectory();
-        RaftStorage.StartupOption option = Files.exists(groupDir)
+        RaftStorage.StartupOption option = hadStorage
                 ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT;
-
-        Parameters parameters = tls == null ? new Parameters() : tls.parameters();
 
         RaftServer newServer = null;
         RaftClient newClient = null;
+        this.calls = callPool(config.self());
         try {
+            newClient = RaftClient.newBuilder()
+                    .setClientId(ClientId.randomId())
+                    .setRaftGroup(group)
+                    .setProperties(properties)
+                    .setParameters(parameters)
+                    .setRetryPolicy(new DeadlineRetryPolicy(duration(RETRY_PAUSE)))
+                    .build();
+            if (!hadStorage) {
+                refuseIfAlreadyJoined(newClient);
+            }
+            StoragePermissions.createPrivateDirectory(config.storageDir());
             newServer = RaftServer.newBuilder()
                     .setServerId(RaftPeerId.valueOf(config.self()))
                     .setGroup(group)
@@ -129,26 +154,154 @@ public final class RatisClusterStore implements ClusterStore {
                     .setOption(option)
                     .build();
             newServer.start();
-            newClient = RaftClient.newBuilder()
-                    .setClientId(ClientId.randomId())
-                    .setRaftGroup(group)
-                    .setProperties(properties)
-                    .setParameters(parameters)
-                    .setRetryPolicy(new DeadlineRetryPolicy(duration(RETRY_PAUSE)))
-                    .build();
             this.division = newServer.getDivision(groupId);
         } catch (IOException | RuntimeException e) {
             calls.shutdownNow();
             closeQuietly(newClient, "store client");
             closeQuietly(newServer, "store member");
+            if (e instanceof StoreDamagedException damaged) {
+                throw damaged;
+            }
+            // why: a start that failed must not leave a new, never used storage behind (a refused bind did).
+            if (!hadStorage) {
+                StoragePermissions.deleteQuietly(hadStorageDir ? groupDir : config.storageDir());
+            }
+            Optional<String> damage = hadStorage ? StorageDamage.describe(e, config.self(), groupDir)
+                    : Optional.empty();
+            if (damage.isPresent()) {
+                throw new StoreDamagedException(MemberHealth.damaged(damage.get(), repairHint()), e);
+            }
             throw new IOException("cannot start store member " + config.self() + " on " + config.selfAddress()
-                    + " with storage " + groupDir + ": " + e.getMessage(), e);
+                    + " with storage " + groupDir + ": " + StorageDamage.rootMessage(e), e);
         }
         this.server = newServer;
         this.client = newClient;
         LOG.info("store member {} listening on {}{} ({} storage in {}, peers {})", config.self(),
                 config.selfAddress(), tls == null ? "" : " with mutual TLS",
                 option == RaftStorage.StartupOption.FORMAT ? "new" : "recovered", groupDir, config.peers().keySet());
+        Optional<String> inconsistent = StorageDamage.logBehindSnapshot(division.getRaftLog(), config.self(),
+                groupDir);
+        if (inconsistent.isPresent()) {
+            markDamaged(inconsistent.get());
+            return;
+        }
+        recordJoined();
+        StoragePermissions.restrict(config.storageDir());
+    }
+
+    /**
+     * Fails with one sentence when this member's Raft address cannot be bound, before any storage is touched: Ratis's
+     * gRPC server would end the whole process (System.exit) with a stack trace instead.
+     */
+    private static void refuseUnbindableAddress(RatisStoreConfig config) throws IOException {
+        InetSocketAddress address = config.selfAddress();
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(address);
+        } catch (IOException e) {
+            throw new IOException("cannot start store member " + config.self() + ": its Raft address "
+                    + hostAndPort(address) + " cannot be bound (" + e.getMessage() + "); is another agent running"
+                    + " on this host, or are this node's 'address' and 'raft-port' wrong?", e);
+        }
+    }
+
+    /**
+     * Refuses to format new storage for a member the cluster already knows: a member that lost its storage also
+     * lost the record of its votes, and voting again in a term it already voted in can elect two leaders.
+     *
+     * <p>Two independent witnesses, so that one accident cannot fool both: the marker file written next to the
+     * storage directory when the member first joined (it survives a deleted storage directory, but not a lost
+     * state directory), and the other members' CIB, which holds this node's reports if its agent ever ran (it
+     * survives anything on this host, but needs a majority answering). Without either, this is a new member.
+     */
+    private void refuseIfAlreadyJoined(RaftClient peers) throws StoreDamagedException {
+        Path marker = config.memberMarker();
+        String missing = "the Raft storage of store member " + config.self() + " (" + groupDirectory()
+                + ") is missing";
+        if (Files.exists(marker)) {
+            throw new StoreDamagedException(MemberHealth.damaged(missing + " although this member joined the store"
+                    + " before (" + marker + "), and with it the record of its votes", repairHint()), null);
+        }
+        long deadline = deadline(JOINED_CHECK_TIMEOUT);
+        try {
+            RaftClientReply reply = peers.io().sendReadOnly(new DeadlineRetryPolicy.DeadlineMessage(
+                    CibStateMachine.READ_CIB.getContent(), deadline));
+            Cib cib = CibJson.decodeCib(reply.getMessage().getContent().toByteArray());
+            if (cib.reports().containsKey(config.self())) {
+                throw new StoreDamagedException(MemberHealth.damaged(missing + " although the other members know"
+                        + " it (its agent reported to the store before), and with it the record of its votes",
+                        repairHint()), null);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof StoreDamagedException damaged) {
+                throw damaged;
+            }
+            // No majority answered: the cluster is starting for the first time, or this member cannot know.
+            LOG.debug("store member {}: the other members did not say whether they know it: {}", config.self(),
+                    e.toString());
+        }
+    }
+
+    private String repairHint() {
+        return "stop this agent and run '" + config.repairCommand() + "' on this host to set it aside and rejoin"
+                + " from the other members";
+    }
+
+    // The marker is written once the member started with usable storage; StoreRejoin writes it too.
+    private void recordJoined() {
+        Path marker = config.memberMarker();
+        if (Files.exists(marker)) {
+            return;
+        }
+        try {
+            StoragePermissions.writePrivate(marker, "store member " + config.self() + " of group " + groupId.getUuid()
+                    + " joined at " + Instant.now() + "\n");
+        } catch (IOException e) {
+            LOG.warn("store member {}: cannot record that it joined in {}: {}", config.self(), marker, e.toString());
+        }
+    }
+
+    /**
+     * Takes this member out of the store for good (until an operator repairs it): says so in one line, stops its
+     * Raft server (no more votes or appends that cannot succeed), and records the damage as a failed action through
+     * the leader, so that {@code pgpacer status} on any node shows it. Its agent then finds the store unavailable.
+     */
+    private void markDamaged(String damage) {
+        MemberHealth damaged = MemberHealth.damaged(damage, repairHint());
+        synchronized (this) {
+            if (health.damaged()) {
+                return;
+            }
+            health = damaged;
+        }
+        LOG.error(damaged.describe());
+        try {
+            calls.execute(() -> {
+                closeQuietly(server, "damaged store member");
+                announce(damaged);
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.warn("store member {}: cannot stop its Raft server: {}", config.self(), e.toString());
+        }
+    }
+
+    private void announce(MemberHealth damaged) {
+        StoreCommand record = new StoreCommand.RecordFailedAction(new FailedAction(config.self(), ClusterStatus.STORE_MEMBER_DAMAGED, 1,
+                damaged.describe(), Instant.now().toString(), null));
+        byte[] bytes = CibJson.encode(record);
+        long deadline = deadline(ANNOUNCE_TIMEOUT);
+        try {
+            client.io().send(new DeadlineRetryPolicy.DeadlineMessage(UnsafeByteOperations.unsafeWrap(bytes),
+                    deadline));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("store member {}: could not record its damage in the store: {}", config.self(), e.toString());
+        }
+    }
+
+    // Called by the state machine when Ratis could not write this member's log.
+    private void logFailed(Throwable cause) {
+        markDamaged("the Raft log of store member " + config.self() + " in " + groupDirectory().resolve("current")
+                + " cannot be written (" + StorageDamage.rootMessage(cause) + ")");
     }
 
     /** The Raft group of a cluster: the same on every member, derived from the cluster's name. */
@@ -228,6 +381,7 @@ public final class RatisClusterStore implements ClusterStore {
     @Override
     public CommandResult submit(StoreCommand command, Duration timeout) {
         Objects.requireNonNull(command, "command");
+        refuseIfDamaged();
         long deadline = deadline(timeout);
         String what = "store command " + command.getClass().getSimpleName();
         byte[] bytes = CibJson.encode(command);
@@ -248,6 +402,7 @@ public final class RatisClusterStore implements ClusterStore {
 
     @Override
     public Cib read(Duration timeout) {
+        refuseIfDamaged();
         long deadline = deadline(timeout);
         RaftClientReply reply = call("store read", timeout, () -> client.io().sendReadOnly(
                 new DeadlineRetryPolicy.DeadlineMessage(CibStateMachine.READ_CIB.getContent(), deadline)));
@@ -267,6 +422,9 @@ public final class RatisClusterStore implements ClusterStore {
     /** Leader, and it has applied every entry committed before its election (its CIB is current). */
     @Override
     public boolean isLeader() {
+        if (health.damaged()) {
+            return false;
+        }
         DivisionInfo info = division.getInfo();
         return info.isLeader() && info.isLeaderReady();
     }
@@ -274,6 +432,19 @@ public final class RatisClusterStore implements ClusterStore {
     @Override
     public Optional<String> leader() {
         return Optional.ofNullable(division.getInfo().getLeaderId()).map(RaftPeerId::toString);
+    }
+
+    @Override
+    public MemberHealth memberHealth() {
+        return health;
+    }
+
+    // why: a damaged member's own state is not the store's; its agent must act as one cut off from the store.
+    private void refuseIfDamaged() {
+        MemberHealth now = health;
+        if (now.damaged()) {
+            throw new StoreUnavailableException(now.describe(), null);
+        }
     }
 
     @Override

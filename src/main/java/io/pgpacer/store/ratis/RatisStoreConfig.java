@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param electionTimeoutMin a follower that hears no leader for a random time between min and max starts
  *     an election; the leader sends heartbeats every {@code min / 2}
  * @param snapshotThreshold applied commands between two snapshots; the log before a snapshot is purged
+ * @param repairCommand the command an operator runs on this host to set damaged storage aside and rejoin
+ *     ({@code pgpacer store rejoin --config FILE --node NAME}), named whenever the member finds its storage damaged
  */
 public record RatisStoreConfig(
         String clusterName,
@@ -26,7 +28,8 @@ public record RatisStoreConfig(
         Path storageDir,
         Duration electionTimeoutMin,
         Duration electionTimeoutMax,
-        long snapshotThreshold) {
+        long snapshotThreshold,
+        String repairCommand) {
 
     /** Suits a LAN or loopback: a dead leader is replaced in about a second. */
     public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofMillis(300);
@@ -41,6 +44,7 @@ public record RatisStoreConfig(
         Objects.requireNonNull(storageDir, "storageDir");
         Objects.requireNonNull(electionTimeoutMin, "electionTimeoutMin");
         Objects.requireNonNull(electionTimeoutMax, "electionTimeoutMax");
+        requireText(repairCommand, "repairCommand");
         peers = Collections.unmodifiableMap(new LinkedHashMap<>(peers));
         if (!peers.containsKey(self)) {
             throw new IllegalArgumentException("store member '" + self + "' is not among the store peers "
@@ -64,6 +68,28 @@ public record RatisStoreConfig(
             throw new IllegalArgumentException("store snapshot threshold (" + snapshotThreshold
                     + ") must be at least 1 command");
         }
+    }
+
+    /** A member whose repair is named as the agent's {@code pgpacer store rejoin} with an unknown configuration. */
+    public RatisStoreConfig(String clusterName, String self, Map<String, InetSocketAddress> peers, Path storageDir,
+            Duration electionTimeoutMin, Duration electionTimeoutMax, long snapshotThreshold) {
+        this(clusterName, self, peers, storageDir, electionTimeoutMin, electionTimeoutMax, snapshotThreshold,
+                "pgpacer store rejoin --config FILE --node " + self);
+    }
+
+    /** The same member, naming {@code command} as its repair. */
+    public RatisStoreConfig withRepairCommand(String command) {
+        return new RatisStoreConfig(clusterName, self, peers, storageDir, electionTimeoutMin, electionTimeoutMax,
+                snapshotThreshold, command);
+    }
+
+    /**
+     * The file that records that this member once joined the store, next to (not inside) its storage directory, so
+     * that losing the storage directory does not lose the record too.
+     */
+    public Path memberMarker() {
+        Path name = storageDir.getFileName();
+        return storageDir.resolveSibling((name == null ? "raft" : name.toString()) + ".member");
     }
 
     /** A member with the default timing and snapshot threshold. */

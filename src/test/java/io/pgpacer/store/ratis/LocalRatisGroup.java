@@ -66,13 +66,18 @@ final class LocalRatisGroup implements AutoCloseable {
         }
     }
 
+    /** The configuration {@code member} starts with. */
+    RatisStoreConfig config(String member) {
+        return new RatisStoreConfig(clusterName, member, peers, baseDir.resolve(member).resolve("raft"),
+                RatisStoreConfig.DEFAULT_ELECTION_TIMEOUT_MIN, RatisStoreConfig.DEFAULT_ELECTION_TIMEOUT_MAX,
+                snapshotThreshold, "pgpacer store rejoin --config /etc/pgpacer/" + member + ".yml");
+    }
+
     RatisClusterStore start(String member) {
         if (running.containsKey(member)) {
             throw new IllegalStateException(member + " is already running");
         }
-        RatisStoreConfig config = new RatisStoreConfig(clusterName, member, peers, baseDir.resolve(member),
-                RatisStoreConfig.DEFAULT_ELECTION_TIMEOUT_MIN, RatisStoreConfig.DEFAULT_ELECTION_TIMEOUT_MAX,
-                snapshotThreshold);
+        RatisStoreConfig config = config(member);
         try {
             RatisClusterStore store = RatisClusterStore.start(config, tls.apply(member));
             running.put(member, store);
