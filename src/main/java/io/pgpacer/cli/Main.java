@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
                 MaintenanceCommands.ClusterCommand.class, MaintenanceCommands.NodeCommand.class, PropertyCommand.class,
                 CibCommand.class,
                 RepairCommands.Repair.class, RepairCommands.Rebuild.class, RepairCommands.RecoverMaster.class,
-                DemoCommand.class})
+                DemoCommand.class, ImportPcsCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad input: a wrong argument, an invalid configuration, a refused request. */
