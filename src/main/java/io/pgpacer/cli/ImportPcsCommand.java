@@ -57,6 +57,10 @@ final class ImportPcsCommand implements Callable<Integer> {
             + " input's.")
     String nic;
 
+    @Option(names = "--replication-password-file", paramLabel = "FILE", description = "A file holding the"
+            + " replication user's password, for an input that holds none (a CIB does not).")
+    String givenPasswordFile;
+
     @Option(names = "--name", description = "The cluster's name, instead of the input's cluster-name.")
     String name;
 
@@ -70,7 +74,8 @@ final class ImportPcsCommand implements Callable<Integer> {
             PacemakerConfig config = PacemakerInput.read(input.toString(), text);
             Map<String, PacemakerImport.Endpoint> endpoints = endpoints(config);
             result = PacemakerImport.translate(input.toString(), config, new PacemakerImport.Settings(name, endpoints,
-                    nic, passwordFile.getFileName().toString(), output.toString()));
+                    nic, passwordFile.getFileName().toString(), output.toString(),
+                    givenPasswordFile));
             yaml = ConfigDocument.render(result.document());
             validate(result);
         } catch (ImportException | ConfigException e) {
@@ -184,7 +189,7 @@ final class ImportPcsCommand implements Callable<Integer> {
         Map<String, Object> check = new LinkedHashMap<>(result.document());
         @SuppressWarnings("unchecked")
         Map<String, Object> pg = new LinkedHashMap<>((Map<String, Object>) check.get("postgresql"));
-        if (pg.remove("replication-password-file") != null) {
+        if (result.replicationPassword() != null && pg.remove("replication-password-file") != null) {
             pg.put("replication-password", "validation-only");
         }
         check.put("postgresql", pg);

@@ -40,9 +40,16 @@ public final class PacemakerImport {
      * @param nic the interface for the VIPs instead of the input's, or null
      * @param passwordFile the name the configuration gives the replication password file (beside it)
      * @param configFile the configuration file's name, for the commands the notes print
+     * @param givenPasswordFile the operator's own replication password file, for an input that holds no password;
+     *     or null
      */
     public record Settings(String clusterName, Map<String, Endpoint> endpoints, String nic, String passwordFile,
-            String configFile) {
+            String configFile, String givenPasswordFile) {
+
+        public Settings(String clusterName, Map<String, Endpoint> endpoints, String nic, String passwordFile,
+                String configFile) {
+            this(clusterName, endpoints, nic, passwordFile, configFile, null);
+        }
     }
 
     /**
@@ -304,8 +311,21 @@ public final class PacemakerImport {
             notes.add(new ImportNote(Kind.IMPORTED, "pgsql repuser (not set)", "postgresql.replication-user: postgres,"
                     + " the pgsql agent's default"));
         }
+        if (replicationPassword != null && settings.givenPasswordFile() != null) {
+            throw new ImportException(input + " holds the replication password (primary_conninfo_opt password=),"
+                    + " which the import writes to " + settings.passwordFile() + "; drop --replication-password-file");
+        }
         if (replicationPassword != null) {
             pg.put("replication-password-file", settings.passwordFile());
+        } else if (settings.givenPasswordFile() != null) {
+            pg.put("replication-password-file", settings.givenPasswordFile());
+            notes.add(new ImportNote(Kind.IMPORTED, "--replication-password-file " + settings.givenPasswordFile(),
+                    "postgresql.replication-password-file"));
+        } else {
+            notes.add(new ImportNote(Kind.NOT_IMPORTED, "replication password", "the " + config.source().text()
+                    + " holds none (the pgsql agent's standbys read it from ~postgres/.pgpass); pgpacer's standbys"
+                    + " authenticate with scram-sha-256, so import again with --replication-password-file FILE (a"
+                    + " file, mode 0600, holding it) or add postgresql.replication-password-file"));
         }
         if (!parameters.isEmpty()) {
             pg.put("parameters", parameters);
