@@ -856,8 +856,13 @@ public final class PacemakerImport {
     }
 
     private Optional<String> location(PacemakerConfig.Location loc) {
+        if (loc.node() == null) {
+            notes.add(new ImportNote(Kind.NOT_IMPORTED, loc.id() + " " + loc.rsc(), "this kind of constraint has no"
+                    + " pgpacer equivalent"));
+            return Optional.empty();
+        }
         String subject = loc.id() + " (" + loc.rsc() + " on " + loc.node() + " " + loc.score() + ")";
-        if (loc.node() == null || vipOf(loc.rsc()) != null) {
+        if (vipOf(loc.rsc()) != null) {
             notes.add(new ImportNote(Kind.NOT_IMPORTED, subject, "pgpacer's VIPs are placed by the primary's lease"
                     + " and the standbys' health, not by node"));
             return Optional.empty();

@@ -11,6 +11,7 @@ import io.pgpacer.cli.Main;
 import io.pgpacer.os.ProgramRunner;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.lab.LabHost;
 import io.pgpacer.testkit.lab.NetLab;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -31,21 +31,41 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Given the CIB Pacemaker 2.1.5 wrote for the reference's setup, when it is imported with the lab hosts' addresses
- * and the three agents start from the imported file, each in its own host of the network-namespace lab (the
- * fixture's VIPs, 198.18.2.50 and .51 on eth0, are lab addresses, and VIPs may be added only inside namespaces a
- * test created), then {@code pgpacer status} shows one master and two slaves, vip-master in master-group on the
- * master, vip-slave in slave-group on a slave, and the imported migration-threshold, stickiness and monitor intervals.
- * The only changes to the imported file are the data and state directories: the lab's hosts share one file system.
+ * Given what a user of the reference has (the CIB Pacemaker 2.1.5 wrote for the reference's setup, or the reference's
+ * {@code cluster_setup.sh}), when it is imported with the lab hosts' addresses and the three agents start from the
+ * imported file, each in its own host of the network-namespace lab (VIPs may be added only inside namespaces a test
+ * created, and only in 198.18.0.0/15), then {@code pgpacer status} shows one master and two slaves, vip-master in
+ * master-group on the master, vip-slave in slave-group on a slave, and the imported migration-threshold, stickiness
+ * and monitor intervals. What the lab changes in the imported file is named in each test: the data and state
+ * directories (the lab's hosts share one file system), and for the script its PostgreSQL 14 RHEL paths and its
+ * 192.168.28.x VIPs.
  */
 class ImportPcsLabTest {
 
-    private static final Path CIB = Path.of("src/test/resources/pcs/cib-async.xml").toAbsolutePath();
-    private static final Map<String, String> HOSTS = Map.of("pm-n1", "pmn1", "pm-n2", "pmn2", "pm-n3", "pmn3");
+    private static final Path RESOURCES = Path.of("src/test/resources/pcs").toAbsolutePath();
     private static final Duration BOOTSTRAP = Duration.ofSeconds(180);
 
     @Test
     void theImportedFixtureStartsAClusterWithTheSameVipGroupsAndParameters() throws Exception {
+        startImported(RESOURCES.resolve("cib-async.xml"), List.of("pm-n1", "pm-n2", "pm-n3"),
+                List.of("--replication-password-file", "replication.secret"), root -> {
+                });
+    }
+
+    @Test
+    void theImportedReferenceScriptStartsAClusterWithTheSameVipGroupsAndParameters() throws Exception {
+        startImported(RESOURCES.resolve("cluster_setup.sh"), List.of("pg-151", "pg-152", "pg-153"), List.of(),
+                root -> {
+                    // this machine's PostgreSQL, found by the agent, instead of the script's /usr/pgsql-14/bin
+                    ((ObjectNode) root.get("postgresql")).remove("bin-dir");
+                    ObjectNode vips = (ObjectNode) root.get("virtual-ips");
+                    vips.put("writer", vips.get("writer").asText().replace("192.168.28.", "198.18.2."));
+                    vips.put("reader", vips.get("reader").asText().replace("192.168.28.", "198.18.2."));
+                });
+    }
+
+    private void startImported(Path input, List<String> nodes, List<String> extraArgs,
+            java.util.function.Consumer<ObjectNode> labRewrite) throws Exception {
         Path dir = Path.of("target", "it", "import-pcs-" + UUID.randomUUID().toString().substring(0, 8))
                 .toAbsolutePath();
         Files.createDirectories(dir);
@@ -53,29 +73,32 @@ class ImportPcsLabTest {
         Files.writeString(secret, "lab-only-password\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
         Path config = dir.resolve("pgpacer.yaml");
+        List<String> hosts = nodes.stream().map(n -> n.replace("-", "")).toList();
         List<Process> agents = new ArrayList<>();
         boolean passed = false;
-        try (NetLab lab = NetLab.start("pmn1", "pmn2", "pmn3")) {
-            List<String> args = new ArrayList<>(List.of("import-pcs", CIB.toString(), "--output", config.toString(),
-                    "--replication-password-file", "replication.secret"));
-            for (String node : List.of("pm-n1", "pm-n2", "pm-n3")) {
-                args.add(node + "=" + lab.host(HOSTS.get(node)).address());
+        try (NetLab lab = NetLab.start(hosts.toArray(String[]::new))) {
+            List<String> args = new ArrayList<>(List.of("import-pcs", input.toString(), "--output",
+                    config.toString()));
+            args.addAll(extraArgs);
+            for (int i = 0; i < nodes.size(); i++) {
+                args.add(nodes.get(i) + "=" + lab.host(hosts.get(i)).address());
             }
-            String printed = runCli(args);
-            System.out.println(printed);
-            relocateData(config);
+            System.out.println(runCli(args));
+            rewriteForTheLab(config, labRewrite);
+            System.out.println(Files.readString(config));
 
-            for (String node : List.of("pm-n1", "pm-n2", "pm-n3")) {
-                agents.add(lab.host(HOSTS.get(node)).start(dir.resolve(node + ".log"),
-                        LoopbackCluster.agentCommand(config, node)));
+            for (int i = 0; i < nodes.size(); i++) {
+                agents.add(lab.host(hosts.get(i)).start(dir.resolve(nodes.get(i) + ".log"),
+                        LoopbackCluster.agentCommand(config, nodes.get(i))));
             }
+            LabHost operator = lab.host(hosts.get(0));
             String status;
             try {
                 status = Eventually.await("status with a master, two slaves and both VIPs started", BOOTSTRAP,
-                        () -> cli(lab, config, "status"), ImportPcsLabTest::converged);
+                        () -> cli(operator, config, "status"), ImportPcsLabTest::converged);
             } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "\n" + ClusterHarness.logTails(HOSTS.keySet().stream()
-                        .sorted().map(n -> dir.resolve(n + ".log")).toList()), e);
+                throw new AssertionError(e.getMessage() + "\n" + ClusterHarness.logTails(nodes.stream()
+                        .map(n -> dir.resolve(n + ".log")).toList()), e);
             }
             System.out.println(status);
             String master = match(status, "Masters: \\[ (\\S+) \\]");
@@ -86,11 +109,11 @@ class ImportPcsLabTest {
             assertTrue(!readerNode.equals(master) && status.contains("Slaves: [") && status.contains(readerNode),
                     status);
 
-            String properties = cli(lab, config, "property", "list");
+            String properties = cli(operator, config, "property", "list");
             assertTrue(properties.matches("(?s).*migration-threshold: 1\\n.*"), properties);
             assertTrue(properties.matches("(?s).*resource-stickiness: INFINITY.*"), properties);
             assertTrue(properties.matches("(?s).*no-quorum-policy: stop.*"), properties);
-            String clone = cli(lab, config, "resource", "show", "msPostgresql");
+            String clone = cli(operator, config, "resource", "show", "msPostgresql");
             assertTrue(clone.contains("monitor interval=3s timeout=1m on-fail=restart role=Master")
                     && clone.contains("monitor interval=4s timeout=1m on-fail=restart"), clone);
             passed = true;
@@ -125,13 +148,13 @@ class ImportPcsLabTest {
         return m.group(1);
     }
 
-    /** {@code pgpacer ARGS --config FILE}, run inside the first lab host as an operator on that node would. */
-    private static String cli(NetLab lab, Path config, String... args) {
+    /** {@code pgpacer ARGS --config FILE}, run inside a lab host as an operator on that node would. */
+    private static String cli(LabHost host, Path config, String... args) {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         command.addAll(List.of("--config", config.toString()));
-        ProgramRunner.Result result = lab.host("pmn1").run(Duration.ofSeconds(60), command.toArray(String[]::new));
+        ProgramRunner.Result result = host.run(Duration.ofSeconds(60), command.toArray(String[]::new));
         return result.exitCode() + ": " + result.output();
     }
 
@@ -154,13 +177,15 @@ class ImportPcsLabTest {
         return stdout.toString(StandardCharsets.UTF_8);
     }
 
-    // why: the fixture's pgdata is one relative directory, the same on every Pacemaker host; the lab's three hosts
-    // share this machine's file system, so each node gets its own.
-    private static void relocateData(Path config) throws IOException {
+    // why: the input's data directory is one path, the same on every Pacemaker host; the lab's three hosts share this
+    // machine's file system, so each node gets its own.
+    private static void rewriteForTheLab(Path config, java.util.function.Consumer<ObjectNode> labRewrite)
+            throws IOException {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
         ObjectNode root = (ObjectNode) yaml.readTree(config.toFile());
         ((ObjectNode) root.get("postgresql")).put("data-dir", "{node}/data");
         root.put("state-dir", "{node}/agent");
+        labRewrite.accept(root);
         yaml.writeValue(config.toFile(), root);
     }
 }
