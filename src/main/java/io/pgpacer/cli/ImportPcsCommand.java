@@ -30,12 +30,14 @@ import picocli.CommandLine.Parameters;
  * {@code pgpacer import-pcs}: writes the configuration of a pgpacer cluster from a Pacemaker cluster's own (its CIB or
  * the pcs script that built it), and lists what became of every part.
  */
-@Command(name = "import-pcs", description = {"Write a pgpacer configuration from a Pacemaker cluster's CIB (cibadmin"
-        + " --query) or pcs script (cluster_setup.sh), listing what maps to what and what has no equivalent.",
-        "Example: pgpacer import-pcs cib.xml --output /etc/pgpacer/pgpacer.yaml pg-151=192.168.28.151"
-                + " pg-152=192.168.28.152 pg-153=192.168.28.153",
-        "A password found in the input is written to FILE.replication-password (mode 0600) beside the output,"
-                + " never into the configuration."})
+@Command(name = "import-pcs", description = {"Write a pgpacer configuration from a Pacemaker CIB or pcs script.",
+        "Reads the output of 'cibadmin --query' or a pcs script such as the reference's cluster_setup.sh, writes the"
+                + " configuration file the agents read, and lists what maps to what and what has no equivalent"
+                + " (with the reason and the safe choice made instead).",
+        "Example: pgpacer import-pcs cib.xml --output /etc/pgpacer/pgpacer.yaml --replication-password-file"
+                + " replication.secret pg-151=192.168.28.151 pg-152=192.168.28.152 pg-153=192.168.28.153",
+        "A password found in the input is written beside the output (pgpacer.yaml: pgpacer.replication-password,"
+                + " mode 0600), never into the configuration."})
 final class ImportPcsCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "FILE", description = "The output of 'cibadmin --query', or a pcs script.")

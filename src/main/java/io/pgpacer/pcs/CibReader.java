@@ -131,8 +131,10 @@ public final class CibReader {
             });
             return builder.parse(new InputSource(new StringReader(xml)));
         } catch (SAXParseException e) {
+            String problem = e.getMessage() == null ? "syntax error" : e.getMessage().strip();
             throw new ImportException(name + " is not well-formed XML (line " + e.getLineNumber() + ": "
-                    + e.getMessage() + "); give the unchanged output of 'cibadmin --query'");
+                    + (problem.endsWith(".") ? problem.substring(0, problem.length() - 1) : problem)
+                    + "); give the unchanged output of 'cibadmin --query'");
         } catch (SAXException | IOException | ParserConfigurationException e) {
             throw new ImportException(name + " cannot be read as XML: " + e.getMessage());
         }
