@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
                 CibCommand.class,
                 RepairCommands.Repair.class, RepairCommands.Rebuild.class, RepairCommands.RecoverMaster.class,
                 StoreCommand.class,
-                DemoCommand.class})
+                DemoCommand.class, ImportPcsCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for bad input: a wrong argument, an invalid configuration, a refused request. */
