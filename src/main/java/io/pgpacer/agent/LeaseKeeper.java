@@ -66,8 +66,13 @@ final class LeaseKeeper implements AutoCloseable {
      * @param fence stops PostgreSQL from accepting writes; called with the reason, on this keeper's thread
      */
     LeaseKeeper(String node, ClusterStore store, Timings timings, Consumer<String> fence, LongSupplier monotonicMillis) {
-        this(node, store, timings, fence, monotonicMillis, FailsafePeers.NONE, () -> false, text -> { },
-                CommitGuard.NONE);
+        this(node, store, timings, fence, monotonicMillis, FailsafePeers.NONE, () -> false, text -> { });
+    }
+
+    /** A keeper without the commit guard. */
+    LeaseKeeper(String node, ClusterStore store, Timings timings, Consumer<String> fence, LongSupplier monotonicMillis,
+            FailsafePeers peers, BooleanSupplier failsafeOn, Consumer<String> notice) {
+        this(node, store, timings, fence, monotonicMillis, peers, failsafeOn, notice, CommitGuard.NONE);
     }
 
     /**

@@ -169,55 +169,79 @@ final class JdbcSession implements AutoCloseable {
      */
     Optional<CommitGuardState> grantCommitGuard(long epoch, LongSupplier validMillisAfterAnchor) {
         synchronized (guardLock) {
+            // why one retry: the cached connection dies with every restart of PostgreSQL, and the grant that follows a
+            // start must not wait for the next renewal.
+            boolean cached = guardConnection != null;
             try {
-                Connection connection = guardConnection();
-                if (!guardCreated(connection)) {
-                    return Optional.empty();
-                }
-                long anchor;
-                try (Statement statement = connection.createStatement();
-                     ResultSet result = statement.executeQuery("SELECT pgpacer.clock_ns()")) {
-                    result.next();
-                    anchor = result.getLong(1);
-                }
-                // why after the reading arrived: the caller's clock then is no earlier than the anchor's moment.
-                long validMillis = validMillisAfterAnchor.getAsLong();
-                if (validMillis > 0) {
-                    try (PreparedStatement statement = connection.prepareStatement(
-                            "SELECT pgpacer.extend_lease(?, ?, ?)")) {
-                        statement.setLong(1, epoch);
-                        statement.setLong(2, anchor);
-                        statement.setLong(3, validMillis);
-                        statement.executeQuery().close();
+                return grant(guardConnection(), epoch, validMillisAfterAnchor);
+            } catch (SQLException | RuntimeException first) {
+                closeGuardConnection();
+                if (cached) {
+                    try {
+                        return grant(guardConnection(), epoch, validMillisAfterAnchor);
+                    } catch (SQLException | RuntimeException e) {
+                        closeGuardConnection();
+                        throw grantFailed(epoch, e);
                     }
                 }
-                return Optional.of(guardState(connection));
-            } catch (SQLException | RuntimeException e) {
-                closeGuardConnection();
-                throw new PostgresException("granting commit guard lease generation " + epoch + " on " + url
-                        + " failed: " + describe(e), e);
+                throw grantFailed(epoch, first);
             }
         }
+    }
+
+    private PostgresException grantFailed(long epoch, Exception e) {
+        return new PostgresException("granting commit guard lease generation " + epoch + " on " + url + " failed: "
+                + describe(e), e);
+    }
+
+    private static Optional<CommitGuardState> grant(Connection connection, long epoch,
+            LongSupplier validMillisAfterAnchor) throws SQLException {
+        if (!guardCreated(connection)) {
+            return Optional.empty();
+        }
+        long anchor;
+        try (Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT pgpacer.clock_ns()")) {
+            result.next();
+            anchor = result.getLong(1);
+        }
+        // why after the reading arrived: the caller's clock then is no earlier than the anchor's moment.
+        long validMillis = validMillisAfterAnchor.getAsLong();
+        if (validMillis > 0) {
+            try (PreparedStatement statement = connection.prepareStatement("SELECT pgpacer.extend_lease(?, ?, ?)")) {
+                statement.setLong(1, epoch);
+                statement.setLong(2, anchor);
+                statement.setLong(3, validMillis);
+                statement.executeQuery().close();
+            }
+        }
+        return Optional.of(guardState(connection));
     }
 
     /** The commit guard's state; empty when the extension is not there or the server does not answer. */
     Optional<CommitGuardState> commitGuardState() {
         synchronized (guardLock) {
-            try {
-                Connection connection = guardConnection();
-                try (Statement statement = connection.createStatement();
-                     ResultSet result = statement.executeQuery(
-                             "SELECT to_regprocedure('pgpacer.state()') IS NOT NULL")) {
-                    result.next();
-                    if (!result.getBoolean(1)) {
-                        return Optional.empty();
+            for (int attempt = 0; attempt < 2; attempt++) {
+                boolean cached = guardConnection != null;
+                try {
+                    Connection connection = guardConnection();
+                    try (Statement statement = connection.createStatement();
+                         ResultSet result = statement.executeQuery(
+                                 "SELECT to_regprocedure('pgpacer.state()') IS NOT NULL")) {
+                        result.next();
+                        if (!result.getBoolean(1)) {
+                            return Optional.empty();
+                        }
+                    }
+                    return Optional.of(guardState(connection));
+                } catch (SQLException | RuntimeException e) {
+                    closeGuardConnection();
+                    if (!cached) {
+                        break;
                     }
                 }
-                return Optional.of(guardState(connection));
-            } catch (SQLException | RuntimeException e) {
-                closeGuardConnection();
-                return Optional.empty();
             }
+            return Optional.empty();
         }
     }
 
