@@ -111,8 +111,9 @@ public interface PostgresInstance extends AutoCloseable {
     /**
      * Stops PostgreSQL with {@code pg_ctl stop -m fast|immediate}. If the postmaster this instance
      * started is still alive after the stop timeout, it (and only it) gets SIGKILL. Idempotent: a
-     * stopped server is left alone. With the commit guard loaded, an immediate stop (fencing) first terminates every
-     * client backend, within a second, so that none is left waiting to be acknowledged while the postmaster stops.
+     * stopped server is left alone. With the commit guard loaded, an immediate stop (fencing) first ends the guard's
+     * lease and terminates every client backend, within a second, so that no commit completes while the postmaster
+     * stops.
      *
      * @throws PostgresException if a server still runs afterwards
      */

@@ -246,16 +246,26 @@ final class JdbcSession implements AutoCloseable {
     }
 
     /**
-     * Terminates every client backend but this connection's, within about a second; returns how many were told to
-     * go, or -1 when PostgreSQL could not be asked (the caller stops it anyway).
+     * Ends the commit guard's lease now (when the extension is there) and terminates every client backend but this
+     * connection's, within about a second; returns how many were told to go, or -1 when PostgreSQL could not be
+     * asked (the caller stops it anyway).
      */
-    int terminateClientBackends() {
-        try (Connection connection = open(1, 1);
-             Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                     + " WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
-            result.next();
-            return result.getInt(1);
+    int endClientWrites() {
+        try (Connection connection = open(1, 1); Statement statement = connection.createStatement()) {
+            // why revoke: the store can take the lease away while the granted deadline still lies ahead.
+            boolean guarded;
+            try (ResultSet result = statement.executeQuery("SELECT to_regprocedure('pgpacer.revoke_lease()') IS NOT NULL")) {
+                result.next();
+                guarded = result.getBoolean(1);
+            }
+            if (guarded) {
+                statement.executeQuery("SELECT pgpacer.revoke_lease()").close();
+            }
+            try (ResultSet result = statement.executeQuery("SELECT count(pg_terminate_backend(pid))"
+                    + " FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
+                result.next();
+                return result.getInt(1);
+            }
         } catch (SQLException | RuntimeException e) {
             return -1;
         }

@@ -436,12 +436,14 @@ public final class LocalPostgresInstance implements PostgresInstance {
             if (!oursAlive && !foreignAlive) {
                 return;
             }
-            // why only with the guard: its deadline passed before fencing began, so commits are refused already and
-            // the second this may take costs no safety; without it, the immediate stop must not wait for anything.
+            // why only with the guard: it refuses commits from the revocation on, so the second this may take costs no
+            // safety; without it, the immediate stop must not wait for anything.
             if (mode == StopMode.IMMEDIATE && commitGuard) {
-                int terminated = sql.terminateClientBackends();
-                LOG.log(System.Logger.Level.INFO, "fencing: terminated " + (terminated < 0 ? "no (PostgreSQL did not answer)"
-                        : Integer.toString(terminated)) + " client backends before the immediate shutdown");
+                int terminated = sql.endClientWrites();
+                LOG.log(System.Logger.Level.INFO, terminated < 0
+                        ? "fencing: PostgreSQL did not answer the commit guard's revocation; stopping it anyway"
+                        : "fencing: commit guard revoked and " + terminated + " client backends terminated before the"
+                                + " immediate shutdown");
             }
             ProgramRunner.Result result = command.run("stopping PostgreSQL (" + mode.pgCtlName() + ")",
                     List.of(binaries.program("pg_ctl"), "stop", "-D", dataDir.toString(), "-m", mode.pgCtlName(),

@@ -151,6 +151,21 @@ class CommitGuardTest {
         assertEquals(1, pg.commitGuardState().orElseThrow().withheldAcks());
     }
 
+    // Fencing's first step: the store may have taken the lease away while the granted deadline still lies ahead.
+    @Test
+    void fencingEndsTheGrantAndTerminatesClientBackends() throws Exception {
+        pg.grantCommitGuard(11, () -> 60_000).orElseThrow();
+        execute("CREATE TABLE t (i int)");
+        try (Connection client = connect("postgres"); Statement statement = client.createStatement();
+             JdbcSession agent = new JdbcSession("127.0.0.1", port, TestNodes.SUPERUSER, null)) {
+            statement.execute("INSERT INTO t VALUES (1)");
+            assertTrue(agent.endClientWrites() >= 1, "the client's backend was terminated");
+            assertThrows(SQLException.class, () -> statement.execute("INSERT INTO t VALUES (2)"));
+        }
+        assertTrue(pg.commitGuardState().orElseThrow().remainingMillis().orElseThrow() <= 0, "the grant ended");
+        assertRefused("INSERT INTO t VALUES (3)", "pgpacer: this node's primary lease expired at ");
+    }
+
     private SQLException assertRefused(String sql, String messageStart) {
         SQLException refused = assertThrows(SQLException.class, () -> execute(sql), sql);
         assertEquals(READ_ONLY_SQL_TRANSACTION, refused.getSQLState(), refused.getMessage());
