@@ -110,7 +110,23 @@ class CommitGuardAgentFreezeTest {
 
         Signals.send("CONT", frozenAgent);
         frozenAgent = 0;
+        writer.stop();
+        newPrimaryWriter.stop();
         cluster.awaitHealthy(CONVERGE);
+
+        // A switchover back: the old primary, restarted as a standby since, takes writes without a refusal.
+        cluster.api().switchover(old, null, null);
+        cluster.awaitStatus(old + " primary again after the switchover", CONVERGE,
+                s -> old.equals(ClusterHarness.primary(s)) && ClusterHarness.healthy(s));
+        Writer back = new Writer(cluster.pgPort(old), old, 2_000_000_000L);
+        back.start();
+        try {
+            Eventually.await("100 writes acknowledged by " + old, Duration.ofSeconds(60), () -> back.acks.size() >= 100);
+        } finally {
+            back.stop();
+        }
+        assertEquals(List.of(), back.refusals, "the guard refused commits after the switchover");
+        assertEquals(0, guardState(old).refusedCommits(), "refusals counted by the guard on " + old);
     }
 
     private record GuardState(long epoch, long refusedCommits) {
@@ -194,6 +210,9 @@ class CommitGuardAgentFreezeTest {
         }
 
         void stop() throws InterruptedException {
+            if (!running) {
+                return;
+            }
             running = false;
             thread.join(10_000);
         }
