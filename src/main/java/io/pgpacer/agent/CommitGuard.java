@@ -100,7 +100,8 @@ final class CommitGuard implements AutoCloseable {
      * PostgreSQL then refuses commits that write, which is the safe side.
      */
     void grantNow(long generation, long fenceDeadlineMillis) {
-        if (!active) {
+        // why not while stopped: renewals begin before initdb or the start; the start is followed by its own grant.
+        if (!active || !pg.isRunning()) {
             return;
         }
         try {
