@@ -2,7 +2,6 @@ package io.pgpacer.agent;
 
 import io.pgpacer.config.AgentConfig;
 import io.pgpacer.config.CommitGuardMode;
-import io.pgpacer.postgres.CommitGuardState;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NoQuorumPolicy;
 import io.pgpacer.core.cib.NodeGoal;
@@ -21,6 +20,7 @@ import io.pgpacer.core.resource.PostgresClone;
 import io.pgpacer.core.resource.Primitive;
 import io.pgpacer.core.resource.ResourceKind;
 import io.pgpacer.core.resource.ResourceRuntime;
+import io.pgpacer.postgres.CommitGuardState;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.postgres.PostgresException;

@@ -264,11 +264,11 @@ final class Executor {
                 : why.startsWith("switchover") ? "switchover" : why.startsWith("recover-master") ? "recover-master"
                 : "failover";
         record(gen, new PromotionRecord(self, oldTimeline, switchLsn, oldTimeline + 1, wallClock(), reason, false));
-        // why: standby.signal stays until PostgreSQL removes it itself; PostgreSQL 15 stops with FATAL at the end
-        // of recovery when the file it found at start is gone.
-        // why before and after: a standby that has the extension takes the grant, so commits work from the first
+        // why a grant before and after: a standby that has the extension takes it, so commits work from the first
         // moment; one promoted before the extension existed creates it once it is writable.
         lease.grantCommitGuard();
+        // why: standby.signal stays until PostgreSQL removes it itself; PostgreSQL 15 stops with FATAL at the end
+        // of recovery when the file it found at start is gone.
         pg.promote();
         lease.grantCommitGuard();
         configure(null);
