@@ -1,6 +1,7 @@
 package io.pgpacer.agent;
 
 import io.pgpacer.config.AgentConfig;
+import io.pgpacer.config.CommitGuardMode;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NoQuorumPolicy;
 import io.pgpacer.core.cib.NodeGoal;
@@ -19,6 +20,7 @@ import io.pgpacer.core.resource.PostgresClone;
 import io.pgpacer.core.resource.Primitive;
 import io.pgpacer.core.resource.ResourceKind;
 import io.pgpacer.core.resource.ResourceRuntime;
+import io.pgpacer.postgres.CommitGuardState;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.postgres.PostgresException;
@@ -122,7 +124,9 @@ public final class Agent implements AutoCloseable {
         this.failsafe = new FailsafePromise(monotonicMillis);
         this.lease = new LeaseKeeper(config.nodeName(), store, config.timings(), this::fence, monotonicMillis,
                 failsafePeers, () -> store.localCopy().settings().recovery().failsafe(),
-                text -> events.add("lease", text));
+                text -> events.add("lease", text), CommitGuard.of(config.postgres() == null ? CommitGuardMode.OFF
+                        : config.postgres().commitGuard(), pg, monotonicMillis,
+                        config.timings().fenceMargin(), text -> events.add("guard", text)));
         this.writerVip = new WriterVip(pg == null || config.writerVip() == null ? null
                 : new IpAddrVirtualIp(config.writerVip()));
         this.readerVip = new ReaderVipHolder(config.nodeName(), pg == null || config.vips().reader() == null ? null
@@ -179,6 +183,14 @@ public final class Agent implements AutoCloseable {
     /** Milliseconds until this agent must fence its lease unless a renewal lands, by its own fencing clock. */
     public OptionalLong leaseRemainingMillis() {
         return lease.remainingMillis();
+    }
+
+    /**
+     * The commit guard in this node's PostgreSQL, asked now; empty when it is not used (witness, {@code
+     * commit-guard: off}, not installed) or PostgreSQL has not loaded and created it.
+     */
+    public Optional<CommitGuardState> commitGuard() {
+        return lease.commitGuard().state();
     }
 
     /** Whether this agent's lease keeper holds a primary lease it may still act on, by its own fencing clock. */

@@ -124,6 +124,9 @@ final class Executor {
                     && divergence.check(cib, data).diverged()) {
                 return diverged(cib, null, false);
             }
+            if (lease.commitGuard().primaryRefusal() != null) {
+                return new StepOutcome(lease.commitGuard().primaryRefusal(), "start", 5);
+            }
             // why: every way to the lease (failover, switchover, forced promotion) passes here; a member that
             // confirmed a failsafe ping promised the primary not to take it for a lease time (FailsafePromise).
             String promised = failsafe.tryBeginAcquire();
@@ -153,6 +156,7 @@ final class Executor {
             pg.writeHba(cib.dataNodes().stream().map(NodeSpec::address).distinct().toList());
             configure(null);
             pg.start();
+            lease.grantCommitGuard();
             pg.ensureRoles();
             PgObservation now = pg.observe();
             record(gen, new PromotionRecord(self, 0, now.currentLsn(), Math.max(1, now.timeline()), wallClock(),
@@ -169,6 +173,7 @@ final class Executor {
             }
             configure(null);
             pg.start();
+            lease.grantCommitGuard();
             return StepOutcome.did("started PostgreSQL as primary on its recorded timeline " + data.timeline());
         }
         if (!observed.reachable()) {
@@ -259,9 +264,13 @@ final class Executor {
                 : why.startsWith("switchover") ? "switchover" : why.startsWith("recover-master") ? "recover-master"
                 : "failover";
         record(gen, new PromotionRecord(self, oldTimeline, switchLsn, oldTimeline + 1, wallClock(), reason, false));
+        // why a grant before and after: a standby that has the extension takes it, so commits work from the first
+        // moment; one promoted before the extension existed creates it once it is writable.
+        lease.grantCommitGuard();
         // why: standby.signal stays until PostgreSQL removes it itself; PostgreSQL 15 stops with FATAL at the end
         // of recovery when the file it found at start is gone.
         pg.promote();
+        lease.grantCommitGuard();
         configure(null);
         PgObservation after = pg.observe();
         long timeline = after.reachable() && after.timeline() > oldTimeline ? after.timeline() : oldTimeline + 1;

@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * leaseTime - margin}, the formula of a renewal; each member then promises not to take the lease for a lease
  * time after it answered ({@link FailsafePromise}), which is later than the ping was sent. Any refusal or
  * silence gives no extension, and fencing happens at the deadline as without failsafe.
+ *
+ * <p>With the commit guard ({@link CommitGuard}), every renewal and failsafe extension is also granted to
+ * PostgreSQL, ending a margin before this keeper's deadline: a PostgreSQL whose agent froze or died stops
+ * committing by itself.
  */
 final class LeaseKeeper implements AutoCloseable {
 
@@ -48,6 +52,7 @@ final class LeaseKeeper implements AutoCloseable {
     private final BooleanSupplier failsafeOn;
     private final Consumer<String> notice;
     private final Thread failsafeThread;
+    private final CommitGuard guard;
     private volatile boolean running = true;
 
     private long generation = -1;
@@ -64,14 +69,22 @@ final class LeaseKeeper implements AutoCloseable {
         this(node, store, timings, fence, monotonicMillis, FailsafePeers.NONE, () -> false, text -> { });
     }
 
+    /** A keeper without the commit guard. */
+    LeaseKeeper(String node, ClusterStore store, Timings timings, Consumer<String> fence, LongSupplier monotonicMillis,
+            FailsafePeers peers, BooleanSupplier failsafeOn, Consumer<String> notice) {
+        this(node, store, timings, fence, monotonicMillis, peers, failsafeOn, notice, CommitGuard.NONE);
+    }
+
     /**
      * @param peers asks the other members during failsafe; {@link FailsafePeers#NONE} runs no failsafe thread
      * @param failsafeOn whether the cluster's {@code failsafe} setting is on now
      * @param notice receives what failsafe did, for the event feed
+     * @param guard grants each extension of the lease to PostgreSQL's commit guard
      */
     LeaseKeeper(String node, ClusterStore store, Timings timings, Consumer<String> fence, LongSupplier monotonicMillis,
-            FailsafePeers peers, BooleanSupplier failsafeOn, Consumer<String> notice) {
+            FailsafePeers peers, BooleanSupplier failsafeOn, Consumer<String> notice, CommitGuard guard) {
         this.node = node;
+        this.guard = guard;
         this.peers = peers;
         this.failsafeOn = failsafeOn;
         this.notice = notice;
@@ -114,6 +127,28 @@ final class LeaseKeeper implements AutoCloseable {
     synchronized OptionalLong remainingMillis() {
         long left = deadline - millis.getAsLong();
         return generation >= 0 && left > 0 ? OptionalLong.of(left) : OptionalLong.empty();
+    }
+
+    /** PostgreSQL's commit guard, as this keeper grants it. */
+    CommitGuard commitGuard() {
+        return guard;
+    }
+
+    /**
+     * Grants the lease this keeper holds to PostgreSQL's commit guard now, on the calling thread: before PostgreSQL
+     * starts taking writes as a primary (start, promotion), and before the agent writes itself. Does nothing
+     * without a lease or a guard; never throws (without a grant, PostgreSQL refuses commits that write).
+     */
+    void grantCommitGuard() {
+        long gen;
+        long until;
+        synchronized (this) {
+            gen = generation;
+            until = deadline;
+        }
+        if (gen >= 0) {
+            guard.grantNow(gen, until);
+        }
     }
 
     /** Gives the lease up in the store (best effort) and stops renewing it. */
@@ -179,6 +214,7 @@ final class LeaseKeeper implements AutoCloseable {
                 if (result.applied()) {
                     // why max: a failsafe ping sent after this renewal may already have moved the deadline further.
                     deadline = Math.max(deadline, sendAt + leaseMillis - marginMillis);
+                    guard.grantLater(gen, deadline);
                     if (inFailsafe) {
                         inFailsafe = false;
                         lastRefusal = null;
@@ -287,6 +323,7 @@ final class LeaseKeeper implements AutoCloseable {
                 return renewMillis;
             }
             deadline = extendedDeadline(deadline, sentAt, leaseMillis, marginMillis);
+            guard.grantLater(gen, deadline);
             lastRefusal = null;
             if (!inFailsafe) {
                 inFailsafe = true;
@@ -329,5 +366,6 @@ final class LeaseKeeper implements AutoCloseable {
         if (failsafeThread != null) {
             failsafeThread.interrupt();
         }
+        guard.close();
     }
 }

@@ -38,7 +38,7 @@ public final class ConfigLoader {
             "timings", "migration-threshold", "failure-timeout", "replication", "api", "tls", "virtual-ips",
             "no-quorum-policy", "failsafe", "auto-rewind", "resources", "constraints");
     private static final Set<String> NODE_KEYS = Set.of("name", "address", "api-port", "raft-port", "pg-port", "role");
-    private static final Set<String> PG_KEYS = Set.of("bin-dir", "data-dir", "os-user", "superuser",
+    private static final Set<String> PG_KEYS = Set.of("commit-guard", "bin-dir", "data-dir", "os-user", "superuser",
             "superuser-password", "superuser-password-file", "replication-user", "replication-password",
             "replication-password-file", "parameters", "pg-hba");
     private static final Set<String> TIMING_KEYS = Set.of("monitor-interval", "lease-time", "bootstrap-wait",
@@ -239,8 +239,11 @@ public final class ConfigLoader {
                 hba.add(line.trim());
             }
         }
+        String guard = optionalText(pg, "commit-guard", "postgresql.commit-guard", "auto");
+        CommitGuardMode commitGuard = CommitGuardMode.parse(guard).orElseThrow(() -> fail(
+                "key 'postgresql.commit-guard': '" + guard + "' is not a mode; use auto, on or off"));
         return new PostgresConfig(binDir, dataDir, osUser, superuser, superPassword, replicationUser,
-                replicationPassword, parameters, hba);
+                replicationPassword, parameters, hba, commitGuard);
     }
 
     private String secret(JsonNode pg, String key, String node) {

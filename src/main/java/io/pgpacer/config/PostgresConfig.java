@@ -9,13 +9,24 @@ import java.util.Map;
  *
  * @param binDir explicit location of PostgreSQL's programs, or null to detect them
  * @param osUser the operating-system user PostgreSQL runs as when the agent runs as root
+ * @param commitGuard whether PostgreSQL loads pgpacer_guard (key {@code commit-guard})
  */
 public record PostgresConfig(Path binDir, Path dataDir, String osUser, String superuser, String superuserPassword,
-        String replicationUser, String replicationPassword, Map<String, String> parameters, List<String> hbaLines) {
+        String replicationUser, String replicationPassword, Map<String, String> parameters, List<String> hbaLines,
+        CommitGuardMode commitGuard) {
 
     public PostgresConfig {
         parameters = Map.copyOf(parameters);
         hbaLines = List.copyOf(hbaLines);
+        commitGuard = commitGuard == null ? CommitGuardMode.AUTO : commitGuard;
+    }
+
+    /** A configuration with {@code commit-guard: auto}. */
+    public PostgresConfig(Path binDir, Path dataDir, String osUser, String superuser, String superuserPassword,
+            String replicationUser, String replicationPassword, Map<String, String> parameters,
+            List<String> hbaLines) {
+        this(binDir, dataDir, osUser, superuser, superuserPassword, replicationUser, replicationPassword, parameters,
+                hbaLines, CommitGuardMode.AUTO);
     }
 
     @Override
@@ -24,7 +35,7 @@ public record PostgresConfig(Path binDir, Path dataDir, String osUser, String su
         return "PostgresConfig[binDir=" + binDir + ", dataDir=" + dataDir + ", osUser=" + osUser + ", superuser="
                 + superuser + ", superuserPassword=" + mask(superuserPassword) + ", replicationUser=" + replicationUser
                 + ", replicationPassword=" + mask(replicationPassword) + ", parameters=" + parameters + ", hbaLines="
-                + hbaLines + "]";
+                + hbaLines + ", commitGuard=" + commitGuard + "]";
     }
 
     private static String mask(String secret) {

@@ -63,6 +63,7 @@ public final class AgentCollector implements MultiCollector {
         postgres(out, facts, self);
         replication(out, facts);
         lease(out, facts, self);
+        commitGuard(out, facts, self);
         raft(out, facts.raft(), self);
         cluster(out, facts.cib());
         lastFailover(out, facts);
@@ -160,6 +161,28 @@ public final class AgentCollector implements MultiCollector {
                 + " lease renewal lands, by its monotonic clock from when it sent the last successful renewal"
                 + " (before the store would count the lease expired); 0 when it holds no lease.", Unit.SECONDS,
                 List.of(point(Unit.millisToSeconds(facts.leaseRemainingMillis().orElse(0)), self))));
+    }
+
+    private static void commitGuard(List<MetricSnapshot> out, AgentFacts facts, Labels self) {
+        if (facts.witness()) {
+            return;
+        }
+        out.add(gauge("pgpacer_commit_guard_active", "1 while this node's PostgreSQL runs the pgpacer_guard extension,"
+                + " which refuses commits once the primary lease granted to it has run out.", null,
+                List.of(point(facts.commitGuard().isPresent() ? 1 : 0, self))));
+        facts.commitGuard().ifPresent(guard -> {
+            out.add(gauge("pgpacer_commit_guard_epoch", "The lease generation last granted to this node's commit"
+                    + " guard (0: none since PostgreSQL started).", null, List.of(point(guard.epoch(), self))));
+            out.add(gauge("pgpacer_commit_guard_remaining_seconds", "Seconds until this node's PostgreSQL refuses"
+                    + " commits that write unless the agent grants more; 0 once passed or while none was granted.",
+                    Unit.SECONDS, List.of(point(Unit.millisToSeconds(Math.max(0,
+                            guard.remainingMillis().orElse(0))), self))));
+            out.add(gauge("pgpacer_commit_guard_refused_commits", "Commits the guard refused before their commit"
+                    + " record since PostgreSQL started.", null, List.of(point(guard.refusedCommits(), self))));
+            out.add(gauge("pgpacer_commit_guard_withheld_acks", "Commits whose record was written as the lease ran"
+                    + " out, whose client the guard disconnected unacknowledged, since PostgreSQL started.", null,
+                    List.of(point(guard.withheldAcks(), self))));
+        });
     }
 
     private static void raft(List<MetricSnapshot> out, StoreInfo raft, Labels self) {

@@ -4,6 +4,8 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.store.ClusterStore.StoreInfo;
+import io.pgpacer.postgres.CommitGuardState;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -20,8 +22,16 @@ import java.util.OptionalLong;
  * @param raft this Raft member's term, leader and indexes
  * @param cib this member's copy of the CIB (a scrape never waits for a majority)
  * @param lastFailover the last failover this agent timed; null when it timed none
+ * @param commitGuard the commit guard in this node's PostgreSQL; empty when not used or not loaded
  */
 public record AgentFacts(String node, boolean witness, NodeReport report, PgObservation observed,
                          long observedAgeMillis, OptionalLong leaseRemainingMillis, StoreInfo raft, Cib cib,
-                         FailoverTimer.Failover lastFailover) {
+                         FailoverTimer.Failover lastFailover, Optional<CommitGuardState> commitGuard) {
+
+    /** Facts of an agent without the commit guard. */
+    public AgentFacts(String node, boolean witness, NodeReport report, PgObservation observed, long observedAgeMillis,
+            OptionalLong leaseRemainingMillis, StoreInfo raft, Cib cib, FailoverTimer.Failover lastFailover) {
+        this(node, witness, report, observed, observedAgeMillis, leaseRemainingMillis, raft, cib, lastFailover,
+                Optional.empty());
+    }
 }

@@ -34,7 +34,7 @@ public final class MetricsEndpoint {
             return new AgentFacts(self, agent.witness(), latest.map(Agent.LocalObservation::report).orElse(null),
                     latest.map(Agent.LocalObservation::observed).orElse(null),
                     latest.map(Agent.LocalObservation::ageMillis).orElse(0L), agent.leaseRemainingMillis(),
-                    store.info(), store.localCopy(), failovers.last().orElse(null));
+                    store.info(), store.localCopy(), failovers.last().orElse(null), agent.commitGuard());
         }));
         if (!agent.witness()) {
             Histogram observe = Histogram.builder().name("pgpacer_postgres_observe_duration_seconds")

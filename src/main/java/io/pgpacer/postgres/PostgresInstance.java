@@ -111,7 +111,9 @@ public interface PostgresInstance extends AutoCloseable {
     /**
      * Stops PostgreSQL with {@code pg_ctl stop -m fast|immediate}. If the postmaster this instance
      * started is still alive after the stop timeout, it (and only it) gets SIGKILL. Idempotent: a
-     * stopped server is left alone.
+     * stopped server is left alone. With the commit guard loaded, an immediate stop (fencing) first ends the guard's
+     * lease and terminates every client backend, within a second, so that no commit completes while the postmaster
+     * stops.
      *
      * @throws PostgresException if a server still runs afterwards
      */
@@ -207,6 +209,34 @@ public interface PostgresInstance extends AutoCloseable {
      * an unreachable server (see {@link PgObservation#error()}).
      */
     PgObservation observe();
+
+    /** Whether the pgpacer_guard library is installed for the PostgreSQL programs in use (in its pkglibdir). */
+    boolean commitGuardInstalled();
+
+    /**
+     * From the next {@link #configure} on, PostgreSQL loads pgpacer_guard ({@code shared_preload_libraries}, after
+     * the operator's own libraries); it takes effect at the next start. Call before the first start.
+     */
+    void loadCommitGuard();
+
+    /**
+     * Grants the commit guard lease generation {@code epoch} until a deadline anchored to PostgreSQL's own
+     * monotonic clock: it reads that clock, then asks {@code validMillisAfterAnchor} (which reads the caller's
+     * clock <em>after</em> the reading arrived) how long the lease stays valid from then, and grants that. A delay
+     * anywhere only makes the granted deadline earlier. On a primary it first creates the extension if it is
+     * missing; a standby without it grants nothing. Nothing is granted when the validity is not positive.
+     *
+     * @return the guard's state after the grant; empty when the extension is not there (not loaded, or not yet
+     *     created on a standby)
+     * @throws PostgresException if PostgreSQL cannot be reached or refuses the grant
+     */
+    java.util.Optional<CommitGuardState> grantCommitGuard(long epoch, java.util.function.LongSupplier validMillisAfterAnchor);
+
+    /**
+     * The commit guard's state, in one round trip on the monitoring connection; empty when the extension is not
+     * loaded or not created (or PostgreSQL is unreachable).
+     */
+    java.util.Optional<CommitGuardState> commitGuardState();
 
     /**
      * Stops the postmaster this instance started (fast) and releases the connection and the launcher

@@ -49,8 +49,18 @@ public final class PgpacerConf {
      */
     public record Inputs(int majorVersion, String listenAddress, int port, String socketDirectory,
                          String clusterName, Map<String, String> userParameters, String primaryConninfo,
-                         String synchronousStandbyNames) {
+                         String synchronousStandbyNames, boolean commitGuard) {
+
+        /** Inputs without the commit guard. */
+        public Inputs(int majorVersion, String listenAddress, int port, String socketDirectory, String clusterName,
+                Map<String, String> userParameters, String primaryConninfo, String synchronousStandbyNames) {
+            this(majorVersion, listenAddress, port, socketDirectory, clusterName, userParameters, primaryConninfo,
+                    synchronousStandbyNames, false);
+        }
     }
+
+    /** The commit guard's library, as shared_preload_libraries names it. */
+    public static final String COMMIT_GUARD_LIBRARY = "pgpacer_guard";
 
     /**
      * {@code synchronous_standby_names} for "any {@code k} of {@code names}", names double-quoted as
@@ -132,6 +142,9 @@ public final class PgpacerConf {
         result.put("wal_sender_timeout", "5s");
         result.put("cluster_name", inputs.clusterName());
         inputs.userParameters().forEach((name, value) -> result.put(name.toLowerCase(Locale.ROOT), value));
+        if (inputs.commitGuard()) {
+            result.put("shared_preload_libraries", withLibrary(result.get("shared_preload_libraries")));
+        }
         result.put("port", Integer.toString(inputs.port()));
         result.put("listen_addresses", inputs.listenAddress());
         result.put("unix_socket_directories", inputs.socketDirectory());
@@ -143,6 +156,19 @@ public final class PgpacerConf {
         }
         result.put("synchronous_standby_names", inputs.synchronousStandbyNames());
         return result;
+    }
+
+    // The operator's libraries stay, in their order; the guard comes last and only once.
+    private static String withLibrary(String librariesOrNull) {
+        if (librariesOrNull == null || librariesOrNull.isBlank()) {
+            return COMMIT_GUARD_LIBRARY;
+        }
+        for (String library : librariesOrNull.split(",")) {
+            if (library.trim().replace("\"", "").equals(COMMIT_GUARD_LIBRARY)) {
+                return librariesOrNull;
+            }
+        }
+        return librariesOrNull + ", " + COMMIT_GUARD_LIBRARY;
     }
 
     /** Renders the file; every value is quoted, which PostgreSQL accepts for any parameter type. */

@@ -1,6 +1,7 @@
 package io.pgpacer.postgres.local;
 
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.postgres.CommitGuardState;
 import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.postgres.PostgresException;
 import io.pgpacer.postgres.ReplicaRow;
@@ -15,7 +16,10 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.function.LongSupplier;
 import org.postgresql.PGConnection;
 
 /**
@@ -49,6 +53,8 @@ final class JdbcSession implements AutoCloseable {
     private final String user;
     private final String password;
     private Connection monitorConnection; // guarded by this
+    private final Object guardLock = new Object();
+    private Connection guardConnection; // guarded by guardLock
 
     JdbcSession(String host, int port, String user, String passwordOrNull) {
         String hostInUrl = host.contains(":") ? "[" + host + "]" : host;
@@ -157,9 +163,170 @@ final class JdbcSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Grants the commit guard lease {@code epoch} anchored to the server's clock, creating the extension first on a
+     * primary that lacks it; see {@code PostgresInstance.grantCommitGuard}. One second per round trip at most.
+     */
+    Optional<CommitGuardState> grantCommitGuard(long epoch, LongSupplier validMillisAfterAnchor) {
+        synchronized (guardLock) {
+            // why one retry: the cached connection dies with every restart of PostgreSQL, and the grant that follows a
+            // start must not wait for the next renewal.
+            boolean cached = guardConnection != null;
+            try {
+                return grant(guardConnection(), epoch, validMillisAfterAnchor);
+            } catch (SQLException | RuntimeException first) {
+                closeGuardConnection();
+                if (cached) {
+                    try {
+                        return grant(guardConnection(), epoch, validMillisAfterAnchor);
+                    } catch (SQLException | RuntimeException e) {
+                        closeGuardConnection();
+                        throw grantFailed(epoch, e);
+                    }
+                }
+                throw grantFailed(epoch, first);
+            }
+        }
+    }
+
+    private PostgresException grantFailed(long epoch, Exception e) {
+        return new PostgresException("granting commit guard lease generation " + epoch + " on " + url + " failed: "
+                + describe(e), e);
+    }
+
+    private static Optional<CommitGuardState> grant(Connection connection, long epoch,
+            LongSupplier validMillisAfterAnchor) throws SQLException {
+        if (!guardCreated(connection)) {
+            return Optional.empty();
+        }
+        long anchor;
+        try (Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT pgpacer.clock_ns()")) {
+            result.next();
+            anchor = result.getLong(1);
+        }
+        // why after the reading arrived: the caller's clock then is no earlier than the anchor's moment.
+        long validMillis = validMillisAfterAnchor.getAsLong();
+        if (validMillis > 0) {
+            try (PreparedStatement statement = connection.prepareStatement("SELECT pgpacer.extend_lease(?, ?, ?)")) {
+                statement.setLong(1, epoch);
+                statement.setLong(2, anchor);
+                statement.setLong(3, validMillis);
+                statement.executeQuery().close();
+            }
+        }
+        return Optional.of(guardState(connection));
+    }
+
+    /** The commit guard's state; empty when the extension is not there or the server does not answer. */
+    Optional<CommitGuardState> commitGuardState() {
+        synchronized (guardLock) {
+            for (int attempt = 0; attempt < 2; attempt++) {
+                boolean cached = guardConnection != null;
+                try {
+                    Connection connection = guardConnection();
+                    try (Statement statement = connection.createStatement();
+                         ResultSet result = statement.executeQuery(
+                                 "SELECT to_regprocedure('pgpacer.state()') IS NOT NULL")) {
+                        result.next();
+                        if (!result.getBoolean(1)) {
+                            return Optional.empty();
+                        }
+                    }
+                    return Optional.of(guardState(connection));
+                } catch (SQLException | RuntimeException e) {
+                    closeGuardConnection();
+                    if (!cached) {
+                        break;
+                    }
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Ends the commit guard's lease now (when the extension is there) and terminates every client backend but this
+     * connection's, within about a second; returns how many were told to go, or -1 when PostgreSQL could not be
+     * asked (the caller stops it anyway).
+     */
+    int endClientWrites() {
+        try (Connection connection = open(1, 1); Statement statement = connection.createStatement()) {
+            // why revoke: the store can take the lease away while the granted deadline still lies ahead.
+            boolean guarded;
+            try (ResultSet result = statement.executeQuery("SELECT to_regprocedure('pgpacer.revoke_lease()') IS NOT NULL")) {
+                result.next();
+                guarded = result.getBoolean(1);
+            }
+            if (guarded) {
+                statement.executeQuery("SELECT pgpacer.revoke_lease()").close();
+            }
+            try (ResultSet result = statement.executeQuery("SELECT count(pg_terminate_backend(pid))"
+                    + " FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")) {
+                result.next();
+                return result.getInt(1);
+            }
+        } catch (SQLException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private Connection guardConnection() throws SQLException {
+        if (guardConnection == null) {
+            guardConnection = open(MONITOR_TIMEOUT_SECONDS, MONITOR_TIMEOUT_SECONDS);
+        }
+        return guardConnection;
+    }
+
+    // CREATE EXTENSION writes, so only a primary can; the extension's install script lets that one commit through
+    // the guard, which holds no lease yet.
+    private static boolean guardCreated(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT to_regprocedure('pgpacer.extend_lease(bigint,bigint,bigint)')"
+                     + " IS NOT NULL, pg_is_in_recovery()")) {
+            result.next();
+            if (result.getBoolean(1)) {
+                return true;
+            }
+            if (result.getBoolean(2)) {
+                return false;
+            }
+        }
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("CREATE EXTENSION IF NOT EXISTS pgpacer_guard");
+        }
+        return true;
+    }
+
+    private static CommitGuardState guardState(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery(
+                     "SELECT epoch, remaining_ms, refused_commits, withheld_acks FROM pgpacer.state()")) {
+            result.next();
+            long epoch = result.getLong(1);
+            long remaining = result.getLong(2);
+            OptionalLong remainingMillis = result.wasNull() ? OptionalLong.empty() : OptionalLong.of(remaining);
+            return new CommitGuardState(epoch, remainingMillis, result.getLong(3), result.getLong(4));
+        }
+    }
+
+    private void closeGuardConnection() {
+        if (guardConnection != null) {
+            try {
+                guardConnection.abort(Runnable::run);
+            } catch (SQLException | RuntimeException e) {
+                // The connection is being discarded; there is nothing left to do with it.
+            }
+            guardConnection = null;
+        }
+    }
+
     @Override
     public synchronized void close() {
         closeMonitorConnection();
+        synchronized (guardLock) {
+            closeGuardConnection();
+        }
     }
 
     private Connection open(int connectSeconds, int socketSeconds) throws SQLException {

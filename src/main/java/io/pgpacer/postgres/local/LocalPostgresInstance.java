@@ -4,6 +4,7 @@ import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.timeline.LocalWal;
 import io.pgpacer.core.timeline.TimelineFork;
 import io.pgpacer.os.ProgramRunner;
+import io.pgpacer.postgres.CommitGuardState;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.DataDirectoryNotEmptyException;
 import io.pgpacer.postgres.PgObservation;
@@ -37,11 +38,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * A {@link PostgresInstance} on this host: the postmaster runs as a child of the agent's JVM (killed by
@@ -87,6 +90,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
     private volatile Upstream upstream;
     /** Whether the chosen start is a standby without an upstream ({@link #configureReadOnly()}). */
     private volatile boolean readOnly;
+    private volatile boolean commitGuard;
     private volatile boolean closed;
 
     /**
@@ -432,6 +436,15 @@ public final class LocalPostgresInstance implements PostgresInstance {
             if (!oursAlive && !foreignAlive) {
                 return;
             }
+            // why only with the guard: it refuses commits from the revocation on, so the second this may take costs no
+            // safety; without it, the immediate stop must not wait for anything.
+            if (mode == StopMode.IMMEDIATE && commitGuard) {
+                int terminated = sql.endClientWrites();
+                LOG.log(System.Logger.Level.INFO, terminated < 0
+                        ? "fencing: PostgreSQL did not answer the commit guard's revocation; stopping it anyway"
+                        : "fencing: commit guard revoked and " + terminated + " client backends terminated before the"
+                                + " immediate shutdown");
+            }
             ProgramRunner.Result result = command.run("stopping PostgreSQL (" + mode.pgCtlName() + ")",
                     List.of(binaries.program("pg_ctl"), "stop", "-D", dataDir.toString(), "-m", mode.pgCtlName(),
                             "-w", "-t", Long.toString(Math.max(1, stopTimeout.toSeconds()))),
@@ -551,6 +564,26 @@ public final class LocalPostgresInstance implements PostgresInstance {
     public void ensureRoles() {
         sql.ensureRoles(settings.replicationUser(), settings.replicationPassword(), settings.superuser(),
                 settings.superuserPassword());
+    }
+
+    @Override
+    public boolean commitGuardInstalled() {
+        return Files.isRegularFile(binaries.libraryDir().resolve(PgpacerConf.COMMIT_GUARD_LIBRARY + ".so"));
+    }
+
+    @Override
+    public void loadCommitGuard() {
+        commitGuard = true;
+    }
+
+    @Override
+    public Optional<CommitGuardState> grantCommitGuard(long epoch, LongSupplier validMillisAfterAnchor) {
+        return sql.grantCommitGuard(epoch, validMillisAfterAnchor);
+    }
+
+    @Override
+    public Optional<CommitGuardState> commitGuardState() {
+        return commitGuard ? sql.commitGuardState() : Optional.empty();
     }
 
     @Override
@@ -700,7 +733,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
                 upstreamOrNull.port(), settings.replicationUser(), settings.nodeName(), passfile().toString());
         Map<String, String> parameters = PgpacerConf.parameters(new PgpacerConf.Inputs(binaries.majorVersion(),
                 settings.listenAddress(), settings.port(), runDir.toString(), settings.nodeName(),
-                settings.parameters(), primaryConninfo, synchronousStandbyNames));
+                settings.parameters(), primaryConninfo, synchronousStandbyNames, commitGuard));
         files.writeAtomically(dataDir.resolve(PgpacerConf.FILE_NAME), PgpacerConf.render(parameters), "rw-------");
         Path standbySignal = dataDir.resolve(STANDBY_SIGNAL);
         if (upstreamOrNull != null || readOnly) {

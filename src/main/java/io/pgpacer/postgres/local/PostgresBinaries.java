@@ -44,6 +44,27 @@ public record PostgresBinaries(Path binDir, ServerVersion version) {
     }
 
     /**
+     * Where this installation loads libraries from: {@code pg_config --pkglibdir} of this bin directory when it has
+     * pg_config (Debian's server-dev package, RHEL's devel package), else {@code ../lib} (Debian's layout).
+     */
+    public Path libraryDir() {
+        Path pgConfig = binDir.resolve("pg_config");
+        if (Files.isExecutable(pgConfig)) {
+            try {
+                ProgramRunner.Result result = OsCommand.asCurrentUser().run("asking pg_config for the library directory",
+                        List.of(pgConfig.toString(), "--pkglibdir"), Map.of(), PROBE_TIMEOUT);
+                String dir = result.output().strip();
+                if (result.succeeded() && !dir.isEmpty()) {
+                    return Path.of(dir);
+                }
+            } catch (PostgresException e) {
+                // A broken pg_config must not hide a library in the usual place.
+            }
+        }
+        return binDir.resolveSibling("lib");
+    }
+
+    /**
      * Finds the installation to use.
      *
      * @param configuredOrNull an explicit bin directory; when given, it is the only one considered
