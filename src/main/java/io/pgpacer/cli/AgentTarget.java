@@ -13,13 +13,27 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** How an operator command finds the agents: an explicit API address, or the cluster's configuration file. */
 final class AgentTarget {
 
-    @Option(names = "--api", description = "An agent's API, e.g. http://10.0.0.1:8008 (repeatable).")
+    @Option(names = "--api", converter = ApiUrl.class, paramLabel = "URL",
+            description = "An agent's API, e.g. http://10.0.0.1:8008 (repeatable).")
     List<URI> apis;
+
+    /** Reads {@code --api}: refuses anything but an http(s) URL of a host and port, without echoing a password. */
+    static final class ApiUrl implements CommandLine.ITypeConverter<URI> {
+        @Override
+        public URI convert(String value) {
+            try {
+                return ApiClient.agentUrl(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     @Option(names = "--config", description = "The cluster configuration (default: $PGPACER_CONFIG or "
             + "/etc/pgpacer/pgpacer.yaml); every node's API is tried in order.")
