@@ -87,6 +87,7 @@ final class AgentCommand implements Callable<Integer> {
             agent = new Agent(config, store, pg, AgentCommand::monotonicMillis, events, failsafePeers);
             api = new HttpApi(config.nodeName(), new InetSocketAddress(self.address(), self.apiPort()), store, agent,
                     events, security);
+            api.start();
         } catch (IOException e) {
             store.close();
             state.removeWhatThisStartCreated();
@@ -97,7 +98,6 @@ final class AgentCommand implements Callable<Integer> {
             state.removeWhatThisStartCreated();
             throw e;
         }
-        api.start();
         CountDownLatch loopEnded = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
