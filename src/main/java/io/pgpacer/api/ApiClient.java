@@ -270,6 +270,12 @@ public final class ApiClient {
                 throw new ApiException(0, "interrupted");
             }
             JsonNode body = parse(response.body());
+            // why: a wrong --api (another web server on that port) answers HTML, which is no message to print.
+            if (body == null && !response.body().isBlank()) {
+                throw new ApiException(response.statusCode(), UrlRedaction.redact(agent) + " answered HTTP "
+                        + response.statusCode() + " to " + method + " " + path + " but not as a pgpacer agent does"
+                        + " (no JSON); check that it is an agent's api-port");
+            }
             if (response.statusCode() >= 400) {
                 String message = body != null && body.has("error") ? body.get("error").asText()
                         : body != null && body.has("message") ? body.get("message").asText() : response.body();

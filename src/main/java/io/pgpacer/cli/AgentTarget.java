@@ -1,6 +1,7 @@
 package io.pgpacer.cli;
 
 import io.pgpacer.api.ApiClient;
+import io.pgpacer.api.UrlRedaction;
 import io.pgpacer.api.security.ApiCredentials;
 import io.pgpacer.api.security.ThisHost;
 import io.pgpacer.config.AgentConfig;
@@ -83,7 +84,7 @@ final class AgentTarget {
      * or a request the agent refused with 4xx), 1 when no agent could do it.
      */
     static int failed(String command, RuntimeException e) {
-        System.err.println("pgpacer " + command + ": " + e.getMessage());
+        System.err.println("pgpacer " + command + ": " + Main.oneLine(UrlRedaction.redact(e.getMessage())));
         boolean refused = e instanceof ApiClient.ApiException api && api.status() >= 400 && api.status() < 500;
         return e instanceof ConfigException || refused ? Main.BAD_INPUT : 1;
     }

@@ -47,7 +47,8 @@ public final class Main {
 
     private static final String DEBUG = "--debug";
 
-    @Option(names = DEBUG, description = "On an unexpected error (a bug), print its stack trace too.")
+    @Option(names = DEBUG, scope = CommandLine.ScopeType.INHERIT,
+            description = "On an unexpected error (a bug), print its stack trace too.")
     boolean debug;
 
     public static void main(String[] args) {

@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -150,6 +151,27 @@ class CommandLineFailureTest {
                 + ": connection refused");
     }
 
+    @Test
+    void aWebServerThatIsNotAnAgentIsNamedInsteadOfPrintingItsPage() throws IOException {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            byte[] page = "<!DOCTYPE html>\n<html>\n<body>not here</body>\n</html>\n".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(404, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort();
+            Run run = run("status", "--api", url);
+            assertOneLine(run, Main.BAD_INPUT, "pgpacer status: " + url + " answered HTTP 404 to GET /status but not"
+                    + " as a pgpacer agent does (no JSON); check that it is an agent's api-port");
+        } finally {
+            server.stop(0);
+        }
+    }
+
     // ---- the agent: every refusal comes before anything is created ----
 
     private Path agentConfig(String address, int raftPort, int apiPort, Path stateDir, String extra)
@@ -245,6 +267,37 @@ class CommandLineFailureTest {
                 + " user 'pgpacer-no-such-user'", "useradd --system pgpacer-no-such-user", "no such user");
         assertFalse(Files.exists(state));
         assertFalse(Files.exists(data));
+    }
+
+    /** Stands for a bug: an exception no command expects. */
+    @picocli.CommandLine.Command(name = "bug")
+    static final class Bug implements Runnable {
+        @Override
+        public void run() {
+            throw new IllegalStateException("an invariant broke");
+        }
+    }
+
+    @Test
+    void aBugIsOneLineAndItsStackTraceIsPrintedOnlyWithDebug() {
+        StringWriter err = new StringWriter();
+        int code = Main.commandLine().addSubcommand(new Bug()).setErr(new PrintWriter(err, true)).execute("bug");
+        assertEquals(Main.FAILED, code);
+        assertEquals("pgpacer bug: unexpected error, a bug in pgpacer: java.lang.IllegalStateException: an invariant"
+                + " broke (add --debug to print its stack trace)", err.toString().strip());
+        StringWriter debugErr = new StringWriter();
+        int debugCode = Main.commandLine().addSubcommand(new Bug()).setErr(new PrintWriter(debugErr, true))
+                .execute("--debug", "bug");
+        assertEquals(Main.FAILED, debugCode);
+        assertTrue(debugErr.toString().contains("\tat io.pgpacer.cli.CommandLineFailureTest$Bug.run"), debugErr.toString());
+    }
+
+    @Test
+    void everyCommandAcceptsDebug() {
+        Run run = run("status", "--debug", "--api", "http://127.0.0.1:1");
+        assertOneLine(run, Main.FAILED, "pgpacer status: no agent answered: http://127.0.0.1:1: connection refused");
+        Run help = run("cluster", "pause", "--help");
+        assertTrue(help.stdout().contains("--debug"), help.stdout());
     }
 
     // ---- helpers of the rule, on their own ----
