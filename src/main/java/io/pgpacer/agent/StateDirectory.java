@@ -125,8 +125,9 @@ public final class StateDirectory {
             existing = existing.getParent();
         }
         if (existing != null && !Files.isDirectory(existing)) {
-            throw new UnusableException("cannot create " + directory + ": " + existing + " is "
-                    + (Files.isRegularFile(existing) ? "a file" : "not a directory"));
+            String kind = Files.isRegularFile(existing) ? "a file" : "not a directory";
+            throw new UnusableException(existing.equals(directory) ? directory + " is " + kind + ", not a directory"
+                    : "cannot create " + directory + ": " + existing + " is " + kind);
         }
         for (Path dir : missing) {
             try {

@@ -152,8 +152,9 @@ final class AgentCommand implements Callable<Integer> {
         if (refusal.get().problem() == PortBinding.Problem.NOT_A_LOCAL_ADDRESS) {
             String addressKey = portKey.substring(0, portKey.lastIndexOf('.')) + ".address";
             throw CommandFailure.badInput(config.file() + ": key '" + addressKey + "': cannot listen on " + where
-                    + " for " + what + ": " + config.self().address() + " is not an address of this host (it has "
-                    + String.join(", ", PortBinding.localAddresses()) + "); run node '" + config.nodeName()
+                    + " for " + what + ": " + refusal.get().reason() + " (" + config.self().address() + " is not an"
+                    + " address of this host, which has " + String.join(", ", PortBinding.localAddresses())
+                    + "); run node '" + config.nodeName()
                     + "' on the host that has " + config.self().address() + ", or correct " + addressKey);
         }
         throw CommandFailure.failed(config.file() + ": key '" + portKey + "': cannot listen on " + where + " for "

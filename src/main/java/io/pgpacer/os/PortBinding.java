@@ -36,15 +36,14 @@ public final class PortBinding {
      * @return empty when the OS allowed it
      */
     public static Optional<Refusal> check(InetAddress address, int port) {
-        if (!isLocal(address)) {
-            return Optional.of(new Refusal(Problem.NOT_A_LOCAL_ADDRESS, "cannot assign requested address"));
-        }
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(address, port));
             return Optional.empty();
         } catch (IOException e) {
-            return Optional.of(new Refusal(Problem.REFUSED, OsErrors.reason(e)));
+            // The OS decides (it may allow a non-local bind); its words say why, the interfaces say which kind.
+            return Optional.of(new Refusal(isLocal(address) ? Problem.REFUSED : Problem.NOT_A_LOCAL_ADDRESS,
+                    OsErrors.reason(e)));
         }
     }
 

@@ -77,6 +77,9 @@ class StateDirectoryTest {
                 () -> StateDirectory.prepare(file.resolve("a/state"), OptionalLong.empty()));
         assertEquals("cannot create " + file.resolve("a/state") + ": " + file + " is a file", e.getMessage());
         assertEquals("x", Files.readString(file));
+        StateDirectory.UnusableException itself = assertThrows(StateDirectory.UnusableException.class,
+                () -> StateDirectory.prepare(file, OptionalLong.empty()));
+        assertEquals(file + " is a file, not a directory", itself.getMessage());
     }
 
     @Test

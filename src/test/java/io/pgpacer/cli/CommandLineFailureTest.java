@@ -229,7 +229,8 @@ class CommandLineFailureTest {
         Path config = agentConfig("198.18.255.254", freePort(), freePort(), state, "");
         Run run = run("agent", "--config", config.toString());
         assertOneLine(run, Main.BAD_INPUT, "pgpacer agent: " + config + ": key 'nodes[0].address': cannot listen on"
-                + " 198.18.255.254:", "198.18.255.254 is not an address of this host (it has ", "127.0.0.1",
+                + " 198.18.255.254:", "for the store (Raft): cannot assign requested address (198.18.255.254 is not"
+                + " an address of this host, which has ", "127.0.0.1",
                 "or correct nodes[0].address");
         assertFalse(Files.exists(state));
     }
