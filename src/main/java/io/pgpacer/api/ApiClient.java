@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgpacer.api.security.ApiCredentials;
 import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.os.OsErrors;
 import io.pgpacer.store.CibJson;
 import java.io.IOException;
 import java.net.URI;
@@ -45,9 +46,57 @@ public final class ApiClient {
 
     /** @param credentials the token to send and the CA to trust for {@code https} agents */
     public ApiClient(List<URI> agents, ApiCredentials credentials) {
+        agents.forEach(agent -> checkAgentUrl(agent.toString(), agent));
         this.agents = List.copyOf(agents);
         this.credentials = credentials;
         this.http = httpClient(credentials, Duration.ofSeconds(2));
+    }
+
+    /**
+     * An agent's API address as an operator writes it: {@code http} or {@code https}, a host, an optional port,
+     * nothing else.
+     *
+     * @throws IllegalArgumentException with one sentence that says what an API URL looks like (the text redacted)
+     */
+    public static URI agentUrl(String text) {
+        URI uri;
+        try {
+            uri = new URI(text.strip());
+        } catch (java.net.URISyntaxException e) {
+            throw notAnAgentUrl(text, "it is not a URL");
+        }
+        checkAgentUrl(text, uri);
+        return uri;
+    }
+
+    private static void checkAgentUrl(String text, URI uri) {
+        if (uri.getScheme() == null || !(uri.getScheme().equalsIgnoreCase("http")
+                || uri.getScheme().equalsIgnoreCase("https"))) {
+            throw notAnAgentUrl(text, uri.getScheme() == null ? "it has no http:// or https://"
+                    : "the scheme is '" + uri.getScheme() + "', not http or https");
+        }
+        if (uri.getRawUserInfo() != null) {
+            throw new IllegalArgumentException("'" + UrlRedaction.redact(text) + "' holds credentials, which an agent's"
+                    + " API does not take in its URL; give the URL without them and the API token in $"
+                    + ApiCredentials.TOKEN_ENV + " or $" + ApiCredentials.TOKEN_FILE_ENV);
+        }
+        if (uri.getHost() == null) {
+            throw notAnAgentUrl(text, uri.getRawAuthority() == null ? "it names no host"
+                    : "'" + uri.getRawAuthority() + "' is not a host and a port 1-65535");
+        }
+        if (uri.getPort() == 0 || uri.getPort() > 65535) {
+            throw notAnAgentUrl(text, "port " + uri.getPort() + " is outside 1-65535");
+        }
+        String path = uri.getRawPath();
+        if ((path != null && !path.isEmpty() && !path.equals("/")) || uri.getRawQuery() != null
+                || uri.getRawFragment() != null) {
+            throw notAnAgentUrl(text, "an agent's API takes no path, query or fragment");
+        }
+    }
+
+    private static IllegalArgumentException notAnAgentUrl(String text, String why) {
+        return new IllegalArgumentException("'" + UrlRedaction.redact(text) + "' is not an agent's API URL: " + why
+                + "; give one like http://10.0.0.1:8008 or https://db1.example.com:8008");
     }
 
     /** An HTTP client of the agents' API that trusts what {@code credentials} say. */
@@ -214,13 +263,19 @@ public final class ApiClient {
             try {
                 response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
-                failures.add(agent + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+                failures.add(UrlRedaction.redact(agent) + ": " + UrlRedaction.redact(OsErrors.reason(e)));
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ApiException(0, "interrupted");
             }
             JsonNode body = parse(response.body());
+            // why: a wrong --api (another web server on that port) answers HTML, which is no message to print.
+            if (body == null && !response.body().isBlank()) {
+                throw new ApiException(response.statusCode(), UrlRedaction.redact(agent) + " answered HTTP "
+                        + response.statusCode() + " to " + method + " " + path + " but not as a pgpacer agent does"
+                        + " (no JSON); check that it is an agent's api-port");
+            }
             if (response.statusCode() >= 400) {
                 String message = body != null && body.has("error") ? body.get("error").asText()
                         : body != null && body.has("message") ? body.get("message").asText() : response.body();

@@ -3,6 +3,7 @@ package io.pgpacer.cli;
 import io.pgpacer.agent.Agent;
 import io.pgpacer.agent.EventFeed;
 import io.pgpacer.agent.FailsafePeers;
+import io.pgpacer.agent.StateDirectory;
 import io.pgpacer.api.FailsafeClient;
 import io.pgpacer.api.HttpApi;
 import io.pgpacer.api.security.ApiCredentials;
@@ -12,8 +13,10 @@ import io.pgpacer.config.ConfigException;
 import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.config.PostgresConfig;
 import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.os.OsErrors;
+import io.pgpacer.os.PortBinding;
 import io.pgpacer.postgres.PostgresBinariesNotFoundException;
-import io.pgpacer.postgres.PostgresInstance;
+import io.pgpacer.postgres.PostgresException;
 import io.pgpacer.postgres.PostgresSettings;
 import io.pgpacer.postgres.conf.ListenAddresses;
 import io.pgpacer.postgres.local.LocalPostgresInstance;
@@ -22,12 +25,15 @@ import io.pgpacer.store.ratis.RaftTls;
 import io.pgpacer.store.ratis.RatisClusterStore;
 import io.pgpacer.tls.NodeTls;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Files;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -51,23 +57,20 @@ final class AgentCommand implements Callable<Integer> {
     String node;
 
     @Override
-    public Integer call() throws Exception {
-        AgentConfig config;
-        PostgresInstance pg;
-        NodeTls tls;
-        ApiSecurity security;
-        FailsafePeers failsafePeers;
-        try {
-            config = ConfigLoader.load(configFile, node);
-            tls = config.tls() == null ? null : NodeTls.load(config.tls());
-            security = ApiSecurity.of(config, tls);
-            failsafePeers = failsafePeers(config);
-            pg = config.witness() ? null : new LocalPostgresInstance(postgresSettings(config));
-        } catch (ConfigException | PostgresBinariesNotFoundException e) {
-            System.err.println("pgpacer agent: " + e.getMessage());
-            return Main.BAD_INPUT;
-        }
-        Files.createDirectories(config.stateDir());
+    public Integer call() throws InterruptedException {
+        // Every check that can refuse comes before anything is created on disk or started.
+        AgentConfig config = ConfigLoader.load(configFile, node);
+        NodeTls tls = config.tls() == null ? null : NodeTls.load(config.tls());
+        ApiSecurity security = ApiSecurity.of(config, tls);
+        FailsafePeers failsafePeers = failsafePeers(config);
+        LocalPostgresInstance pg = config.witness() ? null : postgres(config);
+        NodeSpec self = config.self();
+        String key = "nodes[" + config.nodes().indexOf(self) + "]";
+        InetAddress address = localAddress(config, key);
+        requireListenable(config, key + ".raft-port", address, self.raftPort(), "the store (Raft)");
+        requireListenable(config, key + ".api-port", address, self.apiPort(), "the API");
+        StateDirectory state = stateDirectory(config, pg);
+
         EventFeed events = new EventFeed();
         security.warning().ifPresent(LoggerFactory.getLogger(AgentCommand.class)::warn);
         RatisClusterStore store;
@@ -75,22 +78,30 @@ final class AgentCommand implements Callable<Integer> {
             store = RatisClusterStore.start(StoreCommand.storeConfig(config),
                     tls == null ? null : new RaftTls(tls.keyManager(), tls.trustManager()));
         } catch (StoreDamagedException e) {
+            state.removeWhatThisStartCreated();
             System.err.println("pgpacer agent: " + e.getMessage());
             return Main.BAD_INPUT;
+        } catch (IOException e) {
+            state.removeWhatThisStartCreated();
+            throw CommandFailure.failed(e.getMessage(), e);
         }
-        Agent agent = new Agent(config, store, pg, AgentCommand::monotonicMillis, events, failsafePeers);
-        NodeSpec self = config.self();
+        Agent agent;
         HttpApi api;
         try {
+            agent = new Agent(config, store, pg, AgentCommand::monotonicMillis, events, failsafePeers);
             api = new HttpApi(config.nodeName(), new InetSocketAddress(self.address(), self.apiPort()), store, agent,
                     events, security);
+            api.start();
         } catch (IOException e) {
             store.close();
-            System.err.println("pgpacer agent: cannot listen on " + self.address() + ":" + self.apiPort()
-                    + " for the API: " + e.getMessage() + " (is another agent running, or is api-port wrong?)");
-            return 1;
+            state.removeWhatThisStartCreated();
+            throw CommandFailure.failed(config.file() + ": key '" + key + ".api-port': cannot listen on "
+                    + hostAndPort(self.address(), self.apiPort()) + " for the API: " + OsErrors.reason(e), e);
+        } catch (RuntimeException e) {
+            store.close();
+            state.removeWhatThisStartCreated();
+            throw e;
         }
-        api.start();
         CountDownLatch loopEnded = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();
@@ -110,6 +121,63 @@ final class AgentCommand implements Callable<Integer> {
             loopEnded.countDown();
         }
         return 0;
+    }
+
+    private static LocalPostgresInstance postgres(AgentConfig config) {
+        try {
+            return new LocalPostgresInstance(postgresSettings(config));
+        } catch (PostgresBinariesNotFoundException e) {
+            throw e;
+        } catch (PostgresException e) {
+            // The constructor refuses only the OS user: one that does not exist, or root.
+            throw new ConfigException(config.file() + ": key 'postgresql.os-user': " + e.getMessage());
+        }
+    }
+
+    private static InetAddress localAddress(AgentConfig config, String key) {
+        String address = config.self().address();
+        try {
+            return InetAddress.getByName(address);
+        } catch (UnknownHostException e) {
+            throw CommandFailure.badInput(config.file() + ": key '" + key + ".address': cannot resolve '" + address
+                    + "'; give an IP address of this host (" + String.join(", ", PortBinding.localAddresses()) + ")");
+        }
+    }
+
+    // why before the store starts: Ratis ends the whole JVM when its port cannot be bound, and a half-started
+    // agent would leave its Raft directory behind.
+    private static void requireListenable(AgentConfig config, String portKey, InetAddress address, int port,
+                                          String what) {
+        Optional<PortBinding.Refusal> refusal = PortBinding.check(address, port);
+        if (refusal.isEmpty()) {
+            return;
+        }
+        String where = hostAndPort(config.self().address(), port);
+        if (refusal.get().problem() == PortBinding.Problem.NOT_A_LOCAL_ADDRESS) {
+            String addressKey = portKey.substring(0, portKey.lastIndexOf('.')) + ".address";
+            throw CommandFailure.badInput(config.file() + ": key '" + addressKey + "': cannot listen on " + where
+                    + " for " + what + ": " + refusal.get().reason() + " (" + config.self().address() + " is not an"
+                    + " address of this host, which has " + String.join(", ", PortBinding.localAddresses())
+                    + "); run node '" + config.nodeName()
+                    + "' on the host that has " + config.self().address() + ", or correct " + addressKey);
+        }
+        throw CommandFailure.failed(config.file() + ": key '" + portKey + "': cannot listen on " + where + " for "
+                + what + ": " + refusal.get().reason() + " (is another agent running? if not, choose another "
+                + portKey.substring(portKey.lastIndexOf('.') + 1) + ")", null);
+    }
+
+    private static StateDirectory stateDirectory(AgentConfig config, LocalPostgresInstance pg) {
+        try {
+            return StateDirectory.prepare(config.stateDir(),
+                    pg == null ? OptionalLong.empty() : pg.switchedGroupId());
+        } catch (StateDirectory.UnusableException e) {
+            throw CommandFailure.badInput(config.file() + ": key 'state-dir': " + e.getMessage()
+                    + "; set state-dir to a directory the agent can create and own, e.g. /var/lib/pgpacer");
+        }
+    }
+
+    private static String hostAndPort(String host, int port) {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
     // Every other member's API, with the shared token or this node's client certificate: failsafe pings are

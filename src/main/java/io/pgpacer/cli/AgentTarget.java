@@ -1,6 +1,7 @@
 package io.pgpacer.cli;
 
 import io.pgpacer.api.ApiClient;
+import io.pgpacer.api.UrlRedaction;
 import io.pgpacer.api.security.ApiCredentials;
 import io.pgpacer.api.security.ThisHost;
 import io.pgpacer.config.AgentConfig;
@@ -13,13 +14,27 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** How an operator command finds the agents: an explicit API address, or the cluster's configuration file. */
 final class AgentTarget {
 
-    @Option(names = "--api", description = "An agent's API, e.g. http://10.0.0.1:8008 (repeatable).")
+    @Option(names = "--api", converter = ApiUrl.class, paramLabel = "URL",
+            description = "An agent's API, e.g. http://10.0.0.1:8008 (repeatable).")
     List<URI> apis;
+
+    /** Reads {@code --api}: refuses anything but an http(s) URL of a host and port, without echoing a password. */
+    static final class ApiUrl implements CommandLine.ITypeConverter<URI> {
+        @Override
+        public URI convert(String value) {
+            try {
+                return ApiClient.agentUrl(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     @Option(names = "--config", description = "The cluster configuration (default: $PGPACER_CONFIG or "
             + "/etc/pgpacer/pgpacer.yaml); every node's API is tried in order.")
@@ -69,7 +84,7 @@ final class AgentTarget {
      * or a request the agent refused with 4xx), 1 when no agent could do it.
      */
     static int failed(String command, RuntimeException e) {
-        System.err.println("pgpacer " + command + ": " + e.getMessage());
+        System.err.println("pgpacer " + command + ": " + Main.oneLine(UrlRedaction.redact(e.getMessage())));
         boolean refused = e instanceof ApiClient.ApiException api && api.status() >= 400 && api.status() < 500;
         return e instanceof ConfigException || refused ? Main.BAD_INPUT : 1;
     }

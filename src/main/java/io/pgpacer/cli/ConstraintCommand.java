@@ -10,7 +10,6 @@ import io.pgpacer.store.CibJson;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -20,12 +19,7 @@ import picocli.CommandLine.Parameters;
         "pcs equivalent: 'pcs constraint ...'."},
         subcommands = {ConstraintCommand.ListConstraints.class, ConstraintCommand.Add.class,
                 ConstraintCommand.Remove.class})
-final class ConstraintCommand implements Runnable {
-
-    @Override
-    public void run() {
-        CommandLine.usage(this, System.out);
-    }
+final class ConstraintCommand {
 
     @Command(name = "list", aliases = "show", description = {"List every constraint by type, with its id.",
             "pcs equivalent: 'pcs constraint --full'."})

@@ -58,6 +58,9 @@ public final class LoopbackCluster implements AutoCloseable {
             names.add("witness" + i);
         }
         if (!Files.exists(config)) {
+            // why 0600 from the start: the file holds the replication password, and only the agents read it.
+            Files.createFile(config, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             Files.writeString(config, yaml(names, extraYaml), StandardCharsets.UTF_8);
         }
         return new LoopbackCluster(dir, config, names);

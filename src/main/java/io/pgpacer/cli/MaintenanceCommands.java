@@ -3,7 +3,6 @@ package io.pgpacer.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.api.ApiClient;
 import io.pgpacer.config.ConfigException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -29,12 +28,7 @@ final class MaintenanceCommands {
     }
 
     @Command(name = "cluster", description = "Whole-cluster operations.", subcommands = ClusterSetupCommand.class)
-    static final class ClusterCommand implements Runnable {
-
-        @Override
-        public void run() {
-            CommandLine.usage(this, System.out);
-        }
+    static final class ClusterCommand {
 
         @Command(name = "pause", description = {"Maintenance mode for the whole cluster: agents keep observing and",
                 "reporting, PostgreSQL keeps running, but nothing is started, stopped, promoted or failed over.",
@@ -52,12 +46,7 @@ final class MaintenanceCommands {
     }
 
     @Command(name = "node", description = "Node operations.")
-    static final class NodeCommand implements Runnable {
-
-        @Override
-        public void run() {
-            CommandLine.usage(this, System.out);
-        }
+    static final class NodeCommand {
 
         @Command(name = "maintenance", description = {"Put NODE into maintenance: its agent observes and reports but",
                 "does not act; the controller leaves its role alone, and does not fail over while it is the primary.",

@@ -18,12 +18,7 @@ import picocli.CommandLine.Parameters;
         "no-quorum-policy, migration-threshold, failure-timeout, maintenance-mode, failsafe, auto-rewind.",
         "pcs equivalent: 'pcs property ...'."},
         subcommands = {PropertyCommand.ListProperties.class, PropertyCommand.Set.class, PropertyCommand.Unset.class})
-final class PropertyCommand implements Runnable {
-
-    @Override
-    public void run() {
-        CommandLine.usage(this, System.out);
-    }
+final class PropertyCommand {
 
     @Command(name = "list", description = {"Print every cluster property and its value.",
             "pcs equivalent: 'pcs property list --all'."})

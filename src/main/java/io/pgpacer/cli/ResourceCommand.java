@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,12 +33,7 @@ import picocli.CommandLine.Parameters;
                 ResourceCommand.Disable.class, ResourceCommand.Manage.class, ResourceCommand.Unmanage.class,
                 ResourceCommand.Restart.class, ResourceCommand.Cleanup.class, ResourceCommand.Move.class,
                 ResourceCommand.Ban.class, ResourceCommand.Clear.class})
-final class ResourceCommand implements Runnable {
-
-    @Override
-    public void run() {
-        CommandLine.usage(this, System.out);
-    }
+final class ResourceCommand {
 
     @Command(name = "list", aliases = "status", description = {"List every resource and where it runs.",
             "pcs equivalent: 'pcs resource status' ('pcs resource show' in pcs 0.9)."})

@@ -106,7 +106,7 @@ class RepairCommandsApiTest {
                 "pgpacer recover-master: unknown data node 'n7'; data nodes are [n1, n2]");
         Run missingNode = run("repair");
         assertEquals(2, missingNode.exitCode());
-        assertTrue(missingNode.err().startsWith("Missing required parameter: 'NODE'"), missingNode.err());
+        assertTrue(missingNode.err().startsWith("pgpacer repair: Missing required parameter: 'NODE'"), missingNode.err());
     }
 
     @Test

@@ -75,6 +75,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
     private final PostgresBinaries binaries;
     private final OsCommand command;
     private final OwnedFiles files;
+    private final OsUser user;
     private final Duration startTimeout;
     private final Duration stopTimeout;
     private final Path dataDir;
@@ -115,6 +116,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
         OsUser user = OsUser.resolve(settings.osUser());
         this.command = OsCommand.as(user);
         this.files = new OwnedFiles(user);
+        this.user = user;
         this.startTimeout = startTimeout;
         this.stopTimeout = stopTimeout;
         this.dataDir = settings.dataDir().toAbsolutePath().normalize();
@@ -128,6 +130,14 @@ public final class LocalPostgresInstance implements PostgresInstance {
             thread.setDaemon(true);
             return thread;
         });
+    }
+
+    /**
+     * The group of the OS user PostgreSQL runs as, when a root agent switches to that user (PostgreSQL then
+     * needs to pass through the agent's private state directory to its run directory); empty otherwise.
+     */
+    public java.util.OptionalLong switchedGroupId() {
+        return user.switchFromRoot() ? java.util.OptionalLong.of(user.gid()) : java.util.OptionalLong.empty();
     }
 
     public PostgresSettings settings() {
