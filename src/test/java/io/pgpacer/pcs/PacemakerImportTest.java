@@ -57,7 +57,8 @@ class PacemakerImportTest {
         if (password != null) {
             Files.writeString(dir.resolve("pgpacer.replication-password"), password + "\n", StandardCharsets.UTF_8);
         }
-        return ConfigLoader.loadCluster(config);
+        // As an agent loads it (an operator's loadCluster reads no password file): for its first node.
+        return ConfigLoader.load(config, ConfigLoader.loadCluster(config).nodes().get(0).name());
     }
 
     @Test
