@@ -57,6 +57,12 @@
 
 PG_MODULE_MAGIC;
 
+/* Which sources this library was built from (see the Makefile): found in the installed file by bin/ensure-deps. */
+#ifndef PGPACER_GUARD_SOURCE_ID
+#define PGPACER_GUARD_SOURCE_ID "unknown"
+#endif
+__attribute__((used)) static const char source_id[] = "pgpacer_guard source " PGPACER_GUARD_SOURCE_ID;
+
 #define NANOS_PER_MILLI INT64CONST(1000000)
 
 typedef struct GuardState
