@@ -28,6 +28,7 @@ import io.pgpacer.postgres.local.PostgresBinaries;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.ratis.RatisClusterStore;
 import io.pgpacer.store.ratis.RatisStoreConfig;
+import io.pgpacer.testkit.Eventually;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -53,7 +54,7 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ExecutorStaleCopyTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
     private final Path root = Path.of("target", "executor-it", UUID.randomUUID().toString().substring(0, 8))
             .toAbsolutePath();
@@ -187,6 +188,8 @@ class ExecutorStaleCopyTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        RatisClusterStore started = store;
+        Eventually.await("the single store member to lead", Duration.ofSeconds(30), started::isLeader);
         submit(new StoreCommand.InitializeCluster("pgc", nodes, new ClusterSettings(3, 3000, 3000, 1000)));
     }
 
