@@ -5,27 +5,42 @@ import io.pgpacer.core.timeline.LocalWal;
 import io.pgpacer.core.timeline.TimelineCheck;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.PostgresInstance;
+import io.pgpacer.store.ClusterStore;
+import io.pgpacer.store.StoreUnavailableException;
+import java.time.Duration;
 import java.util.List;
 
 /**
  * The start-time check (S3): before PostgreSQL starts as a standby, or as a standby to be promoted, this node's WAL
  * (pg_controldata, pg_waldump, its timeline history files) is compared with the cluster's timeline history. The
  * verdict is kept until the data directory or the history changes, so a diverged node is read once, not every pass.
+ * The history is read through the store's majority (linearizable), never from this member's own copy: right after
+ * an agent restart that copy may lag behind a promotion this very node made, and a verdict read from it would call
+ * the node diverged (issue 12).
  */
 final class DivergenceCheck {
 
     private final String self;
     private final PostgresInstance pg;
+    private final ClusterStore store;
+    private final Duration readTimeout;
     private List<Object> checkedFor;
     private TimelineCheck.Verdict verdict;
 
-    DivergenceCheck(String self, PostgresInstance pg) {
+    DivergenceCheck(String self, PostgresInstance pg, ClusterStore store, Duration readTimeout) {
         this.self = self;
         this.pg = pg;
+        this.store = store;
+        this.readTimeout = readTimeout;
     }
 
-    /** The verdict on this node's WAL (PostgreSQL stopped) against the CIB's history. */
-    TimelineCheck.Verdict check(Cib cib, DataDirState data) {
+    /**
+     * The verdict on this node's WAL (PostgreSQL stopped) against the cluster's history as the majority holds it now.
+     *
+     * @throws StoreUnavailableException when no majority answers: then there is no verdict, and the caller waits
+     */
+    TimelineCheck.Verdict check(DataDirState data) {
+        Cib cib = store.read(readTimeout);
         List<Object> key = List.of(String.valueOf(data.systemIdentifier()), String.valueOf(data.clusterState()),
                 data.timeline(), data.checkpointLsn(), cib.history());
         if (!key.equals(checkedFor)) {

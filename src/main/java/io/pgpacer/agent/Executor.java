@@ -13,6 +13,7 @@ import io.pgpacer.core.command.StoreCommand.ConfirmPromotion;
 import io.pgpacer.core.command.StoreCommand.CompleteRepair;
 import io.pgpacer.core.command.StoreCommand.HandOver;
 import io.pgpacer.core.command.StoreCommand.RecordFailedAction;
+import io.pgpacer.core.command.StoreCommand.WithdrawFailedAction;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.cib.Role;
@@ -33,6 +34,7 @@ import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.postgres.StopMode;
 import io.pgpacer.postgres.Upstream;
 import io.pgpacer.store.ClusterStore;
+import io.pgpacer.store.StoreUnavailableException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalLong;
@@ -70,8 +72,11 @@ final class Executor {
     private long notStreamingFrom = -1;
     private String lastRewindAttempt;
     private final DivergenceCheck divergence;
-    /** The DIVERGED text last recorded in the failed actions, so that it is recorded once. */
-    private String divergenceRecorded;
+    /**
+     * The DIVERGED failed action this executor recorded for the data directory as it is, so that it is recorded
+     * once, and withdrawn if the same data later checks out; null once the data was rewound or replaced.
+     */
+    private FailedAction divergenceRecorded;
     /** The operator's repair this executor carried out last (its request time), until the store clears it. */
     private String repairDone;
     /** Two of PostgreSQL's default WAL-retrieval retry intervals: a standby that merely reconnects streams by then. */
@@ -92,7 +97,7 @@ final class Executor {
         this.lease = lease;
         this.millis = monotonicMillis;
         this.expectStop = expectStop;
-        this.divergence = new DivergenceCheck(self, pg);
+        this.divergence = new DivergenceCheck(self, pg, store, STORE_TIMEOUT);
     }
 
     StepOutcome step(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
@@ -120,9 +125,20 @@ final class Executor {
                 return StepOutcome.did("stopped PostgreSQL: it was writable without holding the lease");
             }
             // S3: a node that would be promoted is checked before it takes the lease; a diverged one never is.
-            if (!observed.running() && data.initialized() && !recordedPrimary(cib, data)
-                    && divergence.check(cib, data).diverged()) {
-                return diverged(cib, null, false);
+            if (!observed.running() && data.initialized() && recordedPrimary(cib, data)) {
+                // why: the recorded primary resuming its own timeline is on the history by definition.
+                divergence.forget();
+                withdrawFalseDivergence();
+            } else if (!observed.running() && data.initialized()) {
+                TimelineCheck.Verdict verdict;
+                try {
+                    verdict = checkDivergence(data);
+                } catch (StoreUnavailableException e) {
+                    return waitingForHistory(e);
+                }
+                if (verdict.diverged()) {
+                    return diverged(cib, null, false);
+                }
             }
             if (lease.commitGuard().primaryRefusal() != null) {
                 return new StepOutcome(lease.commitGuard().primaryRefusal(), "start", 5);
@@ -354,10 +370,15 @@ final class Executor {
             if (!upstreamServes) {
                 return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary to clone it");
             }
-            pg.baseBackupFrom(upstream);
-            configure(upstream);
+            Source source = currentPrimary();
+            if (source.primary() == null) {
+                return StepOutcome.did("waiting to clone: " + source.missing());
+            }
+            pg.baseBackupFrom(source.primary());
+            configure(source.primary());
             pg.start();
-            return StepOutcome.did("cloned from " + upstream.nodeName() + " with pg_basebackup and started as standby");
+            return StepOutcome.did("cloned from " + source.primary().nodeName()
+                    + " with pg_basebackup and started as standby");
         }
         if (!observed.running()) {
             boolean formerPrimary = !data.standbySignal();
@@ -390,30 +411,35 @@ final class Executor {
             return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary for the requested "
                     + repair.describe());
         }
+        Source source = currentPrimary();
+        if (source.primary() == null) {
+            return StepOutcome.did("waiting for the requested " + repair.describe() + ": " + source.missing());
+        }
+        Upstream primary = source.primary();
         if (observed.running()) {
             stop(StopMode.FAST);
         }
         String done;
         Path aside = null;
         if (repair.kind() == Repair.Kind.REWIND) {
-            pg.rewindFrom(upstream);
-            done = "repaired: rewound onto " + upstream.nodeName() + " with pg_rewind";
+            pg.rewindFrom(primary);
+            done = "repaired: rewound onto " + primary.nodeName() + " with pg_rewind";
         } else {
             String stamp = repair.requestedAt().replaceAll("\\.\\d+", "").replaceAll("[^0-9TZ]", "");
             aside = pg.setAsideDataDirectory(stamp);
-            pg.baseBackupFrom(upstream);
-            done = "rebuilt: a new copy of " + upstream.nodeName() + " with pg_basebackup"
+            pg.baseBackupFrom(primary);
+            done = "rebuilt: a new copy of " + primary.nodeName() + " with pg_basebackup"
                     + (aside == null ? "" : "; the old data directory is " + aside);
         }
-        divergence.forget();
-        configure(upstream);
+        dataReplaced();
+        configure(primary);
         pg.start();
         if (aside != null && repair.discardOld()) {
             pg.discardSetAside(aside);
             done += ", deleted as asked (--discard-old)";
         }
         repairDone = repair.requestedAt();
-        return completeRepair(repair, done + "; started as standby of " + upstream.nodeName());
+        return completeRepair(repair, done + "; started as standby of " + primary.nodeName());
     }
 
     private StepOutcome completeRepair(Repair repair, String done) {
@@ -451,16 +477,25 @@ final class Executor {
     // auto-rewind allows and a primary serves; otherwise it stays DIVERGED, never started as a standby.
     private StepOutcome startAsStandby(Cib cib, Upstream upstream, boolean upstreamServes, DataDirState data,
             boolean formerPrimary) {
-        TimelineCheck.Verdict verdict = divergence.check(cib, data);
+        TimelineCheck.Verdict verdict;
+        try {
+            verdict = checkDivergence(data);
+        } catch (StoreUnavailableException e) {
+            return waitingForHistory(e);
+        }
         if (verdict.diverged()) {
             if (!cib.settings().recovery().autoRewind() || !upstreamServes) {
                 return diverged(cib, upstream.nodeName(), upstreamServes);
             }
-            pg.rewindFrom(upstream);
-            divergence.forget();
-            configure(upstream);
+            Source source = currentPrimary();
+            if (source.primary() == null) {
+                return StepOutcome.did("waiting to rewind (" + verdict.reason() + "): " + source.missing());
+            }
+            pg.rewindFrom(source.primary());
+            dataReplaced();
+            configure(source.primary());
             pg.start();
-            return StepOutcome.did("rejoined as standby of " + upstream.nodeName() + " after pg_rewind: "
+            return StepOutcome.did("rejoined as standby of " + source.primary().nodeName() + " after pg_rewind: "
                     + verdict.reason());
         }
         configure(upstream);
@@ -477,14 +512,76 @@ final class Executor {
                 ? divergence.divergedText(true, upstream) + "; or wait: it is rewound once " + upstream
                         + " runs as primary"
                 : divergence.divergedText(autoRewind, upstream);
-        if (!text.equals(divergenceRecorded)) {
-            CommandResult result = store.submit(new RecordFailedAction(new FailedAction(self, "start", 1, text,
-                    wallClock())), STORE_TIMEOUT);
+        if (divergenceRecorded == null || !text.equals(divergenceRecorded.exitReason())) {
+            FailedAction action = new FailedAction(self, "start", 1, text, wallClock());
+            CommandResult result = store.submit(new RecordFailedAction(action), STORE_TIMEOUT);
             if (result.applied()) {
-                divergenceRecorded = text;
+                divergenceRecorded = action;
             }
         }
         return StepOutcome.did(text);
+    }
+
+    // The start-time check, and what follows from a clean verdict: a DIVERGED this executor recorded for the same
+    // data is withdrawn, since the node turned out not to be diverged (a real failure is never withdrawn: a rewind
+    // or a new copy ends the record's life through dataReplaced, and the failed action stays for the operator).
+    private TimelineCheck.Verdict checkDivergence(DataDirState data) {
+        TimelineCheck.Verdict verdict = divergence.check(data);
+        if (!verdict.diverged()) {
+            withdrawFalseDivergence();
+        }
+        return verdict;
+    }
+
+    private void withdrawFalseDivergence() {
+        FailedAction recorded = divergenceRecorded;
+        if (recorded != null) {
+            // why either way: refused means the action is gone already (an operator's cleanup removed it).
+            store.submit(new WithdrawFailedAction(recorded), STORE_TIMEOUT);
+            divergenceRecorded = null;
+        }
+    }
+
+    private StepOutcome waitingForHistory(StoreUnavailableException e) {
+        return StepOutcome.did("waiting to check this node's WAL against the timeline history: the store's majority"
+                + " cannot be read now (" + e.getMessage() + ")");
+    }
+
+    // The data directory was rewound or replaced: its old verdict and its DIVERGED record no longer describe it.
+    private void dataReplaced() {
+        divergence.forget();
+        divergenceRecorded = null;
+    }
+
+    /** The primary to rewind onto or copy from, or why there is none now. */
+    private record Source(Upstream primary, String missing) {
+    }
+
+    // Read through the majority at the moment of the rewind or copy, never from this member's own copy: a stale copy
+    // once named a standby as the source, and pg_rewind must take the primary's timeline (issue 12). The primary is
+    // the lease holder that reports PRIMARY; while there is none, nothing is run and no failure is counted.
+    private Source currentPrimary() {
+        Cib fresh;
+        try {
+            fresh = store.read(STORE_TIMEOUT);
+        } catch (StoreUnavailableException e) {
+            return new Source(null, "the store's majority cannot be read to name the current primary ("
+                    + e.getMessage() + ")");
+        }
+        String holder = fresh.lease().holder();
+        if (holder == null) {
+            return new Source(null, "no node holds the primary lease now");
+        }
+        if (holder.equals(self)) {
+            return new Source(null, "the store still names this node the lease holder (until its lease expires)");
+        }
+        boolean serving = fresh.report(holder).map(NodeReport::pgState).filter(s -> s == PgState.PRIMARY)
+                .isPresent();
+        NodeSpec node = fresh.node(holder).orElse(null);
+        if (!serving || node == null) {
+            return new Source(null, holder + " holds the primary lease but does not report PRIMARY yet");
+        }
+        return new Source(upstreamOf(node), null);
     }
 
     /** Whether this node's data diverged from the timeline history by its last check (its report says DIVERGED). */
@@ -505,21 +602,28 @@ final class Executor {
         if (!upstreamServes || now - notStreamingFrom < STUCK_MILLIS || attempt.equals(lastRewindAttempt)) {
             return StepOutcome.did("standby of " + upstream.nodeName() + ", not streaming yet");
         }
+        boolean autoRewind = cib.settings().recovery().autoRewind();
+        Source source = autoRewind ? currentPrimary() : null;
+        if (source != null && source.primary() == null) {
+            return StepOutcome.did("standby of " + upstream.nodeName() + ", not streaming yet; no rewind now: "
+                    + source.missing());
+        }
         lastRewindAttempt = attempt;
         stop(StopMode.FAST);
-        if (!cib.settings().recovery().autoRewind()) {
+        if (!autoRewind) {
             // why: without auto-rewind the start-time check decides, on the next pass: DIVERGED, or start again.
             divergence.forget();
             notStreamingFrom = -1;
             return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
                     + " s: stopped PostgreSQL to check its WAL against the timeline history");
         }
-        pg.rewindFrom(upstream);
-        configure(upstream);
+        pg.rewindFrom(source.primary());
+        dataReplaced();
+        configure(source.primary());
         pg.start();
         notStreamingFrom = -1;
         return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
-                + " s: ran pg_rewind against it and restarted");
+                + " s: ran pg_rewind against " + source.primary().nodeName() + " and restarted");
     }
 
     // --- stopped --------------------------------------------------------------------------------------

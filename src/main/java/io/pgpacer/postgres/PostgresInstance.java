@@ -184,13 +184,15 @@ public interface PostgresInstance extends AutoCloseable {
 
     /**
      * Rewinds this stopped node's diverged data directory to the upstream's timeline with pg_rewind,
-     * first finishing crash recovery in single-user mode if the node crashed as a primary. A freshly
+     * first finishing crash recovery in single-user mode if the node crashed as a primary, or, if it crashed as
+     * a standby, starting it as a standby without an upstream and stopping it cleanly. The upstream must be a
+     * primary: one in recovery is refused before anything changes here. A freshly
      * promoted upstream is first made to CHECKPOINT: until then its control file names the old timeline
      * and pg_rewind (before PostgreSQL 16) would wrongly answer "no rewind required". Follow with
      * {@link #configure} and {@link #start()} so it streams the rest. Idempotent in effect.
      *
-     * @throws PostgresException if the server runs, the directory is not initialized, or single-user
-     *         recovery or pg_rewind fails (their output is in the message)
+     * @throws PostgresException if the server runs, the directory is not initialized, the upstream is a
+     *         standby, or recovery or pg_rewind fails (their output is in the message)
      */
     void rewindFrom(Upstream upstream);
 

@@ -65,6 +65,8 @@ class CibJsonTest {
             new StoreCommand.ForcePromotion("node2", "ticket 42"),
             new StoreCommand.RecordFailedAction(new io.pgpacer.core.cib.FailedAction("node1", "promote", 1,
                     "no eligible standby", "2024-05-01T10:00:00Z")),
+            new StoreCommand.WithdrawFailedAction(new io.pgpacer.core.cib.FailedAction("node2", "start", 1,
+                    "DIVERGED: its WAL ends at 0/3000148 on timeline 5", "2024-05-01T10:00:00Z")),
             new StoreCommand.CleanupFailures(null),
             new StoreCommand.RequestSwitchover("node1", null, 1_800_000_000_000L, "2024-05-01T10:00:00Z", 16 << 20),
             new StoreCommand.CancelSwitchover(),

@@ -94,6 +94,8 @@ public final class CibReducer {
             return forcePromotion(cib, c);
         } else if (command instanceof RecordFailedAction c) {
             return recordFailedAction(cib, c);
+        } else if (command instanceof StoreCommand.WithdrawFailedAction c) {
+            return withdrawFailedAction(cib, c);
         } else if (command instanceof CleanupFailures c) {
             return cleanupFailures(cib, c);
         } else if (command instanceof RequestSwitchover c) {
@@ -349,6 +351,14 @@ public final class CibReducer {
         List<FailedAction> actions = new ArrayList<>(cib.failedActions());
         actions.add(c.action());
         return accept(cib.withFailedActions(actions), "recorded");
+    }
+
+    private static Outcome withdrawFailedAction(Cib cib, StoreCommand.WithdrawFailedAction c) {
+        List<FailedAction> actions = new ArrayList<>(cib.failedActions());
+        if (!actions.remove(c.action())) {
+            return refuse(cib, "no such failed action of " + c.action().node() + " is recorded");
+        }
+        return accept(cib.withFailedActions(actions), "withdrawn");
     }
 
     private static Outcome cleanupFailures(Cib cib, CleanupFailures c) {

@@ -102,6 +102,14 @@ public sealed interface StoreCommand {
     record RecordFailedAction(FailedAction action) implements StoreCommand {
     }
 
+    /**
+     * An agent withdraws a failed action it recorded itself that turned out to be wrong (a DIVERGED verdict read
+     * from a history that had not caught up, while the same data later checks out); removes that exact action,
+     * keeps every other failure and every fail-count.
+     */
+    record WithdrawFailedAction(FailedAction action) implements StoreCommand {
+    }
+
     /** Resets fail-counts and failed actions of one node, or of all nodes when {@code node} is null. */
     record CleanupFailures(String node) implements StoreCommand {
     }

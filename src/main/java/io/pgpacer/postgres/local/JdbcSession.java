@@ -138,14 +138,15 @@ final class JdbcSession implements AutoCloseable {
     }
 
     /**
-     * Makes a primary's control file name its current timeline, by a CHECKPOINT if it lags. Right after
-     * a promotion it still holds the old timeline until the (spread) end-of-recovery checkpoint ends,
-     * and pg_rewind before PostgreSQL 16 reads the source's timeline from there: it would answer "no
-     * rewind required" for a node that diverged. Does nothing on a standby.
+     * Readies a primary as pg_rewind's source: refuses a standby (a node rewinds onto the primary's timeline only),
+     * and makes the control file name the current timeline, by a CHECKPOINT if it lags. Right after a promotion it
+     * still holds the old timeline until the (spread) end-of-recovery checkpoint ends, and pg_rewind before
+     * PostgreSQL 16 reads the source's timeline from there: it would answer "no rewind required" for a node that
+     * diverged.
      *
-     * @throws PostgresException if the server cannot be reached or the checkpoint fails
+     * @throws PostgresException if the server is a standby, cannot be reached, or the checkpoint fails
      */
-    void checkpointIfControlFileLagsTimeline() {
+    void prepareAsRewindSource(String nodeName) {
         String query = "SELECT pg_is_in_recovery(), (SELECT timeline_id FROM pg_control_checkpoint()),"
                 + " CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END";
         try (Connection connection = open(5, CHECKPOINT_WAIT_SECONDS);
@@ -153,7 +154,11 @@ final class JdbcSession implements AutoCloseable {
             boolean lags;
             try (ResultSet result = statement.executeQuery(query)) {
                 result.next();
-                lags = !result.getBoolean(1) && result.getLong(2) < WalFileNames.timeline(result.getString(3));
+                if (result.getBoolean(1)) {
+                    throw new PostgresException("pg_rewind from " + nodeName + " refused: " + nodeName
+                            + " is a standby (in recovery); a node is rewound from the primary only");
+                }
+                lags = result.getLong(2) < WalFileNames.timeline(result.getString(3));
             }
             if (lags) {
                 statement.execute("CHECKPOINT");

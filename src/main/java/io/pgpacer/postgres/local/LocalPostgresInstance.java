@@ -555,12 +555,15 @@ public final class LocalPostgresInstance implements PostgresInstance {
             }
             files.createDirectory(runDir, "rwxr-xr-x");
             writePassfile();
-            if ("in production".equals(state.clusterState())) {
-                finishCrashRecovery(what);
-            }
+            // why first: a refused source must leave the target's data directory exactly as it was.
             try (JdbcSession sourceSql = new JdbcSession(source.host(), source.port(), settings.superuser(),
                     settings.superuserPassword())) {
-                sourceSql.checkpointIfControlFileLagsTimeline();
+                sourceSql.prepareAsRewindSource(source.nodeName());
+            }
+            if (!state.cleanlyShutDown() && state.standbySignal()) {
+                finishStandbyRecovery(what);
+            } else if (!state.cleanlyShutDown()) {
+                finishCrashRecovery(what);
             }
             String conninfo = Conninfo.rewindSource(source.host(), source.port(), settings.superuser(),
                     passfile().toString());
@@ -728,12 +731,37 @@ public final class LocalPostgresInstance implements PostgresInstance {
     }
 
     /** Single-user mode replays the WAL and writes a shutdown checkpoint, which pg_rewind requires. */
+    // pg_rewind needs a cleanly shut down target; a node that crashed as a primary gets crash recovery in single-user
+    // mode first (as pg_rewind itself would run it).
     private void finishCrashRecovery(String what) {
         // archive_mode=on with a failing command keeps WAL that was never archived marked as pending.
         command.check(what + ": crash recovery in single-user mode",
                 List.of(binaries.program("postgres"), "--single", "-D", dataDir.toString(),
                         "-c", "archive_mode=on", "-c", "archive_command=false", "postgres"),
                 Map.of(), LONG_OPERATION_TIMEOUT);
+    }
+
+    // A node that crashed as a standby (its agent was killed, and its postmaster with it) cannot take that route: a
+    // single-user server refuses standby mode ("standby mode is not supported by single-user servers", issue 12), and
+    // crash recovery without it would end recovery and write a checkpoint of its own into the timeline it shares with
+    // the primary, WAL pg_rewind cannot tell apart from the primary's. So it is started as the standby it was, with
+    // no upstream (it replays only the WAL it has and writes none), and shut down again: "shut down in recovery".
+    private void finishStandbyRecovery(String what) {
+        try {
+            configureReadOnly();
+            start();
+            stop(StopMode.FAST);
+        } catch (PostgresException e) {
+            throw new PostgresException(what + ": finishing the crashed standby's recovery failed: " + e.getMessage(),
+                    e);
+        } finally {
+            configured = false;
+        }
+        DataDirState after = inspect();
+        if (!after.cleanlyShutDown()) {
+            throw new PostgresException(what + ": the crashed standby did not shut down cleanly (state '"
+                    + after.clusterState() + "')");
+        }
     }
 
     private void renderRole(Upstream upstreamOrNull) {
