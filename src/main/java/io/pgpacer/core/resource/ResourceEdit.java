@@ -1,8 +1,11 @@
 package io.pgpacer.core.resource;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * One operator change of the resources or constraints, as the CLI verbs and the API express it ({@code pgpacer
@@ -17,6 +20,11 @@ public sealed interface ResourceEdit {
     /** {@code pcs resource create ID TYPE params... op ... [--group GROUP]}. */
     record Create(String id, String type, Map<String, String> params, List<Operation> operations,
             Integer migrationThreshold, String group, boolean disabled) implements ResourceEdit {
+
+        public Create {
+            params = present(params, "params");
+            operations = present(operations, "operations");
+        }
 
         @Override
         public List<String> names() {
@@ -39,6 +47,11 @@ public sealed interface ResourceEdit {
      */
     record Update(String id, Map<String, String> params, List<Operation> operations, Integer migrationThreshold)
             implements ResourceEdit {
+
+        public Update {
+            params = present(params, "params");
+            operations = present(operations, "operations");
+        }
 
         @Override
         public List<String> names() {
@@ -98,5 +111,29 @@ public sealed interface ResourceEdit {
         public List<String> names() {
             return Arrays.asList(id);
         }
+    }
+
+    // why: a change read from JSON may leave out a collection or hold a null in it; absent means none, a null
+    // entry is refused here, in words, instead of a NullPointerException deep in apply().
+    private static Map<String, String> present(Map<String, String> values, String what) {
+        if (values == null) {
+            return Map.of();
+        }
+        values.forEach((name, value) -> {
+            if (name == null || value == null) {
+                throw new IllegalArgumentException(what + " '" + name + "' has no value; give NAME=VALUE");
+            }
+        });
+        return Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    }
+
+    private static <T> List<T> present(List<T> values, String what) {
+        if (values == null) {
+            return List.of();
+        }
+        if (values.stream().anyMatch(Objects::isNull)) {
+            throw new IllegalArgumentException(what + " holds an empty entry; give each one in full");
+        }
+        return List.copyOf(values);
     }
 }
