@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The API's HTTP server (Jetty), set up so that no client can keep the agent from answering. Requests are parsed
- * without holding a thread: a half-sent request costs its socket alone, until {@link #IDLE_TIMEOUT} closes it. The
+ * without holding a thread: a half-sent request costs its socket alone, until {@link #IDLE_TIMEOUT} closes it (or
+ * {@link #REQUEST_DEADLINE}, when it trickles in). The
  * request line and headers are bounded ({@link #MAX_HEADER_BYTES}, else 414 or 431), the body too ({@link
  * #MAX_BODY_BYTES}, else 413), and the body is also read without a thread; one that stops arriving gets 400. Requests
  * that wait for the store run on a small lane of their own, refused with 503 when it is full, so health checks and
@@ -43,6 +44,8 @@ final class ApiServer implements AutoCloseable {
     static final int MAX_HEADER_BYTES = 8 << 10;
     /** A connection that sends nothing for this long is closed; a body that stops arriving this long gets 400. */
     static final Duration IDLE_TIMEOUT = Duration.ofSeconds(5);
+    /** A request must arrive whole within this of its connection's opening or previous answer, else it is closed. */
+    static final Duration REQUEST_DEADLINE = Duration.ofSeconds(10);
 
     // Jetty's own threads: one acceptor, one selector, and workers that only ever run complete requests.
     private static final int JETTY_THREADS = 8;
@@ -67,6 +70,7 @@ final class ApiServer implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final ThreadPoolExecutor storeLane;
+    private final RequestDeadline requestDeadline;
 
     /**
      * Binds {@code bind} now (so that a port in use is reported by the caller at once); serves from {@link #start()}.
@@ -88,6 +92,8 @@ final class ApiServer implements AutoCloseable {
         this.connector = security.connector(server, bind, http);
         connector.setIdleTimeout(IDLE_TIMEOUT.toMillis());
         server.addConnector(connector);
+        this.requestDeadline = new RequestDeadline(REQUEST_DEADLINE, connector.getScheduler());
+        connector.addEventListener(requestDeadline);
         server.setHandler(new Dispatcher());
         server.setErrorHandler(new Refusals());
         server.setStopTimeout(1000);
@@ -104,6 +110,7 @@ final class ApiServer implements AutoCloseable {
     void start() {
         try {
             server.start();
+            requestDeadline.start();
         } catch (Exception e) {
             throw new IllegalStateException("the API server did not start: " + e.getMessage(), e);
         }
@@ -116,6 +123,7 @@ final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        requestDeadline.stop();
         try {
             server.stop();
         } catch (Exception e) {
@@ -134,7 +142,7 @@ final class ApiServer implements AutoCloseable {
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
-            ApiExchange exchange = new ApiExchange(request, response, callback);
+            ApiExchange exchange = new ApiExchange(request, response, requestDeadline.track(request, callback));
             try {
                 if (!routes.admit(exchange)) {
                     return true;
@@ -211,6 +219,7 @@ final class ApiServer implements AutoCloseable {
     }
 
     private void dispatch(ApiExchange exchange) {
+        requestDeadline.arrived(exchange.request());
         if (!routes.waitsForStore(exchange)) {
             answer(exchange);
             return;
@@ -256,7 +265,8 @@ final class ApiServer implements AutoCloseable {
                 case 431 -> "the request headers exceed the API's limit of " + MAX_HEADER_BYTES + " bytes (8 KiB) for"
                         + " the request line and headers; send fewer or shorter headers";
                 case 500 -> "the agent could not answer this request (its log has the details)";
-                default -> "HTTP " + status + " " + HttpStatus.getMessage(status);
+                case 505 -> "the request line does not end in a supported HTTP version; send HTTP/1.1 (or HTTP/1.0)";
+                default -> "the request was refused: HTTP " + status + " " + HttpStatus.getMessage(status);
             };
         }
 

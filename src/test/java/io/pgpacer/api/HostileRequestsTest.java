@@ -91,6 +91,15 @@ class HostileRequestsTest {
         return Stream.of(
                 Arguments.of("request line of 20 KiB", "GET /status?x=" + "a".repeat(20_000)
                         + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", new byte[0], 414, "the request line exceeds"),
+                Arguments.of("not HTTP at all", "HELLO THERE\r\n\r\n", new byte[0], 505,
+                        "does not end in a supported HTTP version; send HTTP/1.1"),
+                Arguments.of("control character in the path", "GET /st\u0001tus HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                        new byte[0], 400, "the request is not valid HTTP/1.1"),
+                Arguments.of("bad percent-encoding", "GET /status%zz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+                        new byte[0], 400, "the request is not valid HTTP/1.1"),
+                Arguments.of("two Content-Lengths", "POST /properties HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n", "{}".getBytes(StandardCharsets.UTF_8),
+                        400, "the request is not valid HTTP/1.1"),
                 Arguments.of("5,000 headers", manyHeaders.toString(), new byte[0], 431, "the request headers exceed"),
                 Arguments.of("one header of 16 KiB", "GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
                         + "b".repeat(16 << 10) + "\r\n\r\n", new byte[0], 431, "the request headers exceed"),
