@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * {@code GET /metrics} of one agent: a registry of its own (never the JVM-wide default) holding the
@@ -67,7 +68,7 @@ public final class MetricsEndpoint {
      * @param headers the request's values of a header name ({@code Accept} chooses the format)
      */
     public Scrape scrape(String method, String path, String rawQuery,
-            java.util.function.Function<String, List<String>> headers) {
+            Function<String, List<String>> headers) {
         Answer answer = new Answer();
         PrometheusHttpRequest request = new PrometheusHttpRequest() {
             @Override

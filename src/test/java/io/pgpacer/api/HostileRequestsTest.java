@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgpacer.agent.EventFeed;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.store.ratis.RatisClusterStore;
+import io.pgpacer.testkit.RawHttp;
 import io.pgpacer.testkit.WitnessOverOneMemberStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.pgpacer.api;
+package io.pgpacer.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,13 +15,13 @@ import java.util.Locale;
  * written on a thread of its own while the answer is read, so that a server answering before it has read everything
  * (413) is seen answering, and a reset is told apart from an answer.
  */
-final class RawHttp {
+public final class RawHttp {
 
     /**
      * What came back: the status (0 when the connection closed without an answer, -1 on a reset, -2 when nothing came
      * within the timeout), the body, and how long the answer took.
      */
-    record Answer(int status, String head, String body, Duration took) {
+    public record Answer(int status, String head, String body, Duration took) {
         @Override
         public String toString() {
             return "status " + status + " after " + took.toMillis() + " ms: " + head + body;
@@ -31,9 +31,15 @@ final class RawHttp {
     private RawHttp() {
     }
 
-    static Answer exchange(int port, String head, byte[] body, Duration timeout) throws IOException {
+    public static Answer exchange(int port, String head, byte[] body, Duration timeout) throws IOException {
+        return exchange("127.0.0.1", port, head, body, timeout);
+    }
+
+    /** @param host a loopback address */
+    public static Answer exchange(String host, int port, String head, byte[] body, Duration timeout)
+            throws IOException {
         long start = System.nanoTime();
-        try (Socket socket = new Socket("127.0.0.1", port)) {
+        try (Socket socket = new Socket(host, port)) {
             socket.setSoTimeout((int) timeout.toMillis());
             Thread writer = new Thread(() -> write(socket, head.getBytes(StandardCharsets.ISO_8859_1), body),
                     "raw-http-writer");
