@@ -251,12 +251,12 @@ public final class HttpApi implements AutoCloseable {
         submitAndAnswer(exchange, new StoreCommand.RestartResource(resource, node));
     }
 
-    // The body is one ResourceEdit as JSON ({"type": "create", ...}); see ResourceChanges.
+    // The body is one ResourceEdit as JSON ({"change": "create", "id": ..., "type": "IPaddr2", ...}); see ResourceChanges.
     private void changeResources(ApiExchange exchange) {
         ResourceEdit edit;
         try {
             edit = JsonBody.value(exchange.body(), ResourceEdit.class, "the body is one resource change as JSON, e.g."
-                    + " {\"type\": \"delete\", \"id\": \"web\"} (what 'pgpacer resource' sends)");
+                    + " {\"change\": \"delete\", \"id\": \"web\"} (what 'pgpacer resource' sends)");
         } catch (JsonBody.InvalidBodyException e) {
             send(exchange, 400, error(e.getMessage()));
             return;

@@ -1,5 +1,6 @@
 package io.pgpacer.api;
 
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -129,10 +130,11 @@ final class JsonBody {
     private static String explain(JsonProcessingException e) {
         String field = e instanceof JsonMappingException mapping ? path(mapping.getPath()) : "";
         if (e instanceof InvalidTypeIdException typeId) {
+            String key = typeKey(typeId.getBaseType());
             String where = field.isEmpty() ? "" : " of '" + field + "'";
             String allowed = String.join(", ", typeNames(typeId.getBaseType()));
-            return typeId.getTypeId() == null ? "the key 'type'" + where + " is missing; it is one of " + allowed
-                    : "the 'type'" + where + " '" + typeId.getTypeId() + "' is not known; it is one of " + allowed;
+            return typeId.getTypeId() == null ? "the key '" + key + "'" + where + " is missing; it is one of " + allowed
+                    : "the '" + key + "'" + where + " '" + typeId.getTypeId() + "' is not known; it is one of " + allowed;
         }
         if (e instanceof UnrecognizedPropertyException unknown) {
             String known = unknown.getKnownPropertyIds() == null ? "" : "; the keys here are " + unknown
@@ -149,6 +151,17 @@ final class JsonBody {
         }
         return field.isEmpty() ? "the request body does not have the expected shape"
                 : "the value of '" + field + "' is not valid";
+    }
+
+    // The key that names the subtype, as the mapper declares it for the base type.
+    private static String typeKey(JavaType base) {
+        if (base == null) {
+            return "type";
+        }
+        DeserializationConfig config = MAPPER.getDeserializationConfig();
+        JsonTypeInfo.Value info = config.getAnnotationIntrospector().findPolymorphicTypeInfo(config,
+                AnnotatedClassResolver.resolveWithoutSuperTypes(config, base.getRawClass()));
+        return info == null || info.getPropertyName() == null ? "type" : info.getPropertyName();
     }
 
     private static List<String> typeNames(JavaType base) {

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.agent.EventFeed;
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.resource.OnFail;
+import io.pgpacer.core.resource.Operation;
+import io.pgpacer.core.resource.ResourceEdit;
 import io.pgpacer.store.ratis.RatisClusterStore;
 import io.pgpacer.testkit.RawHttp;
 import io.pgpacer.testkit.WitnessOverOneMemberStore;
@@ -14,10 +17,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -109,27 +114,27 @@ class HostileRequestsTest {
                 Arguments.of("2 MB chunked body", "POST /properties HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding:"
                         + " chunked\r\n\r\n", twoMegabytesChunked, 413, "the request body exceeds the API's limit"),
                 Arguments.of("Content-Length 100, 7 bytes sent", post("/resources", 100),
-                        "{\"type\"".getBytes(StandardCharsets.UTF_8), 400, "the request body stopped arriving: 7 of the"
+                        "{\"id\": ".getBytes(StandardCharsets.UTF_8), 400, "the request body stopped arriving: 7 of the"
                                 + " 100 bytes"),
-                json("malformed JSON", "/resources", "{\"type\": \"delete\", \"id\": ", "not valid JSON"),
+                json("malformed JSON", "/resources", "{\"change\": \"delete\", \"id\": ", "not valid JSON"),
                 json("empty body", "/resources", "", "the request body is empty"),
-                json("unknown type", "/resources", "{\"type\": \"explode\", \"id\": \"web\"}",
-                        "the 'type' 'explode' is not known; it is one of add-constraint, ban, clear, create, delete"),
-                json("missing type", "/resources", "{\"id\": \"web\"}", "the key 'type' is missing; it is one of"),
-                json("unknown constraint type", "/resources", "{\"type\": \"add-constraint\", \"constraint\":"
+                json("unknown type", "/resources", "{\"change\": \"explode\", \"id\": \"web\"}",
+                        "the 'change' 'explode' is not known; it is one of add-constraint, ban, clear, create, delete"),
+                json("missing type", "/resources", "{\"id\": \"web\"}", "the key 'change' is missing; it is one of"),
+                json("unknown constraint type", "/resources", "{\"change\": \"add-constraint\", \"constraint\":"
                         + " {\"type\": \"glue\"}}", "the 'type' of 'constraint' 'glue' is not known; it is one of"
                         + " colocation, location, order"),
-                json("duplicate type", "/resources", "{\"type\": \"create\", \"id\": \"web\", \"type\": 1}",
-                        "the key 'type' twice in one object (again at line 1, column 33)"),
-                json("duplicate id on line 4", "/resources", "{\n  \"type\": \"delete\",\n  \"id\": \"a\",\n"
+                json("duplicate change", "/resources", "{\"change\": \"create\", \"id\": \"web\", \"change\": 1}",
+                        "the key 'change' twice in one object (again at line 1, column 35)"),
+                json("duplicate id on line 4", "/resources", "{\n  \"change\": \"delete\",\n  \"id\": \"a\",\n"
                         + "  \"id\": \"b\"\n}", "the key 'id' twice in one object (again at line 4, column 3)"),
-                json("wrong field type", "/resources", "{\"type\": \"update\", \"id\": \"web\", \"params\": \"x=1\"}",
+                json("wrong field type", "/resources", "{\"change\": \"update\", \"id\": \"web\", \"params\": \"x=1\"}",
                         "the value of 'params' must be a JSON object"),
-                json("boolean as a string", "/resources", "{\"type\": \"set-meta\", \"id\": \"web\", \"enabled\":"
+                json("boolean as a string", "/resources", "{\"change\": \"set-meta\", \"id\": \"web\", \"enabled\":"
                         + " [true]}", "the value of 'enabled' must be true or false"),
-                json("unknown key", "/resources", "{\"type\": \"delete\", \"id\": \"web\", \"force\": true}",
+                json("unknown key", "/resources", "{\"change\": \"delete\", \"id\": \"web\", \"force\": true}",
                         "the key 'force' is not known; the keys here are id"),
-                json("trailing garbage", "/resources", "{\"type\": \"delete\", \"id\": \"web\"} {}",
+                json("trailing garbage", "/resources", "{\"change\": \"delete\", \"id\": \"web\"} {}",
                         "the request body has more after its JSON value"),
                 json("properties: malformed", "/properties", "{\"migration-threshold\": 3", "not valid JSON"),
                 json("properties: duplicate key", "/properties", "{\"migration-threshold\": \"3\",\n"
@@ -161,6 +166,20 @@ class HostileRequestsTest {
         Cib after = store.read(READ_TIMEOUT);
         assertEquals(before.epoch(), after.epoch(), name + ": the CIB changed");
         assertEquals(before, after, name + ": the CIB changed");
+    }
+
+    @Test
+    void wellFormedChangesFromTheClientStillApply() {
+        ApiClient client = new ApiClient(List.of(URI.create("http://127.0.0.1:" + port)));
+        long epoch = store.read(READ_TIMEOUT).configEpoch();
+
+        client.changeResources(new ResourceEdit.Create("web-ip", "IPaddr2", Map.of("ip", "198.18.0.61",
+                "cidr_netmask", "24"), List.of(new Operation("monitor", 10_000, 20_000, OnFail.RESTART, null)), 3, null, true));
+        client.setProperties(Map.of("migration-threshold", "5"));
+
+        Cib after = store.read(READ_TIMEOUT);
+        assertTrue(after.resources().exists("web-ip"), "the resource was created: " + after.resources());
+        assertEquals(epoch + 2, after.configEpoch(), "two changes, two configuration epochs");
     }
 
     @Test
