@@ -40,6 +40,8 @@ final class ApiServer implements AutoCloseable {
 
     /** The largest request body read: 1 MiB (a CIB document of hundreds of resources is a few dozen KiB). */
     static final int MAX_BODY_BYTES = 1 << 20;
+    /** The largest body read (and ignored) for a request that takes none: only the few that do may cost 1 MiB. */
+    static final int MAX_IGNORED_BODY_BYTES = 4 << 10;
     /** The request line and headers together: 8 KiB. */
     static final int MAX_HEADER_BYTES = 8 << 10;
     /** A connection that sends nothing for this long is closed; a body that stops arriving this long gets 400. */
@@ -58,6 +60,9 @@ final class ApiServer implements AutoCloseable {
 
         /** Answers the refusal and returns false when the request may not proceed; only its head has arrived. */
         boolean admit(ApiExchange exchange) throws IOException;
+
+        /** Whether the request takes a body (of up to {@link #MAX_BODY_BYTES}; others are ignored up to 4 KiB). */
+        boolean takesBody(ApiExchange exchange);
 
         /** Whether answering may wait for the store's majority; such requests run on the store lane. */
         boolean waitsForStore(ApiExchange exchange);
@@ -132,9 +137,10 @@ final class ApiServer implements AutoCloseable {
         storeLane.shutdownNow();
     }
 
-    static String bodyTooLarge() {
-        return "the request body exceeds the API's limit of " + MAX_BODY_BYTES + " bytes (1 MiB); send a smaller"
-                + " document";
+    static String bodyTooLarge(int limit) {
+        return limit == MAX_BODY_BYTES ? "the request body exceeds the API's limit of " + MAX_BODY_BYTES + " bytes"
+                + " (1 MiB); send a smaller document" : "the request body exceeds " + limit + " bytes, and this"
+                + " request takes no body; send it without one";
     }
 
     // Runs when the head of a request has arrived: admits it, then reads the body without holding a thread.
@@ -151,11 +157,12 @@ final class ApiServer implements AutoCloseable {
                 fail(exchange, e);
                 return true;
             }
-            if (request.getLength() > MAX_BODY_BYTES) {
-                exchange.send(413, ApiExchange.error(bodyTooLarge()));
+            int limit = routes.takesBody(exchange) ? MAX_BODY_BYTES : MAX_IGNORED_BODY_BYTES;
+            if (request.getLength() > limit) {
+                exchange.send(413, ApiExchange.error(bodyTooLarge(limit)));
                 return true;
             }
-            new BodyReader(exchange).run();
+            new BodyReader(exchange, limit).run();
             return true;
         }
     }
@@ -164,10 +171,12 @@ final class ApiServer implements AutoCloseable {
     private final class BodyReader implements Runnable {
 
         private final ApiExchange exchange;
+        private final int limit;
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
-        BodyReader(ApiExchange exchange) {
+        BodyReader(ApiExchange exchange, int limit) {
             this.exchange = exchange;
+            this.limit = limit;
         }
 
         @Override
@@ -185,9 +194,9 @@ final class ApiServer implements AutoCloseable {
                 }
                 ByteBuffer buffer = chunk.getByteBuffer();
                 boolean last = chunk.isLast();
-                if (bytes.size() + buffer.remaining() > MAX_BODY_BYTES) {
+                if (bytes.size() + buffer.remaining() > limit) {
                     chunk.release();
-                    exchange.send(413, ApiExchange.error(bodyTooLarge()));
+                    exchange.send(413, ApiExchange.error(bodyTooLarge(limit)));
                     return;
                 }
                 byte[] part = new byte[buffer.remaining()];
@@ -259,7 +268,7 @@ final class ApiServer implements AutoCloseable {
                 case 400 -> "the request is not valid HTTP/1.1" + (reason == null || reason.isBlank() ? ""
                         : " (" + reason + ")") + "; send a well-formed request";
                 case 408 -> "the request did not arrive within " + IDLE_TIMEOUT.toSeconds() + " s; send it whole";
-                case 413 -> bodyTooLarge();
+                case 413 -> bodyTooLarge(MAX_BODY_BYTES);
                 case 414 -> "the request line exceeds the API's limit of " + MAX_HEADER_BYTES + " bytes (8 KiB) for"
                         + " the request line and headers; shorten the path and query";
                 case 431 -> "the request headers exceed the API's limit of " + MAX_HEADER_BYTES + " bytes (8 KiB) for"

@@ -40,6 +40,7 @@ public final class HttpApi implements AutoCloseable {
     private static final Duration READ_TIMEOUT = Duration.ofMillis(700);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     private static final List<String> HEALTH_CHECK_METHODS = List.of("GET", "HEAD", "OPTIONS");
+    private static final List<String> BODY_PATHS = List.of("/resources", "/properties", "/cib/config");
 
     private final String self;
     private final ClusterStore store;
@@ -69,6 +70,11 @@ public final class HttpApi implements AutoCloseable {
             @Override
             public boolean admit(ApiExchange exchange) throws IOException {
                 return HttpApi.this.admit(exchange);
+            }
+
+            @Override
+            public boolean takesBody(ApiExchange exchange) {
+                return exchange.method().equals("POST") && BODY_PATHS.contains(exchange.path());
             }
 
             @Override

@@ -111,6 +111,8 @@ class HostileRequestsTest {
                         + "b".repeat(16 << 10) + "\r\n\r\n", new byte[0], 431, "the request headers exceed"),
                 Arguments.of("10 MB body", post("/resources", tenMegabytes.length), tenMegabytes, 413,
                         "the request body exceeds the API's limit of 1048576 bytes"),
+                Arguments.of("5 KiB body on a request that takes none", post("/maintenance?state=on", 5 << 10),
+                        new byte[5 << 10], 413, "the request body exceeds 4096 bytes, and this request takes no body"),
                 Arguments.of("2 MB chunked body", "POST /properties HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding:"
                         + " chunked\r\n\r\n", twoMegabytesChunked, 413, "the request body exceeds the API's limit"),
                 Arguments.of("Content-Length 100, 7 bytes sent", post("/resources", 100),
