@@ -1,8 +1,6 @@
 package io.pgpacer.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.agent.Agent;
 import io.pgpacer.agent.EventFeed;
 import io.pgpacer.api.security.AccessPolicy.Verdict;
@@ -18,11 +16,9 @@ import io.pgpacer.core.decide.SwitchoverCheck;
 import io.pgpacer.core.resource.ResourceEdit;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.metrics.MetricsEndpoint;
-import io.pgpacer.store.CibJson;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -32,10 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The agent's REST API: cluster status, the CIB, recent events, operator commands, Patroni-compatible
@@ -45,10 +37,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApi implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final Duration READ_TIMEOUT = Duration.ofMillis(700);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     private static final List<String> HEALTH_CHECK_METHODS = List.of("GET", "HEAD", "OPTIONS");
+    private static final List<String> BODY_PATHS = List.of("/resources", "/properties", "/cib/config");
 
     private final String self;
     private final ClusterStore store;
@@ -56,9 +48,7 @@ public final class HttpApi implements AutoCloseable {
     private final EventFeed events;
     private final MetricsEndpoint metrics;
     private final ApiSecurity security;
-    private final HttpServer server;
-    private final ExecutorService pool;
-    private final ObjectMapper json = CibJson.mapper();
+    private final ApiServer server;
     private final ResourceChanges resourceChanges;
 
     public HttpApi(String self, InetSocketAddress bind, ClusterStore store, Agent agent, EventFeed events)
@@ -76,45 +66,73 @@ public final class HttpApi implements AutoCloseable {
         this.events = events;
         this.metrics = new MetricsEndpoint(self, store, agent);
         this.security = security;
-        this.server = security.createServer(bind, 16);
-        this.pool = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "pgpacer-api");
-            t.setDaemon(true);
-            return t;
+        this.server = new ApiServer(bind, security, new ApiServer.Routes() {
+            @Override
+            public boolean admit(ApiExchange exchange) throws IOException {
+                return HttpApi.this.admit(exchange);
+            }
+
+            @Override
+            public boolean takesBody(ApiExchange exchange) {
+                return exchange.method().equals("POST") && BODY_PATHS.contains(exchange.path());
+            }
+
+            @Override
+            public boolean waitsForStore(ApiExchange exchange) {
+                return HttpApi.this.waitsForStore(exchange);
+            }
+
+            @Override
+            public void route(ApiExchange exchange) throws IOException {
+                HttpApi.this.route(exchange);
+            }
         });
-        server.setExecutor(pool);
-        server.createContext("/", this::route);
     }
 
     public void start() {
         server.start();
     }
 
-    private void route(HttpExchange exchange) throws IOException {
-        // why nested: the catch blocks of a try-with-resources run after the resource is closed, and an answer
-        // to a closed exchange never reaches the client (it sees the connection drop instead of a 503).
-        try (exchange) {
-            try {
-                dispatch(exchange);
-            } catch (StoreUnavailableException e) {
-                send(exchange, 503, error("the cluster store has no majority: " + e.getMessage()));
-            } catch (RuntimeException e) {
-                LOG.warn("API request failed", e);
-                send(exchange, 500, error(e.toString()));
-            }
+    private Optional<HealthEndpoint> healthCheck(ApiExchange exchange) {
+        return HealthEndpoint.forPath(exchange.path()).filter(e -> HEALTH_CHECK_METHODS.contains(exchange.method()));
+    }
+
+    // Nothing was done; the message names what is missing, never what the caller sent.
+    private boolean admit(ApiExchange exchange) throws IOException {
+        Verdict verdict = security.admit(exchange.request(), EndpointKind.of(exchange.method(),
+                healthCheck(exchange).isPresent()));
+        if (verdict.admitted()) {
+            return true;
+        }
+        if (verdict.challenge() != null) {
+            exchange.setHeader("WWW-Authenticate", verdict.challenge());
+        }
+        send(exchange, verdict.status(), error(verdict.message()));
+        return false;
+    }
+
+    // Health checks, metrics and failsafe pings answer from this node's own state (a failsafe ping's store check has
+    // its own short timeout): they must never queue behind requests that wait for the store's majority.
+    private boolean waitsForStore(ApiExchange exchange) {
+        String path = exchange.path();
+        return healthCheck(exchange).isEmpty() && !path.equals("/metrics") && !path.equals("/failsafe")
+                && !path.equals("/events");
+    }
+
+    private void route(ApiExchange exchange) throws IOException {
+        try {
+            dispatch(exchange);
+        } catch (StoreUnavailableException e) {
+            send(exchange, 503, error("the cluster store has no majority: " + e.getMessage()));
         }
     }
 
-    private void dispatch(HttpExchange exchange) throws IOException {
-        String method = exchange.getRequestMethod();
-        String path = exchange.getRequestURI().getPath();
-        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
-        Optional<HealthEndpoint> healthCheck = HealthEndpoint.forPath(path);
-        Verdict verdict = security.admit(exchange, EndpointKind.of(method,
-                healthCheck.isPresent() && HEALTH_CHECK_METHODS.contains(method)));
-        if (!verdict.admitted()) {
-            refuse(exchange, verdict);
-        } else if (healthCheck.isPresent() && HEALTH_CHECK_METHODS.contains(method)) {
+    private void dispatch(ApiExchange exchange) throws IOException {
+        String method = exchange.method();
+        String path = exchange.path();
+        Map<String, String> query = query(exchange.rawQuery());
+        Optional<HealthEndpoint> healthCheck = healthCheck(exchange);
+        if (healthCheck.isPresent()) {
             answerHealthCheck(exchange, method, healthCheck.get(), query);
         } else if (method.equals("GET") && path.equals("/status")) {
             send(exchange, 200, status(cib()));
@@ -128,7 +146,7 @@ public final class HttpApi implements AutoCloseable {
         } else if (method.equals("GET") && path.equals("/events")) {
             send(exchange, 200, events.recent());
         } else if (method.equals("GET") && path.equals("/metrics")) {
-            metrics.handle(exchange);
+            scrape(exchange);
         } else if (method.equals("POST") && path.equals("/resource/cleanup")) {
             cleanup(exchange, query.get("resource"), query.get("node"));
         } else if (method.equals("POST") && path.equals("/resource/restart")) {
@@ -192,7 +210,7 @@ public final class HttpApi implements AutoCloseable {
 
     // Health checks answer from this node's own state and its copy of the CIB, never waiting for a majority:
     // load balancers probe every second, and the lease keeper, not a store read, decides who may take writes.
-    private void answerHealthCheck(HttpExchange exchange, String method, HealthEndpoint endpoint,
+    private void answerHealthCheck(ApiExchange exchange, String method, HealthEndpoint endpoint,
             Map<String, String> query) throws IOException {
         HealthAnswer answer = HealthCheck.evaluate(endpoint, query, healthFacts());
         if (method.equals("GET")) {
@@ -200,8 +218,8 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         // HEAD and OPTIONS (HAProxy's default check method): the status alone.
-        exchange.getResponseHeaders().set("Allow", String.join(", ", HEALTH_CHECK_METHODS));
-        exchange.sendResponseHeaders(answer.status(), -1);
+        exchange.setHeader("Allow", String.join(", ", HEALTH_CHECK_METHODS));
+        exchange.sendStatus(answer.status());
     }
 
     private HealthFacts healthFacts() {
@@ -216,7 +234,7 @@ public final class HttpApi implements AutoCloseable {
                 store.memberHealth());
     }
 
-    private void cleanup(HttpExchange exchange, String resource, String node) throws IOException {
+    private void cleanup(ApiExchange exchange, String resource, String node) throws IOException {
         Cib cib = store.localCopy();
         if (node != null && refusedUnknown(exchange, cib, node, false) || resource != null
                 && refusedUnknownResource(exchange, cib, resource)) {
@@ -225,7 +243,7 @@ public final class HttpApi implements AutoCloseable {
         submitAndAnswer(exchange, new StoreCommand.CleanupResource(resource, node));
     }
 
-    private void restartResource(HttpExchange exchange, Map<String, String> query) throws IOException {
+    private void restartResource(ApiExchange exchange, Map<String, String> query) throws IOException {
         String resource = query.get("resource");
         if (resource == null || resource.isBlank()) {
             send(exchange, 400, error("query parameter 'resource' is missing: name the resource to restart"));
@@ -240,13 +258,14 @@ public final class HttpApi implements AutoCloseable {
         submitAndAnswer(exchange, new StoreCommand.RestartResource(resource, node));
     }
 
-    // The body is one ResourceEdit as JSON ({"type": "create", ...}); see ResourceChanges.
-    private void changeResources(HttpExchange exchange) throws IOException {
+    // The body is one ResourceEdit as JSON ({"change": "create", "id": ..., "type": "IPaddr2", ...}); see ResourceChanges.
+    private void changeResources(ApiExchange exchange) {
         ResourceEdit edit;
         try {
-            edit = json.readValue(body(exchange), ResourceEdit.class);
-        } catch (IOException e) {
-            send(exchange, 400, error("the request body is not a resource change: " + e.getMessage()));
+            edit = JsonBody.value(exchange.body(), ResourceEdit.class, "the body is one resource change as JSON, e.g."
+                    + " {\"change\": \"delete\", \"id\": \"web\"} (what 'pgpacer resource' sends)");
+        } catch (JsonBody.InvalidBodyException e) {
+            send(exchange, 400, error(e.getMessage()));
             return;
         }
         ResourceChanges.Answer answer = resourceChanges.apply(edit);
@@ -254,7 +273,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /** Answers 404 naming the resources, and returns true, when {@code resource} is not one of them. */
-    private boolean refusedUnknownResource(HttpExchange exchange, Cib cib, String resource) throws IOException {
+    private boolean refusedUnknownResource(ApiExchange exchange, Cib cib, String resource) throws IOException {
         if (cib.resources().exists(resource)) {
             return false;
         }
@@ -262,7 +281,7 @@ public final class HttpApi implements AutoCloseable {
         return true;
     }
 
-    private void forcePromote(HttpExchange exchange, Map<String, String> query) throws IOException {
+    private void forcePromote(ApiExchange exchange, Map<String, String> query) throws IOException {
         String node = query.get("node");
         if (node == null || node.isBlank()) {
             send(exchange, 400, error("query parameter 'node' is missing: name the standby to promote"));
@@ -279,7 +298,7 @@ public final class HttpApi implements AutoCloseable {
         submitAndAnswer(exchange, new StoreCommand.ForcePromotion(node, query.getOrDefault("note", "no note")));
     }
 
-    private void requestSwitchover(HttpExchange exchange, Map<String, String> query) throws IOException {
+    private void requestSwitchover(ApiExchange exchange, Map<String, String> query) throws IOException {
         SwitchoverRequest request;
         try {
             request = SwitchoverRequest.parse(query, Instant.now());
@@ -310,7 +329,7 @@ public final class HttpApi implements AutoCloseable {
                 Instant.now().toString(), request.maxLagBytes()));
     }
 
-    private void setMaintenance(HttpExchange exchange, Map<String, String> query) throws IOException {
+    private void setMaintenance(ApiExchange exchange, Map<String, String> query) throws IOException {
         String state = query.get("state");
         if (!"on".equals(state) && !"off".equals(state)) {
             send(exchange, 400, error("query parameter 'state' must be 'on' or 'off', got " + (state == null ? "none"
@@ -331,18 +350,27 @@ public final class HttpApi implements AutoCloseable {
     }
 
     // Body: a JSON object of property names to values; a null value returns the property to its default.
-    private void setProperties(HttpExchange exchange) throws IOException {
+    private void setProperties(ApiExchange exchange) {
+        String expected = "the body is a JSON object of property names to values, e.g. {\"migration-threshold\":"
+                + " \"3\"} (null: back to the default)";
         Map<String, String> values = new LinkedHashMap<>();
         try {
-            com.fasterxml.jackson.databind.JsonNode body = json.readTree(body(exchange));
-            if (body == null || !body.isObject() || body.isEmpty()) {
-                throw new IllegalArgumentException("expected a JSON object of property names to values");
+            JsonNode body = JsonBody.tree(exchange.body(), expected);
+            if (!body.isObject() || body.isEmpty()) {
+                throw new JsonBody.InvalidBodyException("the request body is " + (body.isObject() ? "an empty object"
+                        : "not a JSON object") + "; " + expected);
             }
-            body.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().isNull() ? null
-                    : e.getValue().asText()));
-        } catch (IOException | IllegalArgumentException e) {
-            send(exchange, 400, error("the request body must be a JSON object of property names to values, e.g."
-                    + " {\"migration-threshold\": \"3\"} (null: back to the default)"));
+            for (Map.Entry<String, JsonNode> entry : body.properties()) {
+                JsonNode value = entry.getValue();
+                if (value.isContainerNode()) {
+                    throw new JsonBody.InvalidBodyException("the value of '" + entry.getKey() + "' is "
+                            + (value.isArray() ? "an array" : "an object") + "; a property's value is a string,"
+                            + " number or boolean, or null for its default");
+                }
+                values.put(entry.getKey(), value.isNull() ? null : value.asText());
+            }
+        } catch (JsonBody.InvalidBodyException e) {
+            send(exchange, 400, error(e.getMessage()));
             return;
         }
         CommandResult result = store.submit(new StoreCommand.SetProperties(values), COMMAND_TIMEOUT);
@@ -350,7 +378,7 @@ public final class HttpApi implements AutoCloseable {
         send(exchange, result.applied() ? 200 : 400, result);
     }
 
-    private void setStandby(HttpExchange exchange, Map<String, String> query) throws IOException {
+    private void setStandby(ApiExchange exchange, Map<String, String> query) throws IOException {
         String state = query.get("state");
         String node = query.get("node");
         if (!"on".equals(state) && !"off".equals(state) || node == null || node.isBlank()) {
@@ -365,16 +393,13 @@ public final class HttpApi implements AutoCloseable {
 
     // Validates the whole document against the CIB read through the majority, answers the diff, and applies it
     // (unless a dry run) through one command that carries the epoch the document was queried at.
-    private void replaceConfiguration(HttpExchange exchange, boolean dryRun) throws IOException {
+    private void replaceConfiguration(ApiExchange exchange, boolean dryRun) throws IOException {
         Cib cib = store.read(READ_TIMEOUT);
         StoreCommand.ReplaceConfiguration replacement;
         try {
-            replacement = CibDocument.parse(new String(body(exchange), StandardCharsets.UTF_8), cib);
+            replacement = CibDocument.parse(new String(exchange.body(), StandardCharsets.UTF_8), cib);
         } catch (CibDocument.InvalidDocumentException e) {
             send(exchange, 400, Map.of("error", e.getMessage(), "problems", e.problems()));
-            return;
-        } catch (IOException e) {
-            send(exchange, 400, error(e.getMessage()));
             return;
         }
         List<String> changes = CibDocument.diff(cib, replacement);
@@ -398,19 +423,9 @@ public final class HttpApi implements AutoCloseable {
                 "message", result.message()));
     }
 
-    private static final int MAX_BODY_BYTES = 1 << 20;
-
-    private static byte[] body(HttpExchange exchange) throws IOException {
-        byte[] bytes = exchange.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
-        if (bytes.length > MAX_BODY_BYTES) {
-            throw new IOException("the request body exceeds " + MAX_BODY_BYTES + " bytes");
-        }
-        return bytes;
-    }
-
     // Another agent, a primary cut off from the store, asks whether it may keep serving (option failsafe). A
     // command (token or client certificate): a confirmation is this node's promise not to take the lease.
-    private void answerFailsafe(HttpExchange exchange, Map<String, String> query) throws IOException {
+    private void answerFailsafe(ApiExchange exchange, Map<String, String> query) throws IOException {
         String primary = query.get("primary");
         long generation;
         try {
@@ -432,7 +447,7 @@ public final class HttpApi implements AutoCloseable {
         send(exchange, answer.confirmed() ? 200 : 409, body);
     }
 
-    private void requestRepair(HttpExchange exchange, Repair.Kind kind, Map<String, String> query) throws IOException {
+    private void requestRepair(ApiExchange exchange, Repair.Kind kind, Map<String, String> query) throws IOException {
         String node = query.get("node");
         if (node == null || node.isBlank()) {
             send(exchange, 400, error("query parameter 'node' is missing: name the standby to "
@@ -453,7 +468,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     // The reference's cls_reset_master: the operator names the new primary, or it is elected by WAL right now.
-    private void recoverMaster(HttpExchange exchange, Map<String, String> query) throws IOException {
+    private void recoverMaster(ApiExchange exchange, Map<String, String> query) throws IOException {
         if (!"yes".equals(query.get("confirm"))) {
             send(exchange, 400, error("recover-master clears the recorded primary and makes the node with the most"
                     + " advanced WAL (or the one named) the primary; commits only the lost primary had are lost."
@@ -485,13 +500,13 @@ public final class HttpApi implements AutoCloseable {
     }
 
     // An operator command through the store: 200 when it was applied, 409 with the store's reason when refused.
-    private void submitAndAnswer(HttpExchange exchange, StoreCommand command) throws IOException {
+    private void submitAndAnswer(ApiExchange exchange, StoreCommand command) throws IOException {
         CommandResult result = store.submit(command, COMMAND_TIMEOUT);
         send(exchange, result.applied() ? 200 : 409, result);
     }
 
     /** Answers 404 naming the configured (data) nodes, and returns true, when {@code node} is not one of them. */
-    private boolean refusedUnknown(HttpExchange exchange, Cib cib, String node, boolean dataNode) throws IOException {
+    private boolean refusedUnknown(ApiExchange exchange, Cib cib, String node, boolean dataNode) throws IOException {
         List<String> known = (dataNode ? cib.dataNodes() : cib.nodes()).stream().map(n -> n.name()).toList();
         if (known.contains(node)) {
             return false;
@@ -501,29 +516,24 @@ public final class HttpApi implements AutoCloseable {
         return true;
     }
 
-    // Nothing was done; the message names what is missing, never what the caller sent.
-    private void refuse(HttpExchange exchange, Verdict verdict) throws IOException {
-        if (verdict.challenge() != null) {
-            exchange.getResponseHeaders().set("WWW-Authenticate", verdict.challenge());
-        }
-        if (exchange.getRequestMethod().equals("HEAD")) {
-            exchange.sendResponseHeaders(verdict.status(), -1);
-            return;
-        }
-        send(exchange, verdict.status(), error(verdict.message()));
-    }
-
     private static Map<String, String> error(String message) {
         return Map.of("error", message);
     }
 
-    private void send(HttpExchange exchange, int code, Object body) throws IOException {
-        byte[] bytes = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(code, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
+    private static void send(ApiExchange exchange, int code, Object body) {
+        exchange.send(code, body);
+    }
+
+    private void scrape(ApiExchange exchange) {
+        MetricsEndpoint.Scrape scrape = metrics.scrape(exchange.method(), exchange.path(), exchange.rawQuery(),
+                name -> exchange.request().getHeaders().getValuesList(name));
+        String contentType = scrape.headers().getOrDefault("Content-Type", "text/plain; charset=utf-8");
+        scrape.headers().forEach((name, value) -> {
+            if (!name.equalsIgnoreCase("Content-Type") && !name.equalsIgnoreCase("Content-Length")) {
+                exchange.setHeader(name, value);
+            }
+        });
+        exchange.send(scrape.status(), contentType, scrape.body());
     }
 
     private static Map<String, String> query(String raw) {
@@ -542,7 +552,6 @@ public final class HttpApi implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        pool.shutdownNow();
+        server.close();
     }
 }

@@ -1,14 +1,25 @@
 package io.pgpacer.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.pgpacer.agent.Agent;
 import io.pgpacer.store.ClusterStore;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.exporter.common.PrometheusHttpExchange;
+import io.prometheus.metrics.exporter.common.PrometheusHttpRequest;
+import io.prometheus.metrics.exporter.common.PrometheusHttpResponse;
+import io.prometheus.metrics.exporter.common.PrometheusScrapeHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * {@code GET /metrics} of one agent: a registry of its own (never the JVM-wide default) holding the
@@ -23,7 +34,11 @@ public final class MetricsEndpoint {
             2.5};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final MetricsHandler handler = new MetricsHandler(registry);
+    private final PrometheusScrapeHandler handler = new PrometheusScrapeHandler(registry);
+
+    /** A scrape's answer, to be sent as it is: status, headers (the content type the scraper asked for), body. */
+    public record Scrape(int status, Map<String, String> headers, byte[] body) {
+    }
 
     /** Registers this agent's metrics and starts timing its failovers from the next CIB the store applies. */
     public MetricsEndpoint(String self, ClusterStore store, Agent agent) {
@@ -46,8 +61,84 @@ public final class MetricsEndpoint {
         }
     }
 
-    /** Answers one scrape. */
-    public void handle(HttpExchange exchange) throws IOException {
-        handler.handle(exchange);
+    /**
+     * Answers one scrape.
+     *
+     * @param rawQuery the query as sent (e.g. {@code name[]=...}), or null
+     * @param headers the request's values of a header name ({@code Accept} chooses the format)
+     */
+    public Scrape scrape(String method, String path, String rawQuery,
+            Function<String, List<String>> headers) {
+        Answer answer = new Answer();
+        PrometheusHttpRequest request = new PrometheusHttpRequest() {
+            @Override
+            public String getQueryString() {
+                return rawQuery;
+            }
+
+            @Override
+            public Enumeration<String> getHeaders(String name) {
+                return Collections.enumeration(headers.apply(name));
+            }
+
+            @Override
+            public String getMethod() {
+                return method;
+            }
+
+            @Override
+            public String getRequestPath() {
+                return path;
+            }
+        };
+        try {
+            handler.handleRequest(new PrometheusHttpExchange() {
+                @Override
+                public PrometheusHttpRequest getRequest() {
+                    return request;
+                }
+
+                @Override
+                public PrometheusHttpResponse getResponse() {
+                    return answer;
+                }
+
+                @Override
+                public void handleException(IOException e) throws IOException {
+                    throw e;
+                }
+
+                @Override
+                public void handleException(RuntimeException e) {
+                    throw e;
+                }
+
+                @Override
+                public void close() {
+                }
+            });
+        } catch (IOException e) {
+            // why: the exposition is written to memory, which does not fail with an IOException.
+            throw new UncheckedIOException(e);
+        }
+        return new Scrape(answer.status, answer.headers, answer.body.toByteArray());
+    }
+
+    // Collects the answer in memory, so that the server sends it without a thread waiting on a slow scraper.
+    private static final class Answer implements PrometheusHttpResponse {
+        private final Map<String, String> headers = new LinkedHashMap<>();
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        private int status = 500;
+
+        @Override
+        public void setHeader(String name, String value) {
+            headers.put(name, value);
+        }
+
+        @Override
+        public OutputStream sendHeadersAndGetBody(int statusCode, int contentLength) {
+            status = statusCode;
+            return body;
+        }
     }
 }

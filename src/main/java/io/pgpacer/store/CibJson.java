@@ -161,8 +161,11 @@ public final class CibJson {
         return type.getSimpleName().replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
     }
 
-    /** Declares the resource change tag ({@code create}, {@code set-meta}, ...); a mix-in. */
-    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
+    /**
+     * Declares the resource change tag ({@code "change": "create"}, {@code "set-meta"}, ...); a mix-in. Not
+     * {@code type}: a created resource has a {@code type} of its own, and a key given twice is refused.
+     */
+    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "change")
     private interface ResourceEditTypes {
     }
 

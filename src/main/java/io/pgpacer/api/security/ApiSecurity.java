@@ -1,26 +1,29 @@
 package io.pgpacer.api.security;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsExchange;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import io.pgpacer.api.security.AccessPolicy.Caller;
 import io.pgpacer.api.security.AccessPolicy.Verdict;
 import io.pgpacer.config.AgentConfig;
 import io.pgpacer.config.ApiConfig;
 import io.pgpacer.config.ApiConfig.ClientAuth;
 import io.pgpacer.tls.NodeTls;
-import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLPeerUnverifiedException;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * The agent's side of API security: the HTTP or HTTPS server it listens with, and the check every request
+ * The agent's side of API security: the HTTP or HTTPS connector it listens with, and the check every request
  * passes before it is routed ({@link AccessPolicy} decides; this class reads the request).
  */
 public final class ApiSecurity {
@@ -63,43 +66,46 @@ public final class ApiSecurity {
                 + "; set api.token-file on every node to run the CLI from other hosts (see 'Securing the API')");
     }
 
-    /** An HTTP server on {@code bind}, HTTPS when TLS is configured, not yet started. */
-    public HttpServer createServer(InetSocketAddress bind, int backlog) throws IOException {
+    /**
+     * The connector the API listens with on {@code bind}, HTTPS when TLS is configured (asking for or requiring a
+     * client certificate as {@code api.client-auth} says), speaking HTTP/1.1 as {@code http} configures it.
+     */
+    public ServerConnector connector(Server server, InetSocketAddress bind, HttpConfiguration http) {
+        ServerConnector connector;
         if (tls == null) {
-            return HttpServer.create(bind, backlog);
+            connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        } else {
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setSslContext(tls.sslContext());
+            ssl.setNeedClientAuth(clientAuth == ClientAuth.REQUIRED);
+            ssl.setWantClientAuth(clientAuth == ClientAuth.OPTIONAL);
+            HttpConfiguration https = new HttpConfiguration(http);
+            // why no SNI host check: clients reach agents by address, which the certificate need not name as a host.
+            https.addCustomizer(new SecureRequestCustomizer(false));
+            connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
+                    new HttpConnectionFactory(https));
         }
-        SSLContext context = tls.sslContext();
-        HttpsServer server = HttpsServer.create(bind, backlog);
-        server.setHttpsConfigurator(new HttpsConfigurator(context) {
-            @Override
-            public void configure(HttpsParameters params) {
-                SSLParameters ssl = context.getDefaultSSLParameters();
-                ssl.setNeedClientAuth(clientAuth == ClientAuth.REQUIRED);
-                if (clientAuth == ClientAuth.OPTIONAL) {
-                    ssl.setWantClientAuth(true);
-                }
-                params.setSSLParameters(ssl);
-            }
-        });
-        return server;
+        connector.setHost(bind.getAddress().getHostAddress());
+        connector.setPort(bind.getPort());
+        return connector;
     }
 
-    /** Whether {@code exchange} may proceed, and if not, the refusal to send. */
-    public Verdict admit(HttpExchange exchange, EndpointKind kind) {
-        Caller caller = new Caller(exchange.getRequestHeaders().getFirst("Authorization"),
-                ThisHost.owns(exchange.getRemoteAddress().getAddress()), verifiedCertificate(exchange));
+    /** Whether {@code request} may proceed, and if not, the refusal to send. */
+    public Verdict admit(Request request, EndpointKind kind) {
+        InetAddress remote = request.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress a
+                ? a.getAddress() : null;
+        Caller caller = new Caller(request.getHeaders().get(HttpHeader.AUTHORIZATION), ThisHost.owns(remote),
+                verifiedCertificate(request));
         return policy.decide(kind, caller);
     }
 
     // The trust manager accepts only certificates the CA signed, so one that reached here is verified.
-    private boolean verifiedCertificate(HttpExchange exchange) {
-        if (clientAuth == ClientAuth.NONE || !(exchange instanceof HttpsExchange https)) {
+    private boolean verifiedCertificate(Request request) {
+        if (clientAuth == ClientAuth.NONE
+                || !(request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData ssl)) {
             return false;
         }
-        try {
-            return https.getSSLSession().getPeerCertificates().length > 0;
-        } catch (SSLPeerUnverifiedException e) {
-            return false;
-        }
+        X509Certificate[] certificates = ssl.peerCertificates();
+        return certificates != null && certificates.length > 0;
     }
 }
