@@ -1,6 +1,5 @@
 package io.pgpacer.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.agent.Agent;
 import io.pgpacer.agent.EventFeed;
 import io.pgpacer.api.security.AccessPolicy.Verdict;
@@ -262,8 +261,7 @@ public final class HttpApi implements AutoCloseable {
     private void changeResources(ApiExchange exchange) {
         ResourceEdit edit;
         try {
-            edit = JsonBody.value(exchange.body(), ResourceEdit.class, "the body is one resource change as JSON, e.g."
-                    + " {\"change\": \"delete\", \"id\": \"web\"} (what 'pgpacer resource' sends)");
+            edit = JsonBody.resourceEdit(exchange.body());
         } catch (JsonBody.InvalidBodyException e) {
             send(exchange, 400, error(e.getMessage()));
             return;
@@ -349,26 +347,10 @@ public final class HttpApi implements AutoCloseable {
                 "accepted", p.accepted(), "description", p.description())).toList();
     }
 
-    // Body: a JSON object of property names to values; a null value returns the property to its default.
     private void setProperties(ApiExchange exchange) {
-        String expected = "the body is a JSON object of property names to values, e.g. {\"migration-threshold\":"
-                + " \"3\"} (null: back to the default)";
-        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, String> values;
         try {
-            JsonNode body = JsonBody.tree(exchange.body(), expected);
-            if (!body.isObject() || body.isEmpty()) {
-                throw new JsonBody.InvalidBodyException("the request body is " + (body.isObject() ? "an empty object"
-                        : "not a JSON object") + "; " + expected);
-            }
-            for (Map.Entry<String, JsonNode> entry : body.properties()) {
-                JsonNode value = entry.getValue();
-                if (value.isContainerNode()) {
-                    throw new JsonBody.InvalidBodyException("the value of '" + entry.getKey() + "' is "
-                            + (value.isArray() ? "an array" : "an object") + "; a property's value is a string,"
-                            + " number or boolean, or null for its default");
-                }
-                values.put(entry.getKey(), value.isNull() ? null : value.asText());
-            }
+            values = JsonBody.properties(exchange.body());
         } catch (JsonBody.InvalidBodyException e) {
             send(exchange, 400, error(e.getMessage()));
             return;

@@ -19,9 +19,11 @@ import com.fasterxml.jackson.databind.jsontype.NamedType;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgpacer.core.resource.ResourceEdit;
 import io.pgpacer.store.CibJson;
 import java.io.IOException;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -31,10 +33,10 @@ import java.util.stream.Collectors;
  * drop what the operator wrote), and every refusal our sentence naming the field, its line and what is expected,
  * never the JSON library's words.
  */
-final class JsonBody {
+public final class JsonBody {
 
     /** A body that is not what the endpoint expects; the message is the sentence to answer with 400. */
-    static final class InvalidBodyException extends Exception {
+    public static final class InvalidBodyException extends Exception {
         InvalidBodyException(String message) {
             super(message);
         }
@@ -50,7 +52,7 @@ final class JsonBody {
      *
      * @param expected what the endpoint expects, e.g. {@code expected a JSON object such as {...}}; ends each refusal
      */
-    static JsonNode tree(byte[] body, String expected) throws InvalidBodyException {
+    public static JsonNode tree(byte[] body, String expected) throws InvalidBodyException {
         try (JsonParser parser = MAPPER.createParser(body)) {
             if (parser.nextToken() == null) {
                 throw new InvalidBodyException("the request body is empty; " + expected);
@@ -70,8 +72,39 @@ final class JsonBody {
         }
     }
 
+    /** The body of {@code POST /resources}: one resource change, as 'pgpacer resource' sends it. */
+    public static ResourceEdit resourceEdit(byte[] body) throws InvalidBodyException {
+        return value(body, ResourceEdit.class, "the body is one resource change as JSON, e.g. {\"change\":"
+                + " \"delete\", \"id\": \"web\"} (what 'pgpacer resource' sends)");
+    }
+
+    /**
+     * The body of {@code POST /properties}: a JSON object of property names to values, a null value returning the
+     * property to its default.
+     */
+    public static Map<String, String> properties(byte[] body) throws InvalidBodyException {
+        String expected = "the body is a JSON object of property names to values, e.g. {\"migration-threshold\":"
+                + " \"3\"} (null: back to the default)";
+        JsonNode tree = tree(body, expected);
+        if (!tree.isObject() || tree.isEmpty()) {
+            throw new InvalidBodyException("the request body is " + (tree.isObject() ? "an empty object"
+                    : "not a JSON object") + "; " + expected);
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> entry : tree.properties()) {
+            JsonNode value = entry.getValue();
+            if (value.isContainerNode()) {
+                throw new InvalidBodyException("the value of '" + entry.getKey() + "' is " + (value.isArray()
+                        ? "an array" : "an object") + "; a property's value is a string, number or boolean, or null"
+                        + " for its default");
+            }
+            values.put(entry.getKey(), value.isNull() ? null : value.asText());
+        }
+        return values;
+    }
+
     /** The body as a {@code type}, a record or sealed interface of records that the CIB's JSON mapper reads. */
-    static <T> T value(byte[] body, Class<T> type, String expected) throws InvalidBodyException {
+    public static <T> T value(byte[] body, Class<T> type, String expected) throws InvalidBodyException {
         JsonNode tree = tree(body, expected);
         try {
             return MAPPER.treeToValue(tree, type);

@@ -1,8 +1,8 @@
 package io.pgpacer.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.api.CibDocument;
+import io.pgpacer.api.JsonBody;
 import io.pgpacer.config.ConfigException;
 import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.core.cib.Cib;
@@ -13,11 +13,8 @@ import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.resource.ResourceEdit;
 import io.pgpacer.core.resource.ResourceEdits;
 import io.pgpacer.core.resource.ResourceFixtures;
-import io.pgpacer.store.CibJson;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -72,18 +69,16 @@ class ParserFuzzTest {
     }
 
     /**
-     * The body of {@code POST /resources}, read as the API reads it (CibJson's mapper) and applied to the current
+     * The body of {@code POST /resources}, read as the API reads it (JsonBody: strict, our sentences) and applied to the current
      * resources as the API applies it: a JSON error or IllegalArgumentException is a 400; nothing else may escape.
      */
     @FuzzTest(maxDuration = "12s")
     void resourceEditBody(byte[] input) {
         ResourceEdit edit;
         try {
-            edit = CibJson.mapper().readValue(input, ResourceEdit.class);
-        } catch (IOException refused) {
-            return;
-        }
-        if (edit == null) {
+            edit = JsonBody.resourceEdit(input);
+        } catch (JsonBody.InvalidBodyException refused) {
+            requireSentence(refused);
             return;
         }
         try {
@@ -100,18 +95,13 @@ class ParserFuzzTest {
      */
     @FuzzTest(maxDuration = "12s")
     void propertiesBody(byte[] input) {
-        JsonNode body;
+        Map<String, String> values;
         try {
-            body = CibJson.mapper().readTree(input);
-        } catch (IOException refused) {
+            values = JsonBody.properties(input);
+        } catch (JsonBody.InvalidBodyException refused) {
+            requireSentence(refused);
             return;
         }
-        if (body == null || !body.isObject() || body.isEmpty()) {
-            return;
-        }
-        Map<String, String> values = new LinkedHashMap<>();
-        body.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().isNull() ? null
-                : e.getValue().asText()));
         CibReducer.Outcome outcome = CibReducer.apply(CURRENT, new StoreCommand.SetProperties(values));
         if (!outcome.result().applied() && outcome.result().message().isBlank()) {
             throw new AssertionError("a refusal without a reason for " + values);
@@ -119,7 +109,7 @@ class ParserFuzzTest {
     }
 
     // A refusal is one sentence for the operator, never an empty or missing message.
-    private static void requireSentence(RuntimeException refused) {
+    private static void requireSentence(Exception refused) {
         String message = refused.getMessage();
         if (message == null || message.isBlank()) {
             throw new AssertionError("a refusal without a message", refused);
