@@ -1,14 +1,11 @@
 package io.pgpacer.agent;
 
 import io.pgpacer.os.OsErrors;
+import io.pgpacer.os.FileTrees;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
@@ -101,7 +98,7 @@ public final class StateDirectory {
             try (Stream<Path> entries = Files.list(existing.getKey())) {
                 for (Path entry : entries.toList()) {
                     if (!existing.getValue().contains(entry)) {
-                        deleteTree(entry);
+                        FileTrees.delete(entry);
                     }
                 }
             } catch (IOException e) {
@@ -110,7 +107,7 @@ public final class StateDirectory {
         }
         for (int i = created.size() - 1; i >= 0; i--) {
             try {
-                deleteTree(created.get(i));
+                FileTrees.delete(created.get(i));
             } catch (IOException e) {
                 LOG.warn("could not remove {}, which this start created: {}", created.get(i), OsErrors.describe(e));
             }
@@ -183,29 +180,6 @@ public final class StateDirectory {
                     ? " (" + parent + " is on the kernel's '" + type + "' file system, not on a disk)" : "";
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    private static void deleteTree(Path top) throws IOException {
-        try {
-            Files.walkFileTree(top, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException error) throws IOException {
-                    if (error != null) {
-                        throw error;
-                    }
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (NoSuchFileException e) {
-            // Already gone: nothing to remove.
         }
     }
 }

@@ -1,8 +1,7 @@
 package io.pgpacer.api.security;
 
+import io.pgpacer.os.PortBinding;
 import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 
 /** Whether an address belongs to this host: loopback, or assigned to one of its interfaces. */
 public final class ThisHost {
@@ -11,16 +10,6 @@ public final class ThisHost {
     }
 
     public static boolean owns(InetAddress address) {
-        if (address == null) {
-            return false;
-        }
-        if (address.isLoopbackAddress() || address.isAnyLocalAddress()) {
-            return true;
-        }
-        try {
-            return NetworkInterface.getByInetAddress(address) != null;
-        } catch (SocketException e) {
-            return false;
-        }
+        return address != null && PortBinding.isLocal(address);
     }
 }

@@ -1,19 +1,17 @@
 package io.pgpacer.postgres.local;
 
 import io.pgpacer.postgres.PostgresException;
+import io.pgpacer.os.FileTrees;
+import io.pgpacer.os.OsErrors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -123,26 +121,9 @@ final class OwnedFiles {
 
     private static void deleteTree(Path directory, String what) {
         try {
-            Files.walkFileTree(directory, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-                    Files.delete(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException error) throws IOException {
-                    if (error != null) {
-                        throw error;
-                    }
-                    Files.delete(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (NoSuchFileException e) {
-            // Already gone: nothing to clean.
+            FileTrees.delete(directory);
         } catch (IOException e) {
-            throw new PostgresException("could not remove " + what + " " + directory + ": " + e, e);
+            throw new PostgresException("could not remove " + what + " " + directory + ": " + OsErrors.describe(e), e);
         }
     }
 }
