@@ -67,8 +67,9 @@ public final class JsonBody {
             throw new InvalidBodyException("the request body is not valid JSON: it breaks off or has an unexpected"
                     + " character at " + at(e.getLocation()) + "; " + expected);
         } catch (IOException e) {
-            // why: a parser over bytes in memory fails only with the processing exceptions above.
-            throw new IllegalStateException("reading a request body from memory failed", e);
+            // why: over bytes in memory the only other failure is their encoding (Jackson guesses UTF-16 or UTF-32
+            // from the first bytes and then meets an impossible character: CharConversionException).
+            throw new InvalidBodyException("the request body is not JSON text in UTF-8; " + expected);
         }
     }
 
