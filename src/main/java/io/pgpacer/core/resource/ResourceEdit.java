@@ -22,6 +22,8 @@ public sealed interface ResourceEdit {
             Integer migrationThreshold, String group, boolean disabled) implements ResourceEdit {
 
         public Create {
+            required(id, "id");
+            required(type, "type");
             params = present(params, "params");
             operations = present(operations, "operations");
         }
@@ -34,6 +36,10 @@ public sealed interface ResourceEdit {
 
     /** {@code pcs resource delete ID}: a primitive or a group (with its members), and the constraints naming it. */
     record Delete(String id) implements ResourceEdit {
+
+        public Delete {
+            required(id, "id");
+        }
 
         @Override
         public List<String> names() {
@@ -49,6 +55,7 @@ public sealed interface ResourceEdit {
             implements ResourceEdit {
 
         public Update {
+            required(id, "id");
             params = present(params, "params");
             operations = present(operations, "operations");
         }
@@ -62,6 +69,10 @@ public sealed interface ResourceEdit {
     /** {@code enable|disable} ({@code enabled}) and {@code manage|unmanage} ({@code managed}); null leaves it. */
     record SetMeta(String id, Boolean enabled, Boolean managed) implements ResourceEdit {
 
+        public SetMeta {
+            required(id, "id");
+        }
+
         @Override
         public List<String> names() {
             return Arrays.asList(id);
@@ -70,6 +81,12 @@ public sealed interface ResourceEdit {
 
     /** {@code pcs constraint ... add}; a null id is generated the way pcs names constraints. */
     record AddConstraint(Constraint constraint) implements ResourceEdit {
+
+        public AddConstraint {
+            if (constraint == null) {
+                throw new IllegalArgumentException("the change has no 'constraint'; give the constraint to add");
+            }
+        }
 
         @Override
         public List<String> names() {
@@ -80,6 +97,10 @@ public sealed interface ResourceEdit {
     /** {@code pcs constraint remove ID}. */
     record RemoveConstraint(String id) implements ResourceEdit {
 
+        public RemoveConstraint {
+            required(id, "id");
+        }
+
         @Override
         public List<String> names() {
             return List.of();
@@ -88,6 +109,11 @@ public sealed interface ResourceEdit {
 
     /** {@code pcs resource ban ID NODE}: a location constraint of -INFINITY ({@code cli-ban-ID-on-NODE}). */
     record Ban(String id, String node) implements ResourceEdit {
+
+        public Ban {
+            required(id, "id");
+            required(node, "node");
+        }
 
         @Override
         public List<String> names() {
@@ -98,6 +124,11 @@ public sealed interface ResourceEdit {
     /** {@code pcs resource move ID NODE}: a location constraint of INFINITY ({@code cli-prefer-ID}). */
     record Move(String id, String node) implements ResourceEdit {
 
+        public Move {
+            required(id, "id");
+            required(node, "node");
+        }
+
         @Override
         public List<String> names() {
             return Arrays.asList(id);
@@ -107,9 +138,21 @@ public sealed interface ResourceEdit {
     /** {@code pcs resource clear ID [NODE]}: removes the constraints that move and ban created. */
     record Clear(String id, String node) implements ResourceEdit {
 
+        public Clear {
+            required(id, "id");
+        }
+
         @Override
         public List<String> names() {
             return Arrays.asList(id);
+        }
+    }
+
+    // why: a change read from JSON may leave out what it names; say which key, instead of a NullPointerException
+    // deep in apply() (found by the fuzzer).
+    private static void required(String value, String key) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("the change has no '" + key + "'; give it");
         }
     }
 
