@@ -66,6 +66,10 @@ public final class JsonBody {
         } catch (JsonProcessingException e) {
             throw new InvalidBodyException("the request body is not valid JSON: it breaks off or has an unexpected"
                     + " character at " + at(e.getLocation()) + "; " + expected);
+        } catch (NumberFormatException e) {
+            // why: Jackson reads a number such as 1e333666666 only when asked for it, and throws this unwrapped.
+            throw new InvalidBodyException("the request body holds a number that cannot be read (its exponent is too"
+                    + " large); " + expected);
         } catch (IOException e) {
             // why: over bytes in memory the only other failure is their encoding (Jackson guesses UTF-16 or UTF-32
             // from the first bytes and then meets an impossible character: CharConversionException).
