@@ -140,6 +140,16 @@ class StoreDamageTest {
         assertEquals(0, third.exitCode(), third.err());
         assertTrue(third.out().contains("it had no storage"), third.out());
         rejoinsHealthy(damaged, config);
+
+        // The hint status printed beside the damage, run exactly as printed, clears the record.
+        String marker = "(once repaired: ";
+        String printed = status.out().substring(status.out().indexOf(marker) + marker.length());
+        printed = printed.substring(0, printed.indexOf(')'));
+        assertEquals("pgpacer resource cleanup --node " + damaged, printed);
+        CliRun cleanup = cluster.cli(printed.substring("pgpacer ".length()).split(" "));
+        assertEquals(0, cleanup.exitCode(), cleanup.err());
+        Eventually.await("no damaged store member recorded after '" + printed + "'", SHORT,
+                () -> cluster.api().status().storeMemberDamage(), List::isEmpty);
     }
 
     private void rejoinsHealthy(String node, AgentConfig config) throws IOException {
