@@ -111,6 +111,10 @@ public final class JsonBody {
     /** The body as a {@code type}, a record or sealed interface of records that the CIB's JSON mapper reads. */
     public static <T> T value(byte[] body, Class<T> type, String expected) throws InvalidBodyException {
         JsonNode tree = tree(body, expected);
+        // Jackson maps the literal null to a null value, which no caller can use.
+        if (tree.isNull()) {
+            throw new InvalidBodyException("the request body is the JSON literal null; " + expected);
+        }
         try {
             return MAPPER.treeToValue(tree, type);
         } catch (JsonProcessingException e) {

@@ -171,9 +171,12 @@ public final class ResourceDocument {
     }
 
     private static ResourceMeta meta(JsonNode item, String key, List<String> problems) {
-        String role = item.has("target-role") ? text(item.get("target-role")) : "Started";
-        if (!role.equals("Started") && !role.equals("Stopped")) {
-            problems.add("key '" + key + ".target-role': expected Started or Stopped, got '" + role + "'");
+        // An explicit null ("target-role:" with nothing after it) is a mistake to name, not the default.
+        JsonNode roleNode = item.get("target-role");
+        String role = roleNode == null ? "Started" : text(roleNode);
+        if (!"Started".equals(role) && !"Stopped".equals(role)) {
+            problems.add("key '" + key + ".target-role': expected Started or Stopped, got "
+                    + (role == null ? "nothing" : "'" + role + "'"));
         }
         JsonNode managed = item.get("is-managed");
         Optional<Boolean> isManaged = StrictYaml.bool(managed);
@@ -188,7 +191,7 @@ public final class ResourceDocument {
                     + "'");
             migrationThreshold = OptionalLong.empty();
         }
-        return new ResourceMeta(!role.equals("Stopped"), isManaged.orElse(true),
+        return new ResourceMeta(!"Stopped".equals(role), isManaged.orElse(true),
                 migrationThreshold.isEmpty() ? null : (int) migrationThreshold.getAsLong());
     }
 
