@@ -34,7 +34,8 @@ class SyncReplicationTest {
      * agent was also the store's leader: the new record then waits for an election and the client's retry.
      */
     private static final Duration RESUME_WITHIN = Duration.ofMillis(SYNC_TIMEOUT_MILLIS).plusSeconds(1 + 3);
-    private static final int ROUNDS = Integer.getInteger("pgpacer.sync.rounds", 10);
+    /** Each round fails over twice (postmaster, then agent); bench/soak runs more rounds. */
+    private static final int ROUNDS = Integer.getInteger("pgpacer.sync.rounds", 4);
 
     private ClusterHarness cluster;
     private Workload workload;
