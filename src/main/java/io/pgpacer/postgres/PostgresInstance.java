@@ -119,7 +119,16 @@ public interface PostgresInstance extends AutoCloseable {
      */
     void stop(StopMode mode);
 
-    /** True while the postmaster this instance started is alive. */
+    /**
+     * Lets the running postmaster outlive this instance for a planned restart of the agent; the next instance on
+     * the same data directory adopts it. Only for a standby: the caller makes sure this node is not the primary.
+     *
+     * @return the postmaster's pid
+     * @throws PostgresException if no postmaster of this instance runs or the hand-over cannot be recorded
+     */
+    long detach();
+
+    /** True while the postmaster this instance started (or adopted after a planned restart) is alive. */
     boolean isRunning();
 
     /** The pid of the postmaster this instance started, or 0 when none is alive. */

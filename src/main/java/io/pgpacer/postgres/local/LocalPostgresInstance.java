@@ -34,6 +34,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,9 +48,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * A {@link PostgresInstance} on this host: the postmaster runs as a child of the agent's JVM (killed by
- * the kernel if the JVM dies), PostgreSQL's programs run as the PostgreSQL OS user, and monitoring goes
- * over JDBC to the loopback address.
+ * A {@link PostgresInstance} on this host: the postmaster runs as a child of the agent's JVM, tied to it by a
+ * tether that kills it if the JVM dies (see {@link OsCommand#startTether}), except across a planned restart of the
+ * agent ({@link #detach()}, then adopted by the next instance); PostgreSQL's programs run as the PostgreSQL OS user,
+ * and monitoring goes over JDBC to the loopback address.
  */
 public final class LocalPostgresInstance implements PostgresInstance {
     /** How long {@link #start()} waits for PostgreSQL to accept connections unless told otherwise. */
@@ -62,6 +64,8 @@ public final class LocalPostgresInstance implements PostgresInstance {
     private static final String PASSFILE = "pgpass";
     private static final String STANDBY_SIGNAL = "standby.signal";
     private static final String SEEN_CLUSTER_FILE = "data-directory.system-identifier";
+    /** Written by {@link #detach()} for the next agent: the postmaster it may adopt (pid and start time). */
+    static final String HANDOVER_FILE = "postmaster.handover";
     private static final String SET_ASIDE_INFIX = ".pgpacer-old-";
     private static final int LOG_LINES_IN_ERRORS = 20;
     private static final Duration QUICK_COMMAND_TIMEOUT = Duration.ofSeconds(30);
@@ -84,7 +88,12 @@ public final class LocalPostgresInstance implements PostgresInstance {
     private final ExecutorService postmasterLauncher;
     private final Object lifecycleLock = new Object();
 
-    private volatile Process postmaster;
+    private volatile ProcessHandle postmaster;
+    /** The exit status of the postmaster this instance started; an adopted one's is not ours to know (-1). */
+    private volatile CompletableFuture<Integer> postmasterExit = CompletableFuture.completedFuture(-1);
+    private Process tether;
+    private volatile boolean adoptionChecked;
+    private volatile boolean detached;
     /** What commits wait for, rendered into pgpacer.conf; empty for asynchronous replication. */
     private String synchronousStandbyNames = "";
     private volatile boolean configured;
@@ -123,8 +132,8 @@ public final class LocalPostgresInstance implements PostgresInstance {
         this.runDir = settings.runDir().toAbsolutePath().normalize();
         this.sql = new JdbcSession(ListenAddresses.monitorHost(settings.listenAddress()), settings.port(),
                 settings.superuser(), settings.superuserPassword());
-        // The kernel sends the postmaster its death signal when the thread that forked it ends, not when
-        // the JVM does; this thread lives as long as the instance, whoever calls start().
+        // The kernel sends the tether its death signal when the thread that forked it ends, not when the JVM does;
+        // this thread lives as long as the instance, whoever calls start().
         this.postmasterLauncher = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "pgpacer-postmaster-parent-" + settings.nodeName());
             thread.setDaemon(true);
@@ -415,6 +424,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
     public void start() {
         synchronized (lifecycleLock) {
             requireOpen();
+            adoptHandedOverPostmaster();
             if (isRunning()) {
                 return;
             }
@@ -430,8 +440,10 @@ public final class LocalPostgresInstance implements PostgresInstance {
             files.touch(logFile, "rw-r-----");
             long logOffset = sizeOf(logFile);
             List<String> program = List.of(binaries.program("postgres"), "-D", dataDir.toString());
+            untether();
             Process process = launch(program, logFile);
-            postmaster = process;
+            postmaster = process.toHandle();
+            postmasterExit = process.onExit().thenApply(Process::exitValue);
             waitUntilAcceptingConnections(process, logFile, logOffset);
         }
     }
@@ -439,8 +451,9 @@ public final class LocalPostgresInstance implements PostgresInstance {
     @Override
     public void stop(StopMode mode) {
         synchronized (lifecycleLock) {
-            Process ours = postmaster;
-            boolean oursAlive = ours != null && ours.isAlive();
+            adoptHandedOverPostmaster();
+            ProcessHandle ours = postmaster;
+            boolean oursAlive = alive(ours);
             PostmasterPidFile pidFile = readPidFile();
             boolean foreignAlive = !oursAlive && pidFile != null && ProcessTable.isPostmasterOf(pidFile.pid(), dataDir);
             if (!oursAlive && !foreignAlive) {
@@ -461,6 +474,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
                     Map.of(), stopTimeout.plusSeconds(10));
             if (oursAlive) {
                 awaitExitOrKill(ours, result);
+                untether();
             } else if (!result.succeeded() && ProcessTable.isAlive(pidFile.pid())) {
                 throw new PostgresException("stopping PostgreSQL failed: " + result.commandLine()
                         + " exited with status " + result.exitCode() + ":\n" + result.outputTail());
@@ -470,23 +484,23 @@ public final class LocalPostgresInstance implements PostgresInstance {
 
     @Override
     public boolean isRunning() {
-        Process process = postmaster;
-        return process != null && process.isAlive();
+        return alive(postmaster);
     }
 
     @Override
     public long pid() {
-        Process process = postmaster;
-        return process != null && process.isAlive() ? process.pid() : 0;
+        ProcessHandle process = postmaster;
+        return alive(process) ? process.pid() : 0;
     }
 
     @Override
     public CompletableFuture<Integer> exitFuture() {
-        Process process = postmaster;
-        if (process == null) {
-            return CompletableFuture.completedFuture(-1);
-        }
-        return process.onExit().thenApply(Process::exitValue);
+        return postmasterExit;
+    }
+
+    // An adopted postmaster is not our child: once dead it may stay a zombie of a parent that never reaps it.
+    private static boolean alive(ProcessHandle process) {
+        return process != null && process.isAlive() && !ProcessTable.isZombie(process.pid());
     }
 
     @Override
@@ -601,8 +615,16 @@ public final class LocalPostgresInstance implements PostgresInstance {
 
     @Override
     public PgObservation observe() {
-        Process process = postmaster;
-        boolean running = process != null && process.isAlive();
+        // why the unlocked look first: health checks observe too, and must not wait behind a start that holds the lock.
+        if (!adoptionChecked) {
+            synchronized (lifecycleLock) {
+                if (!closed) {
+                    adoptHandedOverPostmaster();
+                }
+            }
+        }
+        ProcessHandle process = postmaster;
+        boolean running = alive(process);
         PgObservation observed = sql.observe(running, running ? process.pid() : 0);
         if (!observed.reachable() || !observed.inRecovery()) {
             return observed;
@@ -643,12 +665,12 @@ public final class LocalPostgresInstance implements PostgresInstance {
             closed = true;
             try {
                 // Only our own postmaster: stop() would also stop one someone else started on this directory.
-                if (isRunning()) {
+                if (!detached && isRunning()) {
                     stop(StopMode.FAST);
                 }
             } catch (PostgresException e) {
                 LOG.log(System.Logger.Level.WARNING, "stopping PostgreSQL while closing failed: " + e.getMessage());
-                Process process = postmaster;
+                ProcessHandle process = postmaster;
                 if (process != null) {
                     process.destroyForcibly();
                 }
@@ -664,9 +686,19 @@ public final class LocalPostgresInstance implements PostgresInstance {
         return "LocalPostgresInstance[" + settings.nodeName() + ", " + dataDir + ", port " + settings.port() + "]";
     }
 
+    // The postmaster and its tether start on the launcher thread, whose end is what the tether's death signal follows.
     private Process launch(List<String> program, Path logFile) {
         try {
-            return postmasterLauncher.submit(() -> command.startChildOfThisThread(program, Map.of(), logFile)).get();
+            return postmasterLauncher.submit(() -> {
+                Process process = command.startPostmaster(program, Map.of(), logFile);
+                try {
+                    tether = command.startTether(process.pid());
+                } catch (PostgresException e) {
+                    process.destroyForcibly();
+                    throw e;
+                }
+                return process;
+            }).get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
@@ -711,22 +743,136 @@ public final class LocalPostgresInstance implements PostgresInstance {
         }
     }
 
-    private void awaitExitOrKill(Process process, ProgramRunner.Result pgCtl) {
+    private void awaitExitOrKill(ProcessHandle process, ProgramRunner.Result pgCtl) {
         try {
-            if (process.waitFor(pgCtl.succeeded() ? 5 : 0, TimeUnit.SECONDS)) {
+            if (exited(process, pgCtl.succeeded() ? 5 : 0)) {
                 return;
             }
             // Only the postmaster we started gets SIGKILL; its children exit when they see it gone.
             LOG.log(System.Logger.Level.WARNING, "PostgreSQL on " + dataDir + " did not stop ("
                     + pgCtl.commandLine() + ": " + pgCtl.outputTail() + "); sending SIGKILL to pid " + process.pid());
             process.destroyForcibly();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            if (!exited(process, 10)) {
                 throw new PostgresException("stopping PostgreSQL failed: postmaster pid " + process.pid()
                         + " survived SIGKILL for 10 s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PostgresException("stopping PostgreSQL was interrupted; pid " + process.pid() + " may still run", e);
+        }
+    }
+
+    private static boolean exited(ProcessHandle process, long seconds) throws InterruptedException {
+        try {
+            process.onExit().get(seconds, TimeUnit.SECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return !alive(process);
+        } catch (ExecutionException e) {
+            return !alive(process);
+        }
+    }
+
+    /**
+     * Lets the running postmaster outlive this instance, for a planned restart of the agent: ends its tether, and
+     * writes down which postmaster the next instance on this data directory may adopt. Only a standby may be left
+     * so (the caller checks): a standby writes nothing, and nothing promotes it while no agent runs. Closing this
+     * instance afterwards leaves PostgreSQL running.
+     *
+     * @return the postmaster's pid
+     * @throws PostgresException if no postmaster of this instance runs, or the hand-over cannot be written
+     */
+    @Override
+    public long detach() {
+        synchronized (lifecycleLock) {
+            requireOpen();
+            ProcessHandle process = postmaster;
+            if (!alive(process)) {
+                throw new PostgresException("cannot keep PostgreSQL running across the agent's restart: it does not"
+                        + " run");
+            }
+            Instant started = process.info().startInstant().orElseThrow(() -> new PostgresException("cannot keep"
+                    + " PostgreSQL running across the agent's restart: the start time of postmaster " + process.pid()
+                    + " cannot be read"));
+            Path handover = runDir.resolve(HANDOVER_FILE);
+            try {
+                Files.writeString(handover, process.pid() + " " + started + "\n", StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new PostgresException("cannot keep PostgreSQL running across the agent's restart: writing "
+                        + handover + " failed: " + e.getMessage(), e);
+            }
+            untether();
+            detached = true;
+            LOG.log(System.Logger.Level.INFO, "PostgreSQL (postmaster " + process.pid() + ") keeps running for the"
+                    + " next agent, which adopts it through " + handover);
+            return process.pid();
+        }
+    }
+
+    // Once per instance, before anything looks at or starts PostgreSQL: adopt the postmaster a planned restart of the
+    // previous agent left running, if it is still that very process (its pid and start time) on this data directory.
+    private void adoptHandedOverPostmaster() {
+        if (adoptionChecked) {
+            return;
+        }
+        adoptionChecked = true;
+        Path handover = runDir.resolve(HANDOVER_FILE);
+        String text;
+        try {
+            text = Files.readString(handover, StandardCharsets.UTF_8).strip();
+            Files.delete(handover);
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read or remove " + handover + " (" + e.getMessage()
+                    + "); not adopting a running PostgreSQL");
+            return;
+        }
+        String[] fields = text.split(" ");
+        Optional<ProcessHandle> process = Optional.empty();
+        Instant started = null;
+        try {
+            if (fields.length == 2) {
+                process = ProcessHandle.of(Long.parseLong(fields[0]));
+                started = Instant.parse(fields[1]);
+            }
+        } catch (RuntimeException e) {
+            process = Optional.empty();
+        }
+        Instant recorded = started;
+        Optional<ProcessHandle> same = process.filter(p -> alive(p) && ProcessTable.isPostmasterOf(p.pid(), dataDir)
+                && p.info().startInstant().filter(recorded::equals).isPresent());
+        if (same.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, handover + " named postmaster '" + text + "', which no longer runs on "
+                    + dataDir + "; nothing to adopt");
+            return;
+        }
+        ProcessHandle adopted = same.get();
+        postmaster = adopted;
+        postmasterExit = adopted.onExit().thenApply(p -> -1);
+        try {
+            tether = postmasterLauncher.submit(() -> command.startTether(adopted.pid())).get();
+        } catch (ExecutionException e) {
+            LOG.log(System.Logger.Level.WARNING, "adopted PostgreSQL (postmaster " + adopted.pid() + ") but could not"
+                    + " tie it to this agent: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.log(System.Logger.Level.INFO, "adopted the running PostgreSQL (postmaster " + adopted.pid() + ") that the"
+                + " previous agent left for it");
+    }
+
+    // The tether has no trap for SIGKILL: ending it so leaves the postmaster as it is.
+    private void untether() {
+        Process process = tether;
+        tether = null;
+        if (process != null) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

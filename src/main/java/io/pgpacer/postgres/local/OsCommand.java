@@ -40,7 +40,7 @@ final class OsCommand {
      */
     ProgramRunner.Result run(String what, List<String> program, Map<String, String> environment, Duration timeout) {
         try {
-            return ProgramRunner.run(what, withCredentials(program, false), describe(program), environment, timeout);
+            return ProgramRunner.run(what, withCredentials(program, null), describe(program), environment, timeout);
         } catch (ProgramException e) {
             throw new PostgresException(e.getMessage(), e.getCause());
         }
@@ -62,13 +62,12 @@ final class OsCommand {
     }
 
     /**
-     * Starts a long-lived child whose output is appended to {@code logFile} and which the kernel kills
-     * with SIGKILL when the calling thread ends ({@code setpriv --pdeathsig}, applied after the user
-     * switch because a credential change clears it).
+     * Starts the postmaster: a long-lived child whose output is appended to {@code logFile}. It is not tied to this
+     * JVM by itself: {@link #startTether} ties it, so that a planned restart of the agent can let it run on.
      */
-    Process startChildOfThisThread(List<String> program, Map<String, String> environment, Path logFile) {
+    Process startPostmaster(List<String> program, Map<String, String> environment, Path logFile) {
         try {
-            return ProgramRunner.builder(withCredentials(program, true), environment)
+            return ProgramRunner.builder(withCredentials(program, null), environment)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
@@ -77,24 +76,47 @@ final class OsCommand {
         }
     }
 
+    /**
+     * Starts the tether of postmaster {@code pid}: a small shell that SIGKILLs the postmaster when the calling
+     * thread ends (the kernel sends it SIGTERM then: {@code setpriv --pdeathsig}, applied after the user switch
+     * because a credential change clears it), and ends by itself once the postmaster is gone. So a dead agent
+     * leaves no PostgreSQL behind, as if the postmaster were its child with a parent-death signal, while a planned
+     * restart ends the tether first (SIGKILL: no trap runs) and the postmaster lives on.
+     */
+    Process startTether(long pid) {
+        String script = "trap 'kill -KILL \"$0\" 2>/dev/null; exit 0' TERM;"
+                + " while kill -0 \"$0\" 2>/dev/null; do sleep 1 & wait $!; done";
+        List<String> program = List.of("sh", "-c", script, Long.toString(pid));
+        try {
+            return ProgramRunner.builder(withCredentials(program, "TERM"), Map.of())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException e) {
+            throw new PostgresException("could not start the tether of postmaster " + pid + " (" + describe(program)
+                    + "): " + e.getMessage(), e);
+        }
+    }
+
     /** The command line as shown to operators: the program and its arguments, and whom it runs as. */
     String describe(List<String> program) {
         return String.join(" ", program) + (user != null && user.switchFromRoot() ? " (as " + user.name() + ")" : "");
     }
 
-    private List<String> withCredentials(List<String> program, boolean dieWithThisThread) {
+    /** @param deathSignal the signal the kernel sends the program when the calling thread ends, or null */
+    private List<String> withCredentials(List<String> program, String deathSignal) {
         List<String> command = new ArrayList<>();
         boolean switchUser = user != null && user.switchFromRoot();
-        if (switchUser || dieWithThisThread) {
+        if (switchUser || deathSignal != null) {
             command.add("setpriv");
             if (switchUser) {
                 command.add("--reuid=" + user.uid());
                 command.add("--regid=" + user.gid());
                 command.add("--init-groups");
             }
-            if (dieWithThisThread) {
+            if (deathSignal != null) {
                 command.add("--pdeathsig");
-                command.add("KILL");
+                command.add(deathSignal);
             }
             command.add("--");
         }
