@@ -74,6 +74,8 @@ public final class Agent implements AutoCloseable {
     private final Object wakeup = new Object();
     private final AtomicBoolean expectingStop = new AtomicBoolean();
     private final AtomicBoolean unexpectedExit = new AtomicBoolean();
+    /** An operator asked for a planned restart: the loop ends and {@link #close()} leaves a standby running. */
+    private final AtomicBoolean restartRequested = new AtomicBoolean();
     private volatile boolean running = true;
 
     // Read by the API's health checks on other threads: what the loop last observed, and whether it still turns.
@@ -261,6 +263,36 @@ public final class Agent implements AutoCloseable {
     private boolean primaryHere() {
         ObservedAt latest = latestObservation;
         return latest != null && latest.report().pgState() == PgState.PRIMARY;
+    }
+
+    /**
+     * Ends this agent for a planned restart (a package upgrade), leaving its PostgreSQL running for the next agent
+     * when it is a standby: a standby writes nothing, and nothing promotes it while no agent runs. The primary hands
+     * its role over first ({@code pgpacer node restart-agent} does), because its PostgreSQL must not outlive the
+     * lease that no agent would renew. The loop ends after the pass under way; the caller then exits so that the
+     * service manager starts the agent again ({@code Restart=on-failure}).
+     *
+     * @return why the restart is refused, or empty when it was accepted
+     */
+    public Optional<String> requestRestart() {
+        if (pg != null) {
+            if (lease.held().isPresent() || primaryHere()) {
+                return Optional.of(config.nodeName() + " is the primary: hand its role over first ('pgpacer switchover'),"
+                        + " or use 'pgpacer node restart-agent " + config.nodeName() + "', which does; a primary's"
+                        + " PostgreSQL cannot outlive its agent's lease");
+            }
+        }
+        restartRequested.set(true);
+        running = false;
+        events.add("agent", "agent " + config.nodeName() + " ends for a planned restart"
+                + (pg != null && pg.isRunning() ? "; its PostgreSQL keeps running as a standby" : ""));
+        wake();
+        return Optional.empty();
+    }
+
+    /** Whether the loop ended for a planned restart ({@link #requestRestart()}). */
+    public boolean restartRequested() {
+        return restartRequested.get();
     }
 
     /** Whether this agent runs no PostgreSQL and only votes. */
@@ -761,7 +793,32 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Stops the loop, PostgreSQL (fast shutdown) and the helpers. The store is closed by its owner. */
+    // Checked again now that the loop has ended: a pass that was under way when the restart was asked for may have
+    // taken the lease. Anything but a standby without the lease is stopped as on any other agent stop.
+    private boolean keptRunningForRestart() {
+        if (lease.held().isPresent() || !pg.isRunning()) {
+            return false;
+        }
+        PgObservation now = pg.observe();
+        if (!now.reachable() || !now.inRecovery()) {
+            LOG.info("planned restart: PostgreSQL is not a standby that answers ({}); stopping it as usual",
+                    now.reachable() ? "out of recovery" : now.error());
+            return false;
+        }
+        try {
+            long pid = pg.detach();
+            LOG.info("planned restart: PostgreSQL (postmaster {}) keeps running as a standby for the next agent", pid);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("planned restart: cannot keep PostgreSQL running ({}); stopping it", e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * Stops the loop, PostgreSQL (fast shutdown; after {@link #requestRestart()} a standby keeps running) and the
+     * helpers. The store is closed by its owner.
+     */
     @Override
     public void close() {
         running = false;
@@ -777,10 +834,12 @@ public final class Agent implements AutoCloseable {
             expectingStop.set(true);
             releaseWriterVip("agent stop");
             dropReaderVip("agent stop");
-            try {
-                pg.stop(StopMode.FAST);
-            } catch (RuntimeException e) {
-                LOG.warn("could not stop PostgreSQL: " + e.getMessage());
+            if (!restartRequested.get() || !keptRunningForRestart()) {
+                try {
+                    pg.stop(StopMode.FAST);
+                } catch (RuntimeException e) {
+                    LOG.warn("could not stop PostgreSQL: " + e.getMessage());
+                }
             }
             lease.release();
             pg.close();

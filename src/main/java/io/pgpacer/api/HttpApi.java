@@ -115,7 +115,7 @@ public final class HttpApi implements AutoCloseable {
     private boolean waitsForStore(ApiExchange exchange) {
         String path = exchange.path();
         return healthCheck(exchange).isEmpty() && !path.equals("/metrics") && !path.equals("/failsafe")
-                && !path.equals("/events");
+                && !path.equals("/events") && !path.equals("/agent/restart");
     }
 
     private void route(ApiExchange exchange) throws IOException {
@@ -156,6 +156,8 @@ public final class HttpApi implements AutoCloseable {
             forcePromote(exchange, query);
         } else if (method.equals("POST") && path.equals("/switchover")) {
             requestSwitchover(exchange, query);
+        } else if (method.equals("POST") && path.equals("/agent/restart")) {
+            restartAgent(exchange);
         } else if (method.equals("POST") && path.equals("/maintenance")) {
             setMaintenance(exchange, query);
         } else if (method.equals("POST") && path.equals("/failsafe")) {
@@ -184,7 +186,8 @@ public final class HttpApi implements AutoCloseable {
                     + " /switchover[?to=NAME&at=ISO-8601&max-lag=16MB], /maintenance?state=on|off[&node=NAME],"
                     + " /standby?node=NAME&state=on|off, /properties (JSON body), /cib/config[?dry-run=true] (YAML"
                     + " or JSON body), /failsafe?primary=NAME&generation=N, /repair?node=NAME,"
-                    + " /rebuild?node=NAME[&discard-old=yes], /recover-master?confirm=yes[&node=NAME];"
+                    + " /rebuild?node=NAME[&discard-old=yes], /recover-master?confirm=yes[&node=NAME],"
+                    + " /agent/restart (this node's agent; a standby's PostgreSQL keeps running);"
                     + " GET /properties, /cib/config;"
                     + " DELETE /switchover)"));
         }
@@ -325,6 +328,22 @@ public final class HttpApi implements AutoCloseable {
         }
         submitAndAnswer(exchange, new StoreCommand.RequestSwitchover(primary, target, request.notBefore(),
                 Instant.now().toString(), request.maxLagBytes()));
+    }
+
+    // This node's own agent, from its own state: a restart needs no majority, and a standby's PostgreSQL serves on.
+    private void restartAgent(ApiExchange exchange) {
+        long postmaster = agent.latestObservation().map(o -> o.observed() == null ? 0L : o.observed().pid()).orElse(0L);
+        Optional<String> refusal = agent.requestRestart();
+        if (refusal.isPresent()) {
+            send(exchange, 409, error("restart refused: " + refusal.get()));
+            return;
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("message", "the agent of " + self + " ends for a planned restart" + (postmaster > 0
+                ? "; its PostgreSQL (postmaster " + postmaster + ") keeps running as a standby" : ""));
+        answer.put("node", self);
+        answer.put("postmaster_pid", postmaster);
+        send(exchange, 202, answer);
     }
 
     private void setMaintenance(ApiExchange exchange, Map<String, String> query) throws IOException {

@@ -44,11 +44,19 @@ import picocli.CommandLine.Option;
 /** {@code pgpacer agent}: the daemon that runs on every host. The composition root of the agent. */
 @Command(name = "agent", description = {"Run this host's agent: a member of the Raft store, the controller when",
         "elected, and the resource agent of the local PostgreSQL.",
-        "Stopping the agent stops its PostgreSQL (the agent is PostgreSQL's parent, so a dead agent can never",
-        "leave an unmanaged primary behind). Needs root only for virtual IPs; as root, PostgreSQL runs as",
-        "postgresql.os-user.",
+        "Stopping the agent stops its PostgreSQL, and a dead agent's PostgreSQL is killed with it, so no",
+        "unmanaged primary is ever left behind. 'pgpacer node restart-agent NODE' restarts an agent and keeps",
+        "its PostgreSQL running (as a standby); the agent then exits with status 75, on which the service",
+        "manager starts it again. Needs root only for virtual IPs; as root, PostgreSQL runs as postgresql.os-user.",
         "pcs equivalent: 'pcs cluster start' on one node."})
 final class AgentCommand implements Callable<Integer> {
+
+    /**
+     * The exit status after a planned restart (EX_TEMPFAIL): not 0, so that systemd's {@code Restart=on-failure}
+     * starts the agent again, and not 2, which the unit's {@code RestartPreventExitStatus} keeps for a refused
+     * configuration.
+     */
+    static final int RESTART_REQUESTED = 75;
 
     @Option(names = "--config", required = true, description = "This node's YAML configuration.")
     Path configFile;
@@ -120,7 +128,7 @@ final class AgentCommand implements Callable<Integer> {
         } finally {
             loopEnded.countDown();
         }
-        return 0;
+        return agent.restartRequested() ? RESTART_REQUESTED : 0;
     }
 
     private static LocalPostgresInstance postgres(AgentConfig config) {

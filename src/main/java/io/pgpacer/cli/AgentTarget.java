@@ -66,6 +66,21 @@ final class AgentTarget {
         return new ApiClient(loaded.nodes().stream().sorted(order).map(n -> api(n, scheme)).toList(), credentials);
     }
 
+    /**
+     * A client of {@code nodeName}'s own agent alone, at the address the configuration gives it: for what only that
+     * agent can do (its own restart).
+     *
+     * @throws ConfigException when the configuration is unusable or has no such node
+     */
+    ApiClient clientOf(String nodeName) {
+        AgentConfig loaded = ConfigLoader.loadCluster(configFile());
+        NodeSpec spec = loaded.nodes().stream().filter(n -> n.name().equals(nodeName)).findFirst()
+                .orElseThrow(() -> new ConfigException("unknown node '" + nodeName + "'; " + configFile()
+                        + " configures " + loaded.nodes().stream().map(NodeSpec::name).toList()));
+        return new ApiClient(List.of(api(spec, ApiCredentials.scheme(loaded))),
+                ApiCredentials.forCli(loaded, System.getenv()));
+    }
+
     private Path configFile() {
         return config != null ? config
                 : Path.of(System.getenv().getOrDefault("PGPACER_CONFIG", "/etc/pgpacer/pgpacer.yaml"));

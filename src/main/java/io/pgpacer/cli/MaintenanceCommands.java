@@ -45,7 +45,7 @@ final class MaintenanceCommands {
         }
     }
 
-    @Command(name = "node", description = "Node operations.")
+    @Command(name = "node", description = "Node operations.", subcommands = RestartAgentCommand.class)
     static final class NodeCommand {
 
         @Command(name = "maintenance", description = {"Put NODE into maintenance: its agent observes and reports but",

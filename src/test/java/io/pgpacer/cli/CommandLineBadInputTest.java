@@ -124,6 +124,21 @@ class CommandLineBadInputTest {
     }
 
     @Test
+    void restartAgentArgumentsAreCheckedBeforeAnyAgentIsAsked() {
+        Path file = dir.resolve("pgpacer.yaml");
+        assertEquals(0, run("cluster", "setup", "--name", "pgcluster", "--output", file.toString(),
+                "pg-151=198.18.0.151", "pg-152=198.18.0.152", "pg-153=198.18.0.153").exitCode());
+        Run unknown = run("node", "restart-agent", "pg-154", "--config", file.toString());
+        assertEquals(2, unknown.exitCode(), unknown.stderr());
+        assertEquals("pgpacer node restart-agent: unknown node 'pg-154'; " + file + " configures [pg-151, pg-152,"
+                + " pg-153]", unknown.stderr().strip());
+        Run badTimeout = run("node", "restart-agent", "pg-152", "--timeout", "0", "--config", file.toString());
+        assertEquals(2, badTimeout.exitCode(), badTimeout.stderr());
+        assertEquals("pgpacer node restart-agent: --timeout must be a positive number of seconds, got 0",
+                badTimeout.stderr().strip());
+    }
+
+    @Test
     void clusterSetupWritesAConfigurationTheAgentsAcceptAndRefusesBadValues() throws IOException {
         Path file = dir.resolve("pgpacer.yaml");
         Run ok = run("cluster", "setup", "--name", "pgcluster", "--writer-vip", "198.18.0.41/24", "--reader-vip",
