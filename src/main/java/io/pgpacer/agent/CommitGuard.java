@@ -30,7 +30,6 @@ final class CommitGuard implements AutoCloseable {
     static final CommitGuard NONE = unused(notUsed(CommitGuardMode.OFF, true, false).orElseThrow());
 
     private static final String NOT_INSTALLED = "the pgpacer_guard extension is not installed for this PostgreSQL";
-    // why this wording: the fix the refusal of commit-guard: on names (primaryRefusal).
     private static final String INSTALL = "install it as root with bin/ensure-deps in the pgpacer source tree";
 
     private final PostgresInstance pg;
@@ -72,10 +71,8 @@ final class CommitGuard implements AutoCloseable {
         Optional<CommitGuardReport> notUsed = notUsed(mode, pgOrNull != null, installed);
         if (notUsed.isPresent()) {
             return mode == CommitGuardMode.ON && pgOrNull != null
-                    ? new CommitGuard(null, false, "postgresql.commit-guard is on, but the pgpacer_guard extension is"
-                            + " not installed for this PostgreSQL; install it (as root, bin/ensure-deps in the pgpacer"
-                            + " source tree builds and installs it) or set postgresql.commit-guard: auto",
-                            monotonicMillis, 0, notice, notUsed.get())
+                    ? new CommitGuard(null, false, "postgresql.commit-guard is on, but " + NOT_INSTALLED + "; " + INSTALL
+                            + ", or set postgresql.commit-guard: auto", monotonicMillis, 0, notice, notUsed.get())
                     : unused(notUsed.get());
         }
         pgOrNull.loadCommitGuard();
@@ -188,8 +185,9 @@ final class CommitGuard implements AutoCloseable {
             return CommitGuardReport.inactive("PostgreSQL is not running or does not answer");
         }
         return state().map(s -> CommitGuardReport.held(s.epoch(), s.remainingMillis(), s.refusedCommits(),
-                s.withheldAcks())).orElseGet(() -> CommitGuardReport.inactive("PostgreSQL has not loaded"
-                        + " pgpacer_guard, has not created the extension yet, or did not answer"));
+                s.withheldAcks())).orElseGet(() -> CommitGuardReport.inactive("PostgreSQL runs without"
+                        + " pgpacer_guard until its next restart, the primary has not created the extension yet, or"
+                        + " PostgreSQL did not answer"));
     }
 
     private void say(String text) {
