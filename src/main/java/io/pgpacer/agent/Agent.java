@@ -679,7 +679,7 @@ public final class Agent implements AutoCloseable {
         String reportedAt = Executor.wallClock();
         if (observed == null) {
             return new NodeReport(config.nodeName(), sequence, PgState.NO_DATA, 0, 0, Lsn.ZERO, Lsn.ZERO, null, false,
-                    List.of(), "witness", null, reportedAt);
+                    List.of(), "witness", null, reportedAt, false, 0, Map.of(), lease.commitGuard().report(false));
         }
         PgState state;
         long timeline;
@@ -705,7 +705,8 @@ public final class Agent implements AutoCloseable {
         List<ReplicaStatus> replicas = Executor.replicaStatuses(observed);
         return new NodeReport(config.nodeName(), sequence, state, observed.pid(), timeline, lsn,
                 observed.replayLsn(), upstream, observed.streaming(), replicas, activity, lastError, reportedAt,
-                readerVip.carries(), readerVip.seenVersion(), resources.states());
+                readerVip.carries(), readerVip.seenVersion(), resources.states(),
+                lease.commitGuard().report(observed.running() && observed.reachable()));
     }
 
     // Reports are sent when something an operator or the scheduler cares about changed, else at the interval.
@@ -714,7 +715,7 @@ public final class Agent implements AutoCloseable {
                 && Objects.equals(a.upstream(), b.upstream()) && Objects.equals(a.activity(), b.activity())
                 && a.replicas().size() == b.replicas().size()
                 && a.readerVip() == b.readerVip() && a.readerVipSeen() == b.readerVipSeen()
-                && a.resources().equals(b.resources());
+                && a.resources().equals(b.resources()) && a.commitGuard().sameStateAs(b.commitGuard());
     }
 
     // The switchover target's WAL position decides when it is promoted; every position it reaches counts.

@@ -1,6 +1,7 @@
 package io.pgpacer.agent;
 
 import io.pgpacer.config.CommitGuardMode;
+import io.pgpacer.core.cib.CommitGuardReport;
 import io.pgpacer.postgres.CommitGuardState;
 import io.pgpacer.postgres.PostgresException;
 import io.pgpacer.postgres.PostgresInstance;
@@ -25,8 +26,11 @@ final class CommitGuard implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(CommitGuard.class);
 
-    /** No PostgreSQL (a witness) or {@code commit-guard: off}. */
-    static final CommitGuard NONE = new CommitGuard(null, false, null, () -> 0, 0, text -> { });
+    /** {@code commit-guard: off}. */
+    static final CommitGuard NONE = unused(notUsed(CommitGuardMode.OFF, true, false).orElseThrow());
+
+    private static final String NOT_INSTALLED = "the pgpacer_guard extension is not installed for this PostgreSQL";
+    private static final String INSTALL = "install it as root with bin/ensure-deps in the pgpacer source tree";
 
     private final PostgresInstance pg;
     private final boolean active;
@@ -34,14 +38,16 @@ final class CommitGuard implements AutoCloseable {
     private final LongSupplier millis;
     private final long marginMillis;
     private final Consumer<String> notice;
+    private final CommitGuardReport unused;
     private final ExecutorService grants;
     private final AtomicReference<long[]> pending = new AtomicReference<>();
     private String lastProblem; // guarded by this
     private long lastGranted = -1; // guarded by this
 
     private CommitGuard(PostgresInstance pg, boolean active, String primaryRefusal, LongSupplier millis,
-            long marginMillis, Consumer<String> notice) {
+            long marginMillis, Consumer<String> notice, CommitGuardReport unused) {
         this.pg = pg;
+        this.unused = unused;
         this.active = active;
         this.primaryRefusal = primaryRefusal;
         this.millis = millis;
@@ -61,19 +67,39 @@ final class CommitGuard implements AutoCloseable {
      */
     static CommitGuard of(CommitGuardMode mode, PostgresInstance pgOrNull, LongSupplier monotonicMillis,
             Duration fenceMargin, Consumer<String> notice) {
-        if (pgOrNull == null || mode == CommitGuardMode.OFF) {
-            return NONE;
-        }
-        if (!pgOrNull.commitGuardInstalled()) {
-            return mode == CommitGuardMode.ON
-                    ? new CommitGuard(null, false, "postgresql.commit-guard is on, but the pgpacer_guard extension is"
-                            + " not installed for this PostgreSQL; install it (as root, bin/ensure-deps in the pgpacer"
-                            + " source tree builds and installs it) or set postgresql.commit-guard: auto",
-                            monotonicMillis, 0, notice)
-                    : NONE;
+        boolean installed = pgOrNull != null && mode != CommitGuardMode.OFF && pgOrNull.commitGuardInstalled();
+        Optional<CommitGuardReport> notUsed = notUsed(mode, pgOrNull != null, installed);
+        if (notUsed.isPresent()) {
+            return mode == CommitGuardMode.ON && pgOrNull != null
+                    ? new CommitGuard(null, false, "postgresql.commit-guard is on, but " + NOT_INSTALLED + "; " + INSTALL
+                            + ", or set postgresql.commit-guard: auto", monotonicMillis, 0, notice, notUsed.get())
+                    : unused(notUsed.get());
         }
         pgOrNull.loadCommitGuard();
-        return new CommitGuard(pgOrNull, true, null, monotonicMillis, marginMillis(fenceMargin.toMillis()), notice);
+        return new CommitGuard(pgOrNull, true, null, monotonicMillis, marginMillis(fenceMargin.toMillis()), notice,
+                null);
+    }
+
+    /**
+     * Why the guard is not used on a node, as its reports say, from the mode, whether the node has a PostgreSQL and
+     * whether the extension is installed for it; empty when it is used.
+     */
+    static Optional<CommitGuardReport> notUsed(CommitGuardMode mode, boolean hasPostgres, boolean installed) {
+        if (!hasPostgres) {
+            return Optional.of(CommitGuardReport.off("no PostgreSQL on a witness"));
+        }
+        return switch (mode) {
+            case OFF -> Optional.of(CommitGuardReport.off("postgresql.commit-guard: off"));
+            case AUTO -> installed ? Optional.empty() : Optional.of(CommitGuardReport.unavailable(
+                    "postgresql.commit-guard: auto, but " + NOT_INSTALLED + "; " + INSTALL));
+            case ON -> installed ? Optional.empty() : Optional.of(CommitGuardReport.unavailable(
+                    "postgresql.commit-guard: on, but " + NOT_INSTALLED + ", so this node is never started as"
+                            + " primary; " + INSTALL));
+        };
+    }
+
+    private static CommitGuard unused(CommitGuardReport why) {
+        return new CommitGuard(null, false, null, () -> 0, 0, text -> { }, why);
     }
 
     /**
@@ -144,6 +170,24 @@ final class CommitGuard implements AutoCloseable {
     /** The guard's state in PostgreSQL now; empty when inactive, not loaded yet, or PostgreSQL does not answer. */
     Optional<CommitGuardState> state() {
         return active ? pg.commitGuardState() : Optional.empty();
+    }
+
+    /**
+     * The guard as this node reports it: why it is not used, or what PostgreSQL holds now. Asks PostgreSQL (one round
+     * trip on the guard's connection) only when {@code postgresAnswers}, so that a PostgreSQL seen stopped or frozen
+     * costs the agent's loop nothing more.
+     */
+    CommitGuardReport report(boolean postgresAnswers) {
+        if (!active) {
+            return unused;
+        }
+        if (!postgresAnswers) {
+            return CommitGuardReport.inactive("PostgreSQL is not running or does not answer");
+        }
+        return state().map(s -> CommitGuardReport.held(s.epoch(), s.remainingMillis(), s.refusedCommits(),
+                s.withheldAcks())).orElseGet(() -> CommitGuardReport.inactive("PostgreSQL runs without"
+                        + " pgpacer_guard until its next restart, the primary has not created the extension yet, or"
+                        + " PostgreSQL did not answer"));
     }
 
     private void say(String text) {

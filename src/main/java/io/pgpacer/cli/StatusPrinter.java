@@ -82,6 +82,7 @@ final class StatusPrinter {
                 out.append(attribute("pgsql-status", n.pgsqlStatus()));
                 out.append(attribute("pgpacer-goal", n.goal()));
                 out.append(attribute("pgpacer-wal", "timeline " + n.timeline() + ", " + n.lsn()));
+                out.append(attribute("commit-guard", n.commitGuard().describe()));
                 if (n.activity() != null) {
                     out.append(attribute("pgpacer-activity", n.activity()));
                 }

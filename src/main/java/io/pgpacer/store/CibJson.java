@@ -6,25 +6,37 @@ import com.fasterxml.jackson.annotation.PropertyAccessor;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.DeserializationConfig;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.deser.BeanDeserializerModifier;
+import com.fasterxml.jackson.databind.deser.std.DelegatingDeserializer;
 import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.CommitGuardReport;
+import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.resource.Constraint;
 import io.pgpacer.core.resource.ResourceEdit;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The JSON form of the CIB, of store commands and of their results: what the Raft log, the snapshots and
@@ -35,6 +47,12 @@ import java.util.Arrays;
  * message naming it); a CIB is decoded tolerantly (unknown properties ignored, missing ones take their
  * defaults, 0 for a missing number), so that a snapshot or a read answered by a member one version ahead
  * still loads.
+ *
+ * <p>A node report is read tolerantly wherever it appears, commands included: agents are upgraded one at a time, so
+ * the members apply reports of agents one version behind and one version ahead. A property added since the first
+ * release that it lacks takes its default ({@code commitGuard}: unknown), a property it does not know is ignored, and
+ * so is, in its commit guard, a property or a state it does not know (the state reads as unknown): a command refused
+ * for any of them would leave that node's reports unapplied and the node counted offline.
  */
 public final class CibJson {
 
@@ -73,6 +91,7 @@ public final class CibJson {
         module.setMixInAnnotation(Constraint.class, ConstraintTypes.class);
         module.registerSubtypes(new NamedType(Constraint.Colocation.class, "colocation"),
                 new NamedType(Constraint.Ordering.class, "order"), new NamedType(Constraint.Location.class, "location"));
+        module.setDeserializerModifier(new TolerantReports());
         module.setMixInAnnotation(ResourceEdit.class, ResourceEditTypes.class);
         module.registerSubtypes(Arrays.stream(ResourceEdit.class.getPermittedSubclasses())
                 .map(type -> new NamedType(type, editTag(type))).toArray(NamedType[]::new));
@@ -172,6 +191,71 @@ public final class CibJson {
     /** Declares the constraint tag ({@code colocation}, {@code order}, {@code location}); a mix-in. */
     @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
     private interface ConstraintTypes {
+    }
+
+    /** Reads every {@link NodeReport} through {@link TolerantReportDeserializer}. */
+    private static final class TolerantReports extends BeanDeserializerModifier {
+        @Override
+        public JsonDeserializer<?> modifyDeserializer(DeserializationConfig config, BeanDescription description,
+                JsonDeserializer<?> deserializer) {
+            return description.getBeanClass() == NodeReport.class ? new TolerantReportDeserializer(deserializer)
+                    : deserializer;
+        }
+    }
+
+    /**
+     * A node report with the properties this version does not know left out, and those it lacks given as null (so
+     * that the record takes their defaults), before the record's own deserializer reads it: even a reader that is
+     * strict about missing and unknown properties, as the command reader is, then takes it.
+     */
+    private static final class TolerantReportDeserializer extends DelegatingDeserializer {
+        private static final Set<String> KNOWN = components(NodeReport.class);
+        private static final Set<String> GUARD_KNOWN = components(CommitGuardReport.class);
+        private static final Set<String> GUARD_STATES = Arrays.stream(CommitGuardReport.State.values())
+                .map(Enum::name).collect(Collectors.toUnmodifiableSet());
+        /**
+         * The properties added since agents of an earlier version may run beside this one. The others (node,
+         * sequence, ...) were there from the first release: a report without one is bad input, refused as before.
+         */
+        private static final Set<String> ADDED_LATER = Set.of("commitGuard");
+
+        TolerantReportDeserializer(JsonDeserializer<?> recordDeserializer) {
+            super(recordDeserializer);
+        }
+
+        @Override
+        protected JsonDeserializer<?> newDelegatingInstance(JsonDeserializer<?> newDelegatee) {
+            return new TolerantReportDeserializer(newDelegatee);
+        }
+
+        @Override
+        public Object deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            JsonNode tree = context.readTree(parser);
+            if (tree instanceof ObjectNode report) {
+                report.retain(KNOWN);
+                for (String name : ADDED_LATER) {
+                    if (!report.has(name)) {
+                        report.putNull(name);
+                    }
+                }
+                if (report.get("commitGuard") instanceof ObjectNode guard) {
+                    guard.retain(GUARD_KNOWN);
+                    // why: a state added in a later release reads as unknown here, not as a refused report.
+                    if (guard.get("state") != null && !GUARD_STATES.contains(guard.get("state").asText())) {
+                        guard.putNull("state");
+                    }
+                }
+            }
+            try (JsonParser replay = tree.traverse(parser.getCodec())) {
+                replay.nextToken();
+                return _delegatee.deserialize(replay, context);
+            }
+        }
+    }
+
+    private static Set<String> components(Class<? extends Record> type) {
+        return Arrays.stream(type.getRecordComponents()).map(RecordComponent::getName)
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     private static final class LsnSerializer extends StdScalarSerializer<Lsn> {

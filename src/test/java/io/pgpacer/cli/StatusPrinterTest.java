@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.CommitGuardReport;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Lease;
@@ -18,6 +19,7 @@ import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.status.ClusterStatus;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 /** The status screens a Pacemaker user expects, from a CIB after one failover (pg-151's postmaster died). */
@@ -33,11 +35,14 @@ class StatusPrinterTest {
                         "pg-153", NodeGoal.standbyOf("pg-152", "x")))
                 .withLease(new Lease("pg-152", 3, 40))
                 .withReport(new NodeReport("pg-152", 9, PgState.PRIMARY, 4242, 2, lsn, lsn, null, false, List.of(
-                        new ReplicaStatus("pg-153", "streaming", "async", lsn, lsn)), "primary", null, "t"))
+                        new ReplicaStatus("pg-153", "streaming", "async", lsn, lsn)), "primary", null, "t", false, 0,
+                        Map.of(), CommitGuardReport.held(3, OptionalLong.of(2_350), 0, 0)))
                 .withReport(new NodeReport("pg-153", 9, PgState.STANDBY, 4343, 2, lsn, lsn, "pg-152", true, List.of(),
-                        "streaming from pg-152", null, "t"))
+                        "streaming from pg-152", null, "t", false, 0, Map.of(),
+                        CommitGuardReport.held(0, OptionalLong.empty(), 0, 0)))
                 .withReport(new NodeReport("pg-151", 9, PgState.FAILED, 0, 1, Lsn.parse("0/2D000000"), Lsn.ZERO, null,
-                        false, List.of(), "failed monitor", null, "t"))
+                        false, List.of(), "failed monitor", null, "t", false, 0, Map.of(),
+                        CommitGuardReport.inactive("PostgreSQL is not running or does not answer")))
                 .withFailCount("pg-151", new FailCount(1, "2023-11-21T16:58:59Z"))
                 .withFailedActions(List.of(new FailedAction("pg-151", "monitor", 7, "not running",
                         "2023-11-21T16:58:59Z")))
@@ -204,6 +209,7 @@ class StatusPrinterTest {
                     + pgsql-status                    : STOP
                     + pgpacer-goal                    : standby of pg-152
                     + pgpacer-wal                     : timeline 1, 0/2D000000
+                    + commit-guard                    : inactive (PostgreSQL is not running or does not answer)
                     + pgpacer-activity                : failed monitor
                 * Node pg-152:
                     + master-pgsql                    : 1000
@@ -212,6 +218,7 @@ class StatusPrinterTest {
                     + pgsql-status                    : PRI
                     + pgpacer-goal                    : primary
                     + pgpacer-wal                     : timeline 2, 0/2D004748
+                    + commit-guard                    : granted epoch 3 (2350 ms left at report time)
                     + pgpacer-activity                : primary
                 * Node pg-153:
                     + master-pgsql                    : 100
@@ -219,6 +226,7 @@ class StatusPrinterTest {
                     + pgsql-status                    : HS:async
                     + pgpacer-goal                    : standby of pg-152
                     + pgpacer-wal                     : timeline 2, 0/2D004748
+                    + commit-guard                    : not granted
                     + pgpacer-activity                : streaming from pg-152
 
                 Migration Summary:
@@ -231,5 +239,29 @@ class StatusPrinterTest {
                 pgsql_REPL_INFO:pg-152|1|00000000220000A0
 
                 """, attributes);
+    }
+
+    @Test
+    void statusJsonShowsTheCommitGuardUnderEachNodeAndAnOlderAgentsAnswerStillReads() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = io.pgpacer.store.CibJson.mapper();
+        com.fasterxml.jackson.databind.JsonNode nodes = json.readTree(json.writeValueAsString(afterFailover()))
+                .get("nodes");
+        assertEquals("pg-152", nodes.get(1).get("name").asText());
+        com.fasterxml.jackson.databind.JsonNode guard = nodes.get(1).get("commitGuard");
+        assertEquals("GRANTED", guard.get("state").asText(), guard.toString());
+        assertEquals(3, guard.get("epoch").asLong(), guard.toString());
+        assertEquals(2_350, guard.get("remainingMillis").asLong(), guard.toString());
+        assertEquals("NOT_GRANTED", nodes.get(2).get("commitGuard").get("state").asText());
+        assertEquals("INACTIVE", nodes.get(0).get("commitGuard").get("state").asText());
+
+        // An agent of the version before answers /status without the field: the CLI reads it as unknown.
+        com.fasterxml.jackson.databind.node.ObjectNode older = (com.fasterxml.jackson.databind.node.ObjectNode) json
+                .readTree(json.writeValueAsString(afterFailover()));
+        older.get("nodes").forEach(node -> ((com.fasterxml.jackson.databind.node.ObjectNode) node)
+                .remove("commitGuard"));
+        ClusterStatus read = json.convertValue(older, ClusterStatus.class);
+        assertEquals(CommitGuardReport.UNKNOWN, read.nodes().get(1).commitGuard());
+        assertTrue(StatusPrinter.render(read, true).contains(
+                "    + commit-guard                    : unknown (from an agent of an earlier version)\n"));
     }
 }

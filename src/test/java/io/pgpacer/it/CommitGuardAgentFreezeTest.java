@@ -3,7 +3,9 @@ package io.pgpacer.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.store.CibJson;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
 import io.pgpacer.testkit.Signals;
@@ -14,9 +16,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +31,9 @@ import org.junit.jupiter.api.Test;
  * straight to the primary's own PostgreSQL address (not through any VIP), when the primary's agent alone is
  * SIGSTOPped (its PostgreSQL keeps running) for longer than the lease, then another node is promoted and the old
  * primary's PostgreSQL acknowledges no write after its lease could have run out, while it still runs and refuses
- * them with the guard's SQLSTATE. While renewals flow, the guard refuses nothing (no false fencing).
+ * them with the guard's SQLSTATE. While renewals flow, the guard refuses nothing (no false fencing). Throughout,
+ * {@code pgpacer status --full} shows the primary's guard granted under the current lease generation and the
+ * standbys' not granted.
  */
 class CommitGuardAgentFreezeTest {
 
@@ -62,6 +70,12 @@ class CommitGuardAgentFreezeTest {
             s.execute("CREATE TABLE guard_direct (id bigint PRIMARY KEY, node text)");
         }
         assertTrue(guardState(old).epoch() >= 1, "the agents load and grant pgpacer_guard: " + guardState(old));
+        GuardLines bootstrapped = awaitGuardShown(old);
+        assertEquals(bootstrapped.generation(), guardState(old).epoch(), "the epoch PostgreSQL holds, as shown");
+        JsonNode json = CibJson.mapper().readTree(cluster.cli("status", "--json").out());
+        JsonNode primaryGuard = java.util.stream.StreamSupport.stream(json.get("nodes").spliterator(), false)
+                .filter(n -> n.get("name").asText().equals(old)).findFirst().orElseThrow().get("commitGuard");
+        assertEquals("GRANTED", primaryGuard.get("state").asText(), json.toString());
 
         // Given renewals flowing: no commit is refused.
         writer = new Writer(cluster.pgPort(old), old, 0);
@@ -127,6 +141,54 @@ class CommitGuardAgentFreezeTest {
         }
         assertEquals(List.of(), back.refusals, "the guard refused commits after the switchover");
         assertEquals(0, guardState(old).refusedCommits(), "refusals counted by the guard on " + old);
+        // The lease changed hands twice since: a later generation, and the former primary restarted as a standby.
+        GuardLines switchedBack = awaitGuardShown(old);
+        assertTrue(switchedBack.generation() > bootstrapped.generation(), switchedBack.toString());
+        System.out.printf("commit guard in status --full: bootstrap %s; after the failover and the switchover back"
+                + " %s%n", bootstrapped.byNode(), switchedBack.byNode());
+    }
+
+    /** What {@code pgpacer status --full} printed for each node's {@code commit-guard}, and the lease it read. */
+    private record GuardLines(String holder, long generation, Map<String, String> byNode, String printed) {
+        @Override
+        public String toString() {
+            return "lease held by " + holder + " under generation " + generation + "; status --full:\n" + printed;
+        }
+    }
+
+    private static final Pattern GUARD_LINE = Pattern.compile("^ {4}\\+ commit-guard +: (.*)$");
+
+    private GuardLines guardLines() {
+        JsonNode lease = cluster.api().cib().get("lease");
+        ClusterHarness.CliRun full = cluster.cli("status", "--full");
+        assertEquals(0, full.exitCode(), full.err());
+        Map<String, String> byNode = new TreeMap<>();
+        String node = null;
+        String attributes = full.out().substring(full.out().indexOf("Node Attributes:"),
+                full.out().indexOf("Migration Summary:"));
+        for (String line : attributes.lines().toList()) {
+            if (line.startsWith("* Node ")) {
+                node = line.substring("* Node ".length(), line.length() - 1);
+            }
+            Matcher guard = GUARD_LINE.matcher(line);
+            if (guard.matches()) {
+                byNode.put(node, guard.group(1));
+            }
+        }
+        return new GuardLines(lease.get("holder").asText(null), lease.get("generation").asLong(), byNode, full.out());
+    }
+
+    /** Waits until status --full shows {@code primary}'s guard granted under the lease's generation, the rest not. */
+    private GuardLines awaitGuardShown(String primary) {
+        return Eventually.await("status --full showing " + primary + "'s commit guard granted under the current lease"
+                + " generation and every standby's not granted", CONVERGE, this::guardLines, shown -> {
+                    if (!primary.equals(shown.holder()) || shown.byNode().size() != 3) {
+                        return false;
+                    }
+                    return shown.byNode().entrySet().stream().allMatch(e -> e.getKey().equals(primary)
+                            ? e.getValue().startsWith("granted epoch " + shown.generation() + " (")
+                            : e.getValue().equals("not granted"));
+                });
     }
 
     private record GuardState(long epoch, long refusedCommits) {

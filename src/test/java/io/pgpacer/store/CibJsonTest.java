@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.CommitGuardReport;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Lease;
@@ -24,6 +25,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -40,7 +42,7 @@ class CibJsonTest {
             List.of(new ReplicaStatus("node2", "streaming", "sync", Lsn.parse("0/3000100"), Lsn.parse("0/3000000"))),
             "monitoring", null, "2024-05-01T10:00:00Z", true, 4, Map.of("pgbouncer",
                     new io.pgpacer.core.resource.ResourceState(io.pgpacer.core.resource.ResourceState.STARTED, true,
-                            "2024-05-01T10:00:00Z")));
+                            "2024-05-01T10:00:00Z")), CommitGuardReport.held(7, OptionalLong.of(2_350), 1, 0));
 
     static final PromotionRecord PROMOTION = new PromotionRecord("node1", 2, Lsn.parse("0/2FFFFF8"), 3,
             "2024-05-01T09:59:00Z", "failover", true);
@@ -224,5 +226,81 @@ class CibJsonTest {
         String json = new String(CibJson.encode(populatedCib()), UTF_8)
                 .replaceFirst("\\{", "{\"addedInALaterRelease\":{\"x\":1},");
         assertEquals(populatedCib(), CibJson.decodeCib(json.getBytes(UTF_8)));
+    }
+
+    /** The JSON of {@link #REPORT} as a ReportStatus command, to be edited as another version would write it. */
+    private static com.fasterxml.jackson.databind.node.ObjectNode reportCommand() throws Exception {
+        return (com.fasterxml.jackson.databind.node.ObjectNode) CibJson.mapper().readTree(
+                CibJson.encode(new StoreCommand.ReportStatus(REPORT)));
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode report(
+            com.fasterxml.jackson.databind.node.ObjectNode command) {
+        return (com.fasterxml.jackson.databind.node.ObjectNode) command.get("report");
+    }
+
+    @Test
+    void theCommitGuardIsWrittenInEveryReport() {
+        String json = new String(CibJson.encode(new StoreCommand.ReportStatus(REPORT)), UTF_8);
+        assertTrue(json.contains("\"commitGuard\":{\"state\":\"GRANTED\",\"epoch\":7,\"remainingMillis\":2350,"
+                + "\"refusedCommits\":1,\"withheldAcks\":0,\"reason\":null}"), json);
+    }
+
+    @Test
+    void aReportOfAnAgentWithoutTheCommitGuardStillAppliesAsUnknown() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode older = reportCommand();
+        report(older).remove("commitGuard");
+        StoreCommand decoded = CibJson.decodeCommand(CibJson.mapper().writeValueAsBytes(older));
+        NodeReport report = ((StoreCommand.ReportStatus) decoded).report();
+        assertEquals(CommitGuardReport.UNKNOWN, report.commitGuard());
+        assertEquals(new NodeReport(REPORT.node(), REPORT.sequence(), REPORT.pgState(), REPORT.postmasterPid(),
+                REPORT.timeline(), REPORT.lsn(), REPORT.replayLsn(), REPORT.upstream(), REPORT.streaming(),
+                REPORT.replicas(), REPORT.activity(), REPORT.lastError(), REPORT.reportedAt(), REPORT.readerVip(),
+                REPORT.readerVipSeen(), REPORT.resources()), report, "everything else as written");
+
+        com.fasterxml.jackson.databind.node.ObjectNode cib = (com.fasterxml.jackson.databind.node.ObjectNode)
+                CibJson.mapper().readTree(CibJson.encode(populatedCib()));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) cib.get("reports").get("node1")).remove("commitGuard");
+        assertEquals(CommitGuardReport.UNKNOWN, CibJson.decodeCib(CibJson.mapper().writeValueAsBytes(cib))
+                .reports().get("node1").commitGuard(), "a CIB (snapshot) holding the older report");
+    }
+
+    @Test
+    void aReportOfAnAgentOneVersionAheadStillApplies() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode newer = reportCommand();
+        report(newer).putObject("addedInALaterRelease").put("x", 1);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) report(newer).get("commitGuard")).put("addedToo", 2);
+        assertEquals(new StoreCommand.ReportStatus(REPORT),
+                CibJson.decodeCommand(CibJson.mapper().writeValueAsBytes(newer)));
+
+        ((com.fasterxml.jackson.databind.node.ObjectNode) report(newer).get("commitGuard")).put("state",
+                "A_STATE_OF_A_LATER_RELEASE");
+        NodeReport read = ((StoreCommand.ReportStatus) CibJson.decodeCommand(
+                CibJson.mapper().writeValueAsBytes(newer))).report();
+        assertEquals(CommitGuardReport.State.UNKNOWN, read.commitGuard().state());
+        assertEquals(REPORT.sequence(), read.sequence());
+    }
+
+    @Test
+    void aReportWithoutAPropertyOfTheFirstReleaseIsStillRefused() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode broken = reportCommand();
+        report(broken).remove("sequence");
+        byte[] json = CibJson.mapper().writeValueAsBytes(broken);
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> CibJson.decodeCommand(json));
+        assertTrue(refused.getMessage().contains("'sequence'"), refused.getMessage());
+
+        com.fasterxml.jackson.databind.node.ObjectNode badLsn = reportCommand();
+        report(badLsn).put("lsn", "3000148");
+        IllegalArgumentException badPosition = assertThrows(IllegalArgumentException.class,
+                () -> CibJson.decodeCommand(CibJson.mapper().writeValueAsBytes(badLsn)));
+        assertTrue(badPosition.getMessage().contains("3000148"), badPosition.getMessage());
+
+        com.fasterxml.jackson.databind.node.ObjectNode extra = reportCommand();
+        extra.put("force", true);
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> CibJson.decodeCommand(CibJson.mapper().writeValueAsBytes(extra)));
+        assertTrue(unknown.getMessage().contains("force"), "the command itself stays strict: "
+                + unknown.getMessage());
     }
 }

@@ -20,6 +20,8 @@ import java.util.TreeMap;
  * @param readerVip whether this node carried the reader VIP when it built the report
  * @param readerVipSeen the {@link ReaderVip#version()} of the assignment this node had seen then
  * @param resources what the agent observed of each primitive resource it runs or ran, by resource id
+ * @param commitGuard the commit guard in this node's PostgreSQL; {@link CommitGuardReport#UNKNOWN} in a report of
+ *     an agent that predates it
  */
 public record NodeReport(
         String node,
@@ -37,13 +39,24 @@ public record NodeReport(
         String reportedAt,
         boolean readerVip,
         long readerVipSeen,
-        Map<String, ResourceState> resources) {
+        Map<String, ResourceState> resources,
+        CommitGuardReport commitGuard) {
 
     public NodeReport {
+        commitGuard = commitGuard == null ? CommitGuardReport.UNKNOWN : commitGuard;
         resources = resources == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(resources));
         replicas = replicas == null ? List.of() : List.copyOf(replicas);
         lsn = lsn == null ? Lsn.ZERO : lsn;
         replayLsn = replayLsn == null ? Lsn.ZERO : replayLsn;
+    }
+
+    /** A report that says nothing of the commit guard. */
+    public NodeReport(String node, long sequence, PgState pgState, long postmasterPid, long timeline, Lsn lsn,
+            Lsn replayLsn, String upstream, boolean streaming, List<ReplicaStatus> replicas, String activity,
+            String lastError, String reportedAt, boolean readerVip, long readerVipSeen,
+            Map<String, ResourceState> resources) {
+        this(node, sequence, pgState, postmasterPid, timeline, lsn, replayLsn, upstream, streaming, replicas, activity,
+                lastError, reportedAt, readerVip, readerVipSeen, resources, CommitGuardReport.UNKNOWN);
     }
 
     /** A report of a node that runs no primitive resource. */
@@ -51,7 +64,7 @@ public record NodeReport(
             Lsn replayLsn, String upstream, boolean streaming, List<ReplicaStatus> replicas, String activity,
             String lastError, String reportedAt, boolean readerVip, long readerVipSeen) {
         this(node, sequence, pgState, postmasterPid, timeline, lsn, replayLsn, upstream, streaming, replicas, activity,
-                lastError, reportedAt, readerVip, readerVipSeen, Map.of());
+                lastError, reportedAt, readerVip, readerVipSeen, Map.of(), CommitGuardReport.UNKNOWN);
     }
 
     /** A report of a node that carries no reader VIP and runs no primitive resource. */
@@ -59,7 +72,7 @@ public record NodeReport(
             Lsn replayLsn, String upstream, boolean streaming, List<ReplicaStatus> replicas, String activity,
             String lastError, String reportedAt) {
         this(node, sequence, pgState, postmasterPid, timeline, lsn, replayLsn, upstream, streaming, replicas, activity,
-                lastError, reportedAt, false, 0, Map.of());
+                lastError, reportedAt, false, 0, Map.of(), CommitGuardReport.UNKNOWN);
     }
 
     public boolean running() {

@@ -1,6 +1,7 @@
 package io.pgpacer.core.status;
 
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.CommitGuardReport;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Maintenance;
 import io.pgpacer.core.cib.NodeGoal;
@@ -168,7 +169,8 @@ public record ClusterStatus(
             return new NodeStatus(spec.name(), online, spec.witness(), goal, report == null ? "UNKNOWN" : "WITNESS",
                     spec.witness() ? "-" : "STOP", spec.witness() ? "-" : "DISCONNECT", spec.witness() ? "-" : MINUS_INFINITY,
                     null, 0, null, null, 0, cib.failCount(spec.name()).count(), cib.failCount(spec.name()).lastFailureAt(),
-                    report == null ? null : report.activity(), report == null ? null : report.lastError());
+                    report == null ? null : report.activity(), report == null ? null : report.lastError(),
+                    report == null ? CommitGuardReport.UNKNOWN : report.commitGuard());
         }
         Optional<ReplicaStatus> asReplica = primary.flatMap(p -> p.replicas().stream()
                 .filter(r -> r.name().equals(spec.name())).findFirst());
@@ -204,7 +206,8 @@ public record ClusterStatus(
         return new NodeStatus(spec.name(), online, false, goal, report.pgState().name(), pgsqlStatus, dataStatus,
                 masterScore(cib, spec.name(), report, online), baseline, report.timeline(), report.lsn().toString(),
                 report.upstream(), report.postmasterPid(), cib.failCount(spec.name()).count(),
-                cib.failCount(spec.name()).lastFailureAt(), report.activity(), report.lastError());
+                cib.failCount(spec.name()).lastFailureAt(), report.activity(), report.lastError(),
+                report.commitGuard());
     }
 
     // 1000 for the running primary, 100 for a streaming standby that may be promoted, else -INFINITY.

@@ -1,8 +1,13 @@
 package io.pgpacer.core.status;
 
+import io.pgpacer.core.cib.CommitGuardReport;
+
 /**
  * One node as the operator sees it, with the node attributes of the reference's {@code crm_mon -A}:
  * {@code master-pgsql}, {@code pgsql-status}, {@code pgsql-data-status}, {@code pgsql-master-baseline}.
+ *
+ * @param commitGuard the commit guard in the node's PostgreSQL as its last report says; {@link
+ *     CommitGuardReport#UNKNOWN} when it has none, or an agent of an earlier version answered
  */
 public record NodeStatus(
         String name,
@@ -21,5 +26,10 @@ public record NodeStatus(
         int failCount,
         String lastFailure,
         String activity,
-        String lastError) {
+        String lastError,
+        CommitGuardReport commitGuard) {
+
+    public NodeStatus {
+        commitGuard = commitGuard == null ? CommitGuardReport.UNKNOWN : commitGuard;
+    }
 }
