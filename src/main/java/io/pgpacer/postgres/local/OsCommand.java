@@ -62,12 +62,14 @@ final class OsCommand {
     }
 
     /**
-     * Starts the postmaster: a long-lived child whose output is appended to {@code logFile}. It is not tied to this
-     * JVM by itself: {@link #startTether} ties it, so that a planned restart of the agent can let it run on.
+     * Starts the postmaster: a long-lived child whose output is appended to {@code logFile}, in a session of its own
+     * ({@code setsid}: not a process group leader, so it keeps its pid), so that a terminal's Ctrl-C, which signals
+     * the agent's whole process group, reaches the agent alone and the agent stops PostgreSQL itself. It is not tied
+     * to this JVM by itself: {@link #startTether} ties it, so that a planned restart of the agent can let it run on.
      */
     Process startPostmaster(List<String> program, Map<String, String> environment, Path logFile) {
         try {
-            return ProgramRunner.builder(withCredentials(program, null), environment)
+            return ProgramRunner.builder(inOwnSession(withCredentials(program, null)), environment)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
@@ -88,7 +90,7 @@ final class OsCommand {
                 + " while kill -0 \"$0\" 2>/dev/null; do sleep 1 & wait $!; done";
         List<String> program = List.of("sh", "-c", script, Long.toString(pid));
         try {
-            return ProgramRunner.builder(withCredentials(program, "TERM"), Map.of())
+            return ProgramRunner.builder(inOwnSession(withCredentials(program, "TERM")), Map.of())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
@@ -101,6 +103,13 @@ final class OsCommand {
     /** The command line as shown to operators: the program and its arguments, and whom it runs as. */
     String describe(List<String> program) {
         return String.join(" ", program) + (user != null && user.switchFromRoot() ? " (as " + user.name() + ")" : "");
+    }
+
+    // Also the tether's: a Ctrl-C that ended it would leave the postmaster untied.
+    private static List<String> inOwnSession(List<String> command) {
+        List<String> inSession = new ArrayList<>(List.of("setsid"));
+        inSession.addAll(command);
+        return inSession;
     }
 
     /** @param deathSignal the signal the kernel sends the program when the calling thread ends, or null */
