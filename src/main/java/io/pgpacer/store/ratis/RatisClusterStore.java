@@ -75,6 +75,8 @@ public final class RatisClusterStore implements ClusterStore {
 
     /** How long a member without storage waits for the others to say whether they know it. */
     static final Duration JOINED_CHECK_TIMEOUT = Duration.ofMillis(1500);
+    /** How long a stopping leader waits for one other member to take the leadership over. */
+    static final Duration LEADERSHIP_TRANSFER_TIMEOUT = Duration.ofSeconds(2);
     /** How long a damaged member tries to record its damage in the store. */
     static final Duration ANNOUNCE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -460,9 +462,40 @@ public final class RatisClusterStore implements ClusterStore {
             return;
         }
         calls.shutdownNow();
+        if (division.getInfo().isLeader()) {
+            handOverLeadership();
+        }
         closeQuietly(client, "store client");
         closeQuietly(server, "store member");
         LOG.info("store member {} stopped", config.self());
+    }
+
+    /**
+     * A leader that stops on purpose (an agent's stop or planned restart) first makes another member leader: left
+     * alone, the others wait an election timeout for a new one, and with them the primary's lease renewal, which on a
+     * busy machine can run past the lease and fence a healthy primary. Tries each other member in turn, briefly.
+     */
+    private void handOverLeadership() {
+        // Only followers that answered recently: at a whole cluster's stop the others may be gone already, and
+        // waiting for them would only slow the stop down.
+        List<String> answering = division.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList().stream()
+                .filter(f -> f.getLastRpcElapsedTimeMs() < LEADERSHIP_TRANSFER_TIMEOUT.toMillis())
+                .sorted(java.util.Comparator.comparingLong(f -> f.getLastRpcElapsedTimeMs()))
+                .map(f -> f.getId().getId().toStringUtf8()).toList();
+        for (String peer : answering) {
+            try {
+                RaftClientReply reply = client.admin().transferLeadership(RaftPeerId.valueOf(peer),
+                        LEADERSHIP_TRANSFER_TIMEOUT.toMillis());
+                if (reply.isSuccess()) {
+                    LOG.info("store member {} handed the leadership to {} before stopping", config.self(), peer);
+                    return;
+                }
+                LOG.info("store member {}: {} did not take the leadership: {}", config.self(), peer,
+                        reply.getException());
+            } catch (IOException | RuntimeException e) {
+                LOG.info("store member {}: {} did not take the leadership: {}", config.self(), peer, e.toString());
+            }
+        }
     }
 
     /** Where Ratis keeps this member's log ({@code current/}) and snapshots ({@code sm/}). */
