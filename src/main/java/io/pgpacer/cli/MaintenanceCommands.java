@@ -27,7 +27,8 @@ final class MaintenanceCommands {
         }
     }
 
-    @Command(name = "cluster", description = "Whole-cluster operations.", subcommands = ClusterSetupCommand.class)
+    @Command(name = "cluster", description = "Whole-cluster operations.", subcommands = {ClusterSetupCommand.class,
+            ClusterStartStopCommands.Start.class, ClusterStartStopCommands.Stop.class})
     static final class ClusterCommand {
 
         @Command(name = "pause", description = {"Maintenance mode for the whole cluster: agents keep observing and",

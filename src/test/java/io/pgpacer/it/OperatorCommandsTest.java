@@ -154,6 +154,41 @@ class OperatorCommandsTest {
 
     @Test
     @Order(3)
+    void clusterStopAllKeepsTheRecordedPrimaryAndClusterStartBringsEveryNodeBack() {
+        ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
+        String primary = ClusterHarness.primary(healthy);
+        long timeline = ClusterHarness.node(healthy, primary).timeline();
+        int promotions = cluster.promotions();
+        Cli unknown = run("cluster", "start", "node9");
+        assertEquals(2, unknown.code(), unknown.err());
+        assertEquals("pgpacer cluster start: unknown data node node9; the data nodes are [node1, node2, node3];"
+                + " nothing was changed", unknown.err().strip());
+        Cli neither = run("cluster", "stop");
+        assertEquals(2, neither.code(), neither.err());
+        assertEquals("pgpacer cluster stop: give either --all or the nodes, e.g. 'pgpacer cluster stop --all' or"
+                + " 'pgpacer cluster stop node2'", neither.err().strip());
+        assertEquals(primary, ClusterHarness.primary(cluster.api().status()), "a refused command changes nothing");
+
+        String stopped = cli("cluster", "stop", "--all");
+        assertTrue(stopped.contains(primary + ": stopped; the recorded primary, which the next start resumes"),
+                stopped);
+        ClusterStatus down = cluster.api().status();
+        assertTrue(down.masters().isEmpty() && down.nodes().stream().allMatch(n -> "STOPPED".equals(n.pgState())),
+                "every PostgreSQL stopped: " + down);
+        String started = cli("cluster", "start", "--all");
+        assertTrue(started.contains(primary + ": primary (timeline " + timeline + ")"), started);
+        ClusterStatus back = cluster.awaitHealthy(CONVERGE);
+        assertEquals(primary, ClusterHarness.primary(back), "the recorded primary resumes (F12)");
+        assertEquals(promotions, cluster.promotions(), "a full stop and start promotes nobody");
+
+        String standby = back.slaves().get(0);
+        assertTrue(cli("cluster", "stop", standby).contains(standby + ": stopped"));
+        assertTrue(cli("cluster", "start", standby).contains(standby + ": standby (STREAMING"));
+        cluster.awaitHealthy(CONVERGE);
+    }
+
+    @Test
+    @Order(4)
     void propertiesAreSetAndBadValuesChangeNothing() {
         cli("property", "set", "migration-threshold=2", "failure-timeout=10m");
         String list = cli("property", "list");
@@ -167,7 +202,7 @@ class OperatorCommandsTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void theConfigurationRoundTripsAndAStaleOrBadDocumentChangesNothing() throws Exception {
         String queried = cli("cib", "query");
         Path file = dir.resolve("cib.yaml");
@@ -218,7 +253,7 @@ class OperatorCommandsTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aFailCountExpiresAfterFailureTimeout() {
         ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
         String standby = healthy.slaves().get(0);
@@ -235,7 +270,7 @@ class OperatorCommandsTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void resourcesAndConstraintsAreChangedAsWithPcsAndBadInputChangesNothing() throws Exception {
         Path marker = dir.resolve("bouncer.running");
         cli("resource", "create", "bouncer", "exec", "start=touch " + marker, "stop=rm -f " + marker,
