@@ -15,6 +15,8 @@ import io.pgpacer.core.decide.SwitchoverCheck;
 import io.pgpacer.core.resource.ResourceEdit;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.metrics.MetricsEndpoint;
+import io.pgpacer.os.ProgramException;
+import io.pgpacer.os.ServiceAutostart;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
 import java.io.IOException;
@@ -115,7 +117,7 @@ public final class HttpApi implements AutoCloseable {
     private boolean waitsForStore(ApiExchange exchange) {
         String path = exchange.path();
         return healthCheck(exchange).isEmpty() && !path.equals("/metrics") && !path.equals("/failsafe")
-                && !path.equals("/events") && !path.equals("/agent/restart");
+                && !path.equals("/events") && !path.equals("/agent/restart") && !path.equals("/agent/autostart");
     }
 
     private void route(ApiExchange exchange) throws IOException {
@@ -158,6 +160,8 @@ public final class HttpApi implements AutoCloseable {
             requestSwitchover(exchange, query);
         } else if (method.equals("POST") && path.equals("/agent/restart")) {
             restartAgent(exchange);
+        } else if (method.equals("POST") && path.equals("/agent/autostart")) {
+            setAutostart(exchange, query);
         } else if (method.equals("POST") && path.equals("/maintenance")) {
             setMaintenance(exchange, query);
         } else if (method.equals("POST") && path.equals("/failsafe")) {
@@ -187,7 +191,8 @@ public final class HttpApi implements AutoCloseable {
                     + " /standby?node=NAME&state=on|off, /properties (JSON body), /cib/config[?dry-run=true] (YAML"
                     + " or JSON body), /failsafe?primary=NAME&generation=N, /repair?node=NAME,"
                     + " /rebuild?node=NAME[&discard-old=yes], /recover-master?confirm=yes[&node=NAME],"
-                    + " /agent/restart (this node's agent; a standby's PostgreSQL keeps running);"
+                    + " /agent/restart (this node's agent; a standby's PostgreSQL keeps running),"
+                    + " /agent/autostart?state=on|off (this node's pgpacer.service at boot);"
                     + " GET /properties, /cib/config;"
                     + " DELETE /switchover)"));
         }
@@ -344,6 +349,25 @@ public final class HttpApi implements AutoCloseable {
         answer.put("node", self);
         answer.put("postmaster_pid", postmaster);
         send(exchange, 202, answer);
+    }
+
+    // This host's own service manager: 200 when systemctl did it, 500 with systemctl's own message when it could not.
+    private void setAutostart(ApiExchange exchange, Map<String, String> query) {
+        String state = query.get("state");
+        if (!"on".equals(state) && !"off".equals(state)) {
+            send(exchange, 400, error("query parameter 'state' must be 'on' or 'off', got " + (state == null ? "none"
+                    : "'" + state + "'")));
+            return;
+        }
+        boolean atBoot = state.equals("on");
+        try {
+            ServiceAutostart.set(ServiceAutostart.AGENT_UNIT, atBoot);
+        } catch (ProgramException e) {
+            send(exchange, 500, error(self + ": " + e.getMessage()));
+            return;
+        }
+        send(exchange, 200, Map.of("message", self + ": " + ServiceAutostart.AGENT_UNIT + (atBoot ? " starts" : " does not"
+                + " start") + " at boot", "node", self));
     }
 
     private void setMaintenance(ApiExchange exchange, Map<String, String> query) throws IOException {

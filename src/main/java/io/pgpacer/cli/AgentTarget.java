@@ -81,6 +81,11 @@ final class AgentTarget {
                 ApiCredentials.forCli(loaded, System.getenv()));
     }
 
+    /** The names of the configured nodes, witnesses included. */
+    List<String> nodeNames() {
+        return ConfigLoader.loadCluster(configFile()).nodes().stream().map(NodeSpec::name).toList();
+    }
+
     private Path configFile() {
         return config != null ? config
                 : Path.of(System.getenv().getOrDefault("PGPACER_CONFIG", "/etc/pgpacer/pgpacer.yaml"));

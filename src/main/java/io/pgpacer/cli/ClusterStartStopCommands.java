@@ -1,5 +1,6 @@
 package io.pgpacer.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.api.ApiClient;
 import io.pgpacer.config.ConfigException;
 import io.pgpacer.core.resource.ResourceEdit;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Parameters;
  * {@code pgpacer cluster start|stop [--all | NODE...]}: PostgreSQL and the VIPs on every node or on some, with the
  * agents left running so that the same command from any host brings them back. The whole cluster stops by disabling
  * {@code msPostgresql}, which keeps the recorded primary and its timeline for the next start (F12); single nodes stop
- * as {@code node standby} does, a primary handing over first. Both wait and report per node.
+ * as {@code node standby} does, a primary handing over first. Both wait and report per node. And
+ * {@code pgpacer cluster enable|disable [--all | NODE...]}: whether each node's agent starts at boot.
  */
 final class ClusterStartStopCommands {
 
@@ -194,6 +196,81 @@ final class ClusterStartStopCommands {
         @Override
         String describe(ClusterStatus status, NodeStatus node) {
             return status.masters().contains(node.name()) ? "primary (timeline " + node.timeline() + ")" : state(node);
+        }
+    }
+
+    /** Asks each chosen node's own agent to turn its service's start at boot on or off, and reports per node. */
+    abstract static class Autostart implements Callable<Integer> {
+
+        @Mixin
+        AgentTarget target;
+
+        @Option(names = "--all", description = "Every node of the cluster.")
+        boolean all;
+
+        @Parameters(paramLabel = "NODE", arity = "0..*", description = "The nodes (or --all).")
+        List<String> nodes;
+
+        abstract boolean atBoot();
+
+        @Override
+        public Integer call() {
+            String command = "cluster " + (atBoot() ? "enable" : "disable");
+            boolean some = nodes != null && !nodes.isEmpty();
+            if (all == some) {
+                System.err.println("pgpacer " + command + ": give either --all or the nodes, e.g. 'pgpacer " + command
+                        + " --all' or 'pgpacer " + command + " node2'");
+                return Main.BAD_INPUT;
+            }
+            List<String> chosen;
+            List<ApiClient> agents;
+            try {
+                // Every node is resolved before any is asked: an unknown name changes nothing anywhere.
+                chosen = all ? target.nodeNames() : nodes;
+                agents = chosen.stream().map(target::clientOf).toList();
+            } catch (ConfigException e) {
+                return AgentTarget.failed(command, e);
+            }
+            int failed = 0;
+            for (int i = 0; i < chosen.size(); i++) {
+                try {
+                    JsonNode answer = agents.get(i).call("POST", "/agent/autostart?state=" + (atBoot() ? "on" : "off"));
+                    System.out.println(answer.path("message").asText());
+                } catch (ApiClient.ApiException e) {
+                    failed++;
+                    String message = e.getMessage();
+                    System.err.println(message.startsWith(chosen.get(i) + ": ") ? message
+                            : chosen.get(i) + ": " + message);
+                }
+            }
+            if (failed > 0) {
+                System.err.println("pgpacer " + command + ": " + failed + " of " + chosen.size() + " nodes not changed;"
+                        + " see above");
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "enable", description = {"Start the agent of NODE... or of every node (--all) at boot.",
+            "Runs 'systemctl enable pgpacer.service' on each host through its agent and reports per host.",
+            "pcs equivalent: 'pcs cluster enable [--all | NODE...]'."})
+    static final class Enable extends Autostart {
+
+        @Override
+        boolean atBoot() {
+            return true;
+        }
+    }
+
+    @Command(name = "disable", description = {"Do not start the agent of NODE... or of every node (--all) at boot.",
+            "Runs 'systemctl disable pgpacer.service' on each host through its agent and reports per host.",
+            "pcs equivalent: 'pcs cluster disable [--all | NODE...]'."})
+    static final class Disable extends Autostart {
+
+        @Override
+        boolean atBoot() {
+            return false;
         }
     }
 }

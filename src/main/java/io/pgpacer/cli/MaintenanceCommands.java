@@ -28,7 +28,8 @@ final class MaintenanceCommands {
     }
 
     @Command(name = "cluster", description = "Whole-cluster operations.", subcommands = {ClusterSetupCommand.class,
-            ClusterStartStopCommands.Start.class, ClusterStartStopCommands.Stop.class})
+            ClusterStartStopCommands.Start.class, ClusterStartStopCommands.Stop.class,
+            ClusterStartStopCommands.Enable.class, ClusterStartStopCommands.Disable.class})
     static final class ClusterCommand {
 
         @Command(name = "pause", description = {"Maintenance mode for the whole cluster: agents keep observing and",

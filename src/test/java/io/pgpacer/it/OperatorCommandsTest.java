@@ -187,8 +187,29 @@ class OperatorCommandsTest {
         cluster.awaitHealthy(CONVERGE);
     }
 
+    /** Each agent runs systemctl on its own host; without the package's unit, each shows systemctl's own message. */
     @Test
     @Order(4)
+    void clusterEnableAsksEveryAgentAndShowsWhatSystemctlSaid() {
+        assertFalse(Files.exists(Path.of("/lib/systemd/system/pgpacer.service"))
+                || Files.exists(Path.of("/etc/systemd/system/pgpacer.service")), "the pgpacer package is installed on"
+                + " this machine, and this test would change whether it starts at boot: remove it first with"
+                + " 'apt-get purge pgpacer'");
+        Cli unknown = run("cluster", "enable", "node1", "node9");
+        assertEquals(2, unknown.code(), unknown.err());
+        assertTrue(unknown.err().startsWith("pgpacer cluster enable: unknown node 'node9'"), unknown.err());
+        assertEquals("", unknown.out(), "an unknown node is found before any agent is asked");
+        Cli enable = run("cluster", "enable", "--all");
+        assertEquals(1, enable.code(), enable.out() + enable.err());
+        for (String node : List.of("node1", "node2", "node3")) {
+            assertTrue(enable.err().contains(node + ": systemctl enable --quiet pgpacer.service failed (exit status 1):"
+                    + " Failed to enable unit, unit pgpacer.service does not exist."), enable.err());
+        }
+        assertTrue(enable.err().contains("pgpacer cluster enable: 3 of 3 nodes not changed"), enable.err());
+    }
+
+    @Test
+    @Order(5)
     void propertiesAreSetAndBadValuesChangeNothing() {
         cli("property", "set", "migration-threshold=2", "failure-timeout=10m");
         String list = cli("property", "list");
@@ -202,7 +223,7 @@ class OperatorCommandsTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void theConfigurationRoundTripsAndAStaleOrBadDocumentChangesNothing() throws Exception {
         String queried = cli("cib", "query");
         Path file = dir.resolve("cib.yaml");
@@ -253,7 +274,7 @@ class OperatorCommandsTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aFailCountExpiresAfterFailureTimeout() {
         ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
         String standby = healthy.slaves().get(0);
@@ -270,7 +291,7 @@ class OperatorCommandsTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void resourcesAndConstraintsAreChangedAsWithPcsAndBadInputChangesNothing() throws Exception {
         Path marker = dir.resolve("bouncer.running");
         cli("resource", "create", "bouncer", "exec", "start=touch " + marker, "stop=rm -f " + marker,
