@@ -353,13 +353,11 @@ public final class HttpApi implements AutoCloseable {
 
     // This host's own service manager: 200 when systemctl did it, 500 with systemctl's own message when it could not.
     private void setAutostart(ApiExchange exchange, Map<String, String> query) {
-        String state = query.get("state");
-        if (!"on".equals(state) && !"off".equals(state)) {
-            send(exchange, 400, error("query parameter 'state' must be 'on' or 'off', got " + (state == null ? "none"
-                    : "'" + state + "'")));
+        Optional<Boolean> on = onOrOff(exchange, query);
+        if (on.isEmpty()) {
             return;
         }
-        boolean atBoot = state.equals("on");
+        boolean atBoot = on.get();
         try {
             ServiceAutostart.set(ServiceAutostart.AGENT_UNIT, atBoot);
         } catch (ProgramException e) {
@@ -371,17 +369,26 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void setMaintenance(ApiExchange exchange, Map<String, String> query) throws IOException {
-        String state = query.get("state");
-        if (!"on".equals(state) && !"off".equals(state)) {
-            send(exchange, 400, error("query parameter 'state' must be 'on' or 'off', got " + (state == null ? "none"
-                    : "'" + state + "'")));
+        Optional<Boolean> on = onOrOff(exchange, query);
+        if (on.isEmpty()) {
             return;
         }
         String node = query.get("node");
         if (node != null && refusedUnknown(exchange, store.localCopy(), node, false)) {
             return;
         }
-        submitAndAnswer(exchange, new StoreCommand.SetMaintenance(node, state.equals("on")));
+        submitAndAnswer(exchange, new StoreCommand.SetMaintenance(node, on.get()));
+    }
+
+    /** The query's {@code state=on|off}; anything else is answered with 400 here and gives empty. */
+    private static Optional<Boolean> onOrOff(ApiExchange exchange, Map<String, String> query) {
+        String state = query.get("state");
+        if (!"on".equals(state) && !"off".equals(state)) {
+            send(exchange, 400, error("query parameter 'state' must be 'on' or 'off', got " + (state == null ? "none"
+                    : "'" + state + "'")));
+            return Optional.empty();
+        }
+        return Optional.of(state.equals("on"));
     }
 
     private static List<Map<String, String>> properties(Cib cib) {

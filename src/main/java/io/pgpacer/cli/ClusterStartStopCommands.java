@@ -29,17 +29,38 @@ final class ClusterStartStopCommands {
     private ClusterStartStopCommands() {
     }
 
-    /** What both verbs take: which nodes, and how long to wait for them. */
-    abstract static class StartOrStop implements Callable<Integer> {
-
-        @Mixin
-        AgentTarget target;
+    /** Which nodes a command acts on: {@code --all} or names, exactly one of the two. */
+    static final class NodeChoice {
 
         @Option(names = "--all", description = "Every node of the cluster.")
         boolean all;
 
         @Parameters(paramLabel = "NODE", arity = "0..*", description = "The nodes (or --all).")
         List<String> nodes;
+
+        boolean some() {
+            return nodes != null && !nodes.isEmpty();
+        }
+
+        /** Prints why the choice is refused and returns true, when it is neither --all nor names, or both. */
+        boolean refused(String command) {
+            if (all != some()) {
+                return false;
+            }
+            System.err.println("pgpacer " + command + ": give either --all or the nodes, e.g. 'pgpacer " + command
+                    + " --all' or 'pgpacer " + command + " node2'");
+            return true;
+        }
+    }
+
+    /** What both verbs take: which nodes, and how long to wait for them. */
+    abstract static class StartOrStop implements Callable<Integer> {
+
+        @Mixin
+        AgentTarget target;
+
+        @Mixin
+        NodeChoice choice;
 
         @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
                 description = "How long to wait for the nodes (default ${DEFAULT-VALUE}).")
@@ -57,10 +78,7 @@ final class ClusterStartStopCommands {
         @Override
         public Integer call() {
             String command = "cluster " + verb();
-            boolean some = nodes != null && !nodes.isEmpty();
-            if (all == some) {
-                System.err.println("pgpacer " + command + ": give either --all or the nodes, e.g. 'pgpacer " + command
-                        + " --all' or 'pgpacer " + command + " node2'");
+            if (choice.refused(command)) {
                 return Main.BAD_INPUT;
             }
             if (timeoutSeconds <= 0) {
@@ -73,8 +91,8 @@ final class ClusterStartStopCommands {
                 ClusterStatus before = api.status();
                 List<String> dataNodes = before.nodes().stream().filter(n -> !n.witness()).map(NodeStatus::name)
                         .toList();
-                if (some) {
-                    List<String> unknown = nodes.stream().filter(n -> !dataNodes.contains(n)).toList();
+                if (choice.some()) {
+                    List<String> unknown = choice.nodes.stream().filter(n -> !dataNodes.contains(n)).toList();
                     if (!unknown.isEmpty()) {
                         System.err.println("pgpacer " + command + ": unknown data node" + (unknown.size() > 1 ? "s "
                                 : " ") + String.join(", ", unknown) + "; the data nodes are " + dataNodes
@@ -82,7 +100,7 @@ final class ClusterStartStopCommands {
                         return Main.BAD_INPUT;
                     }
                 }
-                List<String> chosen = all ? dataNodes : nodes;
+                List<String> chosen = choice.all ? dataNodes : choice.nodes;
                 request(api, before);
                 return await(api, command, chosen);
             } catch (ConfigException | ApiClient.ApiException e) {
@@ -147,11 +165,11 @@ final class ClusterStartStopCommands {
 
         @Override
         void request(ApiClient api, ClusterStatus status) {
-            if (all) {
+            if (choice.all) {
                 api.changeResources(new ResourceEdit.SetMeta(ClusterStatus.POSTGRES_RESOURCE, false, null));
                 return;
             }
-            nodes.forEach(n -> api.standby(n, true));
+            choice.nodes.forEach(n -> api.standby(n, true));
         }
 
         @Override
@@ -180,10 +198,10 @@ final class ClusterStartStopCommands {
 
         @Override
         void request(ApiClient api, ClusterStatus status) {
-            if (all && !status.postgresMeta().enabled()) {
+            if (choice.all && !status.postgresMeta().enabled()) {
                 api.changeResources(new ResourceEdit.SetMeta(ClusterStatus.POSTGRES_RESOURCE, true, null));
             }
-            List<String> chosen = all ? status.standby() : nodes;
+            List<String> chosen = choice.all ? status.standby() : choice.nodes;
             chosen.stream().filter(status.standby()::contains).forEach(n -> api.standby(n, false));
         }
 
@@ -205,28 +223,22 @@ final class ClusterStartStopCommands {
         @Mixin
         AgentTarget target;
 
-        @Option(names = "--all", description = "Every node of the cluster.")
-        boolean all;
-
-        @Parameters(paramLabel = "NODE", arity = "0..*", description = "The nodes (or --all).")
-        List<String> nodes;
+        @Mixin
+        NodeChoice choice;
 
         abstract boolean atBoot();
 
         @Override
         public Integer call() {
             String command = "cluster " + (atBoot() ? "enable" : "disable");
-            boolean some = nodes != null && !nodes.isEmpty();
-            if (all == some) {
-                System.err.println("pgpacer " + command + ": give either --all or the nodes, e.g. 'pgpacer " + command
-                        + " --all' or 'pgpacer " + command + " node2'");
+            if (choice.refused(command)) {
                 return Main.BAD_INPUT;
             }
             List<String> chosen;
             List<ApiClient> agents;
             try {
                 // Every node is resolved before any is asked: an unknown name changes nothing anywhere.
-                chosen = all ? target.nodeNames() : nodes;
+                chosen = choice.all ? target.nodeNames() : choice.nodes;
                 agents = chosen.stream().map(target::clientOf).toList();
             } catch (ConfigException e) {
                 return AgentTarget.failed(command, e);
