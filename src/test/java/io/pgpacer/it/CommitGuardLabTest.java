@@ -21,7 +21,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -203,17 +205,17 @@ class CommitGuardLabTest {
         Failover failover = new Failover(old, primary, faultAt, faultCompleteAt, firstAck, promotedAt, undoneAt,
                 System.nanoTime());
         System.out.println("commit guard failover: " + failover.summary() + "; " + old + "'s events: "
-                + events(old, faultWallClock));
+                + events(old, faultWallClock, "fenc", "rejoin", "rewind", "fail", "could not", "diverged") + "; "
+                + primary + "'s: " + events(primary, faultWallClock, "fenc", "fail", "could not", "guard", "lease"));
         return failover;
     }
 
-    /** What {@code node}'s agent did about its own PostgreSQL since {@code since}: fencing, rejoining, failures. */
-    private List<String> events(String node, Instant since) {
+    /** {@code node}'s events since {@code since} that mention one of {@code words}, for the printed figures. */
+    private List<String> events(String node, Instant since, String... words) {
         List<String> texts = new ArrayList<>();
         cluster.apiOf(node).call("GET", "/events").forEach(e -> {
             String text = e.path("text").asText();
-            if (Instant.parse(e.path("at").asText()).isAfter(since) && Stream.of("fenc", "rejoin", "rewind", "fail",
-                    "could not", "diverged").anyMatch(text::contains)) {
+            if (Instant.parse(e.path("at").asText()).isAfter(since) && Stream.of(words).anyMatch(text::contains)) {
                 texts.add(e.path("at").asText().substring(11, 23) + " " + text);
             }
         });
@@ -407,15 +409,16 @@ class CommitGuardLabTest {
         }
 
         /**
-         * The direct writers' refusals that were not at an old primary between its fault and the next one, each as
-         * the target and the time since the latest fault: there should be none.
+         * The direct writers' refusals that were not at an old primary between its fault and the next one, as runs
+         * of the same target after the same fault: the target, how many, and when after the fault.
          */
         List<String> refusalsOutside(List<Failover> failovers, java.util.function.Function<String, String> targetOf) {
             List<VipWorkload.Refusal> all = new ArrayList<>(direct.refusals());
             if (inside != null) {
                 inside.refusals().forEach(r -> all.add(new VipWorkload.Refusal(r.id(), insideTarget, r.nanos())));
             }
-            List<String> outside = new ArrayList<>();
+            all.sort(Comparator.comparingLong(VipWorkload.Refusal::nanos));
+            Map<String, List<Long>> runs = new LinkedHashMap<>();
             for (VipWorkload.Refusal r : all) {
                 Failover latest = null;
                 for (Failover f : failovers) {
@@ -423,11 +426,16 @@ class CommitGuardLabTest {
                         latest = f;
                     }
                 }
-                if (latest == null || !r.target().equals(targetOf.apply(latest.old()))) {
-                    outside.add(r.target() + (latest == null ? " before the first fault"
-                            : " " + millis(latest.faultAt(), r.nanos()) + " ms after the fault on " + latest.old()));
+                if (latest == null) {
+                    runs.computeIfAbsent(r.target() + " before the first fault", k -> new ArrayList<>()).add(0L);
+                } else if (!r.target().equals(targetOf.apply(latest.old()))) {
+                    runs.computeIfAbsent(r.target() + " after the fault on " + latest.old(), k -> new ArrayList<>())
+                            .add(millis(latest.faultAt(), r.nanos()));
                 }
             }
+            List<String> outside = new ArrayList<>();
+            runs.forEach((where, times) -> outside.add(times.size() + " at " + where + " (" + times.get(0) + " to "
+                    + times.get(times.size() - 1) + " ms after it)"));
             return outside;
         }
 
