@@ -5,6 +5,7 @@ import io.pgpacer.cli.LoopbackCluster;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.Signals;
 import io.pgpacer.testkit.Workload;
 import java.io.IOException;
 import java.net.URI;
@@ -253,6 +254,30 @@ public final class LabCluster implements AutoCloseable {
         api = null;
     }
 
+    /**
+     * SIGSTOPs {@code node}'s agent alone: its PostgreSQL keeps running and serving. The API is then asked
+     * elsewhere; {@link #resumeAgent} (or {@link #close()}) continues it.
+     */
+    public synchronized void suspendAgent(String node) {
+        Process agent = agents.get(node);
+        if (agent == null || !agent.isAlive()) {
+            throw new IllegalStateException(node + "'s agent is not running; start it before suspending it");
+        }
+        frozen.add(node);
+        api = null;
+        Signals.send("STOP", agent.pid());
+    }
+
+    /** SIGCONTs {@code node}'s agent after {@link #suspendAgent}. */
+    public synchronized void resumeAgent(String node) {
+        Process agent = agents.get(node);
+        if (agent != null) {
+            Signals.send("CONT", agent.pid());
+        }
+        frozen.remove(node);
+        api = null;
+    }
+
     /** Cuts {@code node}'s host off the lab network ({@link LabHost#isolate}); the API is then asked elsewhere. */
     public synchronized void isolate(String node, Cut cut) {
         isolated.add(node);
@@ -427,6 +452,14 @@ public final class LabCluster implements AutoCloseable {
     public VipWorkload startNodeWriters(String table) {
         return VipWorkload.start(client(), table, dir,
                 dataNodes.stream().map(node -> host(node).address() + ":" + PG_PORT).toList());
+    }
+
+    /**
+     * Starts a {@link VipWriter} inside {@code node}'s own host that writes into {@code table} at that node's
+     * PostgreSQL over loopback: it stays on the node's side of any partition of the host.
+     */
+    public VipWorkload startWriterIn(String node, String table) {
+        return VipWorkload.start(host(node), table, dir, List.of("127.0.0.1:" + PG_PORT));
     }
 
     /** Marks the data to be kept for inspection (a test failed). */

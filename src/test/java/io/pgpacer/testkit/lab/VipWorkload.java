@@ -41,6 +41,10 @@ public final class VipWorkload implements AutoCloseable {
         return new VipWorkload(table, log, process);
     }
 
+    /** A commit that pgpacer_guard refused at {@code target} ({@code HOST:PORT}), when the writer heard of it. */
+    public record Refusal(long id, String target, long nanos) {
+    }
+
     public String table() {
         return table;
     }
@@ -60,6 +64,18 @@ public final class VipWorkload implements AutoCloseable {
             }
         }
         return acks;
+    }
+
+    /** The commits pgpacer_guard refused so far (the node's lease had run out), in the order the writer got them. */
+    public List<Refusal> refusals() {
+        List<Refusal> refusals = new ArrayList<>();
+        for (String line : completeLines()) {
+            if (line.startsWith("refused ")) {
+                String[] fields = line.split(" ");
+                refusals.add(new Refusal(Long.parseLong(fields[1]), fields[2], Long.parseLong(fields[3])));
+            }
+        }
+        return refusals;
     }
 
     /** When {@code node} first acknowledged a write after {@code afterNanos} ({@link System#nanoTime()}), or -1. */

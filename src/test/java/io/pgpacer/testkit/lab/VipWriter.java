@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.postgresql.util.PSQLException;
 
 /**
  * A database client run inside a lab host: it writes rows with increasing ids to each target address (the
@@ -27,7 +28,8 @@ import java.util.concurrent.locks.LockSupport;
  * connection goes to the same address.
  *
  * <p>Log lines: {@code ack ID NODE NANOS} per acknowledged write, {@code NANOS} from {@link System#nanoTime()},
- * the machine's monotonic clock, which the test JVM shares; lines starting with {@code #} tell what went wrong.
+ * the machine's monotonic clock, which the test JVM shares; {@code refused ID TARGET NANOS} per commit that
+ * pgpacer_guard refused (the node's lease had run out); lines starting with {@code #} tell what went wrong.
  * An id whose insert failed is never used again, so an id is acknowledged at most once. Every JDBC timeout is
  * about a second: a frozen or vanished server costs a second, then the writer connects again. A standby's
  * refusal (read-only) keeps the connection, so writing to standbys does not make them fork a backend each time.
@@ -37,6 +39,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class VipWriter {
     private static final long PACE_NANOS = Duration.ofMillis(10).toNanos();
     private static final String READ_ONLY = "25006";
+    /** The source file that raises pgpacer_guard's refusals, as PostgreSQL reports it with every error. */
+    private static final String GUARD_SOURCE = "pgpacer_guard.c";
 
     private final String table;
     private final Writer log;
@@ -88,6 +92,9 @@ public final class VipWriter {
                 }
                 lastError = "";
             } catch (SQLException e) {
+                if (refusedByGuard(e)) {
+                    line("refused " + id + " " + target + " " + System.nanoTime());
+                }
                 String error = e.getSQLState() + " " + String.valueOf(e.getMessage()).replace('\n', ' ');
                 // why: a dead address fails the same way every second; one line per change is enough.
                 if (!error.equals(lastError)) {
@@ -101,6 +108,14 @@ public final class VipWriter {
             }
             LockSupport.parkNanos(PACE_NANOS);
         }
+    }
+
+    // why the source file: the guard refuses with a standby's SQLSTATE (so that clients retry elsewhere), and the
+    // server's error report names where it was raised, which tells the two apart without reading the message.
+    private static boolean refusedByGuard(SQLException e) {
+        return READ_ONLY.equals(e.getSQLState()) && e instanceof PSQLException server
+                && server.getServerErrorMessage() != null
+                && GUARD_SOURCE.equals(server.getServerErrorMessage().getFile());
     }
 
     private void line(String text) {
