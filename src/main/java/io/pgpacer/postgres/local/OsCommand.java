@@ -40,7 +40,7 @@ final class OsCommand {
      */
     ProgramRunner.Result run(String what, List<String> program, Map<String, String> environment, Duration timeout) {
         try {
-            return ProgramRunner.run(what, withCredentials(program, null), describe(program), environment, timeout);
+            return ProgramRunner.run(what, withCredentials(program), describe(program), environment, timeout);
         } catch (ProgramException e) {
             throw new PostgresException(e.getMessage(), e.getCause());
         }
@@ -69,7 +69,7 @@ final class OsCommand {
      */
     Process startPostmaster(List<String> program, Map<String, String> environment, Path logFile) {
         try {
-            return ProgramRunner.builder(inOwnSession(withCredentials(program, null)), environment)
+            return ProgramRunner.builder(inOwnSession(withCredentials(program)), environment)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
@@ -80,23 +80,26 @@ final class OsCommand {
 
     /**
      * Starts the tether of postmaster {@code pid}: a small shell that SIGKILLs the postmaster when the calling
-     * thread ends (the kernel sends it SIGTERM then: {@code setpriv --pdeathsig}, applied after the user switch
-     * because a credential change clears it), and ends by itself once the postmaster is gone. So a dead agent
-     * leaves no PostgreSQL behind, as if the postmaster were its child with a parent-death signal, while a planned
-     * restart ends the tether first (SIGKILL: no trap runs) and the postmaster lives on.
+     * thread ends (the kernel sends it SIGTERM then: {@code setpriv --pdeathsig}), and ends by itself once the
+     * postmaster is gone. So a dead agent leaves no PostgreSQL behind, as if the postmaster were its child with a
+     * parent-death signal, while a planned restart ends the tether first (SIGKILL: no trap runs) and the postmaster
+     * lives on. It runs as the agent's own user, never switched to PostgreSQL's: the postmaster may still be a root
+     * {@code setpriv} switching its user when the tether first looks, and a switched tether's {@code kill -0} would
+     * then fail (EPERM) and end it at once.
      */
     Process startTether(long pid) {
         String script = "trap 'kill -KILL \"$0\" 2>/dev/null; exit 0' TERM;"
                 + " while kill -0 \"$0\" 2>/dev/null; do sleep 1 & wait $!; done";
-        List<String> program = List.of("sh", "-c", script, Long.toString(pid));
+        List<String> program = List.of("setsid", "setpriv", "--pdeathsig", "TERM", "--", "sh", "-c", script,
+                Long.toString(pid));
         try {
-            return ProgramRunner.builder(inOwnSession(withCredentials(program, "TERM")), Map.of())
+            return ProgramRunner.builder(program, Map.of())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
         } catch (IOException e) {
-            throw new PostgresException("could not start the tether of postmaster " + pid + " (" + describe(program)
-                    + "): " + e.getMessage(), e);
+            throw new PostgresException("could not start the tether of postmaster " + pid + " ("
+                    + String.join(" ", program) + "): " + e.getMessage(), e);
         }
     }
 
@@ -105,29 +108,17 @@ final class OsCommand {
         return String.join(" ", program) + (user != null && user.switchFromRoot() ? " (as " + user.name() + ")" : "");
     }
 
-    // Also the tether's: a Ctrl-C that ended it would leave the postmaster untied.
     private static List<String> inOwnSession(List<String> command) {
         List<String> inSession = new ArrayList<>(List.of("setsid"));
         inSession.addAll(command);
         return inSession;
     }
 
-    /** @param deathSignal the signal the kernel sends the program when the calling thread ends, or null */
-    private List<String> withCredentials(List<String> program, String deathSignal) {
+    private List<String> withCredentials(List<String> program) {
         List<String> command = new ArrayList<>();
-        boolean switchUser = user != null && user.switchFromRoot();
-        if (switchUser || deathSignal != null) {
-            command.add("setpriv");
-            if (switchUser) {
-                command.add("--reuid=" + user.uid());
-                command.add("--regid=" + user.gid());
-                command.add("--init-groups");
-            }
-            if (deathSignal != null) {
-                command.add("--pdeathsig");
-                command.add(deathSignal);
-            }
-            command.add("--");
+        if (user != null && user.switchFromRoot()) {
+            command.addAll(List.of("setpriv", "--reuid=" + user.uid(), "--regid=" + user.gid(), "--init-groups",
+                    "--"));
         }
         command.addAll(program);
         return command;
