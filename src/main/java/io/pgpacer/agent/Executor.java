@@ -30,6 +30,7 @@ import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.timeline.TimelineFork;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.PgObservation;
+import io.pgpacer.postgres.PostgresException;
 import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.postgres.StopMode;
 import io.pgpacer.postgres.Upstream;
@@ -68,6 +69,8 @@ final class Executor {
     private final FailsafePromise failsafe;
     private final Runnable releaseLeaseBound;
     private String configuredUpstream;
+    /** Whether this agent made sure of the superuser's and the replication role's existence and passwords. */
+    private boolean rolesEnsured;
     /** Since when this standby has not been streaming from its upstream (ms), or -1. */
     private long notStreamingFrom = -1;
     private String lastRewindAttempt;
@@ -108,10 +111,25 @@ final class Executor {
             return unusableData(data);
         }
         return switch (goal.role()) {
-            case PRIMARY -> towardsPrimary(cib, goal, observed, data);
+            case PRIMARY -> primaryStep(cib, goal, observed, data);
             case STANDBY -> towardsStandby(cib, goal, observed, data);
             case STOPPED -> towardsStopped(observed);
         };
+    }
+
+    // A step that failed because the lease ran out under it (a slow start on a loaded machine; fencing stops what it
+    // started) is no failure of this node's: counted, it would keep the node from the primary role by
+    // migration-threshold, even when it holds the cluster's only data (a bootstrap that never formed a cluster).
+    private StepOutcome primaryStep(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
+        boolean heldBefore = lease.held().isPresent();
+        try {
+            return towardsPrimary(cib, goal, observed, data);
+        } catch (PostgresException | IllegalStateException e) {
+            if (heldBefore && lease.held().isEmpty()) {
+                return StepOutcome.did("lost the primary lease during the step, so it stopped: " + e.getMessage());
+            }
+            throw e;
+        }
     }
 
     // --- primary --------------------------------------------------------------------------------------
@@ -174,6 +192,7 @@ final class Executor {
             pg.start();
             lease.grantCommitGuard();
             pg.ensureRoles();
+            rolesEnsured = true;
             PgObservation now = pg.observe();
             record(gen, new PromotionRecord(self, 0, now.currentLsn(), Math.max(1, now.timeline()), wallClock(),
                     "initial start (initdb)", true));
@@ -202,6 +221,12 @@ final class Executor {
             record(gen, new PromotionRecord(self, observed.timeline(), observed.currentLsn(), observed.timeline(),
                     wallClock(), "initial start (existing data)", true));
             return StepOutcome.did("recorded this node as the initial primary");
+        }
+        if (!rolesEnsured) {
+            // why once per agent as primary: a bootstrap whose first start lost the lease before the roles existed
+            // becomes primary by another path, and standbys cannot clone without the replication role.
+            pg.ensureRoles();
+            rolesEnsured = true;
         }
         String vip = writerVip.claim(() -> lease.held().isPresent());
         String sync = keepSyncStandbys(cib, gen, observed);
