@@ -17,9 +17,10 @@ import picocli.CommandLine.Option;
  * {@code pgpacer demo}: a real 3-node cluster on this machine — PostgreSQL on loopback ports, three agent
  * processes forming a Raft group — for a first look, and a failover to watch.
  */
-@Command(name = "demo", description = {"Start a 3-node pgpacer cluster on this machine (real PostgreSQL, real",
-        "streaming replication, real Raft), wait until it is healthy and show it. Ctrl-C stops everything it",
-        "started. Running it again on the same directory restarts the same cluster."})
+@Command(name = "demo", description = {"Start a 3-node cluster on this machine and wait until it is healthy.",
+        "Real PostgreSQL, real streaming replication and a real Raft store, on loopback ports; it shows the",
+        "cluster once healthy. Ctrl-C stops everything it started. Running it again on the same directory",
+        "restarts the same cluster."})
 final class DemoCommand implements Callable<Integer> {
 
     private static final Duration HEALTHY_WITHIN = Duration.ofSeconds(180);
