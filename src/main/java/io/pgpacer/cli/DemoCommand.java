@@ -77,7 +77,15 @@ final class DemoCommand implements Callable<Integer> {
         Path config = cluster.config();
         System.out.println("pgpacer demo: data, configuration and logs in " + home);
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "pgpacer-demo-stop"));
-        cluster.startAll();
+        for (String node : cluster.nodes()) {
+            // why the lock: an agent started just after a Ctrl-C's stop would be left running.
+            synchronized (this) {
+                if (stopClaimed.get()) {
+                    return STOPPED_BY_SIGNAL;
+                }
+                cluster.start(node);
+            }
+        }
         ApiClient api = AgentTarget.ofConfig(config).client();
         Optional<ClusterStatus> healthy = awaitHealthy(api, null, restart);
         if (healthy.isEmpty()) {
@@ -148,7 +156,9 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println();
         System.out.println("pgpacer demo: stopping " + String.join(", ", cluster.nodes()) + " ...");
         System.out.flush();
-        cluster.close();
+        synchronized (this) {
+            cluster.close();
+        }
         System.out.println("pgpacer demo: stopped; the data stays in " + cluster.dir() + "; start it again with: "
                 + restartCommand());
         System.out.flush();
@@ -208,7 +218,10 @@ final class DemoCommand implements Callable<Integer> {
             }
             String dead = cluster.deadAgent();
             // why the grace: Ctrl-C reaches the agents too, and one may end before this JVM's hook says it stops.
-            if (dead != null && !stopRequested.await(2, TimeUnit.SECONDS)) {
+            if (dead != null) {
+                if (stopRequested.await(2, TimeUnit.SECONDS)) {
+                    return Optional.empty();
+                }
                 throw CommandFailure.failed(dead + lastLogLine(dead) + "; fix that, then start the demo again: "
                         + restartCommand(), null);
             }
