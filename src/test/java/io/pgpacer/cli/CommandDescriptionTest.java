@@ -45,6 +45,18 @@ class CommandDescriptionTest {
         assertTrue(problem("Remove a constraint by its id ('constraint list' shows the ids).").isEmpty());
     }
 
+    @Test
+    void writtenLinesBecomeParagraphsThatTheHelpWrapsOnce() {
+        assertEquals(List.of("Start a cluster.", "Real PostgreSQL on loopback ports. It prints the status.",
+                        "Ctrl-C stops it.", "pcs equivalent: none."),
+                List.of(Main.paragraphs(new String[] {"Start a cluster.", "Real PostgreSQL on loopback", "ports. It prints",
+                        "the status.", "Ctrl-C stops it.", "pcs equivalent: none."})));
+        assertEquals(List.of("Add a constraint.", "  colocation A with B", "  order A then B", "Append id=ID:",
+                        "Example: x"),
+                List.of(Main.paragraphs(new String[] {"Add a constraint.", "  colocation A with B", "  order A then B",
+                        "Append id=ID:", "Example: x"})));
+    }
+
     private static java.util.Optional<String> problem(String line) {
         String sentence = line.strip();
         if (sentence.isEmpty()) {
