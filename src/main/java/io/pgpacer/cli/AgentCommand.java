@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /** {@code pgpacer agent}: the daemon that runs on every host. The composition root of the agent. */
-@Command(name = "agent", description = {"Run this host's agent: a member of the Raft store, the controller when",
-        "elected, and the resource agent of the local PostgreSQL.",
+@Command(name = "agent", description = {"Run this host's agent: the daemon that manages its PostgreSQL.",
+        "The agent is a member of the Raft store, the controller when elected, and the resource agent of the local",
+        "PostgreSQL.",
         "Stopping the agent stops its PostgreSQL, and a dead agent's PostgreSQL is killed with it, so no",
         "unmanaged primary is ever left behind. 'pgpacer node restart-agent NODE' restarts an agent and keeps",
         "its PostgreSQL running (as a standby); the agent then exits with status 75, on which the service",

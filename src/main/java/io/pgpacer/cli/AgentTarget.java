@@ -11,9 +11,11 @@ import io.pgpacer.core.cib.NodeSpec;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -35,6 +37,12 @@ final class AgentTarget {
             }
         }
     }
+
+    /** The environment variable that names the configuration when {@code --config} is not given. */
+    static final String CONFIG_VARIABLE = "PGPACER_CONFIG";
+
+    /** Where a package installation keeps the configuration. */
+    static final Path DEFAULT_CONFIG = Path.of("/etc/pgpacer/pgpacer.yaml");
 
     @Option(names = "--config", description = "The cluster configuration (default: $PGPACER_CONFIG or "
             + "/etc/pgpacer/pgpacer.yaml); every node's API is tried in order.")
@@ -87,8 +95,35 @@ final class AgentTarget {
     }
 
     private Path configFile() {
-        return config != null ? config
-                : Path.of(System.getenv().getOrDefault("PGPACER_CONFIG", "/etc/pgpacer/pgpacer.yaml"));
+        return configFile(config, System.getenv(), DEFAULT_CONFIG);
+    }
+
+    /**
+     * The configuration of the agents on this host: {@code --config}, else {@code $PGPACER_CONFIG}, else
+     * {@code defaultConfig} when it exists.
+     *
+     * @throws ConfigException naming the places looked at and how to point the command at a configuration, when
+     *     {@code $PGPACER_CONFIG} names no file or none of the three gives one
+     */
+    static Path configFile(Path option, Map<String, String> environment, Path defaultConfig) {
+        if (option != null) {
+            return option;
+        }
+        String fromEnvironment = environment.get(CONFIG_VARIABLE);
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            Path named = Path.of(fromEnvironment);
+            if (!Files.exists(named)) {
+                throw new ConfigException("$" + CONFIG_VARIABLE + " names " + named + ", which does not exist; "
+                        + "export " + CONFIG_VARIABLE + "=FILE with the cluster's configuration, or give --config FILE");
+            }
+            return named;
+        }
+        if (Files.exists(defaultConfig)) {
+            return defaultConfig;
+        }
+        throw new ConfigException("no configuration found: no --config option, no $" + CONFIG_VARIABLE
+                + " in the environment and no " + defaultConfig + "; give --config FILE, or export "
+                + CONFIG_VARIABLE + "=FILE (the demo prints its own line)");
     }
 
     private static boolean onThisHost(NodeSpec node) {

@@ -23,8 +23,8 @@ import picocli.CommandLine.Parameters;
  * {@code pgpacer cib query|replace|edit}: the configuration part of the CIB as a YAML or JSON document, read
  * and replaced as a whole, like Pacemaker's {@code cibadmin --query} and {@code cibadmin --replace}.
  */
-@Command(name = "cib", description = {"Read or replace the configuration part of the CIB as one document:",
-        "cluster name, nodes, properties, settings, nodes in maintenance and in standby, and its epoch.",
+@Command(name = "cib", description = {"Read or replace the configuration part of the CIB as one document.",
+        "It holds the cluster name, nodes, properties, settings, nodes in maintenance and in standby, and its epoch.",
         "pcs equivalent: 'cibadmin --query' / 'cibadmin --replace --xml-file FILE' / 'pcs cluster edit'."},
         subcommands = {CibCommand.Query.class, CibCommand.Replace.class, CibCommand.Edit.class})
 final class CibCommand implements Runnable {
@@ -60,8 +60,8 @@ final class CibCommand implements Runnable {
         }
     }
 
-    @Command(name = "replace", description = {"Validate FILE as a whole, print what changes, and apply it in one",
-            "step, only if the configuration is still at the epoch FILE was queried at; anything wrong changes",
+    @Command(name = "replace", description = {"Validate FILE as a whole, print what changes, and apply it in one step.",
+            "It applies only if the configuration is still at the epoch FILE was queried at; anything wrong changes",
             "nothing. Nodes (membership) and settings are read-only here.",
             "pcs equivalent: 'cibadmin --replace --xml-file FILE' (or 'pcs cluster cib-push FILE')."})
     static final class Replace implements Callable<Integer> {
@@ -89,8 +89,8 @@ final class CibCommand implements Runnable {
         }
     }
 
-    @Command(name = "edit", description = {"Open the configuration in $EDITOR (default vi) and replace it when",
-            "the editor exits with changes; an invalid edit is kept in a file for a later 'cib replace'.",
+    @Command(name = "edit", description = {"Edit the configuration in $EDITOR (default vi) and apply it.",
+            "It is replaced when the editor exits with changes; an invalid edit is kept in a file for a later 'cib replace'.",
             "pcs equivalent: 'pcs cluster edit'."})
     static final class Edit implements Callable<Integer> {
 

@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
  * {@code pgpacer cluster setup}: writes the one configuration file every agent of a new cluster reads, the
  * reference's {@code pcs cluster setup} plus its fifty-line {@code cluster_setup.sh} in a few lines of YAML.
  */
-@Command(name = "setup", description = {"Write the configuration of a new cluster: the same file on every host. The"
+@Command(name = "setup", description = {"Write the configuration of a new cluster: the same file on every host.", "The"
         + " first agent started with it creates the cluster: PostgreSQL as a promotable clone (msPostgresql, one"
         + " primary, every other data node a hot standby), the writer VIP with the primary (started only after"
         + " promotion, dropped before demotion or when the primary loses its lease) and the reader VIP with one"

@@ -40,7 +40,7 @@ final class ConstraintCommand {
         }
     }
 
-    @Command(name = "add", description = {"Add a constraint:",
+    @Command(name = "add", description = {"Add a colocation, order or location constraint.",
             "  colocation RESOURCE with [master|slave] RESOURCE [SCORE]   (score default INFINITY)",
             "  order [ACTION] RESOURCE then [ACTION] RESOURCE   (actions start, stop, promote, demote; default start)",
             "  location RESOURCE prefers|avoids NODE[=SCORE]",

@@ -11,8 +11,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code pgpacer force-promote NODE --accept-data-loss}: the last resort when no safe promotion exists. */
 @Command(name = "force-promote", description = {
-        "Promote NODE although it may lack commits that were acknowledged to clients: for when the primary is",
-        "gone and no recorded sync standby can be promoted (see the failed actions in 'pgpacer status').",
+        "Promote NODE although it may lack commits acknowledged to clients.",
+        "For when the primary is gone and no recorded sync standby can be promoted (see the failed actions in",
+        "'pgpacer status').",
         "Refused while any node holds the primary lease. Clears NODE's fail-count and the sync record.",
         "pcs equivalent: none; the reference's emergency 'cls_recovery_master' comes closest."})
 final class ForcePromoteCommand implements Callable<Integer> {

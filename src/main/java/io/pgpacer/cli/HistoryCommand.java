@@ -11,8 +11,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code pgpacer history}: every promotion the cluster store recorded, oldest first. */
-@Command(name = "history", description = {"Show the timeline history: each promotion with the new primary, the timeline",
-        "that ended, the WAL position where it ended, the new timeline, when and why.",
+@Command(name = "history", description = {"Show the timeline history: every promotion, when and why.",
+        "Each entry names the new primary, the timeline that ended, the WAL position where it ended and the new",
+        "timeline.",
         "pcs equivalent: none; the reference keeps only the latest entry ('pgsql_REPL_INFO', see 'status --full')."})
 final class HistoryCommand implements Callable<Integer> {
 

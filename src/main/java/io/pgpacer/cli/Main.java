@@ -62,7 +62,38 @@ public final class Main {
         line.setExecutionStrategy(Main::execute);
         line.setParameterExceptionHandler(Main::badArguments);
         line.setExecutionExceptionHandler(Main::failed);
+        reflowDescriptions(line);
         return line;
+    }
+
+    // The descriptions are written in source lines of about 100 characters, which picocli would print as lines of
+    // their own and break again at its width; joined into paragraphs, they wrap once, at the help's width.
+    private static void reflowDescriptions(CommandLine command) {
+        CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
+        usage.description(paragraphs(usage.description()));
+        command.getSubcommands().values().stream().distinct().forEach(Main::reflowDescriptions);
+    }
+
+    /**
+     * Description lines joined into paragraphs: a line continues the one before it unless that one is the summary
+     * (the first line, which a parent's command list shows alone), ends a sentence or a heading ('.', ':'), or
+     * either is indented (an example or a list).
+     */
+    static String[] paragraphs(String[] lines) {
+        List<String> joined = new ArrayList<>();
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i];
+            String previous = i == 0 ? "" : lines[i - 1];
+            boolean continues = i >= 2 && !line.isBlank() && !previous.isBlank()
+                    && !Character.isWhitespace(line.charAt(0)) && !Character.isWhitespace(previous.charAt(0))
+                    && !previous.endsWith(".") && !previous.endsWith(":");
+            if (continues) {
+                joined.set(joined.size() - 1, joined.get(joined.size() - 1) + " " + line);
+            } else {
+                joined.add(line);
+            }
+        }
+        return joined.toArray(String[]::new);
     }
 
     // Runs the last command named, after two checks picocli skips: an unknown command followed by --help is still

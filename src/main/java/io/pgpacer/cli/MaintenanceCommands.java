@@ -32,8 +32,9 @@ final class MaintenanceCommands {
             ClusterStartStopCommands.Enable.class, ClusterStartStopCommands.Disable.class})
     static final class ClusterCommand {
 
-        @Command(name = "pause", description = {"Maintenance mode for the whole cluster: agents keep observing and",
-                "reporting, PostgreSQL keeps running, but nothing is started, stopped, promoted or failed over.",
+        @Command(name = "pause", description = {"Put the whole cluster in maintenance mode: pgpacer acts on nothing.",
+                "Agents keep observing and reporting and PostgreSQL keeps running, but nothing is started, stopped,",
+                "promoted or failed over.",
                 "Fencing stays on: a primary that cannot renew its lease still stops writes.",
                 "pcs equivalent: 'pcs property set maintenance-mode=true'."})
         int pause(@Mixin AgentTarget target) {
@@ -50,16 +51,16 @@ final class MaintenanceCommands {
     @Command(name = "node", description = "Node operations.", subcommands = RestartAgentCommand.class)
     static final class NodeCommand {
 
-        @Command(name = "maintenance", description = {"Put NODE into maintenance: its agent observes and reports but",
-                "does not act; the controller leaves its role alone, and does not fail over while it is the primary.",
+        @Command(name = "maintenance", description = {"Put NODE into maintenance: its agent observes and reports but does not act.",
+                "The controller leaves its role alone, and does not fail over while it is the primary.",
                 "pcs equivalent: 'pcs node maintenance NODE'."})
         int maintenance(@Mixin AgentTarget target, @Parameters(paramLabel = "NODE") String node) {
             return apply(target, "node maintenance", node, true);
         }
 
-        @Command(name = "standby", description = {"Put NODE in standby: it runs no resources. Its PostgreSQL is",
-                "stopped cleanly and it carries no VIP; if it is the primary, the primary role first moves to the",
-                "best standby by a zero-loss switchover.", "pcs equivalent: 'pcs node standby NODE'."})
+        @Command(name = "standby", description = {"Put NODE in standby: it runs no resources.",
+                "Its PostgreSQL is stopped cleanly and it carries no VIP; if it is the primary, the primary role first",
+                "moves to the best standby by a zero-loss switchover.", "pcs equivalent: 'pcs node standby NODE'."})
         int standby(@Mixin AgentTarget target, @Parameters(paramLabel = "NODE") String node) {
             return standby(target, "node standby", node, true);
         }

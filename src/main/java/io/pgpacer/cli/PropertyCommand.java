@@ -14,8 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code pgpacer property list|set|unset}: the cluster properties stored in the CIB. */
-@Command(name = "property", description = {"Cluster properties, stored in the CIB and the same on every node:",
-        "no-quorum-policy, migration-threshold, failure-timeout, maintenance-mode, failsafe, auto-rewind.",
+@Command(name = "property", description = {"Show or change the cluster properties, stored in the CIB.",
+        "They are the same on every node: no-quorum-policy, migration-threshold, failure-timeout, maintenance-mode, failsafe, auto-rewind.",
         "pcs equivalent: 'pcs property ...'."},
         subcommands = {PropertyCommand.ListProperties.class, PropertyCommand.Set.class, PropertyCommand.Unset.class})
 final class PropertyCommand {
@@ -42,8 +42,8 @@ final class PropertyCommand {
         }
     }
 
-    @Command(name = "set", description = {"Set one or more properties, all or none: a bad name or value changes",
-            "nothing and says what is accepted.", "pcs equivalent: 'pcs property set NAME=VALUE ...'."})
+    @Command(name = "set", description = {"Set one or more properties, all or none.",
+            "A bad name or value changes nothing and says what is accepted.", "pcs equivalent: 'pcs property set NAME=VALUE ...'."})
     static final class Set implements Callable<Integer> {
 
         @Mixin

@@ -54,8 +54,8 @@ final class RepairCommands {
         }
     }
 
-    @Command(name = "repair", description = {"Rewind NODE onto the current primary with pg_rewind and restart it as its",
-            "standby: for a node that reports DIVERGED (its WAL went past the point where its timeline was forked,",
+    @Command(name = "repair", description = {"Rewind NODE onto the primary with pg_rewind and restart it as its standby.",
+            "For a node that reports DIVERGED (its WAL went past the point where its timeline was forked,",
             "typically an old primary that crashed). Its agent carries it out; its commits that the primary lacks",
             "are discarded, which is what makes it follow the primary again. Refused for the primary itself.",
             "pcs equivalent: none; the reference's 'cls_repair_by_pg_rewind'."})
@@ -71,8 +71,8 @@ final class RepairCommands {
         }
     }
 
-    @Command(name = "rebuild", description = {"Replace NODE's data with a new copy of the primary (pg_basebackup) and",
-            "restart it as its standby. The old data directory is kept next to the new one, renamed",
+    @Command(name = "rebuild", description = {"Replace NODE's data with a new copy of the primary (pg_basebackup).",
+            "NODE then restarts as its standby. The old data directory is kept next to the new one, renamed",
             "DATADIR.pgpacer-old-TIME, unless --discard-old (then it is deleted once the copy succeeded).",
             "Also the way to re-clone a node whose data directory was lost: pgpacer never re-clones it on its own.",
             "pcs equivalent: none; the reference's 'cls_rebuild_slave'."})
@@ -91,10 +91,10 @@ final class RepairCommands {
         }
     }
 
-    @Command(name = "recover-master", description = {"Emergency: clear the recorded primary and make the online node",
-            "with the most advanced WAL (or --node) the primary, as at the cluster's first start. For a cluster in",
-            "which no node can become primary (see the failed actions in 'pgpacer status'); refused while a",
-            "primary holds the lease. Commits that only the lost primary had are lost.",
+    @Command(name = "recover-master", description = {"Emergency: make the online node with the most advanced WAL the primary.",
+            "It clears the recorded primary and promotes that node (or --node), as at the cluster's first start.",
+            "For a cluster in which no node can become primary (see the failed actions in 'pgpacer status');",
+            "refused while a primary holds the lease. Commits that only the lost primary had are lost.",
             "pcs equivalent: none; the reference's 'cls_reset_master'."})
     static final class RecoverMaster implements Callable<Integer> {
         @Mixin

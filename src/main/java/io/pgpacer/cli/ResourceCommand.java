@@ -25,8 +25,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code pgpacer resource ...}: the PostgreSQL clone, the operator's primitives and groups. */
-@Command(name = "resource", description = {"Resources: the PostgreSQL clone (" + PostgresClone.ID + "), IP addresses"
-        + " (ip, IPaddr2 semantics), exec resources (your start/stop/monitor commands) and groups.",
+@Command(name = "resource", description = {"Manage resources: PostgreSQL, IP addresses, exec resources and groups.",
+        "The PostgreSQL clone (" + PostgresClone.ID + "), IP addresses (ip, IPaddr2 semantics), exec resources"
+        + " (your start/stop/monitor commands) and groups of them.",
         "pcs equivalent: 'pcs resource ...'."},
         subcommands = {ResourceCommand.ListResources.class, ResourceCommand.Show.class, ResourceCommand.Create.class,
                 ResourceCommand.Delete.class, ResourceCommand.Update.class, ResourceCommand.Enable.class,
@@ -54,8 +55,8 @@ final class ResourceCommand {
         }
     }
 
-    @Command(name = "show", aliases = "config", description = {"Show one resource's type, parameters, operations,"
-            + " meta attributes, constraints and state on each node.",
+    @Command(name = "show", aliases = "config", description = {"Show one resource's type, parameters, operations and constraints.",
+            "Also its meta attributes and its state on each node.",
             "pcs equivalent: 'pcs resource config RESOURCE' ('pcs resource show RESOURCE' in pcs 0.9)."})
     static final class Show implements Callable<Integer> {
 
@@ -123,8 +124,8 @@ final class ResourceCommand {
         }
     }
 
-    @Command(name = "delete", aliases = "remove", description = {"Delete a primitive or a group (with its members)"
-            + " and every constraint that names it; it is stopped first.",
+    @Command(name = "delete", aliases = "remove", description = {"Delete a primitive or a group (with its members), stopped first.",
+            "Every constraint that names it is deleted too.",
             "pcs equivalent: 'pcs resource delete RESOURCE'."})
     static final class Delete extends OnOneResource {
 
@@ -134,8 +135,8 @@ final class ResourceCommand {
         }
     }
 
-    @Command(name = "update", description = {"Change parameters (NAME= removes one), operations or"
-            + " migration-threshold; for " + PostgresClone.ID + ", its operations, e.g.",
+    @Command(name = "update", description = {"Change a resource's parameters, operations or migration-threshold.",
+            "NAME= removes a parameter. For " + PostgresClone.ID + ", change its operations, e.g.",
             "  pgpacer resource update " + PostgresClone.ID + " op monitor role=Master interval=3s",
             "pcs equivalent: 'pcs resource update RESOURCE ...'."})
     static final class Update implements Callable<Integer> {
@@ -168,8 +169,8 @@ final class ResourceCommand {
         }
     }
 
-    @Command(name = "disable", description = {"Stop a resource everywhere and keep it stopped; for "
-            + PostgresClone.ID + " that stops PostgreSQL on every node.",
+    @Command(name = "disable", description = {"Stop a resource everywhere and keep it stopped.",
+            "For " + PostgresClone.ID + " that stops PostgreSQL on every node.",
             "pcs equivalent: 'pcs resource disable RESOURCE'."})
     static final class Disable extends OnOneResource {
 
@@ -189,8 +190,8 @@ final class ResourceCommand {
         }
     }
 
-    @Command(name = "unmanage", description = {"Observe the resource and report it, never start, stop or recover it"
-            + " (the primary still fences itself when it loses its lease).",
+    @Command(name = "unmanage", description = {"Observe and report the resource, never start, stop or recover it.",
+            "The primary still fences itself when it loses its lease.",
             "pcs equivalent: 'pcs resource unmanage RESOURCE'."})
     static final class Unmanage extends OnOneResource {
 
@@ -200,8 +201,8 @@ final class ResourceCommand {
         }
     }
 
-    @Command(name = "restart", description = {"Stop and start a resource once, wherever it runs or on one node; for "
-            + PostgresClone.ID + ", PostgreSQL keeps its role.",
+    @Command(name = "restart", description = {"Stop and start a resource once, wherever it runs or on one node.",
+            "For " + PostgresClone.ID + ", PostgreSQL keeps its role.",
             "pcs equivalent: 'pcs resource restart RESOURCE [NODE]'."})
     static final class Restart implements Callable<Integer> {
 
@@ -226,8 +227,8 @@ final class ResourceCommand {
     }
 
     /** Resets fail-counts and failed actions so that a node may run a resource again. */
-    @Command(name = "cleanup", description = {"Reset fail-counts and failed actions: of one resource or all, on one"
-            + " node or all.", "pcs equivalent: 'pcs resource cleanup [RESOURCE] [--node NODE]'."})
+    @Command(name = "cleanup", description = {"Reset fail-counts and failed actions, of one resource or of all.",
+            "On one node (--node) or on every node.", "pcs equivalent: 'pcs resource cleanup [RESOURCE] [--node NODE]'."})
     static final class Cleanup implements Callable<Integer> {
 
         @Mixin
@@ -251,9 +252,9 @@ final class ResourceCommand {
     }
 
     /** pcs's way to move a resource; for the PostgreSQL clone, a switchover. */
-    @Command(name = "move", description = {"Move a resource to NODE (a location constraint of INFINITY,"
-            + " cli-prefer-RESOURCE, until 'resource clear'); for " + PostgresClone.ID + ", a zero-loss switchover"
-            + " as 'pgpacer switchover --to NODE'.", "pcs equivalent: 'pcs resource move RESOURCE NODE'."})
+    @Command(name = "move", description = {"Move a resource to NODE, until 'resource clear'.",
+            "A location constraint of INFINITY, cli-prefer-RESOURCE; for " + PostgresClone.ID + ", a zero-loss"
+            + " switchover as 'pgpacer switchover --to NODE'.", "pcs equivalent: 'pcs resource move RESOURCE NODE'."})
     static final class Move implements Callable<Integer> {
 
         @Mixin
@@ -278,9 +279,9 @@ final class ResourceCommand {
         }
     }
 
-    @Command(name = "ban", description = {"Keep a resource off NODE (a location constraint of -INFINITY,"
-            + " cli-ban-RESOURCE-on-NODE, until 'resource clear'); " + PostgresClone.ID + " banned from a node"
-            + " stops PostgreSQL there.", "pcs equivalent: 'pcs resource ban RESOURCE NODE'."})
+    @Command(name = "ban", description = {"Keep a resource off NODE, until 'resource clear'.",
+            "A location constraint of -INFINITY, cli-ban-RESOURCE-on-NODE; " + PostgresClone.ID + " banned from a"
+            + " node stops PostgreSQL there.", "pcs equivalent: 'pcs resource ban RESOURCE NODE'."})
     static final class Ban implements Callable<Integer> {
 
         @Mixin
@@ -298,8 +299,8 @@ final class ResourceCommand {
         }
     }
 
-    @Command(name = "clear", description = {"Remove the constraints that 'resource move' and 'resource ban' created,"
-            + " on every node or on NODE.", "pcs equivalent: 'pcs resource clear RESOURCE [NODE]'."})
+    @Command(name = "clear", description = {"Remove the constraints that 'resource move' and 'resource ban' created.",
+            "On every node, or on NODE only.", "pcs equivalent: 'pcs resource clear RESOURCE [NODE]'."})
     static final class Clear implements Callable<Integer> {
 
         @Mixin

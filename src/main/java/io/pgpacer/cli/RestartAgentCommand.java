@@ -15,8 +15,8 @@ import picocli.CommandLine.Parameters;
  * its PostgreSQL running as a standby, the service manager starts the new agent, and the new agent adopts that
  * PostgreSQL. Waits until the node reports again and says whether its PostgreSQL kept running.
  */
-@Command(name = "restart-agent", description = {"Restart NODE's agent without stopping its PostgreSQL, e.g. after",
-        "upgrading the package on NODE. If NODE is the primary, the primary role first moves to the best standby by",
+@Command(name = "restart-agent", description = {"Restart NODE's agent without stopping its PostgreSQL.",
+        "For example after upgrading the package on NODE. If NODE is the primary, the primary role first moves to the best standby by",
         "a zero-loss switchover. The agent then ends with status 75, its PostgreSQL still running as a standby;",
         "systemd (pgpacer.service, Restart=on-failure) starts it again and the new agent adopts that PostgreSQL.",
         "Waits until NODE reports again."})

@@ -65,10 +65,11 @@ final class StoreCommand implements Callable<Integer> {
                 .replace("$", "\\$").replace("`", "\\`") + "\"";
     }
 
-    @Command(name = "rejoin", description = {"Set this host's Raft storage aside (renamed to raft.damaged-TIMESTAMP",
-            "next to it, never deleted) and prepare new storage, from which the member rejoins the store: the",
-            "leader sends it its snapshot and log when the agent starts. For a member whose storage is damaged",
-            "or lost. Run it on the damaged host with its agent stopped, while the other members run."})
+    @Command(name = "rejoin", description = {"Set this host's damaged Raft storage aside and rejoin the store.",
+            "The storage is renamed to raft.damaged-TIMESTAMP next to it, never deleted; new storage is prepared,",
+            "from which the member rejoins the store: the leader sends it its snapshot and log when the agent starts.",
+            "For a member whose storage is damaged or lost. Run it on the damaged host with its agent stopped, while",
+            "the other members run."})
     static final class Rejoin implements Callable<Integer> {
 
         @Option(names = "--config", required = true, description = "This node's YAML configuration.")

@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
 
 /** {@code pgpacer switchover}: a planned, zero-loss change of primary, now or at a given time. */
 @Command(name = "switchover", description = {
-        "Move the primary role to another node without losing a commit: the primary stops writes cleanly,",
-        "the target receives all of its WAL and is promoted, and the old primary follows it without a rewind.",
+        "Move the primary role to another node without losing a commit.",
+        "The primary stops writes cleanly, the target receives all of its WAL and is promoted, and the old primary",
+        "follows it without a rewind.",
         "Refused, changing nothing, when the target is not a healthy streaming standby within --max-lag.",
         "pcs equivalent: 'pcs resource move msPostgresql NODE' (also available as 'pgpacer resource move');",
         "the reference's 'cls_online_switch'."})
