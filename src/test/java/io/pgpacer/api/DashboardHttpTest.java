@@ -73,10 +73,19 @@ class DashboardHttpTest {
     }
 
     private HttpResponse<String> send(String method, String path, String authorization) throws Exception {
+        return send(method, path, authorization, null);
+    }
+
+    // origin: what a browser sends as Origin, or null for a client that is no browser
+    private HttpResponse<String> send(String method, String path, String authorization, String origin)
+            throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri.resolve(path))
                 .method(method, HttpRequest.BodyPublishers.noBody());
         if (authorization != null) {
             request.header("Authorization", authorization);
+        }
+        if (origin != null) {
+            request.header("Origin", origin);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -136,6 +145,28 @@ class DashboardHttpTest {
         JsonNode right = JSON.readTree(send("GET", Dashboard.ACCESS_PATH, "Bearer " + TOKEN).body());
         assertTrue(right.path("commands").asBoolean(), right.toString());
         assertTrue(right.path("reason").isNull() || right.path("reason").isMissingNode(), right.toString());
+    }
+
+    @Test
+    void withoutATokenABrowserOnThisHostRunsCommandsFromTheDashboardOnly() throws Exception {
+        int port = WitnessOverOneMemberStore.freePort();
+        api = new HttpApi("w1", new InetSocketAddress("127.0.0.1", port), witness.store(), witness.agent(),
+                new EventFeed(), ApiSecurity.defaults());
+        api.start();
+        uri = URI.create("http://127.0.0.1:" + port);
+        long epoch = witness.store().read(java.time.Duration.ofSeconds(5)).epoch();
+
+        HttpResponse<String> forged = send("POST", "/resource/cleanup", null, "http://attacker.example");
+        assertEquals(403, forged.statusCode(), forged.body());
+        assertTrue(forged.body().contains("a command sent by a web page of another site is refused"), forged.body());
+        assertFalse(forged.body().contains("attacker.example"), "the refusal never echoes what was sent");
+        assertEquals(epoch, witness.store().read(java.time.Duration.ofSeconds(5)).epoch(), "the refusal changed nothing");
+
+        HttpResponse<String> fromTheDashboard = send("POST", "/resource/cleanup", null, "http://127.0.0.1:" + port);
+        assertEquals(200, fromTheDashboard.statusCode(), fromTheDashboard.body());
+        assertEquals(200, send("POST", "/resource/cleanup", null).statusCode(), "the CLI sends no Origin");
+        JsonNode access = JSON.readTree(send("GET", Dashboard.ACCESS_PATH, null).body());
+        assertTrue(access.path("commands").asBoolean(), "the page on this host may run commands: " + access);
     }
 
     @Test

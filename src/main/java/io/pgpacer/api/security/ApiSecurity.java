@@ -95,8 +95,16 @@ public final class ApiSecurity {
         InetAddress remote = request.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress a
                 ? a.getAddress() : null;
         Caller caller = new Caller(request.getHeaders().get(HttpHeader.AUTHORIZATION), ThisHost.owns(remote),
-                verifiedCertificate(request));
+                verifiedCertificate(request), fromAnotherSite(request));
         return policy.decide(kind, caller);
+    }
+
+    // Browsers send Origin with every POST (same-origin ones too) and with cross-site requests; the CLI sends none.
+    private static boolean fromAnotherSite(Request request) {
+        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        String host = request.getHeaders().get(HttpHeader.HOST);
+        return origin != null && (host == null
+                || !origin.equalsIgnoreCase((request.isSecure() ? "https://" : "http://") + host));
     }
 
     // The trust manager accepts only certificates the CA signed, so one that reached here is verified.
