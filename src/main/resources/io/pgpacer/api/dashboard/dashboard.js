@@ -140,9 +140,9 @@ function render(status, cluster, history, events, local) {
   } else {
     alarm.hidden = false;
     alarm.textContent = 'NO PRIMARY: the cluster takes no writes. ' + (status.switchover ? 'Switchover in progress: '
-      + status.switchover + '. ' : '') + (status.failedActions.length ? 'See the failed actions below; '
-      + "'pgpacer resource cleanup' lets a node that failed be tried again." : 'Waiting for the controller to promote'
-      + ' a standby; its events below say why not.');
+      + status.switchover + '. ' : '') + (status.failedActions.length ? 'See the failed actions below: their'
+      + " Clean up (or 'pgpacer resource cleanup') lets the nodes that failed be tried again."
+      : 'Waiting for the controller to promote a standby; the events below say why it has not.');
   }
 
   show('primary', primary || 'none');
@@ -169,7 +169,9 @@ function render(status, cluster, history, events, local) {
   }), 'no events yet');
   replaceChildren($('node-links'), cluster.members.filter((m) => m.apiUrl).map((m) => {
     const a = element('a', m.name);
-    a.href = new URL('/dashboard', m.apiUrl).href;
+    const url = new URL('/dashboard', m.apiUrl);
+    url.protocol = location.protocol; // every agent speaks what this one does: HTTPS with tls, else HTTP
+    a.href = url.href;
     return a;
   }));
 }
@@ -180,7 +182,7 @@ function maintenanceWords(maintenance) {
   }
   const parts = [];
   if (maintenance.cluster) {
-    parts.push('whole cluster (pgpacer cluster unpause)');
+    parts.push("whole cluster (ended by 'pgpacer cluster resume')");
   }
   if (maintenance.nodes && maintenance.nodes.length) {
     parts.push('nodes ' + maintenance.nodes.join(', '));
