@@ -4,16 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgpacer.agent.EventFeed;
+import io.pgpacer.api.HttpApi;
+import io.pgpacer.api.security.AccessPolicy;
+import io.pgpacer.api.security.ApiSecurity;
+import io.pgpacer.api.security.ApiToken;
+import io.pgpacer.config.ApiConfig.ClientAuth;
 import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.WitnessOverOneMemberStore;
 import java.io.File;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +41,8 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * primary and, without the token, offers no command; when the primary's postmaster is killed, the same page (never
  * reloaded) shows the new primary; with the token typed in, its cleanup button clears the old primary's fail-count
  * and its switchover button moves the primary back. The screenshot lands in target/dashboard.png (docs/dashboard.png
- * is a copy of one); those of the steps before it beside it.
+ * is a copy of one); those of the steps before it beside it. And a page on a real agent of a cluster without a
+ * primary, whose reads need the token: it asks for the token first, then shows the no-primary banner.
  */
 class DashboardBrowserTest {
 
@@ -58,6 +68,42 @@ class DashboardBrowserTest {
                 cluster.keepData();
                 System.err.println(cluster.logTails());
                 throw e;
+            }
+        }
+    }
+
+    @Test
+    void withoutAPrimaryTheBannerSaysSoAndReadsWaitForTheTokenWhenTheyNeedIt() throws Exception {
+        // A real agent and store whose only data node never started: a cluster without a primary, in seconds.
+        try (WitnessOverOneMemberStore witness = WitnessOverOneMemberStore.start(dir, "no-primary",
+                Map.of("n1", "127.0.0.2"))) {
+            int port = WitnessOverOneMemberStore.freePort();
+            try (HttpApi api = new HttpApi("w1", new InetSocketAddress("127.0.0.1", port), witness.store(),
+                    witness.agent(), new EventFeed(), new ApiSecurity(new AccessPolicy(ApiToken.of(TOKEN, "test"),
+                            true, false), null, ClientAuth.NONE))) {
+                api.start();
+                WebDriver browser = chromium();
+                try {
+                    browser.get("http://127.0.0.1:" + port + "/dashboard");
+                    Page page = new Page(browser);
+                    page.await("the page to ask for the token before it shows anything", () -> page.text("access"),
+                            t -> t.startsWith("This agent needs the API token even for reads"));
+                    assertEquals("–", page.text("primary"), "nothing is shown without the token");
+                    browser.findElement(By.id("token")).sendKeys(TOKEN);
+                    browser.findElement(By.id("token-use")).click();
+                    page.await("the no-primary banner", () -> page.text("alarm"), t -> t.startsWith("NO PRIMARY"));
+                    assertEquals("none", page.text("primary"));
+                    page.await("both nodes listed", () -> browser.findElements(By.cssSelector("#nodes tbody tr"))
+                            .size(), n -> n == 2);
+                    assertTrue(page.text("access").startsWith("Commands enabled"), page.text("access"));
+                    assertFalse(browser.findElement(By.id("switchover")).isEnabled(), "no switchover without a primary");
+                    screenshot(browser, "dashboard-no-primary.png");
+                } catch (AssertionError | RuntimeException e) {
+                    screenshot(browser, "dashboard-no-primary-failure.png");
+                    throw e;
+                } finally {
+                    browser.quit();
+                }
             }
         }
     }
