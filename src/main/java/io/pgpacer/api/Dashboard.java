@@ -16,10 +16,10 @@ import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
- * The web dashboard every agent serves at {@code /dashboard}: three static files (HTML, JavaScript, CSS) that poll the API's
- * JSON endpoints and send its commands with the token the operator types in. The files hold no cluster data and
- * no secret, so they are served to anyone; what the page shows and does passes the API's own checks. Two small
- * reads exist for the page alone: whether this caller may send commands, and what only this agent knows (the
+ * The web dashboard every agent serves at {@code /dashboard}: three static files (HTML, JavaScript, CSS) that poll
+ * the API's JSON endpoints and send its commands with the token the operator types in. The files hold no cluster
+ * data and no secret, so they are served to anyone; what the page shows and does passes the API's own checks. Two
+ * small reads exist for the page alone: whether this caller may send commands, and what only this agent knows (the
  * lag in seconds of its standbys when it runs the primary, and the changes of primary it timed).
  */
 final class Dashboard {

@@ -195,7 +195,8 @@ public final class HttpApi implements AutoCloseable {
         } else {
             send(exchange, 404, error("no such endpoint: " + method + " " + path
                     + " (the web dashboard: GET " + Dashboard.PATH + "; GET /status, /cib, /events, /cluster, /history,"
-                    + " /metrics; health checks GET, HEAD or OPTIONS /primary, /leader, /replica[?lag=16MB], /read-only, /health, /liveness, /readiness;"
+                    + " /metrics; health checks GET, HEAD or OPTIONS /primary, /leader, /replica[?lag=16MB], /read-only,"
+                    + " /health, /liveness, /readiness;"
                     + " POST /resource/cleanup[?node=NAME], /force-promote?node=NAME&accept-data-loss=yes,"
                     + " /switchover[?to=NAME&at=ISO-8601&max-lag=16MB], /maintenance?state=on|off[&node=NAME],"
                     + " /standby?node=NAME&state=on|off, /properties (JSON body), /cib/config[?dry-run=true] (YAML"

@@ -160,7 +160,8 @@ class DashboardHttpTest {
         assertEquals(403, forged.statusCode(), forged.body());
         assertTrue(forged.body().contains("a command sent by a web page of another site is refused"), forged.body());
         assertFalse(forged.body().contains("attacker.example"), "the refusal never echoes what was sent");
-        assertEquals(epoch, witness.store().read(java.time.Duration.ofSeconds(5)).epoch(), "the refusal changed nothing");
+        assertEquals(epoch, witness.store().read(java.time.Duration.ofSeconds(5)).epoch(),
+                "the refusal changed nothing");
 
         HttpResponse<String> fromTheDashboard = send("POST", "/resource/cleanup", null, "http://127.0.0.1:" + port);
         assertEquals(200, fromTheDashboard.statusCode(), fromTheDashboard.body());

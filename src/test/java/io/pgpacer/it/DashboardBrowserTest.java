@@ -96,7 +96,8 @@ class DashboardBrowserTest {
                     page.await("both nodes listed", () -> browser.findElements(By.cssSelector("#nodes tbody tr"))
                             .size(), n -> n == 2);
                     assertTrue(page.text("access").startsWith("Commands enabled"), page.text("access"));
-                    assertFalse(browser.findElement(By.id("switchover")).isEnabled(), "no switchover without a primary");
+                    assertFalse(browser.findElement(By.id("switchover")).isEnabled(),
+                            "no switchover without a primary");
                     screenshot(browser, "dashboard-no-primary.png");
                 } catch (AssertionError | RuntimeException e) {
                     screenshot(browser, "dashboard-no-primary-failure.png");
@@ -241,8 +242,8 @@ class DashboardBrowserTest {
             try {
                 return Eventually.await(expectation + " on the dashboard", PAGE_UPDATE, probe, condition);
             } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "\nthe page shows:\n" + browser.findElement(By.tagName("body"))
-                        .getText(), e);
+                throw new AssertionError(e.getMessage() + "\nthe page shows:\n"
+                        + browser.findElement(By.tagName("body")).getText(), e);
             }
         }
     }

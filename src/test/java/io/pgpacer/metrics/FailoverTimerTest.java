@@ -69,7 +69,7 @@ class FailoverTimerTest {
         apply(lostAgain, 5000);
         assertEquals(new FailoverTimer.Failover("node1", "node2", 5000), timer.last().orElseThrow());
         assertEquals(List.of(new FailoverTimer.TimedPromotion("failover", "node1", "node2", 5000, AT)), timer.recent(),
-                "the dashboard's timings: the switchover away from node2, whose renewals were never seen, is not in it");
+                "the switchover away from node2, whose renewals were never seen, is not in the dashboard's timings");
     }
 
     @Test
