@@ -165,6 +165,11 @@ class DashboardHttpTest {
 
         HttpResponse<String> fromTheDashboard = send("POST", "/resource/cleanup", null, "http://127.0.0.1:" + port);
         assertEquals(200, fromTheDashboard.statusCode(), fromTheDashboard.body());
+        assertEquals(200, send("POST", "/resource/cleanup", null, "https://127.0.0.1:" + port).statusCode(),
+                "the page behind a proxy that terminates TLS: the same host and port");
+        assertEquals(403, send("POST", "/resource/cleanup", null, "http://127.0.0.1:" + (port + 1)).statusCode(),
+                "a page from another port of this host is not the dashboard");
+        assertEquals(403, send("POST", "/resource/cleanup", null, "null").statusCode(), "a sandboxed or local page");
         assertEquals(200, send("POST", "/resource/cleanup", null).statusCode(), "the CLI sends no Origin");
         JsonNode access = JSON.readTree(send("GET", Dashboard.ACCESS_PATH, null).body());
         assertTrue(access.path("commands").asBoolean(), "the page on this host may run commands: " + access);

@@ -100,11 +100,15 @@ public final class ApiSecurity {
     }
 
     // Browsers send Origin with every POST (same-origin ones too) and with cross-site requests; the CLI sends none.
+    // Host and port are compared, not the scheme, so that the page also works behind a proxy that terminates TLS.
     private static boolean fromAnotherSite(Request request) {
         String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        if (origin == null) {
+            return false;
+        }
         String host = request.getHeaders().get(HttpHeader.HOST);
-        return origin != null && (host == null
-                || !origin.equalsIgnoreCase((request.isSecure() ? "https://" : "http://") + host));
+        int authority = origin.indexOf("://");
+        return host == null || authority < 0 || !origin.substring(authority + 3).equalsIgnoreCase(host);
     }
 
     // The trust manager accepts only certificates the CA signed, so one that reached here is verified.
