@@ -51,6 +51,7 @@ public final class HttpApi implements AutoCloseable {
     private final ApiSecurity security;
     private final ApiServer server;
     private final ResourceChanges resourceChanges;
+    private final Dashboard dashboard = new Dashboard();
 
     public HttpApi(String self, InetSocketAddress bind, ClusterStore store, Agent agent, EventFeed events)
             throws IOException {
@@ -100,6 +101,11 @@ public final class HttpApi implements AutoCloseable {
 
     // Nothing was done; the message names what is missing, never what the caller sent.
     private boolean admit(ApiExchange exchange) throws IOException {
+        // why: the dashboard's files are the same for everyone and hold no cluster data; its reads and commands
+        // pass the checks below.
+        if (dashboard.servesFile(exchange.method(), exchange.path())) {
+            return true;
+        }
         Verdict verdict = security.admit(exchange.request(), EndpointKind.of(exchange.method(),
                 healthCheck(exchange).isPresent()));
         if (verdict.admitted()) {
@@ -117,7 +123,8 @@ public final class HttpApi implements AutoCloseable {
     private boolean waitsForStore(ApiExchange exchange) {
         String path = exchange.path();
         return healthCheck(exchange).isEmpty() && !path.equals("/metrics") && !path.equals("/failsafe")
-                && !path.equals("/events") && !path.equals("/agent/restart") && !path.equals("/agent/autostart");
+                && !path.equals("/events") && !path.equals("/agent/restart") && !path.equals("/agent/autostart")
+                && !dashboard.servesFile(exchange.method(), path) && !path.startsWith("/dashboard/");
     }
 
     private void route(ApiExchange exchange) throws IOException {
@@ -135,6 +142,13 @@ public final class HttpApi implements AutoCloseable {
         Optional<HealthEndpoint> healthCheck = healthCheck(exchange);
         if (healthCheck.isPresent()) {
             answerHealthCheck(exchange, method, healthCheck.get(), query);
+        } else if (dashboard.servesFile(method, path)) {
+            dashboard.sendFile(exchange);
+        } else if (method.equals("GET") && path.equals(Dashboard.ACCESS_PATH)) {
+            send(exchange, 200, Dashboard.Access.of(security.admit(exchange.request(), EndpointKind.COMMAND)));
+        } else if (method.equals("GET") && path.equals(Dashboard.LOCAL_PATH)) {
+            send(exchange, 200, Dashboard.local(self, agent.latestObservation().map(Agent.LocalObservation::observed)
+                    .orElse(null), metrics.timedPromotions()));
         } else if (method.equals("GET") && path.equals("/status")) {
             send(exchange, 200, status(cib()));
         } else if (method.equals("GET") && path.equals("/cluster")) {
@@ -184,8 +198,9 @@ public final class HttpApi implements AutoCloseable {
             replaceConfiguration(exchange, "true".equals(query.get("dry-run")));
         } else {
             send(exchange, 404, error("no such endpoint: " + method + " " + path
-                    + " (GET /status, /cib, /events, /cluster, /history, /metrics; health checks GET, HEAD or"
-                    + " OPTIONS /primary, /leader, /replica[?lag=16MB], /read-only, /health, /liveness, /readiness;"
+                    + " (the web dashboard: GET " + Dashboard.PATH + "; GET /status, /cib, /events, /cluster, /history,"
+                    + " /metrics; health checks GET, HEAD or OPTIONS /primary, /leader, /replica[?lag=16MB], /read-only,"
+                    + " /health, /liveness, /readiness;"
                     + " POST /resource/cleanup[?node=NAME], /force-promote?node=NAME&accept-data-loss=yes,"
                     + " /switchover[?to=NAME&at=ISO-8601&max-lag=16MB], /maintenance?state=on|off[&node=NAME],"
                     + " /standby?node=NAME&state=on|off, /properties (JSON body), /cib/config[?dry-run=true] (YAML"

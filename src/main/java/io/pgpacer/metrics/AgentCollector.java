@@ -144,9 +144,12 @@ public final class AgentCollector implements MultiCollector {
         return points;
     }
 
-    // PostgreSQL shows NULL once a standby caught up and no WAL flows, and also before its first measurement:
-    // only the first is a lag of 0, and it is the one where the standby holds everything sent.
-    static OptionalDouble lagSeconds(Duration lag, Lsn standby, Lsn sent) {
+    /**
+     * A lag of {@code pg_stat_replication} in seconds. PostgreSQL shows NULL once a standby caught up and no WAL
+     * flows, and also before its first measurement: only the first is a lag of 0, and it is the one where the
+     * standby holds everything sent; the second is empty.
+     */
+    public static OptionalDouble lagSeconds(Duration lag, Lsn standby, Lsn sent) {
         if (lag != null) {
             return OptionalDouble.of(lag.toNanos() / 1e9);
         }

@@ -3,6 +3,8 @@ package io.pgpacer.metrics;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.Lease;
 import io.pgpacer.core.cib.PromotionRecord;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +17,8 @@ import java.util.function.LongSupplier;
  * the new timeline). The old primary stopped renewing after that renewal, so the figure is the time without
  * a confirmed primary plus at most one renew interval; clients reconnecting are not in it. Only failovers
  * seen from end to end are timed: an agent that started during one, or the old primary's own, times none.
+ * Switchovers and forced promotions are timed the same way (the old primary renewed until it stopped writes),
+ * and the last few of every kind are kept for the web dashboard.
  */
 public final class FailoverTimer {
 
@@ -25,11 +29,24 @@ public final class FailoverTimer {
     public record Failover(String oldPrimary, String newPrimary, long millis) {
     }
 
+    /**
+     * One timed change of primary, of any reason.
+     *
+     * @param reason as the timeline history records it: {@code failover}, {@code switchover}, {@code forced}, ...
+     * @param promotedAt when the new primary was recorded, as the history says (ISO-8601, the controller's clock)
+     */
+    public record TimedPromotion(String reason, String oldPrimary, String newPrimary, long millis, String promotedAt) {
+    }
+
+    /** How many timed promotions {@link #recent()} keeps. */
+    static final int KEPT = 10;
+
     private final LongSupplier millis;
     private final Map<String, Long> lastRenewalSeen = new HashMap<>();
     private Lease lastLease;
     private int lastConfirmed;
     private Failover last;
+    private final Deque<TimedPromotion> recent = new ArrayDeque<>();
 
     /** @param monotonicMillis the clock both ends are read from */
     public FailoverTimer(LongSupplier monotonicMillis) {
@@ -63,15 +80,28 @@ public final class FailoverTimer {
         return Optional.ofNullable(last);
     }
 
+    /** The last {@value #KEPT} changes of primary timed, of every reason, oldest first. */
+    public synchronized List<TimedPromotion> recent() {
+        return List.copyOf(recent);
+    }
+
     private void timePromotion(List<PromotionRecord> history, int confirmed, long now) {
         PromotionRecord promotion = history.get(confirmed);
         int previous = lastConfirmed(history, confirmed);
-        if (!FAILOVER.equals(promotion.reason()) || previous < 0) {
+        if (previous < 0) {
             return;
         }
         String oldPrimary = history.get(previous).node();
         Long renewal = lastRenewalSeen.get(oldPrimary);
-        if (renewal != null && !oldPrimary.equals(promotion.node())) {
+        if (renewal == null || oldPrimary.equals(promotion.node())) {
+            return;
+        }
+        recent.addLast(new TimedPromotion(promotion.reason(), oldPrimary, promotion.node(), now - renewal,
+                promotion.at()));
+        while (recent.size() > KEPT) {
+            recent.removeFirst();
+        }
+        if (FAILOVER.equals(promotion.reason())) {
             last = new Failover(oldPrimary, promotion.node(), now - renewal);
         }
     }

@@ -35,6 +35,7 @@ public final class MetricsEndpoint {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusScrapeHandler handler = new PrometheusScrapeHandler(registry);
+    private final FailoverTimer failovers = new FailoverTimer(() -> System.nanoTime() / 1_000_000);
 
     /** A scrape's answer, to be sent as it is: status, headers (the content type the scraper asked for), body. */
     public record Scrape(int status, Map<String, String> headers, byte[] body) {
@@ -42,7 +43,6 @@ public final class MetricsEndpoint {
 
     /** Registers this agent's metrics and starts timing its failovers from the next CIB the store applies. */
     public MetricsEndpoint(String self, ClusterStore store, Agent agent) {
-        FailoverTimer failovers = new FailoverTimer(() -> System.nanoTime() / 1_000_000);
         store.onApplied(failovers::record);
         registry.register(new AgentCollector(() -> {
             Optional<Agent.LocalObservation> latest = agent.latestObservation();
@@ -59,6 +59,11 @@ public final class MetricsEndpoint {
                     .register(registry);
             agent.onObserveTimed(nanos -> observe.labelValues(self).observe(Unit.nanosToSeconds(nanos)));
         }
+    }
+
+    /** The last changes of primary this agent timed from end to end (failovers, switchovers), oldest first. */
+    public List<FailoverTimer.TimedPromotion> timedPromotions() {
+        return failovers.recent();
     }
 
     /**

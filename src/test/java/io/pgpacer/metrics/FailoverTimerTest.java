@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 /** Failover timing from the CIBs an agent applies, by a manual clock. */
 class FailoverTimerTest {
 
+    private static final String AT = "2025-01-01T00:00:00Z";
+
     private final AtomicLong clock = new AtomicLong(10_000);
     private final FailoverTimer timer = new FailoverTimer(clock::get);
 
@@ -66,6 +68,25 @@ class FailoverTimerTest {
                 .withHistoryEntry(promotion("node2", 4, "failover").confirm(4));
         apply(lostAgain, 5000);
         assertEquals(new FailoverTimer.Failover("node1", "node2", 5000), timer.last().orElseThrow());
+        assertEquals(List.of(new FailoverTimer.TimedPromotion("failover", "node1", "node2", 5000, AT)), timer.recent(),
+                "the switchover away from node2, whose renewals were never seen, is not in the dashboard's timings");
+    }
+
+    @Test
+    void keepsTheLastTimedPromotionsOfEveryReason() {
+        Cib cib = START;
+        apply(cib, 0);
+        for (int i = 0; i < FailoverTimer.KEPT + 3; i++) {
+            String to = i % 2 == 0 ? "node2" : "node1";
+            long timeline = cib.history().size() + 1;
+            cib = cib.withLease(new Lease(to, timeline, 0)).withHistoryEntry(promotion(to, timeline, "switchover")
+                    .confirm(timeline));
+            apply(cib, 100 + i);
+        }
+        List<FailoverTimer.TimedPromotion> recent = timer.recent();
+        assertEquals(FailoverTimer.KEPT, recent.size(), "only the last few are kept");
+        assertEquals(100 + FailoverTimer.KEPT + 2, recent.get(recent.size() - 1).millis(), "the newest is last");
+        assertTrue(timer.last().isEmpty(), "switchovers are not failovers: " + timer.last());
     }
 
     private void apply(Cib cib, long afterMillis) {
@@ -74,7 +95,6 @@ class FailoverTimerTest {
     }
 
     private static PromotionRecord promotion(String node, long timeline, String reason) {
-        return new PromotionRecord(node, timeline - 1, Lsn.parse("0/3000000"), timeline, "2025-01-01T00:00:00Z",
-                reason, false);
+        return new PromotionRecord(node, timeline - 1, Lsn.parse("0/3000000"), timeline, AT, reason, false);
     }
 }

@@ -10,8 +10,18 @@ package io.pgpacer.api.security;
  */
 public record AccessPolicy(ApiToken token, boolean authReads, boolean authHealthChecks) {
 
-    /** What the request carries: its {@code Authorization} header (or null), where it comes from, its certificate. */
-    public record Caller(String authorization, boolean fromThisHost, boolean verifiedCertificate) {
+    /**
+     * What the request carries: its {@code Authorization} header (or null), where it comes from, its certificate.
+     *
+     * @param fromAnotherSite a browser sent it for a page of another site (its {@code Origin} is not the API's own)
+     */
+    public record Caller(String authorization, boolean fromThisHost, boolean verifiedCertificate,
+            boolean fromAnotherSite) {
+
+        /** A caller that is no browser on another site's page (the CLI, curl, a load balancer). */
+        public Caller(String authorization, boolean fromThisHost, boolean verifiedCertificate) {
+            this(authorization, fromThisHost, verifiedCertificate, false);
+        }
     }
 
     /**
@@ -30,6 +40,12 @@ public record AccessPolicy(ApiToken token, boolean authReads, boolean authHealth
     private static final String BEARER = "Bearer ";
 
     public Verdict decide(EndpointKind kind, Caller caller) {
+        // why: a page of any site can make a browser on an agent's host POST here, and from this host, without a
+        // token, that would be admitted; no page but the agent's own dashboard has a reason to send commands.
+        if (kind == EndpointKind.COMMAND && caller.fromAnotherSite()) {
+            return new Verdict(403, "a command sent by a web page of another site is refused; use the dashboard at"
+                    + " /dashboard on this agent's API port, or the CLI", null);
+        }
         boolean needsAuth = switch (kind) {
             case HEALTH_CHECK -> authHealthChecks;
             case READ -> authReads;

@@ -95,8 +95,20 @@ public final class ApiSecurity {
         InetAddress remote = request.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress a
                 ? a.getAddress() : null;
         Caller caller = new Caller(request.getHeaders().get(HttpHeader.AUTHORIZATION), ThisHost.owns(remote),
-                verifiedCertificate(request));
+                verifiedCertificate(request), fromAnotherSite(request));
         return policy.decide(kind, caller);
+    }
+
+    // Browsers send Origin with every POST (same-origin ones too) and with cross-site requests; the CLI sends none.
+    // Host and port are compared, not the scheme, so that the page also works behind a proxy that terminates TLS.
+    private static boolean fromAnotherSite(Request request) {
+        String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+        if (origin == null) {
+            return false;
+        }
+        String host = request.getHeaders().get(HttpHeader.HOST);
+        int authority = origin.indexOf("://");
+        return host == null || authority < 0 || !origin.substring(authority + 3).equalsIgnoreCase(host);
     }
 
     // The trust manager accepts only certificates the CA signed, so one that reached here is verified.

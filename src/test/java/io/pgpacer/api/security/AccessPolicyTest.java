@@ -54,6 +54,19 @@ class AccessPolicyTest {
     }
 
     @Test
+    void commandsFromAPageOfAnotherSiteAreRefusedWhateverTheyCarry() {
+        for (AccessPolicy policy : new AccessPolicy[] {new AccessPolicy(null, false, false),
+                new AccessPolicy(CONFIGURED, false, false)}) {
+            Verdict command = policy.decide(EndpointKind.COMMAND, new Caller("Bearer " + TOKEN, true, true, true));
+            assertEquals(403, command.status(), command.toString());
+            assertTrue(command.message().startsWith("a command sent by a web page of another site is refused"),
+                    command.message());
+            assertTrue(policy.decide(EndpointKind.READ, new Caller(null, true, false, true)).admitted(),
+                    "another site's page cannot read an answer without CORS, so reads are not its concern");
+        }
+    }
+
+    @Test
     void withoutATokenTheAgentWarnsAtStart() {
         assertTrue(ApiSecurity.defaults().warning().orElseThrow().contains("accepts commands only from this host"));
         assertTrue(new ApiSecurity(new AccessPolicy(CONFIGURED, false, false), null,
