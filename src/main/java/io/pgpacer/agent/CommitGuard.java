@@ -30,7 +30,8 @@ final class CommitGuard implements AutoCloseable {
     static final CommitGuard NONE = unused(notUsed(CommitGuardMode.OFF, true, false).orElseThrow());
 
     private static final String NOT_INSTALLED = "the pgpacer_guard extension is not installed for this PostgreSQL";
-    private static final String INSTALL = "install it as root with bin/ensure-deps in the pgpacer source tree";
+    private static final String INSTALL = "install it as root with bin/ensure-deps in the pgpacer source tree, or"
+            + " build it from /usr/share/pgpacer/extension/pgpacer_guard as the README's 'Commit guard' says";
 
     private final PostgresInstance pg;
     private final boolean active;

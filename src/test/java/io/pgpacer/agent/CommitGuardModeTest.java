@@ -18,7 +18,8 @@ class CommitGuardModeTest {
 
     @Test
     void theModeAndWhatIsInstalledDecideWhetherTheGuardIsUsed() {
-        String install = "install it as root with bin/ensure-deps in the pgpacer source tree";
+        String install = "install it as root with bin/ensure-deps in the pgpacer source tree, or build it from"
+                + " /usr/share/pgpacer/extension/pgpacer_guard as the README's 'Commit guard' says";
         List<Row> table = List.of(
                 new Row(CommitGuardMode.AUTO, true, true, Optional.empty(), null),
                 new Row(CommitGuardMode.ON, true, true, Optional.empty(), null),

@@ -37,8 +37,13 @@ class DebianPackageIT {
             "/lib/systemd/system/pgpacer.service",
             "/usr/bin/pgpacer",
             "/usr/share/doc/pgpacer/README.md",
+            "/usr/share/doc/pgpacer/dashboard.png",
             "/usr/share/doc/pgpacer/resource-agents.md",
             "/usr/share/pgpacer/examples/pgpacer.yaml",
+            "/usr/share/pgpacer/extension/pgpacer_guard/Makefile",
+            "/usr/share/pgpacer/extension/pgpacer_guard/pgpacer_guard--1.0.sql",
+            "/usr/share/pgpacer/extension/pgpacer_guard/pgpacer_guard.c",
+            "/usr/share/pgpacer/extension/pgpacer_guard/pgpacer_guard.control",
             "/usr/share/pgpacer/pgpacer.jar",
             "/var/lib/pgpacer"));
 
@@ -142,7 +147,10 @@ class DebianPackageIT {
             Set<String> listed = files.filter(Files::isRegularFile).map(p -> home.relativize(p).toString())
                     .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(new TreeSet<>(List.of("bin/pgpacer", "lib/pgpacer.jar", "systemd/pgpacer.service",
-                    "examples/pgpacer.yaml", "docs/README.md", "docs/resource-agents.md")), listed);
+                    "examples/pgpacer.yaml", "docs/README.md", "docs/dashboard.png", "docs/resource-agents.md",
+                    "extension/pgpacer_guard/Makefile", "extension/pgpacer_guard/pgpacer_guard--1.0.sql",
+                    "extension/pgpacer_guard/pgpacer_guard.c", "extension/pgpacer_guard/pgpacer_guard.control")),
+                    listed);
         }
         assertEquals("pgpacer " + VERSION, run(home.resolve("bin/pgpacer").toString(), "--version")
                 .assertSucceeded("bin/pgpacer --version from the tarball").output().strip());
