@@ -37,6 +37,13 @@ final class LeaseKeeper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
     /** A ping round with less time than this cannot be answered usefully before the deadline. */
     private static final long MIN_PING_MILLIS = 20;
+    /**
+     * How soon a refused round of pings is repeated. A member that is cut off may still answer "reaches the store"
+     * for a moment: a Raft leader that lost its majority only steps down after an election timeout, and its reads
+     * succeed until then (seen in the lab 140 ms before it stepped down). Waiting a whole renew interval for the next
+     * round could let that moment fence a primary that failsafe exists to keep.
+     */
+    static final long REFUSED_RETRY_MILLIS = 150;
     /** How often a primary with failsafe on reaches the members without asking, to keep its client warm. */
     private static final long WARM_UP_MILLIS = 20_000;
 
@@ -58,6 +65,8 @@ final class LeaseKeeper implements AutoCloseable {
     private long generation = -1;
     private long deadline;
     private long lastPingAt = Long.MIN_VALUE / 2;
+    /** Whether the last round of pings was refused: the next may follow sooner (see REFUSED_RETRY_MILLIS). */
+    private boolean lastRoundRefused;
     private long warmedAt = Long.MIN_VALUE / 2;
     private boolean inFailsafe;
     private String lastRefusal;
@@ -285,7 +294,8 @@ final class LeaseKeeper implements AutoCloseable {
                 peers.warmUp();
             }
             long remaining = deadline - now;
-            long untilDue = Math.max(remaining - pingThreshold(), lastPingAt + renewMillis - now);
+            long untilDue = Math.max(remaining - pingThreshold(),
+                    lastPingAt + (lastRoundRefused ? REFUSED_RETRY_MILLIS : renewMillis) - now);
             if (untilDue > 0) {
                 return Math.min(untilDue, renewMillis);
             }
@@ -304,6 +314,7 @@ final class LeaseKeeper implements AutoCloseable {
             round = new FailsafePeers.Round(false, "failsafe ping failed: " + e);
         }
         synchronized (this) {
+            lastRoundRefused = !round.confirmed();
             if (!round.confirmed()) {
                 // why: pings start while a renewal may merely be late; only a refusal close to fencing is news,
                 // and a refusal that came as the keeper fenced says why it did.

@@ -109,6 +109,23 @@ class LeaseKeeperFailsafeTest {
     }
 
     @Test
+    void aRefusedRoundIsAskedAgainSoonForAMemberThatOnlyJustLostTheStore() {
+        keeper.hold(7, 0);
+        clock.set(1_200);
+        answering = timeout -> new FailsafePeers.Round(false, "db3: HTTP 409: db3 reaches the store");
+        keeper.failsafeRound();
+        clock.set(1_200 + LeaseKeeper.REFUSED_RETRY_MILLIS - 1);
+        keeper.failsafeRound();
+        assertEquals(1, pingTimeouts.size(), "not again at once");
+        clock.set(1_200 + LeaseKeeper.REFUSED_RETRY_MILLIS);
+        answering = timeout -> new FailsafePeers.Round(true, "all confirmed");
+        keeper.failsafeRound();
+        assertEquals(2, pingTimeouts.size(), "asked again a retry interval after the refusal");
+        assertEquals(OptionalLong.of(2_250), keeper.remainingMillis(), "extended from the second send: 1350 + 3000"
+                + " - 750 - 1350");
+    }
+
+    @Test
     void answersThatArriveAfterTheDeadlineExtendNothing() {
         keeper.hold(7, 0);
         clock.set(2_200);
