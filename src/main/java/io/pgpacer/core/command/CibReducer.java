@@ -96,6 +96,9 @@ public final class CibReducer {
             return recordFailedAction(cib, c);
         } else if (command instanceof StoreCommand.WithdrawFailedAction c) {
             return withdrawFailedAction(cib, c);
+        } else if (command instanceof StoreCommand.SetControllerActivity c) {
+            return accept(cib.withControllerActivity(c.activity()), c.activity() == null ? "activity cleared"
+                    : "activity: " + c.activity().kind());
         } else if (command instanceof CleanupFailures c) {
             return cleanupFailures(cib, c);
         } else if (command instanceof RequestSwitchover c) {
