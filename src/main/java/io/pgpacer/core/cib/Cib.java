@@ -129,6 +129,15 @@ public record Cib(
         return goals;
     }
 
+    /**
+     * Whether {@code node}'s last report shows PostgreSQL running as the primary or streaming as a standby: with the
+     * node online, the condition for its fail-count to expire.
+     */
+    public boolean runsHealthy(String node) {
+        return report(node).filter(r -> r.pgState() == PgState.PRIMARY
+                || r.pgState() == PgState.STANDBY && r.streaming()).isPresent();
+    }
+
     public boolean eligibleForPrimary(String node) {
         return failCount(node).count() < settings.migrationThreshold();
     }
