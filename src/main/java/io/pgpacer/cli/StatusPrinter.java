@@ -117,10 +117,16 @@ final class StatusPrinter {
             }
             PromotionRecord last = s.lastPromotion();
             if (last != null) {
-                out.append("\nTimeline history (latest): ").append(last.node()).append(" promoted ")
-                        .append(Timestamps.local(last.at(), zone))
-                        .append(", timeline ").append(last.oldTimeline()).append(" -> ").append(last.newTimeline())
-                        .append(" at ").append(last.switchLsn()).append(" (").append(last.reason()).append(")\n");
+                out.append("\nTimeline history (latest): ").append(last.node());
+                if (last.initialStart()) {
+                    out.append(" started the cluster ").append(Timestamps.local(last.at(), zone))
+                            .append(" on timeline ").append(last.newTimeline());
+                } else {
+                    out.append(" promoted ").append(Timestamps.local(last.at(), zone)).append(", timeline ")
+                            .append(last.oldTimeline()).append(" -> ").append(last.newTimeline()).append(" at ")
+                            .append(last.switchLsn());
+                }
+                out.append(" (").append(last.reason()).append(")\n");
                 out.append(replInfo(last)).append('\n');
             }
         }

@@ -317,6 +317,50 @@ class StatusPrinterTest {
                 """, attributes);
     }
 
+    // Issue 15.7: status --json has a schema version, camelCase keys throughout (as the CIB and history --json) and
+    // ISO-8601 times; the fields the README's schema names are there.
+    @Test
+    void statusJsonHasASchemaVersionCamelCaseKeysAndIsoTimes() throws Exception {
+        ControllerActivity refusal = new ControllerActivity(ControllerActivity.Kind.NO_ELIGIBLE_NODE, "no promotion",
+                Hint.cleanupNode("pg-151"));
+        Cib lost = afterFailoverCib().withLease(new Lease(null, 3, 0)).withControllerActivity(refusal)
+                .withSettings(ClusterSettings.DEFAULTS.withFailureTimeoutMillis(60_000));
+        com.fasterxml.jackson.databind.ObjectMapper json = io.pgpacer.store.CibJson.mapper();
+        com.fasterxml.jackson.databind.JsonNode doc = json.readTree(json.writeValueAsString(ClusterStatus.of(lost,
+                n -> true, "pg-153", true, "pg-151", "2023-11-21T16:59:30.123456Z")));
+        assertEquals(ClusterStatus.SCHEMA_VERSION, doc.get("schemaVersion").asInt());
+        assertEquals(1, ClusterStatus.SCHEMA_VERSION, "the README documents version 1");
+        assertEquals("2023-11-21T16:59:30.123456Z", doc.get("lastUpdated").asText());
+        assertEquals(0, doc.get("configEpoch").asLong());
+        assertEquals("pgpacer resource cleanup --node pg-151", doc.get("noPrimary").get("fix").asText());
+        assertEquals("NO_ELIGIBLE_NODE", doc.get("controllerActivity").get("kind").asText());
+        assertEquals("1m", doc.get("failureTimeout").asText());
+        com.fasterxml.jackson.databind.JsonNode node1 = doc.get("nodes").get(0);
+        assertEquals("2023-11-21T16:59:59Z", node1.get("failCountExpiry").get("expiresAt").asText(), node1.toString());
+        assertEquals("2023-11-21T16:58:59Z", doc.get("failedActions").get(0).get("at").asText());
+        for (String documented : List.of("cluster", "controller", "quorum", "answeredBy", "masters", "slaves",
+                "stopped", "online", "offline", "leaseHolder", "nodes", "failedActions", "migrationThreshold",
+                "lastPromotion", "replication", "writerVip", "readerVip")) {
+            assertTrue(doc.has(documented), documented + " is in the README's schema: " + doc);
+        }
+        List<String> notCamel = new java.util.ArrayList<>();
+        keys(doc, "", notCamel);
+        assertEquals(List.of(), notCamel, "every key is camelCase");
+    }
+
+    private static void keys(com.fasterxml.jackson.databind.JsonNode node, String path, List<String> notCamel) {
+        if (node.isObject()) {
+            node.fields().forEachRemaining(e -> {
+                if (!e.getKey().matches("[a-z][a-zA-Z0-9]*")) {
+                    notCamel.add(path + "." + e.getKey());
+                }
+                keys(e.getValue(), path + "." + e.getKey(), notCamel);
+            });
+        } else if (node.isArray()) {
+            node.forEach(element -> keys(element, path + "[]", notCamel));
+        }
+    }
+
     @Test
     void statusJsonShowsTheCommitGuardUnderEachNodeAndAnOlderAgentsAnswerStillReads() throws Exception {
         com.fasterxml.jackson.databind.ObjectMapper json = io.pgpacer.store.CibJson.mapper();
