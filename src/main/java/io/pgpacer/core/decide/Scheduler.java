@@ -39,7 +39,7 @@ public final class Scheduler {
         }
         if (cib.maintenance().cluster()) {
             return Plan.note("maintenance: the cluster is paused; pgpacer observes and does not act"
-                    + " (pgpacer cluster resume)");
+                    + " (" + Hint.clusterResume() + ")");
         }
         // A primary in maintenance is not replaced: nobody would stop it, so a promotion would make two.
         String primaryInMaintenance = Optional.ofNullable(cib.lease().holder()).or(cib::goalPrimary)
@@ -117,7 +117,7 @@ public final class Scheduler {
     private static PostgresDecision observePostgres(Cib cib) {
         String primary = Optional.ofNullable(cib.lease().holder()).or(cib::goalPrimary).orElse(null);
         return new PostgresDecision(Plan.note(PostgresClone.ID + " is unmanaged: pgpacer observes PostgreSQL and"
-                + " changes no goal, no failover (pgpacer resource manage " + PostgresClone.ID + ")"), primary, true);
+                + " changes no goal, no failover (" + Hint.manage(PostgresClone.ID) + ")"), primary, true);
     }
 
     // when msPostgresql is disabled (pgpacer resource disable msPostgresql): every data node stops PostgreSQL, the
@@ -125,7 +125,7 @@ public final class Scheduler {
     // not yet complete is given up first
     private static PostgresDecision stopPostgresEverywhere(ClusterSnapshot snapshot) {
         Cib cib = snapshot.cib();
-        String enable = " (pgpacer resource enable " + PostgresClone.ID + ")";
+        String enable = " (" + Hint.enable(PostgresClone.ID) + ")";
         if (cib.switchover() != null && !(cib.switchover().to() != null
                 && cib.lease().heldBy(cib.switchover().to()))) {
             return PostgresDecision.pending(SwitchoverPlanner.abort(snapshot, PostgresClone.ID + " is disabled")
