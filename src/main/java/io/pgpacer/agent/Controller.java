@@ -1,15 +1,18 @@
 package io.pgpacer.agent;
 
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.ControllerActivity;
 import io.pgpacer.core.cib.FailedAction;
-import io.pgpacer.core.command.StoreCommand.RecordFailedAction;
-import java.time.Instant;
 import io.pgpacer.core.command.CommandResult;
+import io.pgpacer.core.command.StoreCommand.RecordFailedAction;
+import io.pgpacer.core.command.StoreCommand.SetControllerActivity;
 import io.pgpacer.core.decide.Plan;
 import io.pgpacer.core.decide.Scheduler;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,7 +94,7 @@ final class Controller implements AutoCloseable {
                 events.add("controller", rendered);
             }
         }
-        recordRefusedPromotion(cib, plan);
+        recordRefusedPromotion(cib, plan.activity());
         for (Plan.Step step : plan.steps()) {
             CommandResult result = store.submit(step.command(), Duration.ofSeconds(2));
             if (!result.applied()) {
@@ -99,18 +102,38 @@ final class Controller implements AutoCloseable {
                 return;
             }
         }
+        // why after the steps: a promotion decided in this pass is not delayed by a write that only informs
+        publishActivity(cib, plan.activity());
     }
 
-    // An operator must see why the cluster has no primary: the reason goes to the failed actions, once.
-    private void recordRefusedPromotion(Cib cib, Plan plan) {
-        String refusal = plan.notes().stream().filter(n -> n.startsWith("no promotion:")).findFirst().orElse(null);
-        if (refusal == null || refusal.equals(lastRecordedRefusal)) {
+    // Every node's status shows why nobody is promoted, while it lasts: the CIB carries it, written on change only.
+    private void publishActivity(Cib cib, ControllerActivity activity) {
+        if (Objects.equals(activity, cib.controllerActivity())) {
+            return;
+        }
+        CommandResult result = store.submit(new SetControllerActivity(activity), Duration.ofSeconds(2));
+        if (!result.applied()) {
+            LOG.info("controller: activity not published (" + result.message() + ")");
+        }
+    }
+
+    // An operator must see why the cluster has no primary once every report is in: the reason and its fix go to the
+    // failed actions, once (the scheduler withdraws them when a primary serves again). A wait for reports is no
+    // failure and is only published as the activity.
+    private void recordRefusedPromotion(Cib cib, ControllerActivity activity) {
+        if (activity == null || activity.kind() != ControllerActivity.Kind.NO_ELIGIBLE_NODE) {
+            lastRecordedRefusal = null;
+            return;
+        }
+        String refusal = activity.describe();
+        boolean recorded = refusal.equals(lastRecordedRefusal) || cib.failedActions().stream()
+                .anyMatch(a -> a.refusedPromotion() && a.exitReason().equals(refusal));
+        if (recorded) {
             return;
         }
         String lost = cib.goalPrimary().orElse("cluster");
-        CommandResult result = store.submit(new RecordFailedAction(new FailedAction(lost, "promote", 1,
-                refusal + "; to promote a standby anyway: pgpacer force-promote NODE --accept-data-loss",
-                Instant.now().toString())), Duration.ofSeconds(2));
+        CommandResult result = store.submit(new RecordFailedAction(new FailedAction(lost,
+                FailedAction.PROMOTION_REFUSED, 1, refusal, Instant.now().toString())), Duration.ofSeconds(2));
         if (result.applied()) {
             lastRecordedRefusal = refusal;
         }

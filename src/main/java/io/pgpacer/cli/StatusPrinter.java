@@ -3,9 +3,12 @@ package io.pgpacer.cli;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.VipAddresses;
+import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.core.status.FailCountExpiry;
 import io.pgpacer.core.status.NodeStatus;
 import io.pgpacer.core.status.ResourceStatus;
+import java.time.ZoneId;
 import java.util.List;
 
 /**
@@ -19,20 +22,32 @@ final class StatusPrinter {
     private StatusPrinter() {
     }
 
+    /** {@link #render(ClusterStatus, boolean, ZoneId)} in this machine's time zone. */
     static String render(ClusterStatus s, boolean full) {
+        return render(s, full, ZoneId.systemDefault());
+    }
+
+    /** The status, times shown in {@code zone} as the reference shows them. */
+    static String render(ClusterStatus s, boolean full, ZoneId zone) {
         StringBuilder out = new StringBuilder();
         out.append("Cluster name: ").append(s.cluster()).append('\n');
         out.append("Stack: pgpacer (Raft)\n");
         out.append("Current DC: ").append(s.controller() == null ? "NONE" : s.controller())
                 .append(s.quorum() ? " - partition with quorum" : " - partition WITHOUT quorum").append('\n');
-        out.append("Last updated: ").append(s.lastUpdated()).append(" (answered by ").append(s.answeredBy())
-                .append(")\n");
-        out.append("Last change: CIB epoch ").append(s.epoch()).append("\n\n");
+        out.append("Last updated: ").append(Timestamps.local(s.lastUpdated(), zone)).append(" (answered by ")
+                .append(s.answeredBy()).append(")\n");
+        out.append("Last change: configuration epoch ").append(s.configEpoch()).append(" (the epoch of '")
+                .append(Hint.cibQuery()).append("')\n\n");
+        if (s.noPrimary() != null) {
+            out.append(noPrimary(s.noPrimary()));
+        } else if (s.controllerActivity() != null) {
+            out.append("Controller: ").append(s.controllerActivity().describe()).append("\n\n");
+        }
         if (s.maintenance().cluster()) {
             // Pacemaker's own words for maintenance-mode, so nobody misses that failover is off.
             out.append("              *** Resource management is DISABLED ***\n")
                     .append("  The cluster will not attempt to start, stop or recover services\n")
-                    .append("  (pgpacer cluster resume)\n\n");
+                    .append("  (").append(Hint.clusterResume()).append(")\n\n");
         }
         out.append(s.nodesConfigured()).append(" nodes configured\n\n");
         for (String node : s.maintenance().nodes()) {
@@ -53,6 +68,7 @@ final class StatusPrinter {
         out.append(builtInVips(s));
         out.append(resources(s.resources()));
         out.append("\nReplication: ").append(s.replication()).append('\n');
+        out.append(failCounts(s));
         if (s.switchover() != null) {
             out.append("Switchover: ").append(s.switchover()).append('\n');
         }
@@ -92,17 +108,25 @@ final class StatusPrinter {
                 out.append("* Node ").append(n.name()).append(":\n");
                 if (n.failCount() > 0) {
                     out.append("   pgsql: migration-threshold=").append(s.migrationThreshold()).append(" fail-count=")
-                            .append(n.failCount()).append(" last-failure='").append(n.lastFailure()).append("'\n");
+                            .append(n.failCount()).append(" last-failure='")
+                            .append(Timestamps.local(n.lastFailure(), zone)).append("'\n");
                 }
                 s.resourceFailCounts().stream().filter(f -> f.node().equals(n.name())).forEach(f -> out.append("   ")
                         .append(f.resource()).append(": fail-count=").append(f.count()).append(" last-failure='")
-                        .append(f.lastFailureAt()).append("'\n"));
+                        .append(Timestamps.local(f.lastFailureAt(), zone)).append("'\n"));
             }
             PromotionRecord last = s.lastPromotion();
             if (last != null) {
-                out.append("\nTimeline history (latest): ").append(last.node()).append(" promoted ").append(last.at())
-                        .append(", timeline ").append(last.oldTimeline()).append(" -> ").append(last.newTimeline())
-                        .append(" at ").append(last.switchLsn()).append(" (").append(last.reason()).append(")\n");
+                out.append("\nTimeline history (latest): ").append(last.node());
+                if (last.initialStart()) {
+                    out.append(" started the cluster ").append(Timestamps.local(last.at(), zone))
+                            .append(" on timeline ").append(last.newTimeline());
+                } else {
+                    out.append(" promoted ").append(Timestamps.local(last.at(), zone)).append(", timeline ")
+                            .append(last.oldTimeline()).append(" -> ").append(last.newTimeline()).append(" at ")
+                            .append(last.switchLsn());
+                }
+                out.append(" (").append(last.reason()).append(")\n");
                 out.append(replInfo(last)).append('\n');
             }
         }
@@ -111,8 +135,8 @@ final class StatusPrinter {
             out.append("\nDamaged Store Members (cut off from the store until repaired):\n");
             for (FailedAction a : damage) {
                 out.append("* ").append(a.node()).append(": ").append(a.exitReason()).append(",\n    recorded='")
-                        .append(a.at()).append("' (once repaired: pgpacer resource cleanup --node ").append(a.node())
-                        .append(")\n");
+                        .append(Timestamps.local(a.at(), zone)).append("' (once repaired: ")
+                        .append(Hint.cleanupNode(a.node())).append(")\n");
             }
         }
         List<FailedAction> failed = s.failedActions().stream().filter(a -> !damage.contains(a)).toList();
@@ -121,10 +145,48 @@ final class StatusPrinter {
             for (FailedAction a : failed) {
                 out.append("* ").append(a.resourceName()).append('_').append(a.operation()).append(" on ").append(a.node()).append(" '")
                         .append(rcText(a.rc())).append("' (").append(a.rc()).append("): exitreason='")
-                        .append(a.exitReason()).append("',\n    last-rc-change='").append(a.at()).append("'\n");
+                        .append(a.exitReason()).append("',\n    last-rc-change='").append(Timestamps.local(a.at(), zone))
+                        .append("'\n");
             }
         }
         return out.toString();
+    }
+
+    // Nobody takes writes: said before anything else, with the reason and the command that fixes it.
+    private static String noPrimary(ClusterStatus.NoPrimary none) {
+        return "              *** NO PRIMARY: no node accepts writes ***\n  " + none.reason() + "\n"
+                + (none.fix() == null ? "" : "  To fix: " + none.fix() + "\n") + "\n";
+    }
+
+    // Every node with a fail-count, how near it is to migration-threshold and when the count expires.
+    private static String failCounts(ClusterStatus s) {
+        List<NodeStatus> counted = s.nodes().stream().filter(n -> n.failCount() > 0).toList();
+        if (counted.isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("Fail-counts (migration-threshold ").append(s.migrationThreshold())
+                .append(", failure-timeout ").append(s.failureTimeout()).append("):\n");
+        for (NodeStatus n : counted) {
+            out.append("* ").append(n.name()).append(": fail-count ").append(n.failCount())
+                    .append(n.failCount() >= s.migrationThreshold() ? " (not promoted while it lasts)" : "").append(", ")
+                    .append(expiry(n)).append('\n');
+        }
+        return out.toString();
+    }
+
+    private static String expiry(NodeStatus n) {
+        FailCountExpiry expiry = n.failCountExpiry();
+        if (expiry == null || expiry.never()) {
+            return "kept until " + Hint.cleanupNode(n.name());
+        }
+        if (expiry.waitsForHealth()) {
+            return "expires once " + n.name() + " runs as primary or streams again";
+        }
+        if (expiry.remainingMillis() == null) {
+            return "expires at " + expiry.expiresAt();
+        }
+        long seconds = (expiry.remainingMillis() + 999) / 1000;
+        return seconds == 0 ? "expiring now" : "expires in " + seconds + " s";
     }
 
     /**

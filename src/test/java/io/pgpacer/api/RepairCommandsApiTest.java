@@ -93,10 +93,10 @@ class RepairCommandsApiTest {
         assertRefused(new String[] {"repair", "w1"},
                 "pgpacer repair: unknown data node 'w1'; data nodes are [n1, n2]");
         assertRefused(new String[] {"repair", "n1"}, "pgpacer repair: n1 is the primary; repair makes a standby follow"
-                + " the primary. To repair n1, first make another node the primary: pgpacer switchover --to NODE");
+                + " the primary. To repair n1, first make another node the primary: pgpacer switchover");
         assertRefused(new String[] {"rebuild", "n1", "--discard-old"}, "pgpacer rebuild: n1 is the primary; rebuild"
                 + " makes a standby follow the primary. To rebuild n1, first make another node the primary: pgpacer"
-                + " switchover --to NODE");
+                + " switchover");
         assertRefused(new String[] {"recover-master"}, "pgpacer recover-master: this clears the recorded primary and"
                 + " makes the node with the most advanced WAL the primary; commits only the lost primary had are lost."
                 + " Repeat with --yes-i-know if that is what you want");

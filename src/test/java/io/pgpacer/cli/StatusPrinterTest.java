@@ -6,17 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.CommitGuardReport;
+import io.pgpacer.core.cib.ControllerActivity;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.Maintenance;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.ReplicaStatus;
+import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.core.status.FailCountExpiry;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -25,9 +31,15 @@ import org.junit.jupiter.api.Test;
 /** The status screens a Pacemaker user expects, from a CIB after one failover (pg-151's postmaster died). */
 class StatusPrinterTest {
 
+    private static final ZoneId UTC = ZoneOffset.UTC;
+
     private static ClusterStatus afterFailover() {
+        return ClusterStatus.of(afterFailoverCib(), node -> true, "pg-153", true, "pg-151", "2023-11-21T16:59:30Z");
+    }
+
+    private static Cib afterFailoverCib() {
         Lsn lsn = Lsn.parse("0/2D004748");
-        Cib cib = Cib.EMPTY.initializedAs("pgcluster", List.of(
+        return Cib.EMPTY.initializedAs("pgcluster", List.of(
                 new NodeSpec("pg-151", "192.168.28.151", 8008, 7400, 5432, false),
                 new NodeSpec("pg-152", "192.168.28.152", 8008, 7400, 5432, false),
                 new NodeSpec("pg-153", "192.168.28.153", 8008, 7400, 5432, false)), ClusterSettings.DEFAULTS)
@@ -48,7 +60,6 @@ class StatusPrinterTest {
                         "2023-11-21T16:58:59Z")))
                 .withHistoryEntry(new PromotionRecord("pg-152", 1, Lsn.parse("0/220000A0"), 2, "2023-11-21T16:59:29Z",
                         "failover", true));
-        return ClusterStatus.of(cib, node -> true, "pg-153", true, "pg-151", "2023-11-21T16:59:30Z");
     }
 
     @Test
@@ -57,8 +68,8 @@ class StatusPrinterTest {
                 Cluster name: pgcluster
                 Stack: pgpacer (Raft)
                 Current DC: pg-153 - partition with quorum
-                Last updated: 2023-11-21T16:59:30Z (answered by pg-151)
-                Last change: CIB epoch 0
+                Last updated: Tue Nov 21 16:59:30 2023 (answered by pg-151)
+                Last change: configuration epoch 0 (the epoch of 'pgpacer cib query')
 
                 3 nodes configured
 
@@ -72,11 +83,74 @@ class StatusPrinterTest {
                      Stopped: [ pg-151 ]
 
                 Replication: async
+                Fail-counts (migration-threshold 1, failure-timeout 0):
+                * pg-151: fail-count 1 (not promoted while it lasts), kept until pgpacer resource cleanup --node pg-151
 
                 Failed Resource Actions:
                 * pgsql_monitor on pg-151 'not running' (7): exitreason='not running',
-                    last-rc-change='2023-11-21T16:58:59Z'
-                """, StatusPrinter.render(afterFailover(), false));
+                    last-rc-change='Tue Nov 21 16:58:59 2023'
+                """, StatusPrinter.render(afterFailover(), false, UTC));
+    }
+
+    // Issue 15.3: a cluster without a primary says so first, with the controller's reason and the command that fixes it.
+    @Test
+    void noPrimaryIsSaidAtTheTopWithTheReasonAndTheFix() {
+        ControllerActivity refusal = new ControllerActivity(ControllerActivity.Kind.NO_ELIGIBLE_NODE, "no promotion:"
+                + " pg-152 is offline, and no standby is eligible: pg-151 fail-count 1 >= migration-threshold 1;"
+                + " pg-153 offline", Hint.cleanupNode("pg-151"));
+        Cib lost = afterFailoverCib().withLease(new Lease(null, 3, 0)).withControllerActivity(refusal);
+        String text = StatusPrinter.render(ClusterStatus.of(lost, n -> n.equals("pg-151"), "pg-151", true, "pg-151",
+                "2023-11-21T17:00:00Z"), false, UTC);
+        assertTrue(text.startsWith("""
+                Cluster name: pgcluster
+                Stack: pgpacer (Raft)
+                Current DC: pg-151 - partition with quorum
+                Last updated: Tue Nov 21 17:00:00 2023 (answered by pg-151)
+                Last change: configuration epoch 0 (the epoch of 'pgpacer cib query')
+
+                              *** NO PRIMARY: no node accepts writes ***
+                  no promotion: pg-152 is offline, and no standby is eligible: pg-151 fail-count 1 >= \
+                migration-threshold 1; pg-153 offline
+                  To fix: pgpacer resource cleanup --node pg-151
+
+                3 nodes configured
+                """), text);
+
+        String waiting = StatusPrinter.render(ClusterStatus.of(lost.withControllerActivity(new ControllerActivity(
+                ControllerActivity.Kind.WAITING_FOR_REPORTS, "waiting for reports before a promotion: pg-152 is"
+                        + " offline, and no standby is eligible yet: pg-153 has not reported since the primary was lost",
+                null)), n -> true, "pg-151", true, "pg-151", "t"), false, UTC);
+        assertTrue(waiting.contains("  waiting for reports before a promotion: pg-152 is offline, and no standby is"
+                + " eligible yet: pg-153 has not reported since the primary was lost\n\n3 nodes"), waiting);
+
+        Cib paused = lost.withControllerActivity(null).withMaintenance(new Maintenance(true, List.of()));
+        String maintenance = StatusPrinter.render(ClusterStatus.of(paused, n -> true, "pg-151", true, "pg-151", "t"),
+                false, UTC);
+        assertTrue(maintenance.contains("  the cluster is in maintenance: pgpacer promotes nobody\n  To fix: pgpacer"
+                + " cluster resume\n"), maintenance);
+        assertTrue(!StatusPrinter.render(afterFailover(), false, UTC).contains("NO PRIMARY"), "a primary serves");
+    }
+
+    // Issue 15.2: a fail-count expires failure-timeout after the last failure, once the node is healthy again.
+    @Test
+    void aFailCountShowsWhenItExpires() {
+        Cib cib = afterFailoverCib().withSettings(ClusterSettings.DEFAULTS.withFailureTimeoutMillis(60_000));
+        String failed = StatusPrinter.render(ClusterStatus.of(cib, n -> true, "pg-153", true, "pg-151",
+                "2023-11-21T16:59:07Z"), false, UTC);
+        assertTrue(failed.contains("""
+                Fail-counts (migration-threshold 1, failure-timeout 1m):
+                * pg-151: fail-count 1 (not promoted while it lasts), expires once pg-151 runs as primary or streams again
+                """), failed);
+
+        Lsn lsn = Lsn.parse("0/2D004748");
+        Cib rejoined = cib.withReport(new NodeReport("pg-151", 9, PgState.STANDBY, 4444, 2, lsn, lsn, "pg-152", true,
+                List.of(), "streaming from pg-152", null, "t"));
+        ClusterStatus status = ClusterStatus.of(rejoined, n -> true, "pg-153", true, "pg-151", "2023-11-21T16:59:07Z");
+        assertTrue(StatusPrinter.render(status, false, UTC).contains(
+                "* pg-151: fail-count 1 (not promoted while it lasts), expires in 52 s\n"), StatusPrinter.render(status,
+                        false, UTC));
+        FailCountExpiry expiry = status.nodes().get(0).failCountExpiry();
+        assertEquals(new FailCountExpiry("2023-11-21T16:59:59Z", 52_000L, false), expiry);
     }
 
     @Test
@@ -119,13 +193,13 @@ class StatusPrinterTest {
                 .withFailedActions(List.of(new FailedAction("pg-151", "monitor_5000", 7, "not running",
                         "2023-11-21T17:00:00Z", "pgbouncer")));
         String text = StatusPrinter.render(ClusterStatus.of(cib, node -> true, "pg-152", true, "pg-152",
-                base.lastUpdated()), true);
+                base.lastUpdated()), true, UTC);
         assertTrue(text.contains("""
                  pgbouncer   	(pgpacer:exec):	Started pg-152
                  Resource Group: reports-group
                      reports-ip  	(ocf::heartbeat:IPaddr2):	FAILED pg-151 (unmanaged)
                 """), text);
-        assertTrue(text.contains("* Node pg-151:\n   pgbouncer: fail-count=1 last-failure='2023-11-21T17:00:00Z'\n"),
+        assertTrue(text.contains("* Node pg-151:\n   pgbouncer: fail-count=1 last-failure='Tue Nov 21 17:00:00 2023'\n"),
                 text);
         assertTrue(text.contains("* pgbouncer_monitor_5000 on pg-151 'not running' (7): exitreason='not running',\n"),
                 text);
@@ -141,18 +215,19 @@ class StatusPrinterTest {
                 + " members";
         List<FailedAction> actions = new java.util.ArrayList<>(base.failedActions());
         actions.add(new FailedAction("pg-153", ClusterStatus.STORE_MEMBER_DAMAGED, 1, damage, "2023-11-21T17:01:00Z"));
-        ClusterStatus status = new ClusterStatus(base.cluster(), base.controller(), base.quorum(), base.answeredBy(),
-                base.lastUpdated(), base.epoch(), base.nodesConfigured(), base.online(), base.offline(), base.masters(),
-                base.slaves(), base.stopped(), base.leaseHolder(), base.nodes(), actions, base.migrationThreshold(),
+        ClusterStatus status = new ClusterStatus(base.schemaVersion(), base.cluster(), base.controller(), base.quorum(),
+                base.answeredBy(), base.lastUpdated(), base.configEpoch(), base.noPrimary(), base.controllerActivity(),
+                base.nodesConfigured(), base.online(), base.offline(), base.masters(), base.slaves(), base.stopped(),
+                base.leaseHolder(), base.nodes(), actions, base.migrationThreshold(), base.failureTimeout(),
                 base.lastPromotion(), base.replication(), base.switchover(), base.maintenance(), base.readerVip(),
                 base.standby(), base.diverged(), base.postgresMeta(), base.resources(), base.resourceFailCounts(),
                 base.writerVip());
-        String text = StatusPrinter.render(status, false);
+        String text = StatusPrinter.render(status, false, UTC);
         assertTrue(text.contains("""
 
                 Damaged Store Members (cut off from the store until repaired):
                 * pg-153: %s,
-                    recorded='2023-11-21T17:01:00Z' (once repaired: pgpacer resource cleanup --node pg-153)
+                    recorded='Tue Nov 21 17:01:00 2023' (once repaired: pgpacer resource cleanup --node pg-153)
                 """.formatted(damage)), text);
         assertTrue(text.contains("* pgsql_monitor on pg-151"), text);
         assertTrue(!text.contains("store-member on"), "not listed again as a resource failure: " + text);
@@ -161,11 +236,12 @@ class StatusPrinterTest {
     @Test
     void aNodeInStandbyIsShownLikeCrmMonShowsIt() {
         ClusterStatus status = afterFailover();
-        String rendered = StatusPrinter.render(new ClusterStatus(status.cluster(), status.controller(), status.quorum(),
-                status.answeredBy(), status.lastUpdated(), status.epoch(), status.nodesConfigured(),
+        String rendered = StatusPrinter.render(new ClusterStatus(status.schemaVersion(), status.cluster(),
+                status.controller(), status.quorum(), status.answeredBy(), status.lastUpdated(), status.configEpoch(),
+                status.noPrimary(), status.controllerActivity(), status.nodesConfigured(),
                 List.of("pg-152", "pg-153"), status.offline(), status.masters(), status.slaves(), status.stopped(),
                 status.leaseHolder(), status.nodes(), status.failedActions(), status.migrationThreshold(),
-                status.lastPromotion(), status.replication(), status.switchover(), status.maintenance(),
+                status.failureTimeout(), status.lastPromotion(), status.replication(), status.switchover(), status.maintenance(),
                 status.readerVip(), List.of("pg-151"), List.of(), null, List.of(), List.of(), null), false);
         assertTrue(rendered.contains("3 nodes configured\n\nNode pg-151: standby\nOnline: [ pg-152 pg-153 ]\n"),
                 rendered);
@@ -199,7 +275,7 @@ class StatusPrinterTest {
 
     @Test
     void fullStatusAddsNodeAttributesMigrationSummaryAndTheLatestPromotion() {
-        String full = StatusPrinter.render(afterFailover(), true);
+        String full = StatusPrinter.render(afterFailover(), true, UTC);
         String attributes = full.substring(full.indexOf("Node Attributes:"), full.indexOf("Failed Resource Actions:"));
         assertEquals("""
                 Node Attributes:
@@ -231,14 +307,58 @@ class StatusPrinterTest {
 
                 Migration Summary:
                 * Node pg-151:
-                   pgsql: migration-threshold=1 fail-count=1 last-failure='2023-11-21T16:58:59Z'
+                   pgsql: migration-threshold=1 fail-count=1 last-failure='Tue Nov 21 16:58:59 2023'
                 * Node pg-152:
                 * Node pg-153:
 
-                Timeline history (latest): pg-152 promoted 2023-11-21T16:59:29Z, timeline 1 -> 2 at 0/220000A0 (failover)
+                Timeline history (latest): pg-152 promoted Tue Nov 21 16:59:29 2023, timeline 1 -> 2 at 0/220000A0 (failover)
                 pgsql_REPL_INFO:pg-152|1|00000000220000A0
 
                 """, attributes);
+    }
+
+    // Issue 15.7: status --json has a schema version, camelCase keys throughout (as the CIB and history --json) and
+    // ISO-8601 times; the fields the README's schema names are there.
+    @Test
+    void statusJsonHasASchemaVersionCamelCaseKeysAndIsoTimes() throws Exception {
+        ControllerActivity refusal = new ControllerActivity(ControllerActivity.Kind.NO_ELIGIBLE_NODE, "no promotion",
+                Hint.cleanupNode("pg-151"));
+        Cib lost = afterFailoverCib().withLease(new Lease(null, 3, 0)).withControllerActivity(refusal)
+                .withSettings(ClusterSettings.DEFAULTS.withFailureTimeoutMillis(60_000));
+        com.fasterxml.jackson.databind.ObjectMapper json = io.pgpacer.store.CibJson.mapper();
+        com.fasterxml.jackson.databind.JsonNode doc = json.readTree(json.writeValueAsString(ClusterStatus.of(lost,
+                n -> true, "pg-153", true, "pg-151", "2023-11-21T16:59:30.123456Z")));
+        assertEquals(ClusterStatus.SCHEMA_VERSION, doc.get("schemaVersion").asInt());
+        assertEquals(1, ClusterStatus.SCHEMA_VERSION, "the README documents version 1");
+        assertEquals("2023-11-21T16:59:30.123456Z", doc.get("lastUpdated").asText());
+        assertEquals(0, doc.get("configEpoch").asLong());
+        assertEquals("pgpacer resource cleanup --node pg-151", doc.get("noPrimary").get("fix").asText());
+        assertEquals("NO_ELIGIBLE_NODE", doc.get("controllerActivity").get("kind").asText());
+        assertEquals("1m", doc.get("failureTimeout").asText());
+        com.fasterxml.jackson.databind.JsonNode node1 = doc.get("nodes").get(0);
+        assertEquals("2023-11-21T16:59:59Z", node1.get("failCountExpiry").get("expiresAt").asText(), node1.toString());
+        assertEquals("2023-11-21T16:58:59Z", doc.get("failedActions").get(0).get("at").asText());
+        for (String documented : List.of("cluster", "controller", "quorum", "answeredBy", "masters", "slaves",
+                "stopped", "online", "offline", "leaseHolder", "nodes", "failedActions", "migrationThreshold",
+                "lastPromotion", "replication", "writerVip", "readerVip")) {
+            assertTrue(doc.has(documented), documented + " is in the README's schema: " + doc);
+        }
+        List<String> notCamel = new java.util.ArrayList<>();
+        keys(doc, "", notCamel);
+        assertEquals(List.of(), notCamel, "every key is camelCase");
+    }
+
+    private static void keys(com.fasterxml.jackson.databind.JsonNode node, String path, List<String> notCamel) {
+        if (node.isObject()) {
+            node.fields().forEachRemaining(e -> {
+                if (!e.getKey().matches("[a-z][a-zA-Z0-9]*")) {
+                    notCamel.add(path + "." + e.getKey());
+                }
+                keys(e.getValue(), path + "." + e.getKey(), notCamel);
+            });
+        } else if (node.isArray()) {
+            node.forEach(element -> keys(element, path + "[]", notCamel));
+        }
     }
 
     @Test

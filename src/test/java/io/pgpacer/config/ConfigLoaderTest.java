@@ -131,7 +131,7 @@ class ConfigLoaderTest {
 
     @Test
     void clusterPropertiesInTheFileAreValidatedAsPropertySetValidatesThem() {
-        assertEquals(0, ConfigLoader.parse(FILE, VALID, null).clusterSettings().failureTimeoutMillis());
+        assertEquals(60_000, ConfigLoader.parse(FILE, VALID, null).clusterSettings().failureTimeoutMillis());
         AgentConfig config = ConfigLoader.parse(FILE, VALID + "failure-timeout: 10m\n", null);
         assertEquals(600_000, config.clusterSettings().failureTimeoutMillis());
         ConfigException e = assertThrows(ConfigException.class,

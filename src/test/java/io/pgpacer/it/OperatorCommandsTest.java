@@ -267,8 +267,8 @@ class OperatorCommandsTest {
         assertEquals(current, cli("cib", "query"), "refused documents change nothing");
         cli("property", "unset", "migration-threshold");
 
-        String edited2 = cli("cib", "edit", "--editor", "sed -i -e 's/^  failure-timeout: 0$/  failure-timeout: 5m/'");
-        assertTrue(edited2.contains("property failure-timeout: 0 -> 5m"), edited2);
+        String edited2 = cli("cib", "edit", "--editor", "sed -i -e 's/^  failure-timeout: 1m$/  failure-timeout: 5m/'");
+        assertTrue(edited2.contains("property failure-timeout: 1m -> 5m"), edited2);
         assertTrue(cli("property", "list").contains(" failure-timeout: 5m\n"));
         cli("property", "unset", "failure-timeout");
     }

@@ -161,7 +161,8 @@ class StoreDamageTest {
         });
         ClusterStatus fromRejoined = cluster.apiOf(node).status();
         assertTrue(fromRejoined.quorum(), "the rejoined member reads through the majority");
-        assertEquals(cluster.api().status().epoch(), fromRejoined.epoch(), "the rejoined member holds the cluster's CIB");
+        assertEquals(cluster.api().status().configEpoch(), fromRejoined.configEpoch(),
+                "the rejoined member holds the cluster's CIB");
     }
 
     // The agent exits at once; its last line is the whole refusal, and no stack trace was printed.

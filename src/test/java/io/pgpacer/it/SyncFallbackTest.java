@@ -114,10 +114,13 @@ class SyncFallbackTest {
             cluster.cluster().killAgent(primary);
             cluster.cluster().killAgent(sync);
 
+            // The refusal names the command for this cluster's own node, which works as printed.
             ClusterStatus refused = cluster.awaitStatus("the refusal to promote " + other + " in the failed actions",
-                    CONVERGE, s -> s.failedActions().stream().anyMatch(a -> a.operation().equals("promote")
-                            && a.exitReason().contains("no promotion") && a.exitReason().contains("force-promote")));
+                    CONVERGE, s -> s.failedActions().stream().anyMatch(a -> a.refusedPromotion()
+                            && a.exitReason().contains("no promotion")
+                            && a.exitReason().contains(io.pgpacer.core.model.Hint.forcePromote(other))));
             assertEquals(List.of(), refused.masters(), "a standby that may lack acknowledged commits is not promoted");
+            assertEquals(io.pgpacer.core.model.Hint.forcePromote(other), refused.noPrimary().fix(), "status says it first");
 
             int exit = io.pgpacer.cli.Main.commandLine().execute("force-promote", other, "--accept-data-loss",
                     "--note", "test", "--config", cluster.cluster().config().toString());
@@ -125,6 +128,8 @@ class SyncFallbackTest {
             ClusterStatus forced = cluster.awaitStatus(other + " promoted by force", CONVERGE,
                     s -> other.equals(ClusterHarness.primary(s)));
             assertEquals("forced", forced.lastPromotion().reason());
+            cluster.awaitStatus("the refusal withdrawn once " + other + " serves", CONVERGE,
+                    s -> s.failedActions().stream().noneMatch(a -> a.refusedPromotion()) && s.noPrimary() == null);
             try (Connection c = cluster.connect(other); Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE forced_check (note text)");
             }

@@ -108,6 +108,28 @@ class ThreeNodeFailoverTest {
         assertEquals("failover", healed.lastPromotion().reason());
         assertEquals(2, healed.lastPromotion().newTimeline(), "the promotion started timeline 2");
         assertEquals(1, ClusterHarness.node(healed, old).failCount(), "the failure was counted");
+        statusTellsTheTruthAfterTheFailover("postmaster kill", promoted, old);
+    }
+
+    // Issue 15: once the new primary serves, status shows no refusal from the window before the promotion, no
+    // "NO PRIMARY", and the old primary's fail-count with when it expires, now that it streams again.
+    private void statusTellsTheTruthAfterTheFailover(String fault, String promoted, String failed) {
+        ClusterStatus settled = cluster.awaitStatus("no refusal to promote left in the failed actions", CONVERGE,
+                s -> promoted.equals(ClusterHarness.primary(s)) && s.controllerActivity() == null
+                        && s.failedActions().stream().noneMatch(a -> a.refusedPromotion()));
+        assertEquals(null, settled.noPrimary(), "a primary serves");
+        NodeStatus old = ClusterHarness.node(settled, failed);
+        if (old.failCount() > 0) {
+            assertTrue(old.failCountExpiry() != null && !old.failCountExpiry().never(),
+                    "the default failure-timeout expires the count: " + old);
+        }
+        ClusterHarness.CliRun text = cluster.cli("status");
+        assertEquals(0, text.exitCode(), text.err());
+        System.out.println("status after the " + fault + ":\n" + text.out());
+        assertTrue(!text.out().contains("NO PRIMARY") && !text.out().contains("no-promotion")
+                && !text.out().contains("force-promote"), text.out());
+        assertTrue(text.out().contains("Last change: configuration epoch "), text.out());
+        assertTrue(old.failCount() == 0 || text.out().contains("* " + failed + ": fail-count 1"), text.out());
     }
 
     @Test
@@ -132,6 +154,8 @@ class ThreeNodeFailoverTest {
         cluster.cluster().start(old);
         cluster.awaitStatus(old + " back as a standby streaming from " + promoted, CONVERGE,
                 s -> ClusterHarness.healthy(s) && promoted.equals(ClusterHarness.primary(s)));
+        // A lease that has to expire first is the longest window in which the controller waits or refuses.
+        statusTellsTheTruthAfterTheFailover("agent kill", promoted, old);
     }
 
     private boolean rowOn(String node) {

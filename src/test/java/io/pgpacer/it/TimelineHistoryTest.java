@@ -112,8 +112,10 @@ class TimelineHistoryTest {
         assertEquals(0, text.exitCode(), text.err());
         List<String> lines = text.out().lines().toList();
         assertEquals(4, lines.size(), text.out());
-        assertTrue(lines.get(3).matches("3\\s+" + third + "\\s+2\\s+" + history.get(2).lsn() + "\\s+3\\s+\\S+\\s+failover"),
-                lines.get(3));
+        // the time as pcs prints it, local to the second: "Mon Dec  7 04:08:41 2026"
+        assertTrue(lines.get(3).matches("3\\s+" + third + "\\s+2\\s+" + history.get(2).lsn()
+                + "\\s+3\\s+\\w{3} \\w{3} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4}\\s+failover"), lines.get(3));
+        assertTrue(lines.get(1).matches("1\\s+\\S+\\s+-\\s+-\\s+1\\s+.*initial start.*"), "an initial start: " + lines.get(1));
         CliRun json = cluster.cli("history", "--json");
         assertEquals(3, io.pgpacer.store.CibJson.mapper().readTree(json.out()).size(), json.out());
         CliRun full = cluster.cli("status", "--full");

@@ -69,6 +69,10 @@ class CibJsonTest {
                     "no eligible standby", "2024-05-01T10:00:00Z")),
             new StoreCommand.WithdrawFailedAction(new io.pgpacer.core.cib.FailedAction("node2", "start", 1,
                     "DIVERGED: its WAL ends at 0/3000148 on timeline 5", "2024-05-01T10:00:00Z")),
+            new StoreCommand.SetControllerActivity(new io.pgpacer.core.cib.ControllerActivity(
+                    io.pgpacer.core.cib.ControllerActivity.Kind.NO_ELIGIBLE_NODE, "no promotion: node1 is offline",
+                    "pgpacer resource cleanup --node node2")),
+            new StoreCommand.SetControllerActivity(null),
             new StoreCommand.CleanupFailures(null),
             new StoreCommand.RequestSwitchover("node1", null, 1_800_000_000_000L, "2024-05-01T10:00:00Z", 16 << 20),
             new StoreCommand.CancelSwitchover(),

@@ -28,6 +28,7 @@ import java.util.Optional;
  * @param resources the PostgreSQL clone's operations and meta attributes, the operator's primitives and groups, and
  *     the constraints (configuration)
  * @param resourceRuntime where the controller placed each primitive, their fail-counts and restart requests
+ * @param controllerActivity why the controller promotes nobody right now, or null while it has no such reason
  */
 public record Cib(
         long epoch,
@@ -48,14 +49,15 @@ public record Cib(
         List<String> standby,
         long configEpoch,
         Resources resources,
-        ResourceRuntime resourceRuntime) {
+        ResourceRuntime resourceRuntime,
+        ControllerActivity controllerActivity) {
 
     /** How many failed actions are kept; older ones are dropped first. */
     public static final int FAILED_ACTIONS_KEPT = 50;
 
     public static final Cib EMPTY = new Cib(0, null, List.of(), ClusterSettings.DEFAULTS, Map.of(), Map.of(), 0,
             Lease.FREE, Map.of(), List.of(), List.of(), SyncSet.NONE, null, Maintenance.NONE, ReaderVip.NONE,
-            List.of(), 0, Resources.EMPTY, ResourceRuntime.EMPTY);
+            List.of(), 0, Resources.EMPTY, ResourceRuntime.EMPTY, null);
 
     public Cib {
         nodes = List.copyOf(nodes);
@@ -127,6 +129,15 @@ public record Cib(
         return goals;
     }
 
+    /**
+     * Whether {@code node}'s last report shows PostgreSQL running as the primary or streaming as a standby: with the
+     * node online, the condition for its fail-count to expire.
+     */
+    public boolean runsHealthy(String node) {
+        return report(node).filter(r -> r.pgState() == PgState.PRIMARY
+                || r.pgState() == PgState.STANDBY && r.streaming()).isPresent();
+    }
+
     public boolean eligibleForPrimary(String node) {
         return failCount(node).count() < settings.migrationThreshold();
     }
@@ -135,26 +146,26 @@ public record Cib(
 
     public Cib withEpoch(long newEpoch) {
         return new Cib(newEpoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withReport(NodeReport report) {
         Map<String, NodeReport> copy = new LinkedHashMap<>(reports);
         copy.put(report.node(), report);
         return new Cib(epoch, clusterName, nodes, settings, copy, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withGoals(Map<String, NodeGoal> changes) {
         Map<String, NodeGoal> copy = new LinkedHashMap<>(goals);
         copy.putAll(changes);
         return new Cib(epoch, clusterName, nodes, settings, reports, copy, goalsVersion + 1, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withLease(Lease newLease) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, newLease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withFailCount(String node, FailCount count) {
@@ -165,19 +176,19 @@ public record Cib(
             copy.put(node, count);
         }
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, copy,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withFailedActions(List<FailedAction> actions) {
         List<FailedAction> kept = actions.size() <= FAILED_ACTIONS_KEPT ? actions
                 : actions.subList(actions.size() - FAILED_ACTIONS_KEPT, actions.size());
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                kept, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
+                kept, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withHistory(List<PromotionRecord> newHistory) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, newHistory, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
+                failedActions, newHistory, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withHistoryEntry(PromotionRecord entry) {
@@ -188,49 +199,55 @@ public record Cib(
 
     public Cib withSyncSet(SyncSet newSyncSet) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, newSyncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
+                failedActions, history, newSyncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withSwitchover(Switchover newSwitchover) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, newSwitchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
+                failedActions, history, syncSet, newSwitchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withMaintenance(Maintenance newMaintenance) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, newMaintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
+                failedActions, history, syncSet, switchover, newMaintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withReaderVip(ReaderVip newReaderVip) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, newReaderVip, standby, configEpoch, resources, resourceRuntime);
+                failedActions, history, syncSet, switchover, maintenance, newReaderVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withStandby(List<String> nodes) {
         return new Cib(epoch, clusterName, this.nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, nodes, configEpoch, resources, resourceRuntime);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, nodes, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withSettings(ClusterSettings newSettings) {
         return new Cib(epoch, clusterName, nodes, newSettings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withConfigEpoch(long newConfigEpoch) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, newConfigEpoch, resources, resourceRuntime);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, newConfigEpoch, resources, resourceRuntime, controllerActivity);
     }
 
     public Cib withResources(Resources newResources) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
                 failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch,
-                newResources, resourceRuntime);
+                newResources, resourceRuntime, controllerActivity);
+    }
+
+    public Cib withControllerActivity(ControllerActivity activity) {
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch,
+                resources, resourceRuntime, activity);
     }
 
     public Cib withResourceRuntime(ResourceRuntime newRuntime) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
                 failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch,
-                resources, newRuntime);
+                resources, newRuntime, controllerActivity);
     }
 
     /**
@@ -266,6 +283,6 @@ public record Cib(
 
     public Cib initializedAs(String name, List<NodeSpec> members, ClusterSettings clusterSettings) {
         return new Cib(epoch, name, members, clusterSettings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
     }
 }

@@ -67,8 +67,11 @@ public enum ClusterProperty {
         }
     },
 
-    FAILURE_TIMEOUT("failure-timeout", "0", "a duration from 0 (never) to 720h, like 90s, 10m or 1h",
-            "a fail-count with no new failure for this long expires (0: never)") {
+    // why 1m by default: a node that rejoined and streams for a minute after its last failure may take over again, so
+    // a cluster left alone survives a crash every minute or so; one that keeps failing, or never runs healthy again,
+    // keeps its count (the count expires only on a healthy node) and stays out (migration-threshold)
+    FAILURE_TIMEOUT("failure-timeout", "1m", "a duration from 0 (never) to 720h, like 90s, 10m or 1h",
+            "a fail-count with no new failure for this long expires once its node runs healthy (0: never)") {
         @Override
         String normalize(String value) {
             long millis = parseDuration(value).orElseThrow(() -> expected(value));

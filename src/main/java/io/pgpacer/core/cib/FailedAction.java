@@ -10,9 +10,20 @@ package io.pgpacer.core.cib;
  */
 public record FailedAction(String node, String operation, int rc, String exitReason, String at, String resource) {
 
+    /**
+     * The operation of the failed action the controller records when every report is in and no node can be promoted;
+     * withdrawn once a primary serves again.
+     */
+    public static final String PROMOTION_REFUSED = "no-promotion";
+
     /** A failed action of PostgreSQL. */
     public FailedAction(String node, String operation, int rc, String exitReason, String at) {
         this(node, operation, rc, exitReason, at, null);
+    }
+
+    /** Whether this is the controller's refusal to promote ({@link #PROMOTION_REFUSED}), not a failure of a node. */
+    public boolean refusedPromotion() {
+        return resource == null && PROMOTION_REFUSED.equals(operation);
     }
 
     /** The resource as status output names it: the primitive, or {@code pgsql}. */

@@ -13,6 +13,14 @@ import io.pgpacer.core.model.Lsn;
 public record PromotionRecord(
         String node, long oldTimeline, Lsn switchLsn, long newTimeline, String at, String reason, boolean confirmed) {
 
+    /**
+     * Whether this entry started the cluster rather than ended a timeline: the first primary after {@code initdb}
+     * (old timeline 0) or one adopted with its existing data (the same timeline before and after).
+     */
+    public boolean initialStart() {
+        return oldTimeline == 0 || oldTimeline == newTimeline;
+    }
+
     public PromotionRecord confirm(long actualTimeline) {
         return confirm(actualTimeline, null);
     }

@@ -1,5 +1,6 @@
 package io.pgpacer.core.command;
 
+import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.FailedAction;
@@ -96,6 +97,9 @@ public final class CibReducer {
             return recordFailedAction(cib, c);
         } else if (command instanceof StoreCommand.WithdrawFailedAction c) {
             return withdrawFailedAction(cib, c);
+        } else if (command instanceof StoreCommand.SetControllerActivity c) {
+            return accept(cib.withControllerActivity(c.activity()), c.activity() == null ? "activity cleared"
+                    : "activity: " + c.activity().kind());
         } else if (command instanceof CleanupFailures c) {
             return cleanupFailures(cib, c);
         } else if (command instanceof RequestSwitchover c) {
@@ -218,11 +222,12 @@ public final class CibReducer {
         }
         if (diverged(cib, c.node())) {
             return refuse(cib, c.node() + " diverged from the timeline history; it may not become primary: run"
-                    + " 'pgpacer repair " + c.node() + "' or 'pgpacer rebuild " + c.node() + "'");
+                    + " '" + Hint.repair(c.node()) + "' or '" + Hint.rebuild(c.node()) + "'");
         }
         if (!cib.eligibleForPrimary(c.node())) {
             return refuse(cib, c.node() + " has fail-count " + cib.failCount(c.node()).count()
-                    + " >= migration-threshold " + cib.settings().migrationThreshold() + "; run cleanup first");
+                    + " >= migration-threshold " + cib.settings().migrationThreshold() + "; run '"
+                    + Hint.cleanupNode(c.node()) + "' first");
         }
         // why (S2): while commits waited for recorded standbys, only one of them holds every acknowledged commit
         // (unless the old primary handed over and this node received all of its WAL).
@@ -329,7 +334,7 @@ public final class CibReducer {
         }
         if (diverged(cib, c.node())) {
             return refuse(cib, c.node() + " diverged from the timeline history: promoting it would lose the"
-                    + " timeline's later commits; run 'pgpacer repair " + c.node() + "' first");
+                    + " timeline's later commits; run '" + Hint.repair(c.node()) + "' first");
         }
         Cib next = makePrimary(cib, c.node(), "forced by the operator: " + c.operatorNote(),
                 "follow the forced primary " + c.node());

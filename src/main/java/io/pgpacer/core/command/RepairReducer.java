@@ -1,5 +1,6 @@
 package io.pgpacer.core.command;
 
+import io.pgpacer.core.model.Hint;
 import static io.pgpacer.core.command.CibReducer.accept;
 import static io.pgpacer.core.command.CibReducer.diverged;
 import static io.pgpacer.core.command.CibReducer.refuse;
@@ -35,18 +36,18 @@ final class RepairReducer {
         String primary = cib.goalPrimary().orElse(null);
         if (cib.lease().heldBy(node) || node.equals(primary)) {
             return refuse(cib, node + " is the primary; " + what + " makes a standby follow the primary. To " + what
-                    + " " + node + ", first make another node the primary: pgpacer switchover --to NODE");
+                    + " " + node + ", first make another node the primary: " + Hint.switchover());
         }
         if (primary == null) {
             return refuse(cib, "no primary is assigned, so there is nothing to " + (what.equals("repair")
-                    ? "rewind " + node + " onto" : "copy " + node + " from") + "; see 'pgpacer status'");
+                    ? "rewind " + node + " onto" : "copy " + node + " from") + "; see '" + Hint.status() + "'");
         }
         if (cib.maintenance().covers(node)) {
-            return refuse(cib, node + " is in maintenance: its agent does not act (pgpacer node unmaintenance " + node
-                    + ", or cluster resume)");
+            return refuse(cib, node + " is in maintenance: its agent does not act (" + (cib.maintenance().cluster()
+                    ? Hint.clusterResume() : Hint.unmaintenance(node)) + ")");
         }
         if (cib.inStandby(node)) {
-            return refuse(cib, node + " is in standby and runs no PostgreSQL (pgpacer node unstandby " + node + ")");
+            return refuse(cib, node + " is in standby and runs no PostgreSQL (" + Hint.unstandby(node) + ")");
         }
         NodeGoal goal = cib.goal(node).orElse(null);
         if (goal == null || goal.role() != Role.STANDBY) {

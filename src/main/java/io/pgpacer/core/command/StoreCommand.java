@@ -1,6 +1,7 @@
 package io.pgpacer.core.command;
 
 import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.ControllerActivity;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
@@ -108,6 +109,13 @@ public sealed interface StoreCommand {
      * keeps every other failure and every fail-count.
      */
     record WithdrawFailedAction(FailedAction action) implements StoreCommand {
+    }
+
+    /**
+     * The controller says why it promotes nobody now (null: it has no such reason any more), for status on every
+     * node; a wait for reports is shown this way and never recorded as a failed action.
+     */
+    record SetControllerActivity(ControllerActivity activity) implements StoreCommand {
     }
 
     /** Resets fail-counts and failed actions of one node, or of all nodes when {@code node} is null. */

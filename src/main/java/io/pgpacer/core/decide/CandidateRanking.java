@@ -5,12 +5,15 @@ import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.SyncSet;
+import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.resource.PostgresClone;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Ranks nodes for the primary role: the most advanced WAL first (timeline, then LSN), ties broken by the
@@ -18,15 +21,50 @@ import java.util.function.Predicate;
  */
 final class CandidateRanking {
 
+    /**
+     * Why a node (or, with {@code node} null, the set of recorded sync standbys) was left out of a ranking.
+     *
+     * @param text the reason in operator words, naming the node
+     * @param fix the operator command that would make the node a candidate, or null when none would
+     * @param awaited whether only a report is missing: the node may become a candidate by itself within a report
+     *     interval, so a refusal that rests on it is a wait, not a failure
+     */
+    record Exclusion(String node, String text, String fix, boolean awaited) {
+
+        static Exclusion of(String node, String reason) {
+            return new Exclusion(node, node + " " + reason, null, false);
+        }
+
+        Exclusion fixedBy(String command) {
+            return new Exclusion(node, text, command, awaited);
+        }
+    }
+
     /** The ranking and the reasons for every node left out of it. */
-    record Ranking(List<String> ranked, List<String> excluded) {
+    record Ranking(List<String> ranked, List<Exclusion> excluded) {
+
+        Ranking {
+            ranked = List.copyOf(ranked);
+            excluded = List.copyOf(excluded);
+        }
 
         Optional<String> best() {
             return ranked.isEmpty() ? Optional.empty() : Optional.of(ranked.get(0));
         }
 
         String excludedText() {
-            return excluded.isEmpty() ? "" : String.join("; ", excluded);
+            return excluded.stream().map(Exclusion::text).collect(Collectors.joining("; "));
+        }
+
+        /** Whether a missing report is all that may keep a node out: the refusal can end without the operator. */
+        boolean awaitsReports() {
+            return excluded.stream().anyMatch(Exclusion::awaited);
+        }
+
+        /** The nodes whose reports are awaited, in configured order. */
+        List<String> awaited() {
+            return excluded.stream().filter(Exclusion::awaited).map(Exclusion::node).filter(n -> n != null)
+                    .toList();
         }
     }
 
@@ -42,7 +80,7 @@ final class CandidateRanking {
         Cib cib = snapshot.cib();
         long currentTimeline = cib.currentTimeline();
         List<String> eligible = new ArrayList<>();
-        List<String> excluded = new ArrayList<>();
+        List<Exclusion> excluded = new ArrayList<>();
         for (NodeSpec node : cib.dataNodes()) {
             String name = node.name();
             if (name.equals(lostPrimary)) {
@@ -50,20 +88,22 @@ final class CandidateRanking {
             }
             NodeReport report = cib.reports().get(name);
             if (!snapshot.online(name) || report == null) {
-                excluded.add(name + " offline");
+                excluded.add(Exclusion.of(name, "offline"));
             } else if (cib.maintenance().covers(name)) {
-                excluded.add(name + " is in maintenance");
+                excluded.add(Exclusion.of(name, "is in maintenance").fixedBy(Hint.unmaintenance(name)));
             } else if (cib.runsNoPostgres(name)) {
-                excluded.add(name + " " + StandbyPlanner.whyNoPostgres(cib, name).orElseThrow());
+                excluded.add(noPostgres(cib, name));
             } else if (!cib.eligibleForPrimary(name)) {
-                excluded.add(name + " fail-count " + cib.failCount(name).count() + " >= migration-threshold "
-                        + cib.settings().migrationThreshold());
+                excluded.add(Exclusion.of(name, "fail-count " + cib.failCount(name).count() + " >= migration-threshold "
+                        + cib.settings().migrationThreshold()).fixedBy(Hint.cleanupNode(name)));
             } else if (report.pgState() != PgState.STANDBY) {
-                excluded.add(name + " is not a running standby (" + report.pgState() + ")");
+                Exclusion notStandby = Exclusion.of(name, "is not a running standby (" + report.pgState() + ")");
+                excluded.add(report.pgState() == PgState.DIVERGED ? notStandby.fixedBy(Hint.repair(name)) : notStandby);
             } else if (report.timeline() < currentTimeline) {
-                excluded.add(name + " is on timeline " + report.timeline() + ", behind timeline " + currentTimeline);
+                excluded.add(Exclusion.of(name, "is on timeline " + report.timeline() + ", behind timeline "
+                        + currentTimeline));
             } else if (!snapshot.heardSinceLeaseChange(name)) {
-                excluded.add(name + " has not reported since the primary was lost");
+                excluded.add(new Exclusion(name, name + " has not reported since the primary was lost", null, true));
             } else {
                 eligible.add(name);
             }
@@ -77,15 +117,20 @@ final class CandidateRanking {
     // when commits waited for recorded standbys: hear from enough of them to know which one holds every
     // acknowledged commit, and promote only that one (S2)
     private static Ranking restrictToSyncSet(ClusterSnapshot snapshot, String lostPrimary, List<String> eligible,
-            List<String> excluded) {
+            List<Exclusion> excluded) {
         Cib cib = snapshot.cib();
         SyncSet sync = cib.syncSet();
         List<String> members = sync.standbys().stream().filter(n -> !n.equals(lostPrimary)).toList();
         List<String> answered = members.stream().filter(n -> answered(snapshot, n)).toList();
-        List<String> reasons = new ArrayList<>(excluded);
+        List<Exclusion> reasons = new ArrayList<>(excluded);
+        // The data-losing way out, for when no recorded sync standby can ever answer: the most advanced other node.
+        String lastResort = eligible.isEmpty() ? null : Hint.forcePromote(eligible.get(0));
         if (answered.size() < sync.answersNeeded()) {
-            reasons.add("only " + answered.size() + " of the recorded sync standbys " + sync.standbys()
-                    + " answered, " + sync.answersNeeded() + " are needed to know which holds every acknowledged commit");
+            // why awaited: an online member that has not reported since the loss will, within a report interval
+            boolean awaited = members.stream().anyMatch(n -> snapshot.online(n) && !answered.contains(n));
+            reasons.add(new Exclusion(null, "only " + answered.size() + " of the recorded sync standbys "
+                    + sync.standbys() + " answered, " + sync.answersNeeded() + " are needed to know which holds every"
+                    + " acknowledged commit", awaited ? null : lastResort, awaited));
             return new Ranking(List.of(), reasons);
         }
         List<String> byWal = sortByWal(cib, answered);
@@ -93,11 +138,20 @@ final class CandidateRanking {
         List<String> mostAdvanced = byWal.stream().filter(n -> sameWal(cib.reports().get(n), best))
                 .filter(eligible::contains).toList();
         if (mostAdvanced.isEmpty()) {
-            reasons.add("the most advanced recorded sync standby " + byWal.get(0) + " (" + best.lsn()
-                    + ") cannot be promoted, and promoting another could lose acknowledged commits");
+            String bestFix = excluded.stream().filter(e -> byWal.get(0).equals(e.node()) && e.fix() != null)
+                    .map(Exclusion::fix).findFirst().orElse(lastResort);
+            reasons.add(new Exclusion(null, "the most advanced recorded sync standby " + byWal.get(0) + " ("
+                    + best.lsn() + ") cannot be promoted, and promoting another could lose acknowledged commits",
+                    bestFix, false));
             return new Ranking(List.of(), reasons);
         }
         return new Ranking(mostAdvanced, reasons);
+    }
+
+    // A node in standby or with msPostgresql banned, and the command that lets it run PostgreSQL again.
+    private static Exclusion noPostgres(Cib cib, String name) {
+        Exclusion exclusion = Exclusion.of(name, StandbyPlanner.whyNoPostgres(cib, name).orElseThrow());
+        return exclusion.fixedBy(cib.inStandby(name) ? Hint.unstandby(name) : Hint.clear(PostgresClone.ID, name));
     }
 
     // A recorded sync standby "answered" when its report since the primary was lost shows its WAL position.
@@ -125,12 +179,12 @@ final class CandidateRanking {
     static Ranking recoveryCandidates(Cib cib, Predicate<String> online) {
         Ranking usable = usable(cib, online, "is offline");
         List<String> withData = new ArrayList<>();
-        List<String> excluded = new ArrayList<>(usable.excluded());
+        List<Exclusion> excluded = new ArrayList<>(usable.excluded());
         for (String name : usable.ranked()) {
             if (cib.reports().get(name).hasData()) {
                 withData.add(name);
             } else {
-                excluded.add(name + " has no data");
+                excluded.add(Exclusion.of(name, "has no data"));
             }
         }
         return new Ranking(sortByWal(cib, withData), excluded);
@@ -139,22 +193,27 @@ final class CandidateRanking {
     // Online data nodes whose PostgreSQL could run: not failed, unresponsive or diverged; in configured order.
     private static Ranking usable(Cib cib, Predicate<String> online, String silentReason) {
         List<String> eligible = new ArrayList<>();
-        List<String> excluded = new ArrayList<>();
+        List<Exclusion> excluded = new ArrayList<>();
         for (NodeSpec node : cib.dataNodes()) {
             String name = node.name();
             NodeReport report = cib.reports().get(name);
             if (!online.test(name) || report == null) {
-                excluded.add(name + " " + silentReason);
+                excluded.add(Exclusion.of(name, silentReason));
             } else if (cib.runsNoPostgres(name)) {
-                excluded.add(name + " " + StandbyPlanner.whyNoPostgres(cib, name).orElseThrow());
+                excluded.add(noPostgres(cib, name));
             } else if (report.pgState() == PgState.FAILED || report.pgState() == PgState.UNRESPONSIVE
                     || report.pgState() == PgState.DIVERGED) {
-                excluded.add(name + " is " + report.pgState());
+                excluded.add(Exclusion.of(name, "is " + report.pgState()));
             } else {
                 eligible.add(name);
             }
         }
         return new Ranking(eligible, excluded);
+    }
+
+    /** {@code names} (each with a report) with the most advanced WAL first, ties in configured order. */
+    static List<String> byWal(Cib cib, List<String> names) {
+        return sortByWal(cib, names);
     }
 
     private static List<String> sortByWal(Cib cib, List<String> names) {

@@ -15,7 +15,8 @@ import java.util.Optional;
 
 /**
  * Pacemaker's {@code failure-timeout}: a fail-count whose last failure is older than the timeout expires, and the
- * node may hold the primary role again (PostgreSQL's count) or run that resource again (a resource's count). The
+ * node may hold the primary role again (PostgreSQL's count, once the node is healthy: online and running as the
+ * primary or streaming) or run that resource again (a resource's count). The
  * age is measured on the controller's wall clock (the snapshot's), since the failure time is a wall-clock time;
  * expiry only makes a node eligible again and never promotes or places by itself. Cleared in the store first, like
  * a stale lease, so every later decision sees the store's count.
@@ -34,7 +35,10 @@ final class FailureTimeout {
         List<Plan.Step> steps = new ArrayList<>();
         for (NodeSpec node : cib.nodes()) {
             FailCount count = cib.failCount(node.name());
-            if (count.count() == 0 || cib.maintenance().covers(node.name())) {
+            // why healthy first: a node that still fails (or never came back) keeps its count, however old, so that
+            // migration-threshold keeps it from the primary role; one that rejoined and streams gets it back
+            if (count.count() == 0 || cib.maintenance().covers(node.name())
+                    || !(snapshot.online(node.name()) && cib.runsHealthy(node.name()))) {
                 continue;
             }
             Optional<Long> at = parse(count.lastFailureAt());

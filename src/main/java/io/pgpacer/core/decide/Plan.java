@@ -1,5 +1,6 @@
 package io.pgpacer.core.decide;
 
+import io.pgpacer.core.cib.ControllerActivity;
 import io.pgpacer.core.command.StoreCommand;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -7,8 +8,11 @@ import java.util.stream.Collectors;
 /**
  * The scheduler's answer: commands for the store, each with its reason, and notes that explain why
  * nothing else happens ("no promotion: node2 lease still valid for 1.2 s").
+ *
+ * @param activity why no node is promoted now, typed (a wait for reports, or no eligible node), or null; its text is
+ *     also one of the notes
  */
-public record Plan(List<Step> steps, List<String> notes) {
+public record Plan(List<Step> steps, List<String> notes, ControllerActivity activity) {
 
     /** One command and the sentence that explains it. */
     public record Step(StoreCommand command, String reason) {
@@ -21,15 +25,25 @@ public record Plan(List<Step> steps, List<String> notes) {
         notes = List.copyOf(notes);
     }
 
+    /** A plan with no reason against a promotion. */
+    public Plan(List<Step> steps, List<String> notes) {
+        this(steps, notes, null);
+    }
+
     public static Plan note(String note) {
         return new Plan(List.of(), List.of(note));
+    }
+
+    /** Nothing to do but to say why nobody is promoted. */
+    public static Plan blocked(ControllerActivity activity) {
+        return new Plan(List.of(), List.of(activity.describe()), activity);
     }
 
     /** This plan with {@code earlier} notes before its own. */
     public Plan withNotes(List<String> earlier) {
         List<String> all = new java.util.ArrayList<>(earlier);
         all.addAll(notes);
-        return new Plan(steps, all);
+        return new Plan(steps, all, activity);
     }
 
     /** This plan's steps then {@code later}'s, and its notes then {@code later}'s. */
@@ -38,7 +52,7 @@ public record Plan(List<Step> steps, List<String> notes) {
         allSteps.addAll(later.steps);
         List<String> allNotes = new java.util.ArrayList<>(notes);
         allNotes.addAll(later.notes);
-        return new Plan(allSteps, allNotes);
+        return new Plan(allSteps, allNotes, activity != null ? activity : later.activity);
     }
 
     public boolean isEmpty() {

@@ -44,6 +44,9 @@ final class PlanText {
         if (command instanceof StoreCommand.ExpireResourceFailCount c) {
             return "expire fail-count " + c.count() + " of " + c.resource() + " on " + c.node();
         }
+        if (command instanceof StoreCommand.WithdrawFailedAction c) {
+            return "withdraw failed action " + c.action().operation() + " on " + c.action().node();
+        }
         if (command instanceof StoreCommand.PlaceResources c) {
             return "place " + c.placement().entrySet().stream()
                     .map(e -> e.getKey() + "=" + (e.getValue() == null ? "nowhere" : e.getValue()))

@@ -1,5 +1,6 @@
 package io.pgpacer.core.decide;
 
+import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
@@ -221,7 +222,7 @@ final class ResourcePlanner {
                     members.put(member, null);
                     waits.add(member + " waits before it starts on " + want + ": " + String.join(", ", holders
                             .stream().map(n -> n + (blocked(member, n) ? " reports it blocked after a failed stop"
-                                    + " (pgpacer resource cleanup " + member + ")" : " reports it still running"))
+                                    + " (" + Hint.cleanupResourceOn(member, n) + ")" : " reports it still running"))
                             .toList()));
                     continue;
                 }
@@ -333,7 +334,8 @@ final class ResourcePlanner {
                     // why 0 is excluded: a migration-threshold of 0 means the resource never leaves for failures
                     if (threshold > 0 && count >= threshold) {
                         scores.exclude(node, "has " + member + " fail-count " + count
-                                + " >= migration-threshold " + threshold + " (pgpacer resource cleanup " + member + ")");
+                                + " >= migration-threshold " + threshold + " (" + Hint.cleanupResourceOn(member, node)
+                                + ")");
                     }
                 }
             }

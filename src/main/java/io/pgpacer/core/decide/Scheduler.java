@@ -1,6 +1,8 @@
 package io.pgpacer.core.decide;
 
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.ControllerActivity;
+import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Lease;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
@@ -9,6 +11,8 @@ import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.command.StoreCommand.AssignGoals;
 import io.pgpacer.core.command.StoreCommand.ExpireLease;
+import io.pgpacer.core.command.StoreCommand.WithdrawFailedAction;
+import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.resource.Constraint;
 import io.pgpacer.core.resource.PostgresClone;
 import io.pgpacer.core.resource.ResourceMeta;
@@ -35,7 +39,7 @@ public final class Scheduler {
         }
         if (cib.maintenance().cluster()) {
             return Plan.note("maintenance: the cluster is paused; pgpacer observes and does not act"
-                    + " (pgpacer cluster resume)");
+                    + " (" + Hint.clusterResume() + ")");
         }
         // A primary in maintenance is not replaced: nobody would stop it, so a promotion would make two.
         String primaryInMaintenance = Optional.ofNullable(cib.lease().holder()).or(cib::goalPrimary)
@@ -56,6 +60,11 @@ public final class Scheduler {
         Optional<Plan> expiredFailures = FailureTimeout.expire(snapshot);
         if (expiredFailures.isPresent()) {
             return expiredFailures.get();
+        }
+        // 1c. A recorded refusal to promote is withdrawn once a primary serves again: it no longer matters.
+        Optional<Plan> settledRefusals = withdrawSettledRefusals(cib);
+        if (settledRefusals.isPresent()) {
+            return settledRefusals.get();
         }
         // 2-4. PostgreSQL's goals: who is primary, everyone else streams from it.
         PostgresDecision pg = !postgres.managed() ? observePostgres(cib)
@@ -97,7 +106,8 @@ public final class Scheduler {
         }
         // 3. Choose the primary; 4. everyone else streams from it.
         PrimaryChoice choice = choosePrimary(snapshot);
-        Plan goals = (choice.primary() == null ? Plan.note(choice.reason()) : assignGoals(cib, choice))
+        Plan goals = (choice.blocked() != null ? Plan.blocked(choice.blocked())
+                : choice.primary() == null ? Plan.note(choice.reason()) : assignGoals(cib, choice))
                 .withNotes(drain.notes());
         return new PostgresDecision(goals, choice.primary(), goals.isEmpty());
     }
@@ -107,7 +117,7 @@ public final class Scheduler {
     private static PostgresDecision observePostgres(Cib cib) {
         String primary = Optional.ofNullable(cib.lease().holder()).or(cib::goalPrimary).orElse(null);
         return new PostgresDecision(Plan.note(PostgresClone.ID + " is unmanaged: pgpacer observes PostgreSQL and"
-                + " changes no goal, no failover (pgpacer resource manage " + PostgresClone.ID + ")"), primary, true);
+                + " changes no goal, no failover (" + Hint.manage(PostgresClone.ID) + ")"), primary, true);
     }
 
     // when msPostgresql is disabled (pgpacer resource disable msPostgresql): every data node stops PostgreSQL, the
@@ -115,7 +125,7 @@ public final class Scheduler {
     // not yet complete is given up first
     private static PostgresDecision stopPostgresEverywhere(ClusterSnapshot snapshot) {
         Cib cib = snapshot.cib();
-        String enable = " (pgpacer resource enable " + PostgresClone.ID + ")";
+        String enable = " (" + Hint.enable(PostgresClone.ID) + ")";
         if (cib.switchover() != null && !(cib.switchover().to() != null
                 && cib.lease().heldBy(cib.switchover().to()))) {
             return PostgresDecision.pending(SwitchoverPlanner.abort(snapshot, PostgresClone.ID + " is disabled")
@@ -137,8 +147,35 @@ public final class Scheduler {
                         + " no node is promoted until it is enabled" + enable)), List.of()));
     }
 
-    /** The node that should be primary, and why; {@code primary} is null when nobody can be now. */
-    record PrimaryChoice(String primary, String reason, boolean changed) {
+    /**
+     * The node that should be primary, and why; {@code primary} is null when nobody can be now.
+     *
+     * @param blocked when a lost primary cannot be replaced now: whether the controller waits for reports or no node
+     *     is eligible, and the fix; null otherwise
+     */
+    record PrimaryChoice(String primary, String reason, boolean changed, ControllerActivity blocked) {
+
+        PrimaryChoice(String primary, String reason, boolean changed) {
+            this(primary, reason, changed, null);
+        }
+
+        static PrimaryChoice blocked(ControllerActivity activity) {
+            return new PrimaryChoice(null, activity.describe(), false, activity);
+        }
+    }
+
+    // when a primary serves under a valid lease again: the refusals to promote recorded while none could be are
+    // withdrawn, so that the failed actions show only failures that still matter
+    private static Optional<Plan> withdrawSettledRefusals(Cib cib) {
+        String primary = cib.lease().holder();
+        if (primary == null || cib.report(primary).filter(r -> r.pgState() == PgState.PRIMARY).isEmpty()) {
+            return Optional.empty();
+        }
+        List<Plan.Step> steps = cib.failedActions().stream().filter(FailedAction::refusedPromotion)
+                .map(a -> new Plan.Step(new WithdrawFailedAction(a), "refusal to promote at " + a.at()
+                        + " settled: " + primary + " serves as primary"))
+                .toList();
+        return steps.isEmpty() ? Optional.empty() : Optional.of(new Plan(steps, List.of()));
     }
 
     // when the holder stops renewing: free the lease once the lease time passed by the controller's clock
@@ -235,13 +272,37 @@ public final class Scheduler {
         CandidateRanking.Ranking ranking = CandidateRanking.failoverCandidates(snapshot, lostPrimary);
         String lost = lostPrimary == null ? "no primary is assigned" : lostPrimary + " " + lossReason(snapshot, lostPrimary);
         if (ranking.best().isEmpty()) {
-            return new PrimaryChoice(null, "no promotion: " + lost + ", and no standby is eligible: "
-                    + ranking.excludedText(), false);
+            // why two kinds: a standby that has not reported since the loss will within a report interval, and the
+            // failover proceeds; only a refusal with every report in calls for the operator
+            if (ranking.awaitsReports()) {
+                return PrimaryChoice.blocked(new ControllerActivity(ControllerActivity.Kind.WAITING_FOR_REPORTS,
+                        "waiting for reports before a promotion: " + lost + ", and no standby is eligible yet: "
+                                + ranking.excludedText(), null));
+            }
+            return PrimaryChoice.blocked(new ControllerActivity(ControllerActivity.Kind.NO_ELIGIBLE_NODE,
+                    "no promotion: " + lost + ", and no standby is eligible: " + ranking.excludedText(),
+                    fix(cib, ranking, lostPrimary)));
         }
         String best = ranking.best().get();
         NodeReport report = cib.reports().get(best);
         return new PrimaryChoice(best, "failover: " + lost + "; " + best + " is the most advanced standby ("
                 + report.lsn() + ")", true);
+    }
+
+    // The command that makes a node eligible: the most advanced excluded node's fix first, else the lost primary's
+    // fail-count (it may take its role back once cleaned up); null when no command would help (nodes offline).
+    private static String fix(Cib cib, CandidateRanking.Ranking ranking, String lostPrimary) {
+        List<String> byWal = CandidateRanking.byWal(cib, ranking.excluded().stream()
+                .filter(e -> e.fix() != null && e.node() != null && cib.reports().containsKey(e.node()))
+                .map(CandidateRanking.Exclusion::node).toList());
+        Optional<String> nodeFix = byWal.stream().findFirst().flatMap(best -> ranking.excluded().stream()
+                .filter(e -> best.equals(e.node()) && e.fix() != null).map(CandidateRanking.Exclusion::fix).findFirst());
+        return nodeFix
+                .or(() -> ranking.excluded().stream().map(CandidateRanking.Exclusion::fix).filter(f -> f != null)
+                        .findFirst())
+                .or(() -> Optional.ofNullable(lostPrimary).filter(n -> !cib.eligibleForPrimary(n))
+                        .map(Hint::cleanupNode))
+                .orElse(null);
     }
 
     private static String lossReason(ClusterSnapshot snapshot, String node) {

@@ -1,5 +1,6 @@
 package io.pgpacer.core.decide;
 
+import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.Role;
@@ -38,8 +39,8 @@ final class StandbyPlanner {
 
     /** The goal of a node in standby. */
     static NodeGoal stopped(String node) {
-        return new NodeGoal(Role.STOPPED, null, "node standby: " + node + " runs no resources (pgpacer node"
-                + " unstandby " + node + ")");
+        return new NodeGoal(Role.STOPPED, null, "node standby: " + node + " runs no resources (" + Hint.unstandby(node)
+                + ")");
     }
 
     /** The goal of a node that runs no PostgreSQL: stopped, with the reason and the command that undoes it. */
@@ -49,7 +50,7 @@ final class StandbyPlanner {
         }
         String constraint = cib.postgresBan(node).map(Constraint.Location::id).orElse("?");
         return new NodeGoal(Role.STOPPED, null, PostgresClone.ID + " is banned from " + node + " (constraint "
-                + constraint + "; pgpacer resource clear " + PostgresClone.ID + " " + node + ")");
+                + constraint + "; " + Hint.clear(PostgresClone.ID, node) + ")");
     }
 
     // when the lease holder is in standby or banned: request a switchover to the best standby, or say why it cannot

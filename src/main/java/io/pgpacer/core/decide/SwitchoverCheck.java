@@ -1,5 +1,6 @@
 package io.pgpacer.core.decide;
 
+import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
@@ -79,15 +80,15 @@ public final class SwitchoverCheck {
             return Optional.of(node + " is in maintenance");
         }
         if (cib.inStandby(node)) {
-            return Optional.of(node + " is in standby (pgpacer node unstandby " + node + ")");
+            return Optional.of(node + " is in standby (" + Hint.unstandby(node) + ")");
         }
         if (cib.runsNoPostgres(node)) {
             return Optional.of(node + " " + StandbyPlanner.whyNoPostgres(cib, node).orElseThrow()
-                    + " (pgpacer resource clear " + PostgresClone.ID + " " + node + ")");
+                    + " (" + Hint.clear(PostgresClone.ID, node) + ")");
         }
         if (!cib.eligibleForPrimary(node)) {
             return Optional.of(node + " has fail-count " + cib.failCount(node).count() + " >= migration-threshold "
-                    + cib.settings().migrationThreshold() + " (pgpacer resource cleanup " + node + ")");
+                    + cib.settings().migrationThreshold() + " (" + Hint.cleanupNode(node) + ")");
         }
         if (report.pgState() != PgState.STANDBY) {
             return Optional.of(node + " is not a running standby (" + report.pgState() + ")");

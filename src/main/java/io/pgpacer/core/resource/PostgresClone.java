@@ -1,5 +1,6 @@
 package io.pgpacer.core.resource;
 
+import io.pgpacer.core.model.Hint;
 import java.util.List;
 import java.util.Optional;
 
@@ -39,12 +40,12 @@ public record PostgresClone(List<Operation> operations, ResourceMeta meta) {
      */
     public Optional<String> promotionRefusal() {
         if (!meta.managed()) {
-            return Optional.of(ID + " is unmanaged: pgpacer does not act on PostgreSQL; run 'pgpacer resource manage "
-                    + ID + "' first");
+            return Optional.of(ID + " is unmanaged: pgpacer does not act on PostgreSQL; run '" + Hint.manage(ID)
+                    + "' first");
         }
         if (!meta.enabled()) {
             return Optional.of(ID + " is disabled: PostgreSQL stays stopped on every node and none is promoted; run"
-                    + " 'pgpacer resource enable " + ID + "' first");
+                    + " '" + Hint.enable(ID) + "' first");
         }
         return Optional.empty();
     }

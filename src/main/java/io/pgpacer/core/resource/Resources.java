@@ -1,5 +1,6 @@
 package io.pgpacer.core.resource;
 
+import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.model.Durations;
 import io.pgpacer.vip.VipAddress;
 import java.util.ArrayList;
@@ -378,8 +379,8 @@ public record Resources(PostgresClone postgres, List<Primitive> primitives, List
             }
             if (loc.resource().equals(PostgresClone.ID) && loc.score() != Score.MINUS_INFINITY) {
                 problems.add(where + ": " + PostgresClone.ID + " runs on every data node; a location constraint can"
-                        + " only keep it off one (score -INFINITY, 'pgpacer resource ban'); to move the primary use"
-                        + " 'pgpacer switchover --to NODE'");
+                        + " only keep it off one (score -INFINITY, '" + Hint.ban(PostgresClone.ID, loc.node())
+                        + "'); to move the primary use '" + Hint.switchoverTo(loc.node()) + "'");
             }
             if (!List.of(Constraint.Location.USER, Constraint.Location.MOVE, Constraint.Location.BAN)
                     .contains(loc.origin())) {

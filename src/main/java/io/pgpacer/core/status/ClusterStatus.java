@@ -1,7 +1,10 @@
 package io.pgpacer.core.status;
 
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.ClusterProperty;
 import io.pgpacer.core.cib.CommitGuardReport;
+import io.pgpacer.core.cib.ControllerActivity;
+import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Maintenance;
 import io.pgpacer.core.cib.NodeGoal;
@@ -14,6 +17,8 @@ import io.pgpacer.core.cib.ReaderVipPolicy;
 import io.pgpacer.core.cib.ReplicaStatus;
 import io.pgpacer.core.cib.ReplicationMode;
 import io.pgpacer.core.cib.SyncSet;
+import io.pgpacer.core.model.Hint;
+import io.pgpacer.core.resource.PostgresClone;
 import io.pgpacer.core.resource.ResourceFailCount;
 import io.pgpacer.core.resource.ResourceMeta;
 import java.util.ArrayList;
@@ -24,8 +29,18 @@ import java.util.function.Predicate;
 
 /**
  * The cluster as {@code pgpacer status} shows it, derived purely from the CIB, the answering agent's view
- * of who is online, and who leads the store.
+ * of who is online, and who leads the store. Also the document of {@code pgpacer status --json} (described in the
+ * README's "status --json" section): a field is only ever added within a {@link #SCHEMA_VERSION}; a field renamed,
+ * removed or given another meaning raises it.
  *
+ * @param schemaVersion the {@link #SCHEMA_VERSION} of the agent that answered
+ * @param lastUpdated when the answering agent built this view (ISO-8601, UTC)
+ * @param configEpoch the configuration's epoch, as {@code pgpacer cib query} shows it and {@code cib replace}
+ *     compares it: grows with every change of the configuration, not with status reports
+ * @param noPrimary why no node serves as primary under a valid lease, and the fix; null while one does
+ * @param controllerActivity why the controller promotes nobody right now (a wait for reports, or no eligible node),
+ *     or null
+ * @param failureTimeout the cluster's failure-timeout ({@code 1m}; {@code 0}: fail-counts never expire)
  * @param quorum whether the answering agent could read the CIB through a majority just now
  * @param leaseHolder the node allowed to accept writes, or null
  * @param switchover the planned switchover in operator words, or null
@@ -39,12 +54,15 @@ import java.util.function.Predicate;
  * @param writerVip where the writer VIP runs ({@code Started pg-151}, {@code Stopped}); null when none is configured
  */
 public record ClusterStatus(
+        int schemaVersion,
         String cluster,
         String controller,
         boolean quorum,
         String answeredBy,
         String lastUpdated,
-        long epoch,
+        long configEpoch,
+        NoPrimary noPrimary,
+        ControllerActivity controllerActivity,
         int nodesConfigured,
         List<String> online,
         List<String> offline,
@@ -55,6 +73,7 @@ public record ClusterStatus(
         List<NodeStatus> nodes,
         List<FailedAction> failedActions,
         int migrationThreshold,
+        String failureTimeout,
         PromotionRecord lastPromotion,
         String replication,
         String switchover,
@@ -66,6 +85,18 @@ public record ClusterStatus(
         List<ResourceStatus> resources,
         List<ResourceFailCount> resourceFailCounts,
         String writerVip) {
+
+    /** The version of this document's shape, for scripts that read {@code status --json}. */
+    public static final int SCHEMA_VERSION = 1;
+
+    /**
+     * Why no node serves as primary, said at the top of {@code pgpacer status}.
+     *
+     * @param fix the command that makes a promotion possible, or null when none is needed (a promotion is under way)
+     *     or none would help (every data node is offline)
+     */
+    public record NoPrimary(String reason, String fix) {
+    }
 
     /** The PostgreSQL promotable resource's name, as the reference's pcs configuration calls it. */
     public static final String POSTGRES_RESOURCE = "msPostgresql";
@@ -91,6 +122,10 @@ public record ClusterStatus(
         return failedActions.stream().filter(a -> STORE_MEMBER_DAMAGED.equals(a.operation())).toList();
     }
 
+    /**
+     * The view of {@code cib} at {@code now} (an ISO-8601 instant: when a fail-count expires is counted from it; any
+     * other text shows no countdown).
+     */
     public static ClusterStatus of(Cib cib, Predicate<String> online, String controller, boolean quorum,
             String answeredBy, String now) {
         List<String> up = new ArrayList<>();
@@ -118,14 +153,55 @@ public record ClusterStatus(
                     stopped.add(spec.name());
                 }
             }
-            nodes.add(nodeStatus(cib, spec, report, isOnline, primaryReport));
+            nodes.add(nodeStatus(cib, spec, report, isOnline, primaryReport, now));
         }
-        return new ClusterStatus(cib.clusterName(), controller, quorum, answeredBy, now, cib.epoch(), cib.nodes().size(),
+        return new ClusterStatus(SCHEMA_VERSION, cib.clusterName(), controller, quorum, answeredBy, now,
+                cib.configEpoch(), noPrimary(cib, online, masters), cib.controllerActivity(), cib.nodes().size(),
                 up, down, masters, slaves, stopped, cib.lease().holder(), nodes, cib.failedActions(),
-                cib.settings().migrationThreshold(), cib.lastPromotion().orElse(null), replication(cib),
+                cib.settings().migrationThreshold(), ClusterProperty.FAILURE_TIMEOUT.value(cib),
+                cib.lastPromotion().orElse(null), replication(cib),
                 cib.switchover() == null ? null : cib.switchover().describe(), cib.maintenance(), readerVip(cib),
                 inStandby, diverged, cib.resources().postgres().meta(), ResourceStatus.of(cib, online),
                 cib.resourceRuntime().failCounts(), writerVip(cib, online));
+    }
+
+    // The loudest line of status: nobody takes writes. The controller's own reason first (it ranked every node), else
+    // what the CIB shows: the cluster or msPostgresql held back by the operator, or a promotion under way.
+    private static NoPrimary noPrimary(Cib cib, Predicate<String> online, List<String> masters) {
+        String holder = cib.lease().holder();
+        if (!cib.initialized() || cib.dataNodes().isEmpty() || holder != null && masters.contains(holder)) {
+            return null;
+        }
+        if (cib.maintenance().cluster()) {
+            return new NoPrimary("the cluster is in maintenance: pgpacer promotes nobody", Hint.clusterResume());
+        }
+        ResourceMeta postgres = cib.resources().postgres().meta();
+        if (!postgres.enabled()) {
+            return new NoPrimary(PostgresClone.ID + " is disabled: PostgreSQL stays stopped on every node",
+                    Hint.enable(PostgresClone.ID));
+        }
+        if (!postgres.managed()) {
+            return new NoPrimary(PostgresClone.ID + " is unmanaged: pgpacer promotes nobody",
+                    Hint.manage(PostgresClone.ID));
+        }
+        ControllerActivity activity = cib.controllerActivity();
+        if (activity != null) {
+            return new NoPrimary(activity.text(), activity.fix());
+        }
+        if (holder != null) {
+            return new NoPrimary(holder + " holds the primary lease and is starting PostgreSQL as primary", null);
+        }
+        Optional<String> assigned = cib.goalPrimary();
+        if (assigned.isPresent() && cib.maintenance().covers(assigned.get())) {
+            return new NoPrimary("the assigned primary " + assigned.get() + " is in maintenance: pgpacer does not"
+                    + " replace it", Hint.unmaintenance(assigned.get()));
+        }
+        if (assigned.isPresent()) {
+            return new NoPrimary(assigned.get() + " is the assigned primary" + (online.test(assigned.get())
+                    ? " and is taking the primary lease" : ", offline; another node is promoted once its lease"
+                            + " expired"), null);
+        }
+        return new NoPrimary("no node is assigned the primary role yet", null);
     }
 
     // The writer VIP is on the lease holder once its PostgreSQL serves as primary (WriterVip claims it then).
@@ -163,14 +239,17 @@ public record ClusterStatus(
     }
 
     private static NodeStatus nodeStatus(Cib cib, NodeSpec spec, NodeReport report, boolean online,
-            Optional<NodeReport> primary) {
+            Optional<NodeReport> primary, String now) {
         String goal = cib.goal(spec.name()).map(NodeGoal::describe).orElse(spec.witness() ? "witness" : "none");
+        FailCount failCount = cib.failCount(spec.name());
+        boolean healthy = online && cib.runsHealthy(spec.name());
+        FailCountExpiry expiry = FailCountExpiry.of(failCount, cib.settings().failureTimeoutMillis(), healthy, now);
         if (report == null || spec.witness()) {
             return new NodeStatus(spec.name(), online, spec.witness(), goal, report == null ? "UNKNOWN" : "WITNESS",
                     spec.witness() ? "-" : "STOP", spec.witness() ? "-" : "DISCONNECT", spec.witness() ? "-" : MINUS_INFINITY,
-                    null, 0, null, null, 0, cib.failCount(spec.name()).count(), cib.failCount(spec.name()).lastFailureAt(),
+                    null, 0, null, null, 0, failCount.count(), failCount.lastFailureAt(),
                     report == null ? null : report.activity(), report == null ? null : report.lastError(),
-                    report == null ? CommitGuardReport.UNKNOWN : report.commitGuard());
+                    report == null ? CommitGuardReport.UNKNOWN : report.commitGuard(), healthy, expiry);
         }
         Optional<ReplicaStatus> asReplica = primary.flatMap(p -> p.replicas().stream()
                 .filter(r -> r.name().equals(spec.name())).findFirst());
@@ -205,9 +284,8 @@ public record ClusterStatus(
         }
         return new NodeStatus(spec.name(), online, false, goal, report.pgState().name(), pgsqlStatus, dataStatus,
                 masterScore(cib, spec.name(), report, online), baseline, report.timeline(), report.lsn().toString(),
-                report.upstream(), report.postmasterPid(), cib.failCount(spec.name()).count(),
-                cib.failCount(spec.name()).lastFailureAt(), report.activity(), report.lastError(),
-                report.commitGuard());
+                report.upstream(), report.postmasterPid(), failCount.count(), failCount.lastFailureAt(),
+                report.activity(), report.lastError(), report.commitGuard(), healthy, expiry);
     }
 
     // 1000 for the running primary, 100 for a streaming standby that may be promoted, else -INFINITY.

@@ -8,6 +8,9 @@ import io.pgpacer.core.cib.CommitGuardReport;
  *
  * @param commitGuard the commit guard in the node's PostgreSQL as its last report says; {@link
  *     CommitGuardReport#UNKNOWN} when it has none, or an agent of an earlier version answered
+ * @param healthy online, and its PostgreSQL runs as the primary or streams as a standby: the condition for its
+ *     fail-count to expire
+ * @param failCountExpiry when the node's fail-count expires; null without a fail-count
  */
 public record NodeStatus(
         String name,
@@ -27,7 +30,9 @@ public record NodeStatus(
         String lastFailure,
         String activity,
         String lastError,
-        CommitGuardReport commitGuard) {
+        CommitGuardReport commitGuard,
+        boolean healthy,
+        FailCountExpiry failCountExpiry) {
 
     public NodeStatus {
         commitGuard = commitGuard == null ? CommitGuardReport.UNKNOWN : commitGuard;

@@ -178,14 +178,14 @@ class CibReducerTest {
                 run(new RequestRepair("n2", REWIND)).message());
         primaryN1StandbyN2();
         assertEquals("n1 is the primary; repair makes a standby follow the primary. To repair n1, first make another"
-                + " node the primary: pgpacer switchover --to NODE", run(new RequestRepair("n1", REWIND)).message());
+                + " node the primary: pgpacer switchover", run(new RequestRepair("n1", REWIND)).message());
         assertEquals("n1 is the primary; rebuild makes a standby follow the primary. To rebuild n1, first make another"
-                + " node the primary: pgpacer switchover --to NODE",
+                + " node the primary: pgpacer switchover",
                 run(new RequestRepair("n1", new Repair(Repair.Kind.REBUILD, false, "t"))).message());
         assertEquals("unknown data node 'n9'; data nodes are [n1, n2]", run(new RequestRepair("n9", REWIND)).message());
         assertEquals("unknown data node 'w'; data nodes are [n1, n2]", run(new RequestRepair("w", REWIND)).message());
         run(new StoreCommand.SetMaintenance("n2", true));
-        assertEquals("n2 is in maintenance: its agent does not act (pgpacer node unmaintenance n2, or cluster resume)",
+        assertEquals("n2 is in maintenance: its agent does not act (pgpacer node unmaintenance n2)",
                 run(new RequestRepair("n2", REWIND)).message());
         run(new StoreCommand.SetMaintenance("n2", false));
         run(new StoreCommand.SetStandby("n2", true));

@@ -335,6 +335,6 @@ class ResourcePlannerTest {
         Plan plan = ResourcePlanner.plan(SchedulerGoldenTest.snapshot(YAML.readTree(doc)));
         assertEquals(List.of(), plan.steps());
         assertEquals(List.of("ip-a waits before it starts on n1: n2 reports it blocked after a failed stop"
-                + " (pgpacer resource cleanup ip-a)"), plan.notes());
+                + " (pgpacer resource cleanup ip-a --node n2)"), plan.notes());
     }
 }

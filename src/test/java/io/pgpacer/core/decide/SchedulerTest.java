@@ -1,9 +1,12 @@
 package io.pgpacer.core.decide;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.ControllerActivity;
+import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.Lease;
 import io.pgpacer.core.cib.NodeGoal;
@@ -13,6 +16,7 @@ import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.cib.Switchover.Phase;
+import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.model.Lsn;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -146,8 +150,19 @@ class SchedulerTest {
         }
 
         String plan() {
+            return decide().render();
+        }
+
+        Plan decide() {
             return Scheduler.decide(new ClusterSnapshot(cib, now, lastHeard, leaseSeenAt, controllerSince,
-                    switchoverSeenAt, wallClock)).render();
+                    switchoverSeenAt, wallClock));
+        }
+
+        Given failedAction(FailedAction action) {
+            List<FailedAction> actions = new java.util.ArrayList<>(cib.failedActions());
+            actions.add(action);
+            cib = cib.withFailedActions(actions);
+            return this;
         }
     }
 
@@ -283,12 +298,54 @@ class SchedulerTest {
                 + " advanced standby (0/5000)", plan);
     }
 
+    // Issue 15.1: 0.4 s after the loss a standby has not reported yet; that is a wait, never a failed action.
+    @Test
+    void aStandbyNotHeardSinceTheLossIsAWaitForReportsNotARefusal() {
+        Given g = given().primaryOf("n1", 1).lease(null, 400).silent("n1", 6_000)
+                .report("n2", PgState.STANDBY, 1, "0/9000").report("n3", PgState.STANDBY, 1, "0/8000");
+        g.lastHeard.put("n2", g.now - 500);
+        g.lastHeard.put("n3", g.now - 600);
+        Plan plan = g.decide();
+        assertEquals(ControllerActivity.Kind.WAITING_FOR_REPORTS, plan.activity().kind(), plan.render());
+        assertEquals(null, plan.activity().fix(), "nothing for the operator to do: " + plan.render());
+        assertEquals("note: waiting for reports before a promotion: n1 is offline, and no standby is eligible yet: n2 has"
+                + " not reported since the primary was lost; n3 has not reported since the primary was lost",
+                plan.render());
+    }
+
+    @Test
+    void aRefusalWithEveryReportInIsTypedAndNamesACommandForARealNode() {
+        Plan plan = given().primaryOf("n1", 1).lease(null, 50).silent("n1", 6_000)
+                .report("n2", PgState.STANDBY, 1, "0/9000").failCount("n2", 1)
+                .report("n3", PgState.STANDBY, 1, "0/5000").failCount("n3", 1).decide();
+        assertEquals(ControllerActivity.Kind.NO_ELIGIBLE_NODE, plan.activity().kind(), plan.render());
+        assertEquals("pgpacer resource cleanup --node n2", plan.activity().fix(), "the most advanced WAL first");
+    }
+
+    @Test
+    void aPrimaryServingAgainWithdrawsTheRecordedRefusalsAndKeepsRealFailures() {
+        FailedAction refusal = new FailedAction("n1", FailedAction.PROMOTION_REFUSED, 1, "no promotion: ...", "t1");
+        FailedAction crash = new FailedAction("n1", "monitor", 7, "not running", "t0");
+        Given g = given().primaryOf("n2", 2).lease("n2", 100).report("n2", PgState.PRIMARY, 2, "0/9000")
+                .report("n1", PgState.STANDBY, 2, "0/9000").report("n3", PgState.STANDBY, 2, "0/9000")
+                .failedAction(crash).failedAction(refusal);
+        Plan plan = g.decide();
+        assertEquals(List.of(new StoreCommand.WithdrawFailedAction(refusal)),
+                plan.steps().stream().map(Plan.Step::command).toList(), plan.render());
+        assertEquals(null, plan.activity());
+
+        Plan noPrimaryYet = given().primaryOf("n2", 2).lease("n2", 100).report("n2", PgState.STOPPED, 2, "0/9000")
+                .failedAction(refusal).decide();
+        assertTrue(noPrimaryYet.steps().stream().noneMatch(s -> s.command() instanceof StoreCommand.WithdrawFailedAction),
+                "kept until the new primary serves: " + noPrimaryYet.render());
+    }
+
     @Test
     void noPromotionWhenNoStandbyIsEligibleAndTheReasonIsSaid() {
         String plan = given().primaryOf("n1", 1).lease(null, 50).silent("n1", 6_000).report("n2", PgState.STANDBY, 1, "0/9000")
                 .failCount("n2", 1).report("n3", PgState.STOPPED, 1, "0/5000").plan();
         assertEquals("note: no promotion: n1 is offline, and no standby is eligible: n2 fail-count 1 >= migration-threshold"
-                + " 1; n3 is not a running standby (STOPPED)", plan);
+                + " 1; n3 is not a running standby (STOPPED); to fix: pgpacer resource cleanup --node n2", plan);
     }
 
     // --- full cluster restart -------------------------------------------------------------------------
@@ -358,7 +415,8 @@ class SchedulerTest {
         String plan = given().primaryOf("n1", 1).syncSet(1, "n3").lease(null, 300).silent("n1", 6_000)
                 .report("n2", PgState.STANDBY, 1, "0/5100").silent("n3", 6_000).plan();
         assertEquals("note: no promotion: n1 is offline, and no standby is eligible: n3 offline; only 0 of the recorded"
-                + " sync standbys [n3] answered, 1 are needed to know which holds every acknowledged commit", plan);
+                + " sync standbys [n3] answered, 1 are needed to know which holds every acknowledged commit; to fix:"
+                + " pgpacer force-promote n2 --accept-data-loss", plan);
     }
 
     @Test
@@ -367,8 +425,8 @@ class SchedulerTest {
         Given g = given().primaryOf("n1", 1).syncSet(1, "n2", "n3").lease(null, 300).silent("n1", 6_000)
                 .report("n2", PgState.STANDBY, 1, "0/5100").report("n3", PgState.STANDBY, 1, "0/5000");
         g.lastHeard.put("n3", g.now - 400);
-        assertEquals("note: no promotion: n1 is offline, and no standby is eligible: n3 has not reported since the primary"
-                + " was lost; only 1 of the recorded sync standbys [n2, n3] answered, 2 are needed to know which holds"
+        assertEquals("note: waiting for reports before a promotion: n1 is offline, and no standby is eligible yet: n3 has"
+                + " not reported since the primary was lost; only 1 of the recorded sync standbys [n2, n3] answered, 2 are needed to know which holds"
                 + " every acknowledged commit", g.plan());
         g.lastHeard.put("n3", g.now - 100);
         assertEquals("assign n1=standby of n2, n2=primary, n3=standby of n2: failover: n1 is offline; n2 is the most"
@@ -382,7 +440,7 @@ class SchedulerTest {
                 .plan();
         assertEquals("note: no promotion: n1 is offline, and no standby is eligible: n2 fail-count 1 >= migration-threshold"
                 + " 1; the most advanced recorded sync standby n2 (0/5100) cannot be promoted, and promoting another"
-                + " could lose acknowledged commits", plan);
+                + " could lose acknowledged commits; to fix: pgpacer resource cleanup --node n2", plan);
     }
 
     // --- switchover ---------------------------------------------------------------------------------
