@@ -35,7 +35,7 @@ class SyncReplicationTest {
      */
     private static final Duration RESUME_WITHIN = Duration.ofMillis(SYNC_TIMEOUT_MILLIS).plusSeconds(1 + 3);
     /** Each round fails over twice (postmaster, then agent); bench/soak runs more rounds. */
-    private static final int ROUNDS = Integer.getInteger("pgpacer.sync.rounds", 4);
+    private static final int ROUNDS = Integer.getInteger("pgpacer.sync.rounds", 2);
 
     private ClusterHarness cluster;
     private Workload workload;

@@ -43,7 +43,7 @@ class TimelineHistoryTest {
 
     private static final Duration CONVERGE = Duration.ofSeconds(60);
     /**
-     * The default build restarts in the 3 rotations, so that each node starts first once and last once; bench/soak
+     * The default build restarts in 2 orders, which start each node in a different position than the other; bench/soak
      * sets pgpacer.history.all-orders for all 6 orders (each full restart takes about 20 s).
      */
     private static final List<List<String>> START_ORDERS = Boolean.getBoolean("pgpacer.history.all-orders")
@@ -51,8 +51,7 @@ class TimelineHistoryTest {
                     List.of("node1", "node2", "node3"), List.of("node1", "node3", "node2"),
                     List.of("node2", "node1", "node3"), List.of("node2", "node3", "node1"),
                     List.of("node3", "node1", "node2"), List.of("node3", "node2", "node1"))
-            : List.of(List.of("node1", "node2", "node3"), List.of("node2", "node3", "node1"),
-                    List.of("node3", "node1", "node2"));
+            : List.of(List.of("node2", "node3", "node1"), List.of("node3", "node1", "node2"));
 
     private ClusterHarness cluster;
 
