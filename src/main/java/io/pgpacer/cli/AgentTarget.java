@@ -135,6 +135,15 @@ final class AgentTarget {
     }
 
     /**
+     * Prints what the store said of an applied change. Not its epoch: the store counts every command, reports too,
+     * and a number that grows by thousands an hour beside the configuration epoch of 'cib query' would give one word
+     * two meanings.
+     */
+    static void printApplied(com.fasterxml.jackson.databind.JsonNode result) {
+        System.out.println(result.path("message").asText());
+    }
+
+    /**
      * Prints why an operator command failed and returns its exit code: 2 for bad input (the configuration,
      * or a request the agent refused with 4xx), 1 when no agent could do it.
      */

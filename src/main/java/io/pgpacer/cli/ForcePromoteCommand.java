@@ -39,7 +39,7 @@ final class ForcePromoteCommand implements Callable<Integer> {
         }
         try {
             JsonNode result = target.client().forcePromote(node, true, note);
-            System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong() + ")");
+            AgentTarget.printApplied(result);
             return 0;
         } catch (ConfigException | ApiClient.ApiException e) {
             return AgentTarget.failed("force-promote", e);

@@ -20,7 +20,7 @@ final class MaintenanceCommands {
     static int apply(AgentTarget target, String command, String node, boolean on) {
         try {
             JsonNode result = target.client().maintenance(node, on);
-            System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong() + ")");
+            AgentTarget.printApplied(result);
             return 0;
         } catch (ConfigException | ApiClient.ApiException e) {
             return AgentTarget.failed(command, e);
@@ -74,8 +74,7 @@ final class MaintenanceCommands {
         private static int standby(AgentTarget target, String command, String node, boolean on) {
             try {
                 JsonNode result = target.client().standby(node, on);
-                System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong()
-                        + ")");
+                AgentTarget.printApplied(result);
                 return 0;
             } catch (ConfigException | ApiClient.ApiException e) {
                 return AgentTarget.failed(command, e);

@@ -93,7 +93,7 @@ final class PropertyCommand {
     private static int send(AgentTarget target, String command, Map<String, String> values) {
         try {
             JsonNode result = target.client().setProperties(values);
-            System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong() + ")");
+            AgentTarget.printApplied(result);
             return 0;
         } catch (ConfigException | ApiClient.ApiException e) {
             return AgentTarget.failed(command, e);

@@ -45,8 +45,7 @@ final class RepairCommands {
             try {
                 ApiClient api = target.client();
                 JsonNode result = send(api);
-                System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong()
-                        + ")");
+                AgentTarget.printApplied(result);
                 return wait ? awaitStreaming(command(), api, node, timeoutSeconds) : 0;
             } catch (ConfigException | ApiClient.ApiException e) {
                 return AgentTarget.failed(command(), e);
@@ -118,8 +117,7 @@ final class RepairCommands {
             }
             try {
                 JsonNode result = target.client().recoverMaster(node, true);
-                System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong()
-                        + ")");
+                AgentTarget.printApplied(result);
                 return 0;
             } catch (ConfigException | ApiClient.ApiException e) {
                 return AgentTarget.failed("recover-master", e);

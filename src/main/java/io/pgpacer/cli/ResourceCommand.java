@@ -218,7 +218,7 @@ final class ResourceCommand {
         @Override
         public Integer call() {
             try {
-                print(target.client().restartResource(id, node));
+                AgentTarget.printApplied(target.client().restartResource(id, node));
                 return 0;
             } catch (ConfigException | ApiClient.ApiException e) {
                 return AgentTarget.failed("resource restart", e);
@@ -243,7 +243,7 @@ final class ResourceCommand {
         @Override
         public Integer call() {
             try {
-                print(target.client().cleanup(resource, node));
+                AgentTarget.printApplied(target.client().cleanup(resource, node));
                 return 0;
             } catch (ConfigException | ApiClient.ApiException e) {
                 return AgentTarget.failed("resource cleanup", e);
@@ -349,15 +349,11 @@ final class ResourceCommand {
             return Main.BAD_INPUT;
         }
         try {
-            print(target.client().changeResources(edit));
+            AgentTarget.printApplied(target.client().changeResources(edit));
             return 0;
         } catch (ConfigException | ApiClient.ApiException e) {
             return AgentTarget.failed(command, e);
         }
-    }
-
-    private static void print(JsonNode result) {
-        System.out.println(result.path("message").asText() + " (CIB epoch " + result.path("epoch").asLong() + ")");
     }
 
     /** One resource as {@code pcs resource config} shows it, with its state on each node. */
