@@ -81,9 +81,7 @@ final class ClusterStartStopCommands {
             if (choice.refused(command)) {
                 return Main.BAD_INPUT;
             }
-            if (timeoutSeconds <= 0) {
-                System.err.println("pgpacer " + command + ": --timeout must be a positive number of seconds, got "
-                        + timeoutSeconds);
+            if (OperatorWait.refusedTimeout(command, timeoutSeconds)) {
                 return Main.BAD_INPUT;
             }
             try {

@@ -21,4 +21,13 @@ final class OperatorWait {
             return false;
         }
     }
+
+    /** Prints why a --timeout of {@code seconds} is refused and returns true, when it is not positive. */
+    static boolean refusedTimeout(String command, int seconds) {
+        if (seconds > 0) {
+            return false;
+        }
+        System.err.println("pgpacer " + command + ": --timeout must be a positive number of seconds, got " + seconds);
+        return true;
+    }
 }

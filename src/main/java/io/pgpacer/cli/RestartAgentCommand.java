@@ -37,9 +37,7 @@ final class RestartAgentCommand implements java.util.concurrent.Callable<Integer
 
     @Override
     public Integer call() {
-        if (timeoutSeconds <= 0) {
-            System.err.println("pgpacer " + COMMAND + ": --timeout must be a positive number of seconds, got "
-                    + timeoutSeconds);
+        if (OperatorWait.refusedTimeout(COMMAND, timeoutSeconds)) {
             return Main.BAD_INPUT;
         }
         try {
