@@ -65,7 +65,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
     private static final String STANDBY_SIGNAL = "standby.signal";
     private static final String SEEN_CLUSTER_FILE = "data-directory.system-identifier";
     /** Written by {@link #detach()} for the next agent: the postmaster it may adopt (pid and start time). */
-    static final String HANDOVER_FILE = "postmaster.handover";
+    private static final String HANDOVER_FILE = "postmaster.handover";
     private static final String SET_ASIDE_INFIX = ".pgpacer-old-";
     private static final int LOG_LINES_IN_ERRORS = 20;
     private static final Duration QUICK_COMMAND_TIMEOUT = Duration.ofSeconds(30);
@@ -766,9 +766,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
         try {
             process.onExit().get(seconds, TimeUnit.SECONDS);
             return true;
-        } catch (java.util.concurrent.TimeoutException e) {
-            return !alive(process);
-        } catch (ExecutionException e) {
+        } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
             return !alive(process);
         }
     }
