@@ -94,7 +94,6 @@ final class Controller implements AutoCloseable {
                 events.add("controller", rendered);
             }
         }
-        recordRefusedPromotion(cib, plan.activity());
         for (Plan.Step step : plan.steps()) {
             CommandResult result = store.submit(step.command(), Duration.ofSeconds(2));
             if (!result.applied()) {
@@ -102,8 +101,10 @@ final class Controller implements AutoCloseable {
                 return;
             }
         }
-        // why after the steps: a promotion decided in this pass is not delayed by a write that only informs
+        // why after the steps: a promotion decided in this pass is not delayed by a write that only informs; the
+        // failed action last, so that a status showing the refusal also shows the banner with its fix
         publishActivity(cib, plan.activity());
+        recordRefusedPromotion(cib, plan.activity());
     }
 
     // Every node's status shows why nobody is promoted, while it lasts: the CIB carries it, written on change only.
