@@ -1,7 +1,7 @@
 package io.pgpacer.cli;
 
+import io.pgpacer.os.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -191,10 +191,10 @@ public final class LoopbackCluster implements AutoCloseable {
         for (String name : names) {
             if (name.startsWith("witness")) {
                 yaml.append(String.format("  - {name: %s, address: 127.0.0.1, api-port: %d, raft-port: %d, role: witness}%n",
-                        name, freePort(), freePort()));
+                        name, FreePorts.next(), FreePorts.next()));
             } else {
                 yaml.append(String.format("  - {name: %s, address: 127.0.0.1, api-port: %d, raft-port: %d, pg-port: %d}%n",
-                        name, freePort(), freePort(), freePort()));
+                        name, FreePorts.next(), FreePorts.next(), FreePorts.next()));
             }
         }
         yaml.append("""
@@ -205,18 +205,5 @@ public final class LoopbackCluster implements AutoCloseable {
                 """);
         yaml.append(extraYaml);
         return yaml.toString();
-    }
-
-    /** Ports handed out by this JVM: the kernel may offer a port again once its probe socket is closed. */
-    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    private static int freePort() throws IOException {
-        while (true) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                if (HANDED_OUT.add(socket.getLocalPort())) {
-                    return socket.getLocalPort();
-                }
-            }
-        }
     }
 }

@@ -19,6 +19,7 @@ import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.timeline.TimelineFork;
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.PostgresSettings;
 import io.pgpacer.postgres.StopMode;
@@ -32,7 +33,6 @@ import io.pgpacer.testkit.Eventually;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,7 +66,7 @@ class ExecutorStaleCopyTest {
     // n2's data: initdb, started as a standby of an n1 that does not answer, promoted to timeline 2, stopped.
     @BeforeAll
     void promoteN2ToTimelineTwo() {
-        int port = freePort();
+        int port = FreePorts.next();
         PostgresSettings settings = new PostgresSettings(PostgresBinaries.locate(null).binDir(),
                 root.resolve("n2").resolve("data"), root.resolve("n2").resolve("run"), "127.0.0.1", port, "postgres",
                 "postgres", null, "replicator", "secret", Map.of("fsync", "off", "max_connections", "20"), List.of(),
@@ -76,15 +76,15 @@ class ExecutorStaleCopyTest {
         pg.configure(null);
         pg.start();
         pg.stop(StopMode.FAST);
-        pg.configure(new Upstream("n1", "127.0.0.1", freePort()));
+        pg.configure(new Upstream("n1", "127.0.0.1", FreePorts.next()));
         pg.start();
         pg.promote();
         pg.stop(StopMode.FAST);
         List<TimelineFork> forks = pg.timelineHistory(2);
         assertEquals(1, forks.size(), forks.toString());
         switchpoint = forks.get(0).switchpoint();
-        nodes = List.of(new NodeSpec("n1", "127.0.0.1", freePort(), freePort(), freePort(), false),
-                new NodeSpec("n2", "127.0.0.1", freePort(), freePort(), port, false));
+        nodes = List.of(new NodeSpec("n1", "127.0.0.1", FreePorts.next(), FreePorts.next(), FreePorts.next(), false),
+                new NodeSpec("n2", "127.0.0.1", FreePorts.next(), FreePorts.next(), port, false));
     }
 
     @AfterEach
@@ -179,7 +179,7 @@ class ExecutorStaleCopyTest {
 
     private void startStore() {
         RatisStoreConfig config = new RatisStoreConfig("exec-" + UUID.randomUUID().toString().substring(0, 8), "s1",
-                Map.of("s1", new InetSocketAddress("127.0.0.1", freePort())),
+                Map.of("s1", new InetSocketAddress("127.0.0.1", FreePorts.next())),
                 root.resolve("store-" + UUID.randomUUID().toString().substring(0, 8)),
                 RatisStoreConfig.DEFAULT_ELECTION_TIMEOUT_MIN, RatisStoreConfig.DEFAULT_ELECTION_TIMEOUT_MAX,
                 RatisStoreConfig.DEFAULT_SNAPSHOT_THRESHOLD);
@@ -235,13 +235,5 @@ class ExecutorStaleCopyTest {
         LeaseKeeper lease = new LeaseKeeper("n2", theStore, Timings.DEFAULTS, reason -> { }, System::currentTimeMillis);
         return new Executor("n2", theStore, pg, lease, new WriterVip(null), System::currentTimeMillis, () -> { },
                 new FailsafePromise(System::currentTimeMillis), () -> { });
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -11,6 +11,7 @@ import io.pgpacer.api.security.AccessPolicy;
 import io.pgpacer.api.security.ApiSecurity;
 import io.pgpacer.api.security.ApiToken;
 import io.pgpacer.config.ApiConfig.ClientAuth;
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.testkit.WitnessOverOneMemberStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -64,7 +65,7 @@ class DashboardHttpTest {
     }
 
     private void serve(boolean authReads) throws IOException {
-        int port = WitnessOverOneMemberStore.freePort();
+        int port = FreePorts.next();
         api = new HttpApi("w1", new InetSocketAddress("127.0.0.1", port), witness.store(), witness.agent(),
                 new EventFeed(), new ApiSecurity(new AccessPolicy(ApiToken.of(TOKEN, "test"), authReads, false), null,
                         ClientAuth.NONE));
@@ -149,7 +150,7 @@ class DashboardHttpTest {
 
     @Test
     void withoutATokenABrowserOnThisHostRunsCommandsFromTheDashboardOnly() throws Exception {
-        int port = WitnessOverOneMemberStore.freePort();
+        int port = FreePorts.next();
         api = new HttpApi("w1", new InetSocketAddress("127.0.0.1", port), witness.store(), witness.agent(),
                 new EventFeed(), ApiSecurity.defaults());
         api.start();

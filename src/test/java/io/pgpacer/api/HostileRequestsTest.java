@@ -9,6 +9,7 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.resource.OnFail;
 import io.pgpacer.core.resource.Operation;
 import io.pgpacer.core.resource.ResourceEdit;
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.store.ratis.RatisClusterStore;
 import io.pgpacer.testkit.RawHttp;
 import io.pgpacer.testkit.WitnessOverOneMemberStore;
@@ -58,7 +59,7 @@ class HostileRequestsTest {
         System.setErr(new PrintStream(new Tee(originalErr, LOG), true, StandardCharsets.UTF_8));
         witness = WitnessOverOneMemberStore.start(dir, "hostile-it", Map.of("n1", "127.0.0.2", "n2", "127.0.0.3"));
         store = witness.store();
-        port = WitnessOverOneMemberStore.freePort();
+        port = FreePorts.next();
         api = new HttpApi("w1", new InetSocketAddress("127.0.0.1", port), store, witness.agent(), new EventFeed());
         api.start();
     }

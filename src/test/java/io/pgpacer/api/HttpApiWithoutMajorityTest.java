@@ -8,11 +8,11 @@ import io.pgpacer.agent.Agent;
 import io.pgpacer.agent.EventFeed;
 import io.pgpacer.config.AgentConfig;
 import io.pgpacer.config.ConfigLoader;
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.store.ratis.RatisClusterStore;
 import io.pgpacer.store.ratis.RatisStoreConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,8 +31,9 @@ class HttpApiWithoutMajorityTest {
 
     @Test
     void aCommandWithoutAMajorityGets503() throws IOException {
-        Map<String, InetSocketAddress> peers = Map.of("n1", new InetSocketAddress("127.0.0.1", freePort()),
-                "n2", new InetSocketAddress("127.0.0.1", freePort()), "n3", new InetSocketAddress("127.0.0.1", freePort()));
+        Map<String, InetSocketAddress> peers = Map.of("n1", new InetSocketAddress("127.0.0.1", FreePorts.next()),
+                "n2", new InetSocketAddress("127.0.0.1", FreePorts.next()),
+                "n3", new InetSocketAddress("127.0.0.1", FreePorts.next()));
         try (RatisClusterStore store = RatisClusterStore.start(RatisStoreConfig.of("nomajority", "n1", peers,
                 dir.resolve("raft")))) {
             AgentConfig config = ConfigLoader.parse(dir.resolve("c.yaml"), """
@@ -42,7 +43,7 @@ class HttpApiWithoutMajorityTest {
                             {name: n3, address: 127.0.0.3}]
                     """, null);
             Agent agent = new Agent(config, store, null, () -> System.nanoTime() / 1_000_000, new EventFeed());
-            int port = freePort();
+            int port = FreePorts.next();
             try (HttpApi api = new HttpApi("n1", new InetSocketAddress("127.0.0.1", port), store, agent,
                     new EventFeed())) {
                 api.start();
@@ -52,12 +53,6 @@ class HttpApiWithoutMajorityTest {
                 assertEquals(503, refused.status(), refused.getMessage());
                 assertTrue(refused.getMessage().startsWith("the cluster store has no majority: "), refused.getMessage());
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

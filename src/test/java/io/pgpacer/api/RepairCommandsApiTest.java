@@ -9,6 +9,7 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.command.StoreCommand;
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.store.ratis.RatisClusterStore;
 import io.pgpacer.testkit.WitnessOverOneMemberStore;
 import java.io.ByteArrayOutputStream;
@@ -58,7 +59,7 @@ class RepairCommandsApiTest {
         dataNodes.put("n2", "127.0.0.3");
         WitnessOverOneMemberStore witness = WitnessOverOneMemberStore.start(dir, "repair-it", dataNodes);
         store = witness.store();
-        int port = WitnessOverOneMemberStore.freePort();
+        int port = FreePorts.next();
         api = new HttpApi("w1", new InetSocketAddress("127.0.0.1", port), store, witness.agent(), new EventFeed());
         api.start();
         url = "http://127.0.0.1:" + port;

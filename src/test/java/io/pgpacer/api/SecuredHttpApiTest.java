@@ -14,6 +14,7 @@ import io.pgpacer.api.security.ApiToken;
 import io.pgpacer.config.ApiConfig.ClientAuth;
 import io.pgpacer.config.TlsConfig;
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.store.ratis.RatisClusterStore;
 import io.pgpacer.testkit.TestCertificates;
 import io.pgpacer.testkit.WitnessOverOneMemberStore;
@@ -22,7 +23,6 @@ import io.pgpacer.testkit.TestCertificates.Issued;
 import io.pgpacer.tls.NodeTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -104,7 +104,7 @@ class SecuredHttpApiTest {
     }
 
     private void serve(ApiSecurity security, String scheme) throws IOException {
-        int port = freePort();
+        int port = FreePorts.next();
         api = new HttpApi("w1", new InetSocketAddress("127.0.0.1", port), store, agent, new EventFeed(), security);
         api.start();
         uri = URI.create(scheme + "://127.0.0.1:" + port);
@@ -224,11 +224,5 @@ class SecuredHttpApiTest {
         }
         return HttpClient.newBuilder().sslContext(tls).build().send(request.build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgpacer.os.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -183,18 +184,12 @@ class CommandLineFailureTest {
         return config;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
-    }
-
     @Test
     void aRaftPortInUseIsNamedWithTheOsReasonAndCreatesNothing() throws IOException {
         Path state = dir.resolve("state");
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
-            Path config = agentConfig("127.0.0.1", taken.getLocalPort(), freePort(), state, "");
+            Path config = agentConfig("127.0.0.1", taken.getLocalPort(), FreePorts.next(), state, "");
             Run run = run("agent", "--config", config.toString());
             assertOneLine(run, Main.FAILED, "pgpacer agent: " + config + ": key 'nodes[0].raft-port': cannot listen"
                     + " on 127.0.0.1:" + taken.getLocalPort() + " for the store (Raft): address already in use",
@@ -210,7 +205,7 @@ class CommandLineFailureTest {
         String modeBefore = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(state));
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress("127.0.0.1", 0));
-            Path config = agentConfig("127.0.0.1", freePort(), taken.getLocalPort(), state, "");
+            Path config = agentConfig("127.0.0.1", FreePorts.next(), taken.getLocalPort(), state, "");
             Run run = run("agent", "--config", config.toString());
             assertOneLine(run, Main.FAILED, "key 'nodes[0].api-port': cannot listen on 127.0.0.1:"
                     + taken.getLocalPort() + " for the API: address already in use", "choose another api-port");
@@ -226,7 +221,7 @@ class CommandLineFailureTest {
     void anAddressThisHostDoesNotHaveIsNamedWithTheAddressesItHas() throws IOException {
         Path state = dir.resolve("state");
         // 198.18.0.0/15 is for benchmarks and never routed: no host running the tests owns 198.18.255.254.
-        Path config = agentConfig("198.18.255.254", freePort(), freePort(), state, "");
+        Path config = agentConfig("198.18.255.254", FreePorts.next(), FreePorts.next(), state, "");
         Run run = run("agent", "--config", config.toString());
         assertOneLine(run, Main.BAD_INPUT, "pgpacer agent: " + config + ": key 'nodes[0].address': cannot listen on"
                 + " 198.18.255.254:", "for the store (Raft): cannot assign requested address (198.18.255.254 is not"
@@ -238,7 +233,7 @@ class CommandLineFailureTest {
     @Test
     void aStateDirectoryUnderAFileIsNamedAndCreatesNothing() throws IOException {
         Path file = Files.writeString(dir.resolve("a-file"), "x");
-        Path config = agentConfig("127.0.0.1", freePort(), freePort(), file.resolve("state"), "");
+        Path config = agentConfig("127.0.0.1", FreePorts.next(), FreePorts.next(), file.resolve("state"), "");
         Run run = run("agent", "--config", config.toString());
         assertOneLine(run, Main.BAD_INPUT, "pgpacer agent: " + config + ": key 'state-dir': cannot create "
                 + file.resolve("state") + ": " + file + " is a file", "set state-dir to a directory");
@@ -247,7 +242,7 @@ class CommandLineFailureTest {
 
     @Test
     void aStateDirectoryInProcIsNamedWithTheOsReason() throws IOException {
-        Path config = agentConfig("127.0.0.1", freePort(), freePort(), Path.of("/proc/pgpacer-state"), "");
+        Path config = agentConfig("127.0.0.1", FreePorts.next(), FreePorts.next(), Path.of("/proc/pgpacer-state"), "");
         Run run = run("agent", "--config", config.toString());
         assertOneLine(run, Main.BAD_INPUT, "key 'state-dir': cannot create /proc/pgpacer-state: no such file or"
                 + " directory (/proc is on the kernel's 'proc' file system, not on a disk)",
@@ -261,7 +256,7 @@ class CommandLineFailureTest {
         assertEquals("root", System.getProperty("user.name"), "this test needs root: only root switches users");
         Path state = dir.resolve("state");
         Path data = dir.resolve("data");
-        Path config = agentConfig("127.0.0.1", freePort(), freePort(), state,
+        Path config = agentConfig("127.0.0.1", FreePorts.next(), FreePorts.next(), state,
                 "postgresql: {data-dir: " + data + ", os-user: pgpacer-no-such-user}\n");
         Run run = run("agent", "--config", config.toString());
         assertOneLine(run, Main.BAD_INPUT, "pgpacer agent: " + config + ": key 'postgresql.os-user': looking up OS"

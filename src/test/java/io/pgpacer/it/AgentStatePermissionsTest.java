@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.cli.LoopbackCluster;
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.testkit.Eventually;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,17 +40,12 @@ class AgentStatePermissionsTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
-    }
-
     // A witness needs no PostgreSQL: the store member and the API start, which is all this test needs.
     private Path startWitness(String name, Path stateDir) throws IOException {
         Path config = dir.resolve(name + ".yaml");
         Files.writeString(config, "cluster: " + name + "\nnodes: [{name: n1, address: 127.0.0.1, raft-port: "
-                + freePort() + ", api-port: " + freePort() + ", role: witness}, {name: n2, address: 127.0.0.2}]\n"
+                + FreePorts.next() + ", api-port: " + FreePorts.next()
+                + ", role: witness}, {name: n2, address: 127.0.0.2}]\n"
                 + "state-dir: " + stateDir + "\n");
         Path log = dir.resolve(name + ".log");
         agents.add(new ProcessBuilder(LoopbackCluster.agentCommand(config, "n1")).redirectErrorStream(true)

@@ -12,6 +12,7 @@ import io.pgpacer.api.security.ApiToken;
 import io.pgpacer.config.ApiConfig.ClientAuth;
 import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
 import io.pgpacer.testkit.WitnessOverOneMemberStore;
@@ -77,7 +78,7 @@ class DashboardBrowserTest {
         // A real agent and store whose only data node never started: a cluster without a primary, in seconds.
         try (WitnessOverOneMemberStore witness = WitnessOverOneMemberStore.start(dir, "no-primary",
                 Map.of("n1", "127.0.0.2"))) {
-            int port = WitnessOverOneMemberStore.freePort();
+            int port = FreePorts.next();
             try (HttpApi api = new HttpApi("w1", new InetSocketAddress("127.0.0.1", port), witness.store(),
                     witness.agent(), new EventFeed(), new ApiSecurity(new AccessPolicy(ApiToken.of(TOKEN, "test"),
                             true, false), null, ClientAuth.NONE))) {

@@ -8,12 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.store.CibJson;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -236,7 +236,7 @@ class HaproxyFailoverTest {
             Matcher listen = LISTEN.matcher(line);
             Matcher server = SERVER.matcher(line);
             if (listen.find()) {
-                listenerPorts.put(listen.group(1), freePort());
+                listenerPorts.put(listen.group(1), FreePorts.next());
                 serversWritten = false;
                 out.add(line);
             } else if (line.trim().startsWith("bind ")) {
@@ -265,12 +265,6 @@ class HaproxyFailoverTest {
 
     private int readPort() {
         return listenerPorts.get("pgpacer-replicas");
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static boolean accepts(int port) {

@@ -7,11 +7,11 @@ import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.command.StoreCommand;
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.store.ratis.RatisClusterStore;
 import io.pgpacer.store.ratis.RatisStoreConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,7 +30,7 @@ public record WitnessOverOneMemberStore(RatisClusterStore store, Agent agent) im
     public static WitnessOverOneMemberStore start(Path dir, String cluster, Map<String, String> dataNodes)
             throws IOException {
         RatisClusterStore store = RatisClusterStore.start(RatisStoreConfig.of(cluster, "w1",
-                Map.of("w1", new InetSocketAddress("127.0.0.1", freePort())), dir.resolve("raft")));
+                Map.of("w1", new InetSocketAddress("127.0.0.1", FreePorts.next())), dir.resolve("raft")));
         List<NodeSpec> nodes = new java.util.ArrayList<>(List.of(new NodeSpec("w1", "127.0.0.1", 1, 2, 0, true)));
         dataNodes.forEach((name, address) -> nodes.add(new NodeSpec(name, address, 1, 2, 5432, false)));
         Eventually.await("the one-member store to initialize the CIB", Duration.ofSeconds(10), () -> store.submit(
@@ -42,13 +42,6 @@ public record WitnessOverOneMemberStore(RatisClusterStore store, Agent agent) im
         AgentConfig config = ConfigLoader.parse(dir.resolve("c.yaml"), yaml, null);
         return new WitnessOverOneMemberStore(store, new Agent(config, store, null,
                 () -> System.nanoTime() / 1_000_000, new EventFeed()));
-    }
-
-    /** A port nobody listens on now. */
-    public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.pgpacer.postgres.local;
 
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.testkit.Eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -79,7 +80,7 @@ class LocalPostgresInstanceRefusalsTest {
     @Test
     void aFailedBaseBackupLeavesNoDataDirectoryBehind() throws IOException {
         LocalPostgresInstance node = nodes.instance(nodes.settings("clone"));
-        int nobodyListens = TestNodes.freePort();
+        int nobodyListens = FreePorts.next();
 
         PostgresException error = assertThrows(PostgresException.class,
                 () -> node.baseBackupFrom(new Upstream("ghost", "127.0.0.1", nobodyListens)));

@@ -1,5 +1,6 @@
 package io.pgpacer.postgres.local;
 
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.testkit.Eventually;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,7 +27,7 @@ class PostmasterDiesWithAgentTest {
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void killingTheAgentJvmKillsItsPostmaster() throws Exception {
         try (TestNodes nodes = new TestNodes()) {
-            int port = TestNodes.freePort();
+            int port = FreePorts.next();
             LocalPostgresInstance preparer = nodes.instance(
                     TestNodes.settings(nodes.root(), "orphan", port, Map.of("fsync", "off")));
             preparer.initdb();

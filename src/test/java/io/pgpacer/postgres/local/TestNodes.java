@@ -1,9 +1,9 @@
 package io.pgpacer.postgres.local;
 
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.postgres.PostgresSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +59,7 @@ final class TestNodes implements AutoCloseable {
     PostgresSettings settings(String nodeName, Map<String, String> extraParameters) {
         Map<String, String> parameters = new LinkedHashMap<>(FAST_TEST_PARAMETERS);
         parameters.putAll(extraParameters);
-        return settings(nodeName, freePort(), parameters);
+        return settings(nodeName, FreePorts.next(), parameters);
     }
 
     static PostgresSettings settings(Path root, String nodeName, int port, Map<String, String> parameters) {
@@ -76,14 +76,6 @@ final class TestNodes implements AutoCloseable {
         LocalPostgresInstance instance = new LocalPostgresInstance(settings, BINARIES, START_TIMEOUT, Duration.ofSeconds(20));
         instances.add(instance);
         return instance;
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override

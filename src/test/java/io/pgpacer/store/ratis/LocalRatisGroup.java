@@ -1,11 +1,11 @@
 package io.pgpacer.store.ratis;
 
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.testkit.Eventually;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,7 +49,7 @@ final class LocalRatisGroup implements AutoCloseable {
         this.tls = tls;
         this.baseDir = Path.of("target", "store-it", clusterName).toAbsolutePath();
         for (int i = 1; i <= size; i++) {
-            peers.put("node" + i, new InetSocketAddress("127.0.0.1", freePort()));
+            peers.put("node" + i, new InetSocketAddress("127.0.0.1", FreePorts.next()));
         }
     }
 
@@ -152,15 +152,6 @@ final class LocalRatisGroup implements AutoCloseable {
     public void close() {
         stopAll();
         deleteRecursively(baseDir);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static void deleteRecursively(Path dir) {
