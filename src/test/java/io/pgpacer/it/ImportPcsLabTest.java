@@ -11,6 +11,7 @@ import io.pgpacer.cli.Main;
 import io.pgpacer.os.ProgramRunner;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.lab.LabCluster;
 import io.pgpacer.testkit.lab.LabHost;
 import io.pgpacer.testkit.lab.NetLab;
 import java.io.ByteArrayOutputStream;
@@ -150,11 +151,7 @@ class ImportPcsLabTest {
 
     /** {@code pgpacer ARGS --config FILE}, run inside a lab host as an operator on that node would. */
     private static String cli(LabHost host, Path config, String... args) {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
-        command.addAll(List.of("--config", config.toString()));
-        ProgramRunner.Result result = host.run(Duration.ofSeconds(60), command.toArray(String[]::new));
+        ProgramRunner.Result result = host.run(Duration.ofSeconds(60), LabCluster.cliCommand(config, args));
         return result.exitCode() + ": " + result.output();
     }
 

@@ -2,8 +2,11 @@ package io.pgpacer.it;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pgpacer.os.ProgramRunner;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
 import io.pgpacer.testkit.KeepClusterOnFailure;
@@ -16,7 +19,11 @@ import io.pgpacer.testkit.lab.VipWorkload;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +43,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * (switchover, kill -9 of its postmaster, kill -9 of its agent, a frozen host, its host isolated by iptables
  * DROP or REJECT, a flapping partition of its host), then the VIP follows the primary, no two nodes take writes
  * at overlapping times, the cluster converges again with the old primary as a standby, and the write
- * unavailability is printed; when only its replication links are cut, it stays primary and keeps taking writes.
+ * unavailability is printed; when only its replication links are cut (synchronous mode), it stays primary and keeps
+ * taking writes.
  * Steps run in order on one cluster, each from a converged cluster; each prints its figures before it asserts.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -45,6 +53,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 abstract class VipLabTest {
     private static final Duration BOOTSTRAP = Duration.ofSeconds(120);
     private static final Duration CONVERGE = LabScenario.CONVERGE;
+    private static final Duration RESTART_TIMEOUT = Duration.ofSeconds(60);
+    /** The status a planned agent restart ends with ({@code AgentCommand.RESTART_REQUESTED}, package-private). */
+    private static final int AGENT_RESTART_STATUS = 75;
 
     private LabCluster cluster;
 
@@ -255,9 +266,9 @@ abstract class VipLabTest {
         s.assertSafe("flapping partition of " + s.old(), o, sync());
     }
 
-    @Test
-    @Order(9)
-    void aCutReplicationLinkKeepsThePrimaryAndItsWritesAndTheStandbysCatchUpAfterTheHeal() throws Exception {
+    // Run in synchronous replication only (SyncVipLabTest), where the primary must also fall back to asynchronous
+    // commits to keep taking writes; asynchronously, a cut link changes nothing on the primary.
+    void replicationCutKeepsThePrimary() throws Exception {
         Instant since = Instant.now();
         LabScenario s = LabScenario.begin(cluster, "vip_replication_cut");
         String primary = LabFault.REPLICATION_CUT.run(s);
@@ -271,6 +282,59 @@ abstract class VipLabTest {
         s.assertSafe("replication link cut of " + s.old(), o, true,
                 () -> assertEquals(s.old(), primary, "the primary keeps its lease: Raft and the API still reach it"),
                 () -> assertEquals(0, promotions, "no promotion while only replication is cut"));
+    }
+
+    // Run in synchronous replication (SyncVipLabTest): the rolling upgrade of issue 14 point 5. Every agent is
+    // restarted in turn with 'pgpacer node restart-agent', standbys first, typed on the client host as an operator
+    // would, while the client writes through the VIP; the lab plays systemd and starts an agent again when it exits
+    // with status 75 (Restart=on-failure). A standby's PostgreSQL keeps running across its agent's restart, so the
+    // primary commits on; the primary's restart begins with a switchover, one short gap.
+    void rollingAgentRestartKeepsTheWritesFlowing() throws Exception {
+        LabScenario s = LabScenario.begin(cluster, "vip_rolling_restart");
+        List<String> order = new ArrayList<>(cluster.dataNodes().stream().filter(n -> !n.equals(s.old())).toList());
+        order.add(s.old());
+        List<String> figures = new ArrayList<>();
+        Map<String, Long> gaps = new LinkedHashMap<>();
+        s.inject(() -> { });
+        for (String node : order) {
+            long from = System.nanoTime();
+            String printed = restartAgentLikeSystemd(node);
+            long gap = s.writer().longestGapBetween(from, System.nanoTime()) / 1_000_000;
+            gaps.put(node, gap);
+            figures.add(node + (node.equals(s.old()) ? " (primary)" : "") + ": longest write gap through the VIP "
+                    + gap + " ms; " + printed.strip());
+        }
+        String primary = ClusterHarness.primary(cluster.awaitHealthy(CONVERGE));
+        cluster.awaitVipOn(primary);
+        Outcome o = s.end(primary);
+        System.out.println("rolling agent restart, " + (sync() ? "sync" : "async") + ": " + figures);
+        s.assertSafe("rolling agent restart", o, true,
+                () -> assertNotEquals(s.old(), primary, "the primary's restart hands the primary role over first"),
+                () -> assertEquals(1, s.promotionsSinceBegin(), "one switchover, no failover"),
+                // Generous: a standby's restart must not interrupt the primary at all; only a hang reaches 1 s.
+                () -> order.stream().filter(n -> !n.equals(s.old())).forEach(n -> assertTrue(gaps.get(n) < 1_000,
+                        "writes through the VIP stopped for " + gaps.get(n) + " ms while " + n
+                                + "'s agent restarted")));
+    }
+
+    // 'pgpacer node restart-agent NODE' on the client host; returns what it printed once it succeeded.
+    private String restartAgentLikeSystemd(String node) throws Exception {
+        Process agent = cluster.agent(node);
+        assertNotNull(agent, node + "'s agent runs");
+        CompletableFuture<ProgramRunner.Result> command = CompletableFuture.supplyAsync(() -> cluster.client().run(
+                RESTART_TIMEOUT, LabCluster.cliCommand(cluster.config(), "node", "restart-agent", node)));
+        if (!agent.waitFor(RESTART_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            throw new AssertionError(node + "'s agent did not end for its restart within " + RESTART_TIMEOUT
+                    .toSeconds() + " s; the command: " + (command.isDone() ? command.get() : "still running") + "\n"
+                    + cluster.logTails());
+        }
+        assertEquals(AGENT_RESTART_STATUS, agent.exitValue(), node + "'s agent exit status after a planned restart\n"
+                + cluster.logTails());
+        cluster.startAgent(node);
+        ProgramRunner.Result result = command.get(RESTART_TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);
+        assertEquals(0, result.exitCode(), "pgpacer node restart-agent " + node + ": " + result.output());
+        assertTrue(result.output().contains("PostgreSQL kept running"), result.output());
+        return result.output();
     }
 
     /** The texts of {@code node}'s events since {@code since} that {@code wanted} accepts. */

@@ -2,6 +2,7 @@ package io.pgpacer.testkit.lab;
 
 import io.pgpacer.api.ApiClient;
 import io.pgpacer.cli.LoopbackCluster;
+import io.pgpacer.cli.Main;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
@@ -195,6 +196,15 @@ public final class LabCluster implements AutoCloseable {
 
     public Path log(String node) {
         return dir.resolve(node + ".log");
+    }
+
+    /** {@code pgpacer ARGS --config CONFIG} as an operator types it on a lab host: run it with {@link LabHost#run}. */
+    public static String[] cliCommand(Path config, String... args) {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--config", config.toString()));
+        return command.toArray(String[]::new);
     }
 
     /** Starts {@code node}'s agent inside its host; no-op if it runs. */
