@@ -182,8 +182,10 @@ final class HostCommand {
             return call.run();
         } catch (ApiClient.ApiException e) {
             if (e.status() == 0) {
-                throw CommandFailure.badInput(target.name() + " is unreachable (" + UrlRedaction.redact(target.api())
-                        + ": " + e.getMessage().replaceFirst("^no agent answered: [^:]*: ", "") + "); start its agent"
+                String where = UrlRedaction.redact(target.api());
+                String reason = e.getMessage().replace("no agent answered: " + where + ": ", "");
+                throw CommandFailure.badInput(target.name() + " is unreachable (" + where + ": " + reason
+                        + "); start its agent"
                         + " ('systemctl start pgpacer' there) or correct the address");
             }
             if (e.status() == 404) {
