@@ -27,17 +27,18 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code pgpacer host}: the trust between a cluster's hosts, as the reference's {@code passwd hacluster} and {@code pcs cluster auth}. */
-@Command(name = "host", description = {"Trust between the hosts of a cluster: a secret on every host, then auth from one.",
-        "On every host, as root: pgpacer host secret",
-        "On one host: pgpacer host auth pg-151 pg-152 pg-153, then pgpacer cluster setup --deliver ..."},
+@Command(name = "host", description = {"Trust between the hosts of a cluster.",
+        "A secret on every host, then auth from one.",
+        "On every host, as root: 'pgpacer host secret'.",
+        "On one host: 'pgpacer host auth pg-151 pg-152 pg-153', then 'pgpacer cluster setup --deliver ...'."},
         subcommands = {HostCommand.Secret.class, HostCommand.Auth.class})
 final class HostCommand {
 
     static final int MAX_PASSPHRASE = 1024;
 
     /** {@code pgpacer host secret}. */
-    @Command(name = "secret", description = {"Set this host's secret: the key derived from a passphrase, that"
-            + " 'pgpacer host auth' must know to give this host the cluster's secrets.",
+    @Command(name = "secret", description = {"Set this host's secret, derived from a passphrase.",
+            "'pgpacer host auth' must know the passphrase to give this host the cluster's secrets.",
             "Stores PBKDF2-HMAC-SHA256 of the passphrase (" + HostKey.ITERATIONS + " iterations, a random salt) in"
                     + " host.key (mode 0600); the passphrase itself is never stored. Run it as root on every host.",
             "pcs equivalent: 'passwd hacluster'."})
@@ -68,13 +69,15 @@ final class HostCommand {
     }
 
     /** {@code pgpacer host auth}. */
-    @Command(name = "auth", description = {"Authorize hosts: prove to each that you know its secret and give it the"
-            + " cluster's API token and replication password.",
+    @Command(name = "auth", description = {"Authorize hosts to join this host's cluster.",
+            "Proves to each host that you know its secret, then gives it the cluster's API token and replication"
+                    + " password.",
             "The secrets are this host's (in --etc) or, on first use, new random ones, stored here too: one cluster,"
                     + " one token. They travel sealed with AES-GCM under a key derived from the host's secret, so"
                     + " plain HTTP reveals nothing. Nothing changes on any host unless every host is reachable and"
                     + " accepts the passphrase.",
-            "Example: pgpacer host auth pg-151 pg-152 pg-153",
+            "Example:",
+            "  pgpacer host auth pg-151 pg-152 pg-153",
             "pcs equivalent: 'pcs cluster auth -u hacluster pg-151 pg-152 pg-153'."})
     static final class Auth implements Callable<Integer> {
 
