@@ -246,7 +246,8 @@ public final class EnrolmentHost {
         boolean replaced = cluster != null;
         cluster = config.clusterName();
         delivered.countDown();
-        return Answer.ok(Map.of("message", (replaced ? "replaced " : "wrote ") + configFile, "cluster", cluster,
+        return Answer.ok(Map.of("message", replaced ? "replaced " + configFile + "; the running agent applies it at"
+                + " its next start: pgpacer node restart-agent " + node : "wrote " + configFile, "cluster", cluster,
                 "node", node));
     }
 
