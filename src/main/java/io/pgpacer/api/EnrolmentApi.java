@@ -9,12 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.jetty.http.HttpHeader;
 
 /**
  * The only API of an agent that has no configuration yet: enrolment, over plain HTTP with the main API's limits
  * ({@link ApiServer}). {@code GET /enrol} and the challenge-response of {@code pgpacer host auth} are open (the
- * exchange authenticates itself); {@code POST /enrol/config} needs the API token that exchange delivered.
+ * exchange authenticates itself); {@code POST /enrol/config} needs a MAC made with the API token that exchange
+ * delivered, over one of the host's challenges, so that the token never crosses the network.
  */
 public final class EnrolmentApi implements AutoCloseable {
 
@@ -73,18 +73,20 @@ public final class EnrolmentApi implements AutoCloseable {
     static boolean answer(EnrolmentHost host, ApiExchange exchange, boolean configured) {
         String method = exchange.method();
         String path = exchange.path();
-        String authorization = exchange.request().getHeaders().get(HttpHeader.AUTHORIZATION);
+        Map<String, String> query = query(exchange.rawQuery());
         EnrolmentHost.Answer answer;
         if (method.equals("GET") && path.equals("/enrol")) {
-            answer = host.status(authorization);
+            answer = host.status(query.get("token-sha256"));
         } else if (method.equals("POST") && path.equals("/enrol/config")) {
-            if (!configured && !host.authorized(authorization)) {
-                exchange.setHeader("WWW-Authenticate", "Bearer realm=\"pgpacer\"");
-                answer = new EnrolmentHost.Answer(401, Map.of("error", "authentication required: send"
-                        + " 'Authorization: Bearer <token>' with the API token 'pgpacer host auth' delivered"));
+            boolean force = "yes".equals(query.get("force"));
+            // why a MAC and not the bearer token: an unconfigured host speaks plain HTTP, where a token would show.
+            if (!configured && !host.deliveryAuthenticated(query.get("host-nonce"),
+                    query.get("mac"), query.get("node"), force, exchange.body())) {
+                answer = new EnrolmentHost.Answer(401, Map.of("error", "the delivery is not authenticated: send a"
+                        + " fresh host-nonce from POST /enrol/challenge and a mac made with the API"
+                        + " token 'pgpacer host auth' delivered (pgpacer cluster setup --deliver does)"));
             } else {
-                Map<String, String> query = query(exchange.rawQuery());
-                answer = host.configure(query.get("node"), exchange.body(), "yes".equals(query.get("force")));
+                answer = host.configure(query.get("node"), exchange.body(), force);
             }
         } else if (configured) {
             return false;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pgpacer.api.security.ApiToken;
 import io.pgpacer.config.ConfigException;
 import io.pgpacer.enrol.HostFiles;
 import io.pgpacer.enrol.SharedSecrets;
@@ -181,23 +180,24 @@ final class ClusterSetupCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             throw CommandFailure.badInput(e.getMessage());
         }
-        ApiToken token = ApiToken.of(secrets.apiToken(), files.apiToken().toString());
         EnrolmentClient client = new EnrolmentClient();
         Map<String, EnrolmentClient.Target> targets = new LinkedHashMap<>();
         Map<String, String> kept = new LinkedHashMap<>();
+        Map<String, Boolean> configured = new LinkedHashMap<>();
         for (String argument : nodes) {
             Map<String, Object> node = node(argument);
             String nodeName = (String) node.get("name");
             EnrolmentClient.Target target = new EnrolmentClient.Target(nodeName,
                     EnrolmentClient.Target.parse(hostArgument(node)).api());
-            JsonNode status = HostCommand.ask(target, () -> client.status(target, token));
+            JsonNode status = HostCommand.ask(target, () -> client.status(target, secrets));
             String cluster = status.path("cluster").asText("");
             if (!status.path("authorized").asBoolean(false)) {
                 throw CommandFailure.badInput(nodeName + " (" + hostArgument(node) + ") is not authorized: it does"
                         + " not hold the token in " + files.apiToken() + "; run 'pgpacer host auth --etc " + etc + " "
                         + hostArgument(node) + "' first");
             }
-            if ("configured".equals(status.path("state").asText()) && !force) {
+            configured.put(nodeName, "configured".equals(status.path("state").asText()));
+            if (configured.get(nodeName) && !force) {
                 if (!cluster.equals(name)) {
                     throw CommandFailure.badInput(nodeName + " (" + hostArgument(node) + ") runs cluster '" + cluster
                             + "', not '" + name + "'; pass --force to overwrite its configuration");
@@ -212,8 +212,8 @@ final class ClusterSetupCommand implements Callable<Integer> {
                         + " kept (--force overwrites it)");
                 continue;
             }
-            HostCommand.ask(entry.getValue(), () -> client.deliverConfiguration(entry.getValue(), token,
-                    entry.getKey(), yaml, force));
+            HostCommand.ask(entry.getValue(), () -> client.deliverConfiguration(entry.getValue(), secrets,
+                    configured.get(entry.getKey()), entry.getKey(), yaml, force));
             System.out.println(entry.getKey() + ": received the configuration");
         }
         return 0;

@@ -82,9 +82,10 @@ final class EnrolmentClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final SecureRandom random = new SecureRandom();
 
-    /** The host's {@code GET /enrol}, sending {@code token} (or none) so that it says whether the token is its. */
-    JsonNode status(Target target, ApiToken token) {
-        return client(target.api(), token).call("GET", "/enrol");
+    /** The host's {@code GET /enrol}, with the token's digest (never the token) so that it says whether it holds it. */
+    JsonNode status(Target target, SharedSecrets secrets) {
+        return client(target.api(), null).call("GET", "/enrol?token-sha256="
+                + EnrolmentCrypto.tokenDigest(secrets.apiToken()));
     }
 
     /**
@@ -121,10 +122,24 @@ final class EnrolmentClient {
                 proven.hostNonce(), "sealed", encode(sealed), "force", force)));
     }
 
-    /** Delivers the configuration to the host as node {@code node}, authenticated with the cluster's token. */
-    JsonNode deliverConfiguration(Target target, ApiToken token, String node, String yaml, boolean force) {
-        return client(target.api(), token).call("POST", "/enrol/config?node="
-                + java.net.URLEncoder.encode(node, StandardCharsets.UTF_8) + (force ? "&force=yes" : ""), yaml);
+    /**
+     * Delivers the configuration to the host as node {@code node}: to an unconfigured host authenticated by a MAC
+     * made with the token over one of its challenges (its HTTP is plain), to a configured one with the token itself,
+     * as every API command is.
+     */
+    JsonNode deliverConfiguration(Target target, SharedSecrets secrets, boolean configured, String node, String yaml,
+            boolean force) {
+        String path = "/enrol/config?node=" + java.net.URLEncoder.encode(node, StandardCharsets.UTF_8)
+                + (force ? "&force=yes" : "");
+        if (configured) {
+            return client(target.api(), ApiToken.of(secrets.apiToken(), "api-token")).call("POST", path, yaml);
+        }
+        ApiClient client = client(target.api(), null);
+        String hostNonce = client.call("POST", "/enrol/challenge").path("host-nonce").asText();
+        byte[] mac = EnrolmentCrypto.configurationMac(secrets.apiToken(), Base64.getDecoder().decode(hostNonce), node,
+                force, yaml.getBytes(StandardCharsets.UTF_8));
+        return client.call("POST", path + "&host-nonce=" + java.net.URLEncoder.encode(hostNonce, StandardCharsets.UTF_8)
+                + "&mac=" + java.net.URLEncoder.encode(encode(mac), StandardCharsets.UTF_8), yaml);
     }
 
     /** The host answered a proof that the passphrase's key did not make: it is not the host that was set up. */

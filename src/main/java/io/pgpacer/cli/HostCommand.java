@@ -3,7 +3,6 @@ package io.pgpacer.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.api.ApiClient;
 import io.pgpacer.api.UrlRedaction;
-import io.pgpacer.api.security.ApiToken;
 import io.pgpacer.enrol.HostFiles;
 import io.pgpacer.enrol.HostKey;
 import io.pgpacer.enrol.SharedSecrets;
@@ -118,14 +117,13 @@ final class HostCommand {
                 throw CommandFailure.badInput(e.getMessage());
             }
             SharedSecrets secrets = held.orElseGet(() -> SharedSecrets.generate(new SecureRandom()));
-            ApiToken token = ApiToken.of(secrets.apiToken(), "api-token");
             EnrolmentClient client = new EnrolmentClient();
 
             // Preflight: every host reachable, and each either holds this token already or can be enrolled.
             List<EnrolmentClient.Target> toEnrol = new ArrayList<>();
             List<EnrolmentClient.Target> already = new ArrayList<>();
             for (EnrolmentClient.Target target : targets.values()) {
-                JsonNode status = ask(target, () -> client.status(target, token));
+                JsonNode status = ask(target, () -> client.status(target, secrets));
                 if (status.path("authorized").asBoolean(false)) {
                     already.add(target);
                 } else if ("configured".equals(status.path("state").asText())) {

@@ -35,6 +35,7 @@ public final class EnrolmentCrypto {
     private static final String CLIENT_PROOF = "pgpacer enrol client proof";
     private static final String HOST_PROOF = "pgpacer enrol host proof";
     private static final String SEALING_KEY = "pgpacer enrol sealing key";
+    private static final String CONFIGURATION_MAC = "pgpacer enrol configuration";
 
     private EnrolmentCrypto() {
     }
@@ -97,6 +98,41 @@ public final class EnrolmentCrypto {
             throw new SealBrokenException();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("every Java 17 runtime has AES/GCM/NoPadding", e);
+        }
+    }
+
+    /**
+     * The MAC that authenticates a configuration delivered to an unconfigured host over plain HTTP, in place of the
+     * token itself: keyed with the cluster's API token, over a challenge of the host's (so that it is used once),
+     * the node, the force flag and the body's digest.
+     */
+    public static byte[] configurationMac(String apiToken, byte[] hostNonce, String node, boolean force,
+            byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(apiToken.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.update(CONFIGURATION_MAC.getBytes(StandardCharsets.US_ASCII));
+            mac.update((byte) 0);
+            mac.update(hostNonce);
+            mac.update(node.getBytes(StandardCharsets.UTF_8));
+            mac.update((byte) 0);
+            mac.update((byte) (force ? 1 : 0));
+            return mac.doFinal(sha256(body));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every Java 17 runtime has HmacSHA256", e);
+        }
+    }
+
+    /** The token's SHA-256 in hex: what a client sends to ask whether a host holds the same token, never the token. */
+    public static String tokenDigest(String apiToken) {
+        return java.util.HexFormat.of().formatHex(sha256(apiToken.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every Java 17 runtime has SHA-256", e);
         }
     }
 

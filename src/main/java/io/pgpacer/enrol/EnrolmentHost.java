@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import io.pgpacer.api.security.ApiToken;
 import io.pgpacer.config.AgentConfig;
 import io.pgpacer.config.ConfigException;
 import io.pgpacer.config.ConfigLoader;
@@ -85,26 +84,44 @@ public final class EnrolmentHost {
         this.random = random;
     }
 
-    /** {@code GET /enrol}: configured or not, the cluster, the version, and whether the bearer token is this host's. */
-    public synchronized Answer status(String authorization) {
+    /**
+     * {@code GET /enrol}: configured or not, the cluster, the version, and whether this host holds the token whose
+     * SHA-256 (hex) the client sent (so that the token itself never crosses the network for this question).
+     */
+    public synchronized Answer status(String tokenDigest) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("state", cluster == null ? "unconfigured" : "configured");
         body.put("cluster", cluster);
         body.put("version", version);
         body.put("secret", Files.exists(files.hostKey()));
-        body.put("cluster-secrets", secretsOrEmpty().isPresent());
-        body.put("authorized", authorized(authorization));
+        Optional<SharedSecrets> secrets = secretsOrEmpty();
+        body.put("cluster-secrets", secrets.isPresent());
+        body.put("authorized", tokenDigest != null && secrets.isPresent() && MessageDigest.isEqual(
+                HostKey.utf8(EnrolmentCrypto.tokenDigest(secrets.get().apiToken())),
+                HostKey.utf8(tokenDigest.toLowerCase(java.util.Locale.ROOT))));
         return Answer.ok(body);
     }
 
-    /** Whether {@code authorization} carries the API token this host holds (false when it holds none). */
-    public boolean authorized(String authorization) {
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    /**
+     * Whether {@code mac} authenticates this delivery: made with the token this host holds over one of its
+     * challenges, which it uses up.
+     */
+    public synchronized boolean deliveryAuthenticated(String hostNonce, String mac, String node, boolean force,
+            byte[] body) {
+        Challenge challenge = hostNonce == null ? null : pending(hostNonce, clockMillis.getAsLong());
+        Optional<SharedSecrets> secrets = secretsOrEmpty();
+        if (challenge == null || secrets.isEmpty() || mac == null || node == null) {
             return false;
         }
-        Optional<SharedSecrets> secrets = secretsOrEmpty();
-        return secrets.isPresent() && ApiToken.of(secrets.get().apiToken(), "api-token")
-                .matches(authorization.substring(7).strip());
+        challenges.remove(hostNonce);
+        byte[] received;
+        try {
+            received = Base64.getDecoder().decode(mac);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return EnrolmentCrypto.sameProof(EnrolmentCrypto.configurationMac(secrets.get().apiToken(),
+                challenge.hostNonce, node, force, body), received);
     }
 
     /** {@code POST /enrol/challenge}: the salt and count to derive the host key with, and the host's nonce. */

@@ -79,8 +79,9 @@ class EnrolmentHostTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(files.apiToken())));
         assertEquals("rw-------", PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(files.replicationSecret())));
-        assertEquals(true, host.status("Bearer token-1").body().get("authorized"));
-        assertEquals(false, host.status("Bearer token-2").body().get("authorized"));
+        assertEquals(true, host.status(EnrolmentCrypto.tokenDigest("token-1")).body().get("authorized"));
+        assertEquals(false, host.status(EnrolmentCrypto.tokenDigest("token-2")).body().get("authorized"));
+        assertEquals(false, host.status("token-1").body().get("authorized"), "the digest, never the token");
         assertEquals(400, client.send(host, client.sealed("token-1", "password-1"), false).status(),
                 "a challenge carries secrets once");
     }
@@ -170,6 +171,34 @@ class EnrolmentHostTest {
         assertEquals(409, host.configure("n1", yaml.getBytes(StandardCharsets.UTF_8), false).status(),
                 "a configured host is overwritten only with force");
         assertEquals(200, host.configure("n1", yaml.getBytes(StandardCharsets.UTF_8), true).status());
+    }
+
+    @Test
+    void aDeliveryIsAuthenticatedByAMacOverAFreshChallengeNeverByTheTokenItself() throws Exception {
+        EnrolmentHost host = host();
+        Client client = new Client(host, PASSPHRASE);
+        client.prove(host);
+        client.send(host, client.sealed("token-1", "password-1"), false);
+        byte[] body = "cluster: c\n".getBytes(StandardCharsets.UTF_8);
+
+        String nonce = (String) host.challenge().body().get("host-nonce");
+        byte[] hostNonce = Base64.getDecoder().decode(nonce);
+        String mac = b64(EnrolmentCrypto.configurationMac("token-1", hostNonce, "n1", false, body));
+        assertFalse(host.deliveryAuthenticated(nonce, mac, "n1", false, "cluster: d\n".getBytes(StandardCharsets.UTF_8)),
+                "another body");
+        String fresh = (String) host.challenge().body().get("host-nonce");
+        byte[] freshNonce = Base64.getDecoder().decode(fresh);
+        assertFalse(host.deliveryAuthenticated(fresh, b64(EnrolmentCrypto.configurationMac("token-2", freshNonce, "n1",
+                false, body)), "n1", false, body), "another cluster's token");
+        String third = (String) host.challenge().body().get("host-nonce");
+        String good = b64(EnrolmentCrypto.configurationMac("token-1", Base64.getDecoder().decode(third), "n1", false,
+                body));
+        assertFalse(host.deliveryAuthenticated(third, good, "n2", false, body), "another node");
+        String fourth = (String) host.challenge().body().get("host-nonce");
+        String right = b64(EnrolmentCrypto.configurationMac("token-1", Base64.getDecoder().decode(fourth), "n1",
+                false, body));
+        assertTrue(host.deliveryAuthenticated(fourth, right, "n1", false, body));
+        assertFalse(host.deliveryAuthenticated(fourth, right, "n1", false, body), "a replay");
     }
 
     private static byte[] json(Map<String, ?> body) throws Exception {
