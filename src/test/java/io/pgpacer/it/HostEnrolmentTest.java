@@ -189,6 +189,17 @@ class HostEnrolmentTest {
         assertRefused(stranger, target(1) + " already belongs to cluster 'pgcluster'");
         assertEquals(configured, configs());
         assertEquals(token, Files.readString(etc(1).resolve("api-token")).strip());
+
+        // Setup again: the running nodes keep their configuration unless --force, which they take with the token
+        Run again = run("", setup("pgcluster"));
+        assertEquals(0, again.code, again.toString());
+        assertTrue(again.out.startsWith("n1: already runs cluster 'pgcluster'; its configuration was kept"), again.out);
+        assertEquals(configured, configs());
+        Run forced = run("", withForce(setup("pgcluster")));
+        assertEquals(0, forced.code, forced.toString());
+        assertEquals("n1: received the configuration\nn2: received the configuration\nn3: received the"
+                + " configuration\n", forced.out);
+        assertTrue(ClusterHarness.healthy(client.status()), "a forced re-delivery leaves the running cluster alone");
         passed = true;
     }
 
@@ -199,6 +210,12 @@ class HostEnrolmentTest {
             args.add(NAMES[i] + "=127.0.0.1,api=" + api[i] + ",raft=" + raft[i] + ",pg=" + pg[i]);
         }
         return args.toArray(String[]::new);
+    }
+
+    private static String[] withForce(String[] args) {
+        List<String> list = new ArrayList<>(List.of(args));
+        list.add(2, "--force");
+        return list.toArray(String[]::new);
     }
 
     private static void assertRefused(Run run, String sentence) {
