@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.config.ConfigException;
 import io.pgpacer.enrol.HostFiles;
 import io.pgpacer.enrol.SharedSecrets;
+import io.pgpacer.tls.NodeTls;
 import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.config.InputFiles;
 import java.nio.file.FileAlreadyExistsException;
@@ -103,6 +104,19 @@ final class ClusterSetupCommand implements Callable<Integer> {
             + " node's name (default: /var/lib/pgpacer/{node}).")
     String stateDir;
 
+    @Option(names = "--tls-cert-file", paramLabel = "FILE", description = "Each node's certificate chain in PEM;"
+            + " {node} is the node's name. With --tls-key-file and --tls-ca-file, the agents speak HTTPS and Raft"
+            + " over mutual TLS.")
+    String tlsCertFile;
+
+    @Option(names = "--tls-key-file", paramLabel = "FILE", description = "Each node's private key in PEM (PKCS#8);"
+            + " {node} is the node's name.")
+    String tlsKeyFile;
+
+    @Option(names = "--tls-ca-file", paramLabel = "FILE", description = "The cluster CA's certificate in PEM; with"
+            + " --deliver, this host reads it too, to trust the configured nodes' HTTPS.")
+    String tlsCaFile;
+
     @Option(names = "--deliver", description = "Deliver the configuration to every node's agent (at the node's"
             + " address and API port), authenticated with the cluster's token from --etc. Every node is checked"
             + " first (reachable, authorized by 'pgpacer host auth', unconfigured or running this cluster);"
@@ -180,7 +194,9 @@ final class ClusterSetupCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             throw CommandFailure.badInput(e.getMessage());
         }
-        EnrolmentClient client = new EnrolmentClient();
+        // why trust the CA here: configured nodes answer HTTPS when the cluster has TLS; unconfigured ones, HTTP.
+        EnrolmentClient client = new EnrolmentClient(tlsCaFile == null ? null
+                : NodeTls.trusting(Path.of(tlsCaFile), "--tls-ca-file").sslContext());
         Map<String, EnrolmentClient.Target> targets = new LinkedHashMap<>();
         Map<String, String> kept = new LinkedHashMap<>();
         Map<String, Boolean> configured = new LinkedHashMap<>();
@@ -276,6 +292,17 @@ final class ClusterSetupCommand implements Callable<Integer> {
         }
         if (stateDir != null) {
             doc.put("state-dir", oneLine("--state-dir", stateDir));
+        }
+        if (tlsCertFile != null || tlsKeyFile != null || tlsCaFile != null) {
+            if (tlsCertFile == null || tlsKeyFile == null || tlsCaFile == null) {
+                throw new IllegalArgumentException("--tls-cert-file, --tls-key-file and --tls-ca-file go together;"
+                        + " give all three, or none for plain HTTP");
+            }
+            Map<String, Object> tls = new LinkedHashMap<>();
+            tls.put("cert-file", oneLine("--tls-cert-file", tlsCertFile));
+            tls.put("key-file", oneLine("--tls-key-file", tlsKeyFile));
+            tls.put("ca-file", oneLine("--tls-ca-file", tlsCaFile));
+            doc.put("tls", tls);
         }
         if (deliver) {
             doc.put("api", Map.of("token-file", new HostFiles(etc).apiToken().toString()));

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 
 /**
  * The client's side of enrolment, over one host's API: its {@code GET /enrol}, the challenge-response that proves
@@ -81,11 +82,31 @@ final class EnrolmentClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final SecureRandom random = new SecureRandom();
+    private final SSLContext tls;
+
+    /** @param tls the trust for hosts that answer HTTPS (configured nodes of a cluster with TLS), or null for none */
+    EnrolmentClient(SSLContext tls) {
+        this.tls = tls;
+    }
 
     /** The host's {@code GET /enrol}, with the token's digest (never the token) so that it says whether it holds it. */
     JsonNode status(Target target, SharedSecrets secrets) {
-        return client(target.api(), null).call("GET", "/enrol?token-sha256="
-                + EnrolmentCrypto.tokenDigest(secrets.apiToken()));
+        String path = "/enrol?token-sha256=" + EnrolmentCrypto.tokenDigest(secrets.apiToken());
+        if (tls != null) {
+            try {
+                return new ApiClient(List.of(https(target)), new ApiCredentials(null, tls)).call("GET", path);
+            } catch (ApiClient.ApiException e) {
+                if (e.status() != 0) {
+                    throw e;
+                }
+                // no HTTPS there: an unconfigured host, which speaks HTTP
+            }
+        }
+        return client(target.api(), null).call("GET", path);
+    }
+
+    private static URI https(Target target) {
+        return URI.create("https" + target.api().toString().substring("http".length()));
     }
 
     /**
@@ -132,7 +153,9 @@ final class EnrolmentClient {
         String path = "/enrol/config?node=" + java.net.URLEncoder.encode(node, StandardCharsets.UTF_8)
                 + (force ? "&force=yes" : "");
         if (configured) {
-            return client(target.api(), ApiToken.of(secrets.apiToken(), "api-token")).call("POST", path, yaml);
+            ApiToken token = ApiToken.of(secrets.apiToken(), "api-token");
+            return new ApiClient(List.of(tls == null ? target.api() : https(target)), new ApiCredentials(token, tls))
+                    .call("POST", path, yaml);
         }
         ApiClient client = client(target.api(), null);
         String hostNonce = client.call("POST", "/enrol/challenge").path("host-nonce").asText();

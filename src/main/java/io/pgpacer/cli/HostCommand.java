@@ -6,6 +6,7 @@ import io.pgpacer.api.UrlRedaction;
 import io.pgpacer.enrol.HostFiles;
 import io.pgpacer.enrol.HostKey;
 import io.pgpacer.enrol.SharedSecrets;
+import io.pgpacer.tls.NodeTls;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -91,6 +92,10 @@ final class HostCommand {
                 + " host keeps the cluster's api-token and replication.secret (default ${DEFAULT-VALUE}).")
         Path etc;
 
+        @Option(names = "--tls-ca-file", paramLabel = "FILE", description = "The CA of a cluster with TLS, to ask"
+                + " its configured hosts over HTTPS (unconfigured hosts speak HTTP).")
+        Path tlsCaFile;
+
         @Option(names = "--force", description = "Replace the secrets of an unconfigured host that holds another"
                 + " cluster's.")
         boolean force;
@@ -117,7 +122,8 @@ final class HostCommand {
                 throw CommandFailure.badInput(e.getMessage());
             }
             SharedSecrets secrets = held.orElseGet(() -> SharedSecrets.generate(new SecureRandom()));
-            EnrolmentClient client = new EnrolmentClient();
+            EnrolmentClient client = new EnrolmentClient(tlsCaFile == null ? null
+                    : NodeTls.trusting(tlsCaFile, "--tls-ca-file").sslContext());
 
             // Preflight: every host reachable, and each either holds this token already or can be enrolled.
             List<EnrolmentClient.Target> toEnrol = new ArrayList<>();

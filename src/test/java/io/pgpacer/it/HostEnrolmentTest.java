@@ -12,6 +12,8 @@ import io.pgpacer.cli.Main;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.TestCertificates;
+import io.pgpacer.tls.NodeTls;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -39,7 +41,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Given three hosts whose agents run unconfigured (each with its own /etc/pgpacer and API port on 127.0.0.1), when
  * the DBA sets a secret on each, authorizes them from the first and sets up the cluster with --deliver, as the
- * README says, then the cluster becomes healthy and every host holds the same token with the right modes. Each bad
+ * README says (with TLS: the configured agents then speak HTTPS), then the cluster becomes healthy and every host holds the same token with the right modes. Each bad
  * input is one sentence, exit 2, and changes nothing on any host.
  */
 class HostEnrolmentTest {
@@ -53,6 +55,8 @@ class HostEnrolmentTest {
     private boolean passed;
 
     private final List<Process> agents = new ArrayList<>();
+    private TestCertificates.Authority ca;
+    private TestCertificates.Issued agentsCertificate;
     private final int[] api = new int[3];
     private final int[] raft = new int[3];
     private final int[] pg = new int[3];
@@ -86,6 +90,9 @@ class HostEnrolmentTest {
 
     @Test
     void secretAuthAndDeliveredSetupMakeAHealthyClusterAndBadInputChangesNothing() throws Exception {
+        Files.createDirectories(root.resolve("tls"));
+        ca = TestCertificates.authority(root.resolve("tls"), "cluster-ca");
+        agentsCertificate = ca.issue("agents"); // every loopback agent has the same address, so one certificate
         Set<Integer> taken = new HashSet<>();
         for (int i = 0; i < 3; i++) {
             api[i] = freePort(taken);
@@ -147,8 +154,10 @@ class HostEnrolmentTest {
                 + " configuration\n", setup.out);
 
         String token = Files.readString(etc(0).resolve("api-token")).strip();
-        ApiClient client = new ApiClient(List.of(URI.create("http://" + target(0)), URI.create("http://"
-                + target(1)), URI.create("http://" + target(2))), new ApiCredentials(ApiToken.of(token, "test"), null));
+        // The configured agents speak HTTPS: the configuration has TLS.
+        ApiClient client = new ApiClient(List.of(URI.create("https://" + target(0)), URI.create("https://"
+                + target(1)), URI.create("https://" + target(2))), new ApiCredentials(ApiToken.of(token, "test"),
+                NodeTls.trusting(ca.certFile(), "ca").sslContext()));
         ClusterStatus healthy = Eventually.await("one primary and two streaming standbys", Duration.ofSeconds(180),
                 () -> {
                     try {
@@ -185,7 +194,7 @@ class HostEnrolmentTest {
         // and another cluster's hosts cannot authorize a configured host
         Files.createDirectories(root.resolve("other-etc"));
         Run stranger = run(PASSPHRASE, "host", "auth", "--stdin", "--etc", root.resolve("other-etc").toString(),
-                target(1));
+                "--tls-ca-file", ca.certFile().toString(), target(1));
         assertRefused(stranger, target(1) + " already belongs to cluster 'pgcluster'");
         assertEquals(configured, configs());
         assertEquals(token, Files.readString(etc(1).resolve("api-token")).strip());
@@ -205,7 +214,9 @@ class HostEnrolmentTest {
 
     private String[] setup(String name) {
         List<String> args = new ArrayList<>(List.of("cluster", "setup", "--name", name, "--deliver", "--etc",
-                etc(0).toString(), "--data-dir", "{node}/data", "--state-dir", "{node}/agent"));
+                etc(0).toString(), "--data-dir", "{node}/data", "--state-dir", "{node}/agent",
+                "--tls-cert-file", agentsCertificate.certFile().toString(), "--tls-key-file",
+                agentsCertificate.keyFile().toString(), "--tls-ca-file", ca.certFile().toString()));
         for (int i = 0; i < 3; i++) {
             args.add(NAMES[i] + "=127.0.0.1,api=" + api[i] + ",raft=" + raft[i] + ",pg=" + pg[i]);
         }
