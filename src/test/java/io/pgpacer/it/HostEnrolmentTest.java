@@ -10,6 +10,7 @@ import io.pgpacer.api.security.ApiToken;
 import io.pgpacer.cli.LoopbackCluster;
 import io.pgpacer.cli.Main;
 import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.os.FreePorts;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
 import io.pgpacer.testkit.TestCertificates;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,10 +28,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -93,11 +91,10 @@ class HostEnrolmentTest {
         Files.createDirectories(root.resolve("tls"));
         ca = TestCertificates.authority(root.resolve("tls"), "cluster-ca");
         agentsCertificate = ca.issue("agents"); // every loopback agent has the same address, so one certificate
-        Set<Integer> taken = new HashSet<>();
         for (int i = 0; i < 3; i++) {
-            api[i] = freePort(taken);
-            raft[i] = freePort(taken);
-            pg[i] = freePort(taken);
+            api[i] = FreePorts.next();
+            raft[i] = FreePorts.next();
+            pg[i] = FreePorts.next();
             Files.createDirectories(etc(i));
             List<String> command = new ArrayList<>(LoopbackCluster.agentCommand(etc(i).resolve("pgpacer.yaml"), "x"));
             command.subList(command.indexOf("--node"), command.size()).clear();
@@ -128,7 +125,7 @@ class HostEnrolmentTest {
         assertEquals(before, snapshot(), "a wrong passphrase changed nothing");
 
         // An unreachable host: a free port with nothing listening
-        String nobody = "127.0.0.1:" + freePort(taken);
+        String nobody = "127.0.0.1:" + FreePorts.next();
         Run unreachable = run(PASSPHRASE, "host", "auth", "--stdin", "--etc", etc(0).toString(), target(0), nobody);
         assertRefused(unreachable, nobody + " is unreachable");
         assertEquals(before, snapshot(), "an unreachable host changed nothing");
@@ -271,16 +268,6 @@ class HostEnrolmentTest {
 
     private static String mode(Path file) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
-    }
-
-    private static int freePort(Set<Integer> taken) throws IOException {
-        while (true) {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                if (taken.add(socket.getLocalPort())) {
-                    return socket.getLocalPort();
-                }
-            }
-        }
     }
 
     private record Run(int code, String out, String err) {
