@@ -64,6 +64,9 @@ final class AgentCommand implements Callable<Integer> {
      */
     static final int RESTART_REQUESTED = 75;
 
+    /** The enrolment API's port unless --api-port says: the API's usual port, where the configuration puts it too. */
+    static final int ENROLMENT_PORT = 8008;
+
     @Option(names = "--config", required = true, description = {"This node's YAML configuration. When the file does"
             + " not exist yet, the agent runs only the enrolment API (on --bind and --api-port) and waits for"
             + " 'pgpacer host auth' and 'pgpacer cluster setup --deliver'; once the configuration has arrived it"
@@ -76,9 +79,10 @@ final class AgentCommand implements Callable<Integer> {
             + " (default ${DEFAULT-VALUE}).")
     Path etc;
 
-    @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "8008", description = "The enrolment API's port"
-            + " while there is no configuration (default ${DEFAULT-VALUE}); the configuration's api-port after.")
-    int enrolmentPort;
+    @Option(names = "--api-port", paramLabel = "PORT", description = "The enrolment API's port while there is no"
+            + " configuration (default " + ENROLMENT_PORT + "); when given with a configuration, it must be the"
+            + " node's api-port.")
+    Integer enrolmentPort;
 
     @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "0.0.0.0", description = "The enrolment API's"
             + " address while there is no configuration (default ${DEFAULT-VALUE}: all of this host's).")
@@ -89,11 +93,18 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (!Files.exists(configFile)) {
+        boolean enrolled = !Files.exists(configFile);
+        if (enrolled) {
             awaitConfiguration();
         }
         // Every check that can refuse comes before anything is created on disk or started.
         AgentConfig config = ConfigLoader.load(configFile, node);
+        // why refuse: a port given and silently not used would leave the operator probing the wrong one.
+        if (!enrolled && enrolmentPort != null && enrolmentPort != config.self().apiPort()) {
+            throw CommandFailure.badInput("--api-port " + enrolmentPort + " is not node '" + config.nodeName()
+                    + "''s api-port in " + configFile + " (" + config.self().apiPort() + "); drop --api-port, which"
+                    + " only places the enrolment API of a host without a configuration");
+        }
         NodeTls tls = config.tls() == null ? null : NodeTls.load(config.tls());
         ApiSecurity security = ApiSecurity.of(config, tls);
         FailsafePeers failsafePeers = failsafePeers(config);
@@ -164,8 +175,9 @@ final class AgentCommand implements Callable<Integer> {
 
     // An unconfigured host: only the enrolment API, until 'pgpacer cluster setup --deliver' wrote the configuration.
     private void awaitConfiguration() throws InterruptedException {
-        if (enrolmentPort < 1 || enrolmentPort > 65535) {
-            throw CommandFailure.badInput("--api-port " + enrolmentPort + " is not a port; give one from 1 to 65535");
+        int port = enrolmentPort == null ? ENROLMENT_PORT : enrolmentPort;
+        if (port < 1 || port > 65535) {
+            throw CommandFailure.badInput("--api-port " + port + " is not a port; give one from 1 to 65535");
         }
         InetAddress address;
         try {
@@ -177,9 +189,9 @@ final class AgentCommand implements Callable<Integer> {
         EnrolmentHost host = enrolment(null);
         EnrolmentApi api;
         try {
-            api = new EnrolmentApi(new InetSocketAddress(address, enrolmentPort), host);
+            api = new EnrolmentApi(new InetSocketAddress(address, port), host);
         } catch (IOException e) {
-            throw CommandFailure.failed("--api-port: cannot listen on " + hostAndPort(enrolmentBind, enrolmentPort)
+            throw CommandFailure.failed("--api-port: cannot listen on " + hostAndPort(enrolmentBind, port)
                     + " for the enrolment API: " + OsErrors.reason(e) + " (is an agent running? if not, choose"
                     + " another --api-port)", e);
         }
@@ -187,7 +199,7 @@ final class AgentCommand implements Callable<Integer> {
             api.start();
             LoggerFactory.getLogger(AgentCommand.class).info("{} does not exist: this host waits, unconfigured, on"
                     + " http://{}/enrol for 'pgpacer host auth' and 'pgpacer cluster setup --deliver'", configFile,
-                    hostAndPort(enrolmentBind, enrolmentPort));
+                    hostAndPort(enrolmentBind, port));
             host.awaitConfiguration();
         } finally {
             api.close();

@@ -85,6 +85,18 @@ class HostCommandTest {
         assertTrue(both.err.contains("exclude each other"), both.err);
     }
 
+    @Test
+    void anAgentWithAConfigurationRefusesAnEnrolmentPortThatIsNotItsApiPort() throws Exception {
+        Path config = Files.writeString(etc.resolve("pgpacer.yaml"), "cluster: c\nnode: n1\nnodes:\n  - {name: n1,"
+                + " address: 127.0.0.1, api-port: 8101, raft-port: 7401, pg-port: 5501}\npostgresql:\n  data-dir:"
+                + " " + etc.resolve("data") + "\nstate-dir: " + etc.resolve("state") + "\n");
+        Run run = run("", "agent", "--config", config.toString(), "--api-port", "9999");
+        assertEquals(2, run.code, run.err);
+        assertEquals("pgpacer agent: --api-port 9999 is not node 'n1''s api-port in " + config + " (8101); drop"
+                + " --api-port, which only places the enrolment API of a host without a configuration", run.err.strip());
+        assertFalse(Files.exists(etc.resolve("state")), "nothing was started");
+    }
+
     private record Run(int code, String out, String err) {
     }
 
