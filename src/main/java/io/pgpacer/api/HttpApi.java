@@ -14,6 +14,7 @@ import io.pgpacer.core.decide.RecoveryElection;
 import io.pgpacer.core.decide.SwitchoverCheck;
 import io.pgpacer.core.resource.ResourceEdit;
 import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.enrol.EnrolmentHost;
 import io.pgpacer.metrics.MetricsEndpoint;
 import io.pgpacer.os.ProgramException;
 import io.pgpacer.os.ServiceAutostart;
@@ -41,6 +42,7 @@ public final class HttpApi implements AutoCloseable {
     private static final Duration READ_TIMEOUT = Duration.ofMillis(700);
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     private static final List<String> HEALTH_CHECK_METHODS = List.of("GET", "HEAD", "OPTIONS");
+    private static final String ENROL_PATH = "/enrol";
     private static final List<String> BODY_PATHS = List.of("/resources", "/properties", "/cib/config");
 
     private final String self;
@@ -52,6 +54,7 @@ public final class HttpApi implements AutoCloseable {
     private final ApiServer server;
     private final ResourceChanges resourceChanges;
     private final Dashboard dashboard = new Dashboard();
+    private final EnrolmentHost enrolment;
 
     public HttpApi(String self, InetSocketAddress bind, ClusterStore store, Agent agent, EventFeed events)
             throws IOException {
@@ -61,7 +64,14 @@ public final class HttpApi implements AutoCloseable {
     /** @param security HTTP or HTTPS, and who may send which requests */
     public HttpApi(String self, InetSocketAddress bind, ClusterStore store, Agent agent, EventFeed events,
             ApiSecurity security) throws IOException {
+        this(self, bind, store, agent, events, security, null);
+    }
+
+    /** @param enrolment what {@code /enrol} answers on this configured agent, or null for no {@code /enrol} */
+    public HttpApi(String self, InetSocketAddress bind, ClusterStore store, Agent agent, EventFeed events,
+            ApiSecurity security, EnrolmentHost enrolment) throws IOException {
         this.self = self;
+        this.enrolment = enrolment;
         this.store = store;
         this.resourceChanges = new ResourceChanges(store, READ_TIMEOUT, COMMAND_TIMEOUT);
         this.agent = agent;
@@ -76,7 +86,8 @@ public final class HttpApi implements AutoCloseable {
 
             @Override
             public boolean takesBody(ApiExchange exchange) {
-                return exchange.method().equals("POST") && BODY_PATHS.contains(exchange.path());
+                return exchange.method().equals("POST") && (BODY_PATHS.contains(exchange.path())
+                        || (enrolment != null && EnrolmentApi.BODY_PATHS.contains(exchange.path())));
             }
 
             @Override
@@ -106,6 +117,11 @@ public final class HttpApi implements AutoCloseable {
         if (dashboard.servesFile(exchange.method(), exchange.path())) {
             return true;
         }
+        // why open: 'pgpacer host auth' and 'cluster setup' ask it before they hold this cluster's token, to learn
+        // that this host runs a cluster (its name and version, nothing else).
+        if (enrolment != null && exchange.method().equals("GET") && exchange.path().equals(ENROL_PATH)) {
+            return true;
+        }
         Verdict verdict = security.admit(exchange.request(), EndpointKind.of(exchange.method(),
                 healthCheck(exchange).isPresent()));
         if (verdict.admitted()) {
@@ -124,7 +140,8 @@ public final class HttpApi implements AutoCloseable {
         String path = exchange.path();
         return healthCheck(exchange).isEmpty() && !path.equals("/metrics") && !path.equals("/failsafe")
                 && !path.equals("/events") && !path.equals("/agent/restart") && !path.equals("/agent/autostart")
-                && !dashboard.servesFile(exchange.method(), path) && !path.startsWith("/dashboard/");
+                && !dashboard.servesFile(exchange.method(), path) && !path.startsWith("/dashboard/")
+                && !path.startsWith(ENROL_PATH);
     }
 
     private void route(ApiExchange exchange) throws IOException {
@@ -142,6 +159,8 @@ public final class HttpApi implements AutoCloseable {
         Optional<HealthEndpoint> healthCheck = healthCheck(exchange);
         if (healthCheck.isPresent()) {
             answerHealthCheck(exchange, method, healthCheck.get(), query);
+        } else if (enrolment != null && path.startsWith(ENROL_PATH) && EnrolmentApi.answer(enrolment, exchange, true)) {
+            return;
         } else if (dashboard.servesFile(method, path)) {
             dashboard.sendFile(exchange);
         } else if (method.equals("GET") && path.equals(Dashboard.ACCESS_PATH)) {

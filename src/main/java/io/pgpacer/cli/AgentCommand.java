@@ -12,6 +12,9 @@ import io.pgpacer.config.AgentConfig;
 import io.pgpacer.config.ConfigException;
 import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.config.PostgresConfig;
+import io.pgpacer.enrol.EnrolmentHost;
+import io.pgpacer.enrol.HostFiles;
+import io.pgpacer.api.EnrolmentApi;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.os.OsErrors;
 import io.pgpacer.os.PortBinding;
@@ -29,7 +32,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -59,16 +64,47 @@ final class AgentCommand implements Callable<Integer> {
      */
     static final int RESTART_REQUESTED = 75;
 
-    @Option(names = "--config", required = true, description = "This node's YAML configuration.")
+    /** The enrolment API's port unless --api-port says: the API's usual port, where the configuration puts it too. */
+    static final int ENROLMENT_PORT = 8008;
+
+    @Option(names = "--config", required = true, description = {"This node's YAML configuration. When the file does"
+            + " not exist yet, the agent runs only the enrolment API (on --bind and --api-port) and waits for"
+            + " 'pgpacer host auth' and 'pgpacer cluster setup --deliver'; once the configuration has arrived it"
+            + " writes the file and goes on as this node's agent, in the same process (so it works the same under"
+            + " systemd, from a shell or in a test, with no service manager to restart it)."})
     Path configFile;
+
+    @Option(names = "--etc", paramLabel = "DIR", defaultValue = HostFiles.DEFAULT_DIR, description = "Where this"
+            + " host's key and the cluster's secrets are kept: host.key, api-token, replication.secret"
+            + " (default ${DEFAULT-VALUE}).")
+    Path etc;
+
+    @Option(names = "--api-port", paramLabel = "PORT", description = "The enrolment API's port while there is no"
+            + " configuration (default " + ENROLMENT_PORT + "); when given with a configuration, it must be the"
+            + " node's api-port.")
+    Integer enrolmentPort;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "0.0.0.0", description = "The enrolment API's"
+            + " address while there is no configuration (default ${DEFAULT-VALUE}: all of this host's).")
+    String enrolmentBind;
 
     @Option(names = "--node", description = "This node's name, if the file does not say (one file for the cluster).")
     String node;
 
     @Override
     public Integer call() throws InterruptedException {
+        boolean enrolled = !Files.exists(configFile);
+        if (enrolled) {
+            awaitConfiguration();
+        }
         // Every check that can refuse comes before anything is created on disk or started.
         AgentConfig config = ConfigLoader.load(configFile, node);
+        // why refuse: a port given and silently not used would leave the operator probing the wrong one.
+        if (!enrolled && enrolmentPort != null && enrolmentPort != config.self().apiPort()) {
+            throw CommandFailure.badInput("--api-port " + enrolmentPort + " is not node '" + config.nodeName()
+                    + "''s api-port in " + configFile + " (" + config.self().apiPort() + "); drop --api-port, which"
+                    + " only places the enrolment API of a host without a configuration");
+        }
         NodeTls tls = config.tls() == null ? null : NodeTls.load(config.tls());
         ApiSecurity security = ApiSecurity.of(config, tls);
         FailsafePeers failsafePeers = failsafePeers(config);
@@ -99,7 +135,7 @@ final class AgentCommand implements Callable<Integer> {
         try {
             agent = new Agent(config, store, pg, AgentCommand::monotonicMillis, events, failsafePeers);
             api = new HttpApi(config.nodeName(), new InetSocketAddress(self.address(), self.apiPort()), store, agent,
-                    events, security);
+                    events, security, enrolment(config.clusterName()));
             api.start();
         } catch (IOException e) {
             store.close();
@@ -130,6 +166,45 @@ final class AgentCommand implements Callable<Integer> {
             loopEnded.countDown();
         }
         return agent.restartRequested() ? RESTART_REQUESTED : 0;
+    }
+
+    private EnrolmentHost enrolment(String cluster) {
+        return new EnrolmentHost(new HostFiles(etc), configFile, cluster, new BuildVersion().getVersion()[0],
+                AgentCommand::monotonicMillis, new SecureRandom());
+    }
+
+    // An unconfigured host: only the enrolment API, until 'pgpacer cluster setup --deliver' wrote the configuration.
+    private void awaitConfiguration() throws InterruptedException {
+        int port = enrolmentPort == null ? ENROLMENT_PORT : enrolmentPort;
+        if (port < 1 || port > 65535) {
+            throw CommandFailure.badInput("--api-port " + port + " is not a port; give one from 1 to 65535");
+        }
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(enrolmentBind);
+        } catch (UnknownHostException e) {
+            throw CommandFailure.badInput("--bind: cannot resolve '" + enrolmentBind + "'; give an IP address of this"
+                    + " host (" + String.join(", ", PortBinding.localAddresses()) + ")");
+        }
+        EnrolmentHost host = enrolment(null);
+        EnrolmentApi api;
+        try {
+            api = new EnrolmentApi(new InetSocketAddress(address, port), host);
+        } catch (IOException e) {
+            throw CommandFailure.failed("--api-port: cannot listen on " + hostAndPort(enrolmentBind, port)
+                    + " for the enrolment API: " + OsErrors.reason(e) + " (is an agent running? if not, choose"
+                    + " another --api-port)", e);
+        }
+        try {
+            api.start();
+            LoggerFactory.getLogger(AgentCommand.class).info("{} does not exist: this host waits, unconfigured, on"
+                    + " http://{}/enrol for 'pgpacer host auth' and 'pgpacer cluster setup --deliver'", configFile,
+                    hostAndPort(enrolmentBind, port));
+            host.awaitConfiguration();
+        } finally {
+            api.close();
+        }
+        LoggerFactory.getLogger(AgentCommand.class).info("{} arrived: starting as this cluster's agent", configFile);
     }
 
     private static LocalPostgresInstance postgres(AgentConfig config) {

@@ -4,7 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.config.ConfigException;
+import io.pgpacer.enrol.HostFiles;
+import io.pgpacer.enrol.SharedSecrets;
+import io.pgpacer.tls.NodeTls;
 import io.pgpacer.config.ConfigLoader;
 import io.pgpacer.config.InputFiles;
 import java.nio.file.FileAlreadyExistsException;
@@ -35,6 +39,9 @@ import picocli.CommandLine.Parameters;
                 + " n1=127.0.0.1,api=8008,raft=7400,pg=5432 n2=127.0.0.1,api=8009,raft=7401,pg=5433"
                 + " n3=127.0.0.1,api=8010,raft=7402,pg=5434",
         "Then on each host: pgpacer agent --config FILE --node NAME",
+        "Or, with the hosts authorized ('pgpacer host auth'), --deliver gives the configuration to every node's"
+                + " agent, which starts as that node at once. --deliver is asked for, not the default, so that the"
+                + " command without it stays what scripts already use: a generator of the file.",
         "pcs equivalent: 'pcs cluster setup --name NAME NODE...' followed by the resources, groups, orders and"
                 + " colocations of the reference's cluster_setup.sh."})
 final class ClusterSetupCommand implements Callable<Integer> {
@@ -93,7 +100,35 @@ final class ClusterSetupCommand implements Callable<Integer> {
             + " standard output.")
     String output;
 
-    @Option(names = "--force", description = "Overwrite --output if it exists.")
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "The agents' state directory; {node} is the"
+            + " node's name (default: /var/lib/pgpacer/{node}).")
+    String stateDir;
+
+    @Option(names = "--tls-cert-file", paramLabel = "FILE", description = "Each node's certificate chain in PEM;"
+            + " {node} is the node's name. With --tls-key-file and --tls-ca-file, the agents speak HTTPS and Raft"
+            + " over mutual TLS.")
+    String tlsCertFile;
+
+    @Option(names = "--tls-key-file", paramLabel = "FILE", description = "Each node's private key in PEM (PKCS#8);"
+            + " {node} is the node's name.")
+    String tlsKeyFile;
+
+    @Option(names = "--tls-ca-file", paramLabel = "FILE", description = "The cluster CA's certificate in PEM; with"
+            + " --deliver, this host reads it too, to trust the configured nodes' HTTPS.")
+    String tlsCaFile;
+
+    @Option(names = "--deliver", description = "Deliver the configuration to every node's agent (at the node's"
+            + " address and API port), authenticated with the cluster's token from --etc. Every node is checked"
+            + " first (reachable, authorized by 'pgpacer host auth', unconfigured or running this cluster);"
+            + " when one is not, no node receives anything.")
+    boolean deliver;
+
+    @Option(names = "--etc", paramLabel = "DIR", defaultValue = HostFiles.DEFAULT_DIR, description = "With --deliver:"
+            + " where this host keeps the cluster's api-token and replication.secret (default ${DEFAULT-VALUE}).")
+    Path etc;
+
+    @Option(names = "--force", description = "Overwrite --output if it exists; with --deliver, overwrite the"
+            + " configuration of nodes that already run a cluster.")
     boolean force;
 
     @Override
@@ -104,6 +139,11 @@ final class ClusterSetupCommand implements Callable<Integer> {
             target = output == null ? Path.of("pgpacer.yaml") : outputPath();
         } catch (IllegalArgumentException e) {
             System.err.println("pgpacer cluster setup: " + e.getMessage());
+            return Main.BAD_INPUT;
+        }
+        if (deliver && passwordFile != null) {
+            System.err.println("pgpacer cluster setup: --replication-password-file and --deliver exclude each other:"
+                    + " delivered nodes use the replication password 'pgpacer host auth' gave them; drop one");
             return Main.BAD_INPUT;
         }
         try {
@@ -118,6 +158,9 @@ final class ClusterSetupCommand implements Callable<Integer> {
                     "^" + Pattern.quote(String.valueOf(target)) + ": ", "")));
             return Main.BAD_INPUT;
         }
+        if (output == null && deliver) {
+            return deliver(yaml);
+        }
         if (output == null) {
             System.out.print(yaml);
             return 0;
@@ -131,9 +174,70 @@ final class ClusterSetupCommand implements Callable<Integer> {
             System.err.println("pgpacer cluster setup: cannot write --output " + e.getMessage());
             return Main.BAD_INPUT;
         }
+        if (deliver) {
+            System.out.println("Wrote " + target + ".");
+            return deliver(yaml);
+        }
         System.out.println("Wrote " + target + ". Copy it to every host, then run there: pgpacer agent --config "
                 + target + " --node NAME");
         return 0;
+    }
+
+    // Every node first, then the delivery: a node that cannot take it stops the command before any node changed.
+    private int deliver(String yaml) {
+        HostFiles files = new HostFiles(etc);
+        SharedSecrets secrets;
+        try {
+            secrets = files.readSecrets().orElseThrow(() -> CommandFailure.badInput("no cluster secrets in " + etc
+                    + "; authorize every node first: pgpacer host auth --etc " + etc + " " + String.join(" ",
+                    nodes.stream().map(n -> hostArgument(node(n))).toList())));
+        } catch (IllegalStateException e) {
+            throw CommandFailure.badInput(e.getMessage());
+        }
+        // why trust the CA here: configured nodes answer HTTPS when the cluster has TLS; unconfigured ones, HTTP.
+        EnrolmentClient client = new EnrolmentClient(tlsCaFile == null ? null
+                : NodeTls.trusting(Path.of(tlsCaFile), "--tls-ca-file").sslContext());
+        Map<String, EnrolmentClient.Target> targets = new LinkedHashMap<>();
+        Map<String, String> kept = new LinkedHashMap<>();
+        Map<String, Boolean> configured = new LinkedHashMap<>();
+        for (String argument : nodes) {
+            Map<String, Object> node = node(argument);
+            String nodeName = (String) node.get("name");
+            EnrolmentClient.Target target = new EnrolmentClient.Target(nodeName,
+                    EnrolmentClient.Target.parse(hostArgument(node)).api());
+            JsonNode status = HostCommand.ask(target, () -> client.status(target, secrets));
+            String cluster = status.path("cluster").asText("");
+            if (!status.path("authorized").asBoolean(false)) {
+                throw CommandFailure.badInput(nodeName + " (" + hostArgument(node) + ") is not authorized: it does"
+                        + " not hold the token in " + files.apiToken() + "; run 'pgpacer host auth --etc " + etc + " "
+                        + hostArgument(node) + "' first");
+            }
+            configured.put(nodeName, "configured".equals(status.path("state").asText()));
+            if (configured.get(nodeName) && !force) {
+                if (!cluster.equals(name)) {
+                    throw CommandFailure.badInput(nodeName + " (" + hostArgument(node) + ") runs cluster '" + cluster
+                            + "', not '" + name + "'; pass --force to overwrite its configuration");
+                }
+                kept.put(nodeName, cluster);
+            }
+            targets.put(nodeName, target);
+        }
+        for (Map.Entry<String, EnrolmentClient.Target> entry : targets.entrySet()) {
+            if (kept.containsKey(entry.getKey())) {
+                System.out.println(entry.getKey() + ": already runs cluster '" + name + "'; its configuration was"
+                        + " kept (--force overwrites it)");
+                continue;
+            }
+            HostCommand.ask(entry.getValue(), () -> client.deliverConfiguration(entry.getValue(), secrets,
+                    configured.get(entry.getKey()), entry.getKey(), yaml, force));
+            System.out.println(entry.getKey() + ": received the configuration");
+        }
+        return 0;
+    }
+
+    private static String hostArgument(Map<String, Object> node) {
+        String address = (String) node.get("address");
+        return (address.contains(":") ? "[" + address + "]" : address) + ":" + node.get("api-port");
     }
 
     private Path outputPath() {
@@ -167,6 +271,10 @@ final class ClusterSetupCommand implements Callable<Integer> {
         if (passwordFile != null) {
             postgres.put("replication-password-file", oneLine("--replication-password-file", passwordFile));
         }
+        if (deliver) {
+            // why: each host sets these to its own files when it receives the configuration; here they say where.
+            postgres.put("replication-password-file", new HostFiles(etc).replicationSecret().toString());
+        }
         doc.put("postgresql", postgres);
         doc.put("replication", Map.of("mode", oneLine("--replication", replication)));
         if (writerVip != null || readerVip != null || nic != null) {
@@ -181,6 +289,23 @@ final class ClusterSetupCommand implements Callable<Integer> {
                 vips.put("nic", oneLine("--nic", nic));
             }
             doc.put("virtual-ips", vips);
+        }
+        if (stateDir != null) {
+            doc.put("state-dir", oneLine("--state-dir", stateDir));
+        }
+        if (tlsCertFile != null || tlsKeyFile != null || tlsCaFile != null) {
+            if (tlsCertFile == null || tlsKeyFile == null || tlsCaFile == null) {
+                throw new IllegalArgumentException("--tls-cert-file, --tls-key-file and --tls-ca-file go together;"
+                        + " give all three, or none for plain HTTP");
+            }
+            Map<String, Object> tls = new LinkedHashMap<>();
+            tls.put("cert-file", oneLine("--tls-cert-file", tlsCertFile));
+            tls.put("key-file", oneLine("--tls-key-file", tlsKeyFile));
+            tls.put("ca-file", oneLine("--tls-ca-file", tlsCaFile));
+            doc.put("tls", tls);
+        }
+        if (deliver) {
+            doc.put("api", Map.of("token-file", new HostFiles(etc).apiToken().toString()));
         }
         doc.put("migration-threshold", 1);
         doc.put("no-quorum-policy", "stop");

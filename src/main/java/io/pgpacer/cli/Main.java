@@ -36,7 +36,7 @@ import picocli.CommandLine.ParseResult;
                 MaintenanceCommands.ClusterCommand.class, MaintenanceCommands.NodeCommand.class, PropertyCommand.class,
                 CibCommand.class,
                 RepairCommands.Repair.class, RepairCommands.Rebuild.class, RepairCommands.RecoverMaster.class,
-                StoreCommand.class,
+                StoreCommand.class, HostCommand.class,
                 DemoCommand.class, ImportPcsCommand.class})
 public final class Main {
 
