@@ -1,5 +1,6 @@
 package io.pgpacer.it;
 
+import static io.pgpacer.testkit.InProcessCli.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,21 +9,15 @@ import io.pgpacer.api.ApiClient;
 import io.pgpacer.api.security.ApiCredentials;
 import io.pgpacer.api.security.ApiToken;
 import io.pgpacer.cli.LoopbackCluster;
-import io.pgpacer.cli.Main;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.os.FreePorts;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
+import io.pgpacer.testkit.InProcessCli.Run;
 import io.pgpacer.testkit.TestCertificates;
 import io.pgpacer.tls.NodeTls;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -112,7 +107,7 @@ class HostEnrolmentTest {
         // Given a secret on every host
         for (int i = 0; i < 3; i++) {
             Run secret = run(PASSPHRASE, "host", "secret", "--stdin", "--etc", etc(i).toString());
-            assertEquals(0, secret.code, secret.toString());
+            assertEquals(0, secret.code(), secret.toString());
             assertEquals("rw-------", mode(etc(i).resolve("host.key")));
             assertFalse(Files.readString(etc(i).resolve("host.key")).contains(PASSPHRASE));
         }
@@ -132,8 +127,8 @@ class HostEnrolmentTest {
 
         // Authorize two hosts; setup naming the third, unauthorized one delivers to none
         Run two = run(PASSPHRASE, "host", "auth", "--stdin", "--etc", etc(0).toString(), target(0), target(1));
-        assertEquals(0, two.code, two.toString());
-        assertEquals(target(0) + ": authorized\n" + target(1) + ": authorized\n", two.out);
+        assertEquals(0, two.code(), two.toString());
+        assertEquals(target(0) + ": authorized\n" + target(1) + ": authorized\n", two.out());
         Run unauthorized = run("", setup("pgcluster"));
         assertRefused(unauthorized, "n3 (" + target(2) + ") is not authorized");
         assertEquals(0, configs().size(), "no host received a configuration");
@@ -141,14 +136,14 @@ class HostEnrolmentTest {
         // Authorize all three (the first two again: nothing to do) and deliver
         Run three = run(PASSPHRASE, "host", "auth", "--stdin", "--etc", etc(0).toString(), target(0), target(1),
                 target(2));
-        assertEquals(0, three.code, three.toString());
+        assertEquals(0, three.code(), three.toString());
         assertEquals(target(0) + ": already authorized\n" + target(1) + ": already authorized\n" + target(2)
-                + ": authorized\n", three.out);
+                + ": authorized\n", three.out());
         long started = System.nanoTime();
         Run setup = run("", setup("pgcluster"));
-        assertEquals(0, setup.code, setup.toString());
+        assertEquals(0, setup.code(), setup.toString());
         assertEquals("n1: received the configuration\nn2: received the configuration\nn3: received the"
-                + " configuration\n", setup.out);
+                + " configuration\n", setup.out());
 
         String token = Files.readString(etc(0).resolve("api-token")).strip();
         // The configured agents speak HTTPS: the configuration has TLS.
@@ -198,13 +193,13 @@ class HostEnrolmentTest {
 
         // Setup again: the running nodes keep their configuration unless --force, which they take with the token
         Run again = run("", setup("pgcluster"));
-        assertEquals(0, again.code, again.toString());
-        assertTrue(again.out.startsWith("n1: already runs cluster 'pgcluster'; its configuration was kept"), again.out);
+        assertEquals(0, again.code(), again.toString());
+        assertTrue(again.out().startsWith("n1: already runs cluster 'pgcluster'; its configuration was kept"), again.out());
         assertEquals(configured, configs());
         Run forced = run("", withForce(setup("pgcluster")));
-        assertEquals(0, forced.code, forced.toString());
+        assertEquals(0, forced.code(), forced.toString());
         assertEquals("n1: received the configuration\nn2: received the configuration\nn3: received the"
-                + " configuration\n", forced.out);
+                + " configuration\n", forced.out());
         assertTrue(ClusterHarness.healthy(client.status()), "a forced re-delivery leaves the running cluster alone");
         passed = true;
     }
@@ -227,10 +222,10 @@ class HostEnrolmentTest {
     }
 
     private static void assertRefused(Run run, String sentence) {
-        assertEquals(2, run.code, run.toString());
-        assertTrue(run.err.contains(sentence), "expected '" + sentence + "' in: " + run);
-        assertEquals(1, run.err.strip().lines().count(), "one sentence: " + run);
-        assertFalse(run.err.contains("Exception") || run.err.contains(PASSPHRASE), run.toString());
+        assertEquals(2, run.code(), run.toString());
+        assertTrue(run.err().contains(sentence), "expected '" + sentence + "' in: " + run);
+        assertEquals(1, run.err().strip().lines().count(), "one sentence: " + run);
+        assertFalse(run.err().contains("Exception") || run.err().contains(PASSPHRASE), run.toString());
     }
 
     private String enrolState(int host) {
@@ -268,33 +263,5 @@ class HostEnrolmentTest {
 
     private static String mode(Path file) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
-    }
-
-    private record Run(int code, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + code + ", out: " + out + ", err: " + err;
-        }
-    }
-
-    // A command as a user types it, with the passphrase on standard input.
-    private static synchronized Run run(String stdin, String... args) {
-        InputStream in = System.in;
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-        try {
-            System.setIn(new ByteArrayInputStream((stdin + "\n").getBytes(StandardCharsets.UTF_8)));
-            System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-            int code = Main.commandLine().setOut(new PrintWriter(System.out, true))
-                    .setErr(new PrintWriter(System.err, true)).execute(args);
-            return new Run(code, outBytes.toString(StandardCharsets.UTF_8), errBytes.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setIn(in);
-            System.setOut(out);
-            System.setErr(err);
-        }
     }
 }
