@@ -26,7 +26,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code pgpacer host}: the trust between a cluster's hosts, as the reference's {@code passwd hacluster} and {@code pcs cluster auth}. */
+/**
+ * {@code pgpacer host}: the trust between a cluster's hosts, as the reference's {@code passwd hacluster} and
+ * {@code pcs cluster auth}.
+ */
 @Command(name = "host", description = {"Trust between the hosts of a cluster.",
         "A secret on every host, then auth from one.",
         "On every host, as root: 'pgpacer host secret'.",

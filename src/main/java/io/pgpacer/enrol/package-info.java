@@ -1,2 +1,5 @@
-/** Host trust and configuration delivery: the host secret, the challenge-response that hands a host the cluster's secrets, and the configuration it receives. */
+/**
+ * Host trust and configuration delivery: the host secret, the challenge-response that hands a host the cluster's
+ * secrets, and the configuration it receives.
+ */
 package io.pgpacer.enrol;
