@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.core.status.NodeStatus;
+import io.pgpacer.os.FileTrees;
 import io.pgpacer.store.CibJson;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
@@ -77,7 +78,7 @@ class HostWorkflowIT {
                 if (lab != null) {
                     lab.close();
                 }
-                io.pgpacer.os.FileTrees.delete(unpacked);
+                FileTrees.delete(unpacked);
             }
         }
     }
@@ -172,12 +173,14 @@ class HostWorkflowIT {
         LabHost.Output kept = psql(CLIENT, WRITER_VIP, "SELECT note FROM workflow WHERE id = 1");
         assertEquals("through the writer VIP", kept.stdout().strip(), "the row after the restart: " + kept);
 
-        // Starting an unknown node changes nothing.
+        // Starting an unknown node changes nothing: no host's files, not the cluster's configuration.
         Map<String, String> running = etcFiles();
+        long epoch = status("pg1").configEpoch();
         LabHost.Output unknown = type("pg1", "", "cluster", "start", "pg9", "--config", config("pg1").toString());
         assertRefused(unknown, "unknown data node pg9");
         assertEquals(running, etcFiles(), "starting an unknown node changed nothing on any host");
         ClusterStatus after = status("pg1");
+        assertEquals(epoch, after.configEpoch(), "the cluster's configuration epoch after the refused start");
         assertTrue(ClusterHarness.healthy(after) && after.masters().equals(List.of(primary)), after.toString());
 
         for (String node : NODES) {
@@ -292,6 +295,7 @@ class HostWorkflowIT {
         assertTrue(run.stderr().contains(sentence), "expected '" + sentence + "' in: " + run);
         assertEquals(1, run.stderr().strip().lines().count(), "one sentence: " + run);
         assertFalse(run.stderr().contains("Exception") || run.stderr().contains(PASSPHRASE), run.toString());
+        System.out.println("HostWorkflowIT: refused: " + run.stderr().strip());
     }
 
     /** Every file in every host's etc dir, with its content: what a refused command must leave alone. */

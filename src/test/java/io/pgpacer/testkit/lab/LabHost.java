@@ -2,6 +2,8 @@ package io.pgpacer.testkit.lab;
 
 import io.pgpacer.os.ProgramRunner;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -100,10 +103,10 @@ public final class LabHost {
                     .redirectError(err.toFile());
             process = builder.start();
             lab.track(process);
-            try (var input = process.getOutputStream()) {
-                input.write(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            try (OutputStream input = process.getOutputStream()) {
+                input.write(stdin.getBytes(StandardCharsets.UTF_8));
             }
-            if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
                 throw new IllegalStateException(program + " on " + name + " did not end within " + timeout.toSeconds()
