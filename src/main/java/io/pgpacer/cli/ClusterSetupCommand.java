@@ -96,6 +96,12 @@ final class ClusterSetupCommand implements Callable<Integer> {
             + " replication user's password (the password itself is never written into the configuration).")
     String passwordFile;
 
+    @Option(names = "--pg-hba", paramLabel = "LINE", description = {"A pg_hba.conf line for the clients (repeatable),"
+            + " e.g. 'host all app 192.168.28.0/24 scram-sha-256'. pgpacer writes pg_hba.conf on every node, so"
+            + " clients are let in here (postgresql.pg-hba), never by editing the file; the agents' own rules come"
+            + " first."})
+    List<String> pgHba;
+
     @Option(names = "--output", paramLabel = "FILE", description = "Write the configuration here instead of to"
             + " standard output.")
     String output;
@@ -254,6 +260,9 @@ final class ClusterSetupCommand implements Callable<Integer> {
         if (node.find() && Integer.parseInt(node.group(1)) < nodes.size()) {
             return message + " (from the argument '" + nodes.get(Integer.parseInt(node.group(1))) + "')";
         }
+        if (message.contains("key 'postgresql.pg-hba[")) {
+            return message + " (from --pg-hba)";
+        }
         return message;
     }
 
@@ -274,6 +283,9 @@ final class ClusterSetupCommand implements Callable<Integer> {
         if (deliver) {
             // why: each host sets these to its own files when it receives the configuration; here they say where.
             postgres.put("replication-password-file", new HostFiles(etc).replicationSecret().toString());
+        }
+        if (pgHba != null && !pgHba.isEmpty()) {
+            postgres.put("pg-hba", pgHba.stream().map(line -> oneLine("--pg-hba", line)).toList());
         }
         doc.put("postgresql", postgres);
         doc.put("replication", Map.of("mode", oneLine("--replication", replication)));

@@ -168,6 +168,24 @@ class CommandLineBadInputTest {
                 + " 'sometimes'", badMode.stderr().strip());
     }
 
+    @Test
+    void clusterSetupLetsClientsInThroughPgHbaAndRefusesALineThatIsNotOne() throws IOException {
+        Path file = dir.resolve("pgpacer.yaml");
+        Run ok = run("cluster", "setup", "--name", "pgcluster", "--pg-hba", "host all app 198.18.0.0/24 scram-sha-256",
+                "--pg-hba", "host all postgres 198.18.0.14/32 trust", "--output", file.toString(),
+                "pg-151=198.18.0.151", "pg-152=198.18.0.152");
+        assertEquals(0, ok.exitCode(), ok.stderr());
+        io.pgpacer.config.AgentConfig config = io.pgpacer.config.ConfigLoader.parse(file, Files.readString(file),
+                "pg-151");
+        assertEquals(java.util.List.of("host all app 198.18.0.0/24 scram-sha-256",
+                "host all postgres 198.18.0.14/32 trust"), config.postgres().hbaLines());
+        Run bad = run("cluster", "setup", "--name", "pgcluster", "--pg-hba", "everyone welcome", "a=198.18.0.1",
+                "b=198.18.0.2");
+        assertEquals(2, bad.exitCode(), bad.stderr());
+        assertEquals("pgpacer cluster setup: key 'postgresql.pg-hba[0]': expected a pg_hba.conf line starting with"
+                + " local, host, hostssl or hostnossl, got 'everyone welcome' (from --pg-hba)", bad.stderr().strip());
+    }
+
     /** Words that cannot make a resource or a constraint are refused before any agent is asked (the API is closed). */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiterString = " => ", value = {

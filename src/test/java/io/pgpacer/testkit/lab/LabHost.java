@@ -2,6 +2,8 @@ package io.pgpacer.testkit.lab;
 
 import io.pgpacer.os.ProgramRunner;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -71,6 +74,79 @@ public final class LabHost {
     /** Runs a program inside this host to completion and returns its result whatever its exit code. */
     public ProgramRunner.Result run(Duration timeout, String... program) {
         return ProgramRunner.run("running on " + name, inNamespace(Arrays.asList(program)), Map.of(), timeout);
+    }
+
+    /** What a program run by {@link #run(Duration, String, List)} did, its two output streams apart. */
+    public record Output(int exitCode, String stdout, String stderr) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + ", stdout: " + stdout + ", stderr: " + stderr;
+        }
+    }
+
+    /**
+     * Runs a program inside this host as an operator types it: {@code stdin} on its standard input, then end of
+     * input; standard output and error kept apart (a refusal's sentence is on standard error).
+     *
+     * @throws IllegalStateException if it cannot be started or runs longer than {@code timeout} (it is killed)
+     */
+    public Output run(Duration timeout, String stdin, List<String> program) {
+        Path out = null;
+        Path err = null;
+        Process process = null;
+        try {
+            out = Files.createTempFile(lab.workDir(), name + "-", ".out");
+            err = Files.createTempFile(lab.workDir(), name + "-", ".err");
+            ProcessBuilder builder = ProgramRunner.builder(inNamespace(program), Map.of())
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile());
+            process = builder.start();
+            lab.track(process);
+            try (OutputStream input = process.getOutputStream()) {
+                input.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new IllegalStateException(program + " on " + name + " did not end within " + timeout.toSeconds()
+                        + " s and was killed; its output: " + Files.readString(out) + Files.readString(err));
+            }
+            return new Output(process.exitValue(), Files.readString(out), Files.readString(err));
+        } catch (IOException e) {
+            throw new IllegalStateException("could not run " + program + " on " + name + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (process != null) {
+                process.destroyForcibly();
+            }
+            throw new IllegalStateException("interrupted while running " + program + " on " + name, e);
+        } finally {
+            deleteQuietly(out);
+            deleteQuietly(err);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            if (file != null) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            // A leftover output file is deleted with the lab's work directory.
+        }
+    }
+
+    /**
+     * Whether {@code address} is assigned to an interface of this host now (a VIP, say), read from the host's own
+     * routing tables ({@code /proc/net/fib_trie} as a process inside it sees them).
+     */
+    public boolean hasAddress(String address) {
+        ProgramRunner.Result fibTrie = run(Duration.ofSeconds(10), "cat", "/proc/net/fib_trie");
+        if (!fibTrie.succeeded()) {
+            throw new IllegalStateException("cannot read /proc/net/fib_trie in " + name + ": " + fibTrie.outputTail());
+        }
+        return FibTrie.hasLocalAddress(fibTrie.output(), address);
     }
 
     /**
