@@ -189,6 +189,10 @@ final class ClusterSetupCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A node checked for delivery: where its agent answers, and whether it already runs a cluster. */
+    private record Delivery(String node, EnrolmentClient.Target target, boolean configured) {
+    }
+
     // Every node first, then the delivery: a node that cannot take it stops the command before any node changed.
     private int deliver(String yaml) {
         HostFiles files = new HostFiles(etc);
@@ -203,9 +207,7 @@ final class ClusterSetupCommand implements Callable<Integer> {
         // why trust the CA here: configured nodes answer HTTPS when the cluster has TLS; unconfigured ones, HTTP.
         EnrolmentClient client = new EnrolmentClient(tlsCaFile == null ? null
                 : NodeTls.trusting(Path.of(tlsCaFile), "--tls-ca-file").sslContext());
-        Map<String, EnrolmentClient.Target> targets = new LinkedHashMap<>();
-        Map<String, String> kept = new LinkedHashMap<>();
-        Map<String, Boolean> configured = new LinkedHashMap<>();
+        List<Delivery> deliveries = new ArrayList<>();
         for (String argument : nodes) {
             Map<String, Object> node = node(argument);
             String nodeName = (String) node.get("name");
@@ -218,25 +220,22 @@ final class ClusterSetupCommand implements Callable<Integer> {
                         + " not hold the token in " + files.apiToken() + "; run 'pgpacer host auth --etc " + etc + " "
                         + hostArgument(node) + "' first");
             }
-            configured.put(nodeName, "configured".equals(status.path("state").asText()));
-            if (configured.get(nodeName) && !force) {
-                if (!cluster.equals(name)) {
-                    throw CommandFailure.badInput(nodeName + " (" + hostArgument(node) + ") runs cluster '" + cluster
-                            + "', not '" + name + "'; pass --force to overwrite its configuration");
-                }
-                kept.put(nodeName, cluster);
+            boolean configured = "configured".equals(status.path("state").asText());
+            if (configured && !force && !cluster.equals(name)) {
+                throw CommandFailure.badInput(nodeName + " (" + hostArgument(node) + ") runs cluster '" + cluster
+                        + "', not '" + name + "'; pass --force to overwrite its configuration");
             }
-            targets.put(nodeName, target);
+            deliveries.add(new Delivery(nodeName, target, configured));
         }
-        for (Map.Entry<String, EnrolmentClient.Target> entry : targets.entrySet()) {
-            if (kept.containsKey(entry.getKey())) {
-                System.out.println(entry.getKey() + ": already runs cluster '" + name + "'; its configuration was"
+        for (Delivery delivery : deliveries) {
+            if (delivery.configured() && !force) {
+                System.out.println(delivery.node() + ": already runs cluster '" + name + "'; its configuration was"
                         + " kept (--force overwrites it)");
                 continue;
             }
-            HostCommand.ask(entry.getValue(), () -> client.deliverConfiguration(entry.getValue(), secrets,
-                    configured.get(entry.getKey()), entry.getKey(), yaml, force));
-            System.out.println(entry.getKey() + ": received the configuration");
+            HostCommand.ask(delivery.target(), () -> client.deliverConfiguration(delivery.target(), secrets,
+                    delivery.configured(), delivery.node(), yaml, force));
+            System.out.println(delivery.node() + ": received the configuration");
         }
         return 0;
     }

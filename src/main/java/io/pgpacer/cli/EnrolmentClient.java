@@ -9,6 +9,7 @@ import io.pgpacer.enrol.EnrolmentCrypto;
 import io.pgpacer.enrol.HostKey;
 import io.pgpacer.enrol.SharedSecrets;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -102,7 +103,7 @@ final class EnrolmentClient {
                 // no HTTPS there: an unconfigured host, which speaks HTTP
             }
         }
-        return client(target.api(), null).call("GET", path);
+        return client(target.api()).call("GET", path);
     }
 
     private static URI https(Target target) {
@@ -116,7 +117,7 @@ final class EnrolmentClient {
      * @throws HostProofException when the host's proof is not made with the passphrase's key
      */
     Proven prove(Target target, char[] passphrase) {
-        ApiClient client = client(target.api(), null);
+        ApiClient client = client(target.api());
         JsonNode challenge = client.call("POST", "/enrol/challenge");
         String hostNonce = challenge.path("host-nonce").asText();
         byte[] key = HostKey.derive(passphrase, decode(challenge, "salt"), challenge.path("iterations").asInt());
@@ -139,7 +140,7 @@ final class EnrolmentClient {
         byte[] sealed = EnrolmentCrypto.seal(proven.key(), Base64.getDecoder().decode(proven.hostNonce()),
                 proven.clientNonce(), plaintext, random);
         Arrays.fill(plaintext, (byte) 0);
-        client(proven.target().api(), null).call("POST", "/enrol/secrets", json(Map.of("host-nonce",
+        client(proven.target().api()).call("POST", "/enrol/secrets", json(Map.of("host-nonce",
                 proven.hostNonce(), "sealed", encode(sealed), "force", force)));
     }
 
@@ -150,19 +151,19 @@ final class EnrolmentClient {
      */
     JsonNode deliverConfiguration(Target target, SharedSecrets secrets, boolean configured, String node, String yaml,
             boolean force) {
-        String path = "/enrol/config?node=" + java.net.URLEncoder.encode(node, StandardCharsets.UTF_8)
+        String path = "/enrol/config?node=" + URLEncoder.encode(node, StandardCharsets.UTF_8)
                 + (force ? "&force=yes" : "");
         if (configured) {
             ApiToken token = ApiToken.of(secrets.apiToken(), "api-token");
             return new ApiClient(List.of(tls == null ? target.api() : https(target)), new ApiCredentials(token, tls))
                     .call("POST", path, yaml);
         }
-        ApiClient client = client(target.api(), null);
+        ApiClient client = client(target.api());
         String hostNonce = client.call("POST", "/enrol/challenge").path("host-nonce").asText();
         byte[] mac = EnrolmentCrypto.configurationMac(secrets.apiToken(), Base64.getDecoder().decode(hostNonce), node,
                 force, yaml.getBytes(StandardCharsets.UTF_8));
-        return client.call("POST", path + "&host-nonce=" + java.net.URLEncoder.encode(hostNonce, StandardCharsets.UTF_8)
-                + "&mac=" + java.net.URLEncoder.encode(encode(mac), StandardCharsets.UTF_8), yaml);
+        return client.call("POST", path + "&host-nonce=" + URLEncoder.encode(hostNonce, StandardCharsets.UTF_8)
+                + "&mac=" + URLEncoder.encode(encode(mac), StandardCharsets.UTF_8), yaml);
     }
 
     /** The host answered a proof that the passphrase's key did not make: it is not the host that was set up. */
@@ -174,8 +175,9 @@ final class EnrolmentClient {
         }
     }
 
-    private static ApiClient client(URI api, ApiToken token) {
-        return new ApiClient(List.of(api), new ApiCredentials(token, null));
+    // An unconfigured host's enrolment API: plain HTTP, no token (the exchange authenticates itself).
+    private static ApiClient client(URI api) {
+        return new ApiClient(List.of(api), new ApiCredentials(null, null));
     }
 
     private static String json(Map<String, ?> body) {
