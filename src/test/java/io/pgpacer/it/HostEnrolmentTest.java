@@ -27,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -133,12 +135,22 @@ class HostEnrolmentTest {
         assertRefused(unauthorized, "n3 (" + target(2) + ") is not authorized");
         assertEquals(0, configs().size(), "no host received a configuration");
 
-        // Authorize all three (the first two again: nothing to do) and deliver
+        // The refusal's hint, run as printed (with --stdin for the passphrase: a test has no terminal)
+        Matcher hint = Pattern.compile("run '(pgpacer host auth [^']+)' first").matcher(unauthorized.err());
+        assertTrue(hint.find(), "the refusal names the command that fixes it: " + unauthorized);
+        String[] words = hint.group(1).split(" ");
+        List<String> hinted = new ArrayList<>(List.of(words).subList(1, words.length));
+        hinted.add("--stdin");
+        Run fixed = run(PASSPHRASE, hinted.toArray(String[]::new));
+        assertEquals(0, fixed.code(), hint.group(1) + ": " + fixed);
+        assertEquals(target(2) + ": authorized\n", fixed.out());
+
+        // Authorize all three again: nothing to do; then deliver
         Run three = run(PASSPHRASE, "host", "auth", "--stdin", "--etc", etc(0).toString(), target(0), target(1),
                 target(2));
         assertEquals(0, three.code(), three.toString());
         assertEquals(target(0) + ": already authorized\n" + target(1) + ": already authorized\n" + target(2)
-                + ": authorized\n", three.out());
+                + ": already authorized\n", three.out());
         long started = System.nanoTime();
         Run setup = run("", setup("pgcluster"));
         assertEquals(0, setup.code(), setup.toString());
