@@ -107,10 +107,9 @@ final class ClusterStartStopCommands {
         }
 
         private int await(ApiClient api, String command, List<String> chosen) {
-            long started = System.nanoTime();
-            long deadline = started + Duration.ofSeconds(timeoutSeconds).toNanos();
+            OperatorWait wait = OperatorWait.upTo(timeoutSeconds);
             ClusterStatus last = null;
-            while (System.nanoTime() < deadline) {
+            while (wait.lookAgain(POLL)) {
                 try {
                     last = api.status();
                 } catch (ApiClient.ApiException e) {
@@ -119,11 +118,8 @@ final class ClusterStartStopCommands {
                 ClusterStatus seen = last;
                 if (seen != null && chosen.stream().allMatch(n -> reached(seen, node(seen, n)))) {
                     chosen.forEach(n -> System.out.println(n + ": " + describe(seen, node(seen, n))));
-                    System.out.printf("%s: done in %.1f s%n", command, (System.nanoTime() - started) / 1e9);
+                    System.out.printf("%s: done in %.1f s%n", command, wait.elapsedSeconds());
                     return 0;
-                }
-                if (!OperatorWait.pause(POLL)) {
-                    break;
                 }
             }
             ClusterStatus seen = last;

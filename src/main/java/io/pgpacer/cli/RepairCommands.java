@@ -127,10 +127,9 @@ final class RepairCommands {
 
     // Done when the request left NODE's goal and NODE streams from the primary.
     private static int awaitStreaming(String command, ApiClient api, String node, int timeoutSeconds) {
-        long started = System.nanoTime();
-        long deadline = started + Duration.ofSeconds(timeoutSeconds).toNanos();
+        OperatorWait wait = OperatorWait.upTo(timeoutSeconds);
         String lastActivity = null;
-        while (System.nanoTime() < deadline) {
+        while (wait.lookAgain(POLL)) {
             JsonNode cib = api.cib();
             JsonNode report = cib.path("reports").path(node);
             String primary = cib.path("lease").path("holder").asText(null);
@@ -142,12 +141,12 @@ final class RepairCommands {
             if (cib.path("goals").path(node).path("repair").isNull() && report.path("streaming").asBoolean()
                     && primary != null && primary.equals(report.path("upstream").asText(null))) {
                 System.out.printf("%s streams from %s again, %.1f s after the request%n", node, primary,
-                        (System.nanoTime() - started) / 1e9);
+                        wait.elapsedSeconds());
                 return 0;
             }
-            if (!OperatorWait.pause(POLL)) {
-                return 1;
-            }
+        }
+        if (wait.interrupted()) {
+            return 1;
         }
         System.err.println("pgpacer " + command + ": " + node + " does not stream yet after " + timeoutSeconds
                 + " s; see 'pgpacer status'");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.api.ApiClient;
 import io.pgpacer.config.ConfigException;
 import java.time.Duration;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,6 +24,8 @@ import picocli.CommandLine.Parameters;
 final class RestartAgentCommand implements java.util.concurrent.Callable<Integer> {
 
     private static final Duration POLL = Duration.ofMillis(200);
+    /** Shorter: the restart's time is measured from the moment the old agent's API is gone. */
+    private static final Duration GONE_POLL = Duration.ofMillis(50);
     private static final String COMMAND = "node restart-agent";
 
     @Mixin
@@ -43,7 +46,7 @@ final class RestartAgentCommand implements java.util.concurrent.Callable<Integer
         try {
             ApiClient cluster = target.client();
             ApiClient own = target.clientOf(node);
-            long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+            OperatorWait wait = OperatorWait.upTo(timeoutSeconds);
             if (node.equals(cluster.cib().path("lease").path("holder").asText(null))) {
                 System.out.println(node + " is the primary: switching over first, so that its PostgreSQL can keep"
                         + " running as a standby");
@@ -51,7 +54,7 @@ final class RestartAgentCommand implements java.util.concurrent.Callable<Integer
                 if (switched != 0) {
                     return switched;
                 }
-                if (await(cluster, deadline, report -> "STANDBY".equals(report.path("pgState").asText())
+                if (await(cluster, wait, report -> "STANDBY".equals(report.path("pgState").asText())
                         && report.path("streaming").asBoolean()) == null) {
                     System.err.println("pgpacer " + COMMAND + ": " + node + " did not stream as a standby within "
                             + timeoutSeconds + " s after the switchover; its agent was not restarted. See 'pgpacer"
@@ -59,18 +62,18 @@ final class RestartAgentCommand implements java.util.concurrent.Callable<Integer
                     return 1;
                 }
             }
-            long started = System.nanoTime();
+            double restartAskedAt = wait.elapsedSeconds();
             JsonNode answer = own.call("POST", "/agent/restart");
             System.out.println(answer.path("message").asText());
             long kept = answer.path("postmaster_pid").asLong();
-            if (!awaitGone(own, deadline)) {
+            if (!awaitGone(own, wait)) {
                 System.err.println("pgpacer " + COMMAND + ": " + node + "'s agent accepted the restart but still"
                         + " answers after " + timeoutSeconds + " s; see its log on " + node);
                 return 1;
             }
             // Once the old agent's API is gone its loop has ended: a later report comes from the new agent.
             long lastOld = cluster.cib().path("reports").path(node).path("sequence").asLong();
-            JsonNode report = await(cluster, deadline, r -> r.path("sequence").asLong() > lastOld
+            JsonNode report = await(cluster, wait, r -> r.path("sequence").asLong() > lastOld
                     && (kept == 0 || ("STANDBY".equals(r.path("pgState").asText()) && r.path("streaming").asBoolean())));
             if (report == null) {
                 System.err.println("pgpacer " + COMMAND + ": " + node + "'s agent ended for its restart, but no new"
@@ -80,7 +83,7 @@ final class RestartAgentCommand implements java.util.concurrent.Callable<Integer
                 return 1;
             }
             long now = report.path("postmasterPid").asLong();
-            double seconds = (System.nanoTime() - started) / 1e9;
+            double seconds = wait.elapsedSeconds() - restartAskedAt;
             if (kept != 0 && now != kept) {
                 System.err.printf("pgpacer %s: %s's agent restarted in %.1f s, but its PostgreSQL did not keep"
                         + " running (postmaster %d before, %d now); see the agent's log on %s%n", COMMAND, node,
@@ -97,8 +100,8 @@ final class RestartAgentCommand implements java.util.concurrent.Callable<Integer
     }
 
     /** Whether NODE's own API stopped answering (its agent ended) before the deadline. */
-    private static boolean awaitGone(ApiClient own, long deadline) {
-        while (System.nanoTime() < deadline) {
+    private static boolean awaitGone(ApiClient own, OperatorWait wait) {
+        while (wait.lookAgain(GONE_POLL)) {
             try {
                 own.call("GET", "/liveness");
             } catch (ApiClient.ApiException e) {
@@ -106,16 +109,13 @@ final class RestartAgentCommand implements java.util.concurrent.Callable<Integer
                     return true;
                 }
             }
-            if (!OperatorWait.pause(Duration.ofMillis(50))) {
-                return false;
-            }
         }
         return false;
     }
 
     /** NODE's report in the CIB once it satisfies {@code condition}, or null at the deadline or on Ctrl-C. */
-    private JsonNode await(ApiClient cluster, long deadline, java.util.function.Predicate<JsonNode> condition) {
-        while (System.nanoTime() < deadline) {
+    private JsonNode await(ApiClient cluster, OperatorWait wait, Predicate<JsonNode> condition) {
+        while (wait.lookAgain(POLL)) {
             try {
                 JsonNode report = cluster.cib().path("reports").path(node);
                 if (!report.isMissingNode() && condition.test(report)) {
@@ -123,9 +123,6 @@ final class RestartAgentCommand implements java.util.concurrent.Callable<Integer
                 }
             } catch (ApiClient.ApiException e) {
                 // why: the agent asked first may be the one restarting; the next look tries the others.
-            }
-            if (!OperatorWait.pause(POLL)) {
-                return null;
             }
         }
         return null;

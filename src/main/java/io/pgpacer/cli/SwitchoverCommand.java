@@ -93,7 +93,7 @@ final class SwitchoverCommand implements Callable<Integer> {
 
     /** Requests the switchover and, if asked, waits until it completed or was given up. */
     static int run(ApiClient api, String to, String at, String maxLag, boolean wait, int timeoutSeconds) {
-        long started = System.nanoTime();
+        OperatorWait waiting = OperatorWait.upTo(timeoutSeconds);
         JsonNode result = api.switchover(to, at, maxLag);
         System.out.println(result.path("message").asText());
         if (!wait) {
@@ -101,8 +101,7 @@ final class SwitchoverCommand implements Callable<Integer> {
         }
         JsonNode planned = api.cib().path("switchover");
         String target = planned.path("to").asText(null);
-        long deadline = started + Duration.ofSeconds(timeoutSeconds).toNanos();
-        while (System.nanoTime() < deadline) {
+        while (waiting.lookAgain(POLL)) {
             JsonNode cib = api.cib();
             if (cib.path("switchover").isNull() || cib.path("switchover").isMissingNode()) {
                 String holder = cib.path("lease").path("holder").asText(null);
@@ -110,7 +109,7 @@ final class SwitchoverCommand implements Callable<Integer> {
                 if (holder != null && holder.equals(target) && state.equals("PRIMARY")) {
                     System.out.printf("Switchover complete: %s is the primary (timeline %d), %.1f s after the request%n",
                             holder, cib.path("reports").path(holder).path("timeline").asLong(),
-                            (System.nanoTime() - started) / 1e9);
+                            waiting.elapsedSeconds());
                     return 0;
                 }
                 if (holder != null && !holder.equals(target)) {
@@ -119,12 +118,9 @@ final class SwitchoverCommand implements Callable<Integer> {
                     return 1;
                 }
             }
-            if (!OperatorWait.pause(POLL)) {
-                System.err.println("pgpacer switchover: interrupted while waiting; see 'pgpacer status'");
-                return 1;
-            }
         }
-        System.err.println("pgpacer switchover: not complete after " + timeoutSeconds + " s; see 'pgpacer status'");
+        System.err.println(waiting.interrupted() ? "pgpacer switchover: interrupted while waiting; see 'pgpacer status'"
+                : "pgpacer switchover: not complete after " + timeoutSeconds + " s; see 'pgpacer status'");
         return 1;
     }
 
