@@ -1,9 +1,6 @@
 package io.pgpacer.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.pgpacer.config.InputFiles;
 import io.pgpacer.config.ResourceDocument;
 import io.pgpacer.config.StrictYaml;
@@ -50,10 +47,6 @@ public final class CibDocument {
 
     // why minimized quotes: the document is for people to edit; a string that would read back as a number,
     // boolean or null keeps its quotes.
-    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-            .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-            .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
 
     private CibDocument() {
     }
@@ -119,13 +112,9 @@ public final class CibDocument {
 
     /** The document as YAML, with a header that says how to apply it. */
     public static String yaml(Map<String, Object> document) {
-        try {
-            return "# pgpacer CIB configuration. Edit, then apply with 'pgpacer cib replace FILE'.\n"
-                    + "# 'epoch' is the configuration it was queried at; 'nodes' and 'settings' are read-only here.\n"
-                    + YAML.writeValueAsString(document).replaceFirst("^---\\n", "");
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write the CIB document as YAML", e);
-        }
+        return "# pgpacer CIB configuration. Edit, then apply with 'pgpacer cib replace FILE'.\n"
+                + "# 'epoch' is the configuration it was queried at; 'nodes' and 'settings' are read-only here.\n"
+                + StrictYaml.write(document);
     }
 
     /**
@@ -158,12 +147,7 @@ public final class CibDocument {
         }
         // why through the text: compare with what a query wrote, as YAML reads it back (a name that looks like a
         // number is written without quotes and read back as a number)
-        JsonNode rendered;
-        try {
-            rendered = YAML.readTree(YAML.writeValueAsString(render(current)));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot read back the CIB document", e);
-        }
+        JsonNode rendered = StrictYaml.read(StrictYaml.write(render(current)));
         long epoch = epoch(root.get("epoch"), problems);
         JsonNode name = root.get("cluster-name");
         if (name != null && !sameValues(name, rendered.get("cluster-name"))) {

@@ -1,10 +1,7 @@
 package io.pgpacer.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgpacer.config.StrictYaml;
 import io.pgpacer.config.ConfigException;
 import io.pgpacer.enrol.HostFiles;
 import io.pgpacer.enrol.SharedSecrets;
@@ -48,10 +45,6 @@ final class ClusterSetupCommand implements Callable<Integer> {
 
     // why the YAML library: every value becomes one scalar, however it is spelt; text joined into YAML would let a
     // value with a line break add keys of its own
-    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
     private static final Pattern NODE = Pattern.compile("([^=]*)=(.*)");
     private static final String NODE_SYNTAX = "NODE=ADDRESS[,api=PORT][,raft=PORT][,pg=PORT][,witness]";
 
@@ -320,15 +313,11 @@ final class ClusterSetupCommand implements Callable<Integer> {
         }
         doc.put("migration-threshold", 1);
         doc.put("no-quorum-policy", "stop");
-        try {
-            return "# A pgpacer cluster, written by 'pgpacer cluster setup'.\n"
-                    + "# The same file on every host: pgpacer agent --config FILE --node NAME\n"
-                    + "# As the reference's cluster_setup.sh: a failed primary is not given the role again until\n"
-                    + "# 'pgpacer resource cleanup'; a cut-off primary stops (no-quorum-policy).\n"
-                    + YAML.writeValueAsString(doc);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write the configuration as YAML", e);
-        }
+        return "# A pgpacer cluster, written by 'pgpacer cluster setup'.\n"
+                + "# The same file on every host: pgpacer agent --config FILE --node NAME\n"
+                + "# As the reference's cluster_setup.sh: a failed primary is not given the role again until\n"
+                + "# 'pgpacer resource cleanup'; a cut-off primary stops (no-quorum-policy).\n"
+                + StrictYaml.write(doc);
     }
 
     // NODE=ADDRESS[,api=PORT][,raft=PORT][,pg=PORT][,witness]; NODE=ADDRESS:witness as before.

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,11 @@ public final class StrictYaml {
 
     private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+    // why quoted numbers: a string that looks like a number ("5", a node named 151) must read back as a string.
+    private static final ObjectMapper WRITER = new ObjectMapper(YAMLFactory.builder()
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'", Pattern.DOTALL);
 
     /** The text is not one valid YAML document; the message says what and where, without quoting the text. */
@@ -63,6 +69,21 @@ public final class StrictYaml {
             return rethrow("is not valid YAML" + where + ": " + withoutQuotedLines(e.getOriginalMessage()));
         } catch (IOException e) {
             throw new IllegalStateException("reading a string cannot fail", e);
+        }
+    }
+
+    /**
+     * A document pgpacer writes for an operator or a host (a configuration, the CIB document) as YAML that
+     * {@link #read} reads back as the same tree: no {@code ---}, quotes only where a value needs them.
+     *
+     * @param document a tree of maps, lists and scalars, or a {@link JsonNode}
+     */
+    public static String write(Object document) {
+        try {
+            return WRITER.writeValueAsString(document);
+        } catch (JsonProcessingException e) {
+            // why unchecked: a tree of maps, lists and scalars always serializes
+            throw new IllegalStateException("cannot write the document as YAML: " + e.getOriginalMessage(), e);
         }
     }
 

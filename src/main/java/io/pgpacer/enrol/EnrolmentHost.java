@@ -1,11 +1,9 @@
 package io.pgpacer.enrol;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.pgpacer.config.StrictYaml;
 import io.pgpacer.config.AgentConfig;
 import io.pgpacer.config.ConfigException;
 import io.pgpacer.config.ConfigLoader;
@@ -46,9 +44,6 @@ public final class EnrolmentHost {
     static final long CHALLENGE_MILLIS = 60_000;
     private static final int MAX_CHALLENGES = 64;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
 
     private final HostFiles files;
     private final Path configFile;
@@ -277,9 +272,9 @@ public final class EnrolmentHost {
     private String localCopy(String node, byte[] yaml) {
         JsonNode root;
         try {
-            root = YAML.readTree(new String(yaml, StandardCharsets.UTF_8));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("the configuration is not YAML: " + e.getOriginalMessage());
+            root = StrictYaml.read(new String(yaml, StandardCharsets.UTF_8));
+        } catch (StrictYaml.InvalidYamlException e) {
+            throw new IllegalArgumentException("the configuration " + e.getMessage());
         }
         if (!(root instanceof ObjectNode doc)) {
             throw new IllegalArgumentException("the configuration is not a YAML mapping of pgpacer's keys");
@@ -289,12 +284,8 @@ public final class EnrolmentHost {
                 .put("token-file", files.apiToken().toAbsolutePath().toString());
         (doc.get("postgresql") instanceof ObjectNode pg ? pg : doc.putObject("postgresql"))
                 .put("replication-password-file", files.replicationSecret().toAbsolutePath().toString());
-        try {
-            return "# Delivered by 'pgpacer cluster setup'; node, api.token-file and"
-                    + " postgresql.replication-password-file set by this host.\n" + YAML.writeValueAsString(doc);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write the configuration as YAML", e);
-        }
+        return "# Delivered by 'pgpacer cluster setup'; node, api.token-file and"
+                + " postgresql.replication-password-file set by this host.\n" + StrictYaml.write(doc);
     }
 
     private Optional<SharedSecrets> secretsOrEmpty() {
