@@ -8,9 +8,14 @@ import io.pgpacer.os.OsErrors;
 import io.pgpacer.store.CibJson;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpConnectTimeoutException;
+import java.nio.charset.StandardCharsets;
+import javax.net.ssl.HttpsURLConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,9 +40,23 @@ public final class ApiClient {
         }
     }
 
+    /** The JDK's switch for sending a POST again on its own. */
+    static final String NO_POST_RETRY = "sun.net.http.retryPost";
+
+    static {
+        // why: the JDK sends a POST a second time when the connection fails before the answer, and a command (a
+        // switchover, a forced promotion, a resource restart) must be carried out once or not at all. The JDK reads
+        // it once, when its HTTP client first loads, which in pgpacer's processes is after this.
+        if (System.getProperty(NO_POST_RETRY) == null) {
+            System.setProperty(NO_POST_RETRY, "false");
+        }
+    }
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
+
     private final List<URI> agents;
     private final ApiCredentials credentials;
-    private final HttpClient http;
     private final ObjectMapper json = CibJson.mapper();
 
     public ApiClient(List<URI> agents) {
@@ -49,7 +68,6 @@ public final class ApiClient {
         agents.forEach(agent -> checkAgentUrl(agent.toString(), agent));
         this.agents = List.copyOf(agents);
         this.credentials = credentials;
-        this.http = httpClient(credentials, Duration.ofSeconds(2));
     }
 
     /**
@@ -97,17 +115,6 @@ public final class ApiClient {
     private static IllegalArgumentException notAnAgentUrl(String text, String why) {
         return new IllegalArgumentException("'" + UrlRedaction.redact(text) + "' is not an agent's API URL: " + why
                 + "; give one like http://10.0.0.1:8008 or https://db1.example.com:8008");
-    }
-
-    /** An HTTP client of the agents' API that trusts what {@code credentials} say. */
-    static HttpClient httpClient(ApiCredentials credentials, Duration connectTimeout) {
-        // why HTTP/1.1: the default first tries an h2c upgrade, which the agents' JDK server does not speak.
-        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(connectTimeout);
-        if (credentials.tls() != null) {
-            builder.sslContext(credentials.tls());
-        }
-        return builder.build();
     }
 
     public ClusterStatus status() {
@@ -253,37 +260,80 @@ public final class ApiClient {
     public JsonNode call(String method, String path, String bodyOrNull) {
         List<String> failures = new ArrayList<>();
         for (URI agent : agents) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(agent.resolve(path)).timeout(Duration.ofSeconds(5))
-                    .method(method, bodyOrNull == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(bodyOrNull));
-            if (credentials.token() != null) {
-                request.header("Authorization", credentials.token().authorizationHeader());
-            }
-            HttpResponse<String> response;
+            Answer answer;
             try {
-                response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                answer = send(agent.resolve(path), method, bodyOrNull);
             } catch (IOException e) {
                 failures.add(UrlRedaction.redact(agent) + ": " + UrlRedaction.redact(OsErrors.reason(e)));
                 continue;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ApiException(0, "interrupted");
             }
-            JsonNode body = parse(response.body());
+            JsonNode body = parse(answer.body());
             // why: a wrong --api (another web server on that port) answers HTML, which is no message to print.
-            if (body == null && !response.body().isBlank()) {
-                throw new ApiException(response.statusCode(), UrlRedaction.redact(agent) + " answered HTTP "
-                        + response.statusCode() + " to " + method + " " + path + " but not as a pgpacer agent does"
+            if (body == null && !answer.body().isBlank()) {
+                throw new ApiException(answer.status(), UrlRedaction.redact(agent) + " answered HTTP "
+                        + answer.status() + " to " + method + " " + path + " but not as a pgpacer agent does"
                         + " (no JSON); check that it is an agent's api-port");
             }
-            if (response.statusCode() >= 400) {
+            if (answer.status() >= 400) {
                 String message = body != null && body.has("error") ? body.get("error").asText()
-                        : body != null && body.has("message") ? body.get("message").asText() : response.body();
-                throw new ApiException(response.statusCode(), message);
+                        : body != null && body.has("message") ? body.get("message").asText() : answer.body();
+                throw new ApiException(answer.status(), message);
             }
             return body;
         }
         throw new ApiException(0, "no agent answered: " + String.join("; ", failures));
+    }
+
+    private record Answer(int status, String body) {
+    }
+
+    // why HttpURLConnection, not the JDK's HttpClient: a CLI command sends one request and ends, and the HttpClient
+    // starts a selector thread and sets up TLS even for plain HTTP, a quarter of a second of every command's start.
+    private Answer send(URI uri, String method, String bodyOrNull) throws IOException {
+        // why no proxy: the API is reached directly, as the agents reach each other; a proxy from the environment
+        // would see the token.
+        HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
+        try {
+            if (connection instanceof HttpsURLConnection https && credentials.tls() != null) {
+                https.setSSLSocketFactory(credentials.tls().getSocketFactory());
+            }
+            connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+            connection.setReadTimeout((int) ANSWER_TIMEOUT.toMillis());
+            connection.setRequestMethod(method);
+            connection.setUseCaches(false);
+            if (credentials.token() != null) {
+                connection.setRequestProperty("Authorization", credentials.token().authorizationHeader());
+            }
+            byte[] body = method.equals("GET") || method.equals("HEAD") ? null
+                    : (bodyOrNull == null ? "" : bodyOrNull).getBytes(StandardCharsets.UTF_8);
+            if (body != null) {
+                // why not streamed: a streamed request that is answered 401 loses the answer's body, which says
+                // what the token or passphrase should be.
+                connection.setDoOutput(true);
+            }
+            try {
+                connection.connect();
+            } catch (SocketTimeoutException e) {
+                // why this type: both of the connection's timeouts throw SocketTimeoutException, and an operator
+                // needs to know whether the agent was unreachable or reached but silent.
+                throw new HttpConnectTimeoutException("no connection within " + CONNECT_TIMEOUT.toSeconds() + " s");
+            }
+            if (body != null) {
+                try (OutputStream out = connection.getOutputStream()) {
+                    out.write(body);
+                }
+            }
+            int status = connection.getResponseCode();
+            InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
+            if (in == null) {
+                return new Answer(status, "");
+            }
+            try (in) {
+                return new Answer(status, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } finally {
+            connection.disconnect();
+        }
     }
 
     private JsonNode parse(String body) {

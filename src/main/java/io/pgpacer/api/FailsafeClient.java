@@ -38,7 +38,18 @@ public final class FailsafeClient implements FailsafePeers {
     public FailsafeClient(Map<String, URI> members, ApiCredentials credentials) {
         this.members = new LinkedHashMap<>(members);
         this.credentials = credentials;
-        this.http = ApiClient.httpClient(credentials, Duration.ofSeconds(1));
+        this.http = httpClient(credentials, Duration.ofSeconds(1));
+    }
+
+    /** An HTTP client of the agents' API that trusts what {@code credentials} say. */
+    private static HttpClient httpClient(ApiCredentials credentials, Duration connectTimeout) {
+        // why HTTP/1.1: the default first tries an h2c upgrade, which the agents' JDK server does not speak.
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(connectTimeout);
+        if (credentials.tls() != null) {
+            builder.sslContext(credentials.tls());
+        }
+        return builder.build();
     }
 
     @Override

@@ -30,15 +30,16 @@ import picocli.CommandLine.ParseResult;
 // why INHERIT: every subcommand answers --help, --version and --debug as well.
 @Command(name = "pgpacer", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         versionProvider = BuildVersion.class,
-        description = "High-availability cluster manager for PostgreSQL streaming replication.",
-        subcommands = {AgentCommand.class, StatusCommand.class, HistoryCommand.class, ResourceCommand.class,
-                ConstraintCommand.class, ForcePromoteCommand.class, SwitchoverCommand.class,
-                MaintenanceCommands.ClusterCommand.class, MaintenanceCommands.NodeCommand.class, PropertyCommand.class,
-                CibCommand.class,
-                RepairCommands.Repair.class, RepairCommands.Rebuild.class, RepairCommands.RecoverMaster.class,
-                StoreCommand.class, HostCommand.class,
-                DemoCommand.class, ImportPcsCommand.class})
+        description = "High-availability cluster manager for PostgreSQL streaming replication.")
 public final class Main {
+
+    /** Every command of pgpacer, in the order 'pgpacer --help' lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(AgentCommand.class, StatusCommand.class,
+            HistoryCommand.class, ResourceCommand.class, ConstraintCommand.class, ForcePromoteCommand.class,
+            SwitchoverCommand.class, MaintenanceCommands.ClusterCommand.class, MaintenanceCommands.NodeCommand.class,
+            PropertyCommand.class, CibCommand.class, RepairCommands.Repair.class, RepairCommands.Rebuild.class,
+            RepairCommands.RecoverMaster.class, StoreCommand.class, HostCommand.class, DemoCommand.class,
+            ImportPcsCommand.class);
 
     /** Exit code for bad input: a wrong argument, an invalid configuration, a refused request. */
     static final int BAD_INPUT = 2;
@@ -53,12 +54,35 @@ public final class Main {
     boolean debug;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args).execute(args));
     }
 
-    /** The command line, for running pgpacer commands in-process (tests, embedding). */
+    /** The command line with every command, for running pgpacer commands in-process (tests, embedding). */
     public static CommandLine commandLine() {
+        return commandLine(COMMANDS);
+    }
+
+    /**
+     * The command line that runs {@code args}: when they begin with a command's name, pgpacer with only that
+     * command, else with all of them (help, a typo, an option first). Why: picocli reads the annotations of every
+     * command and option it is given, about half a second at each start of the CLI, while one command needs only
+     * its own; what the command prints is the same either way.
+     */
+    static CommandLine commandLine(String[] args) {
+        if (args.length > 0) {
+            for (Class<?> command : COMMANDS) {
+                Command named = command.getAnnotation(Command.class);
+                if (named.name().equals(args[0]) || List.of(named.aliases()).contains(args[0])) {
+                    return commandLine(List.of(command));
+                }
+            }
+        }
+        return commandLine(COMMANDS);
+    }
+
+    private static CommandLine commandLine(List<Class<?>> commands) {
         CommandLine line = new CommandLine(new Main());
+        commands.forEach(line::addSubcommand);
         line.setExecutionStrategy(Main::execute);
         line.setParameterExceptionHandler(Main::badArguments);
         line.setExecutionExceptionHandler(Main::failed);

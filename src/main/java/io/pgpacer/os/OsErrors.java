@@ -2,6 +2,7 @@ package io.pgpacer.os;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
@@ -57,7 +58,7 @@ public final class OsErrors {
         if (e instanceof HttpConnectTimeoutException) {
             return "no connection within the timeout";
         }
-        if (e instanceof HttpTimeoutException) {
+        if (e instanceof HttpTimeoutException || e instanceof SocketTimeoutException) {
             return "no answer within the timeout";
         }
         if (e instanceof UnknownHostException) {
