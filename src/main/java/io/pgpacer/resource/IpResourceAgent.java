@@ -1,7 +1,7 @@
 package io.pgpacer.resource;
 
 import io.pgpacer.core.resource.Primitive;
-import io.pgpacer.vip.VipAddress;
+import io.pgpacer.core.model.VipAddress;
 import io.pgpacer.vip.VipException;
 import io.pgpacer.vip.VirtualIp;
 import io.pgpacer.vip.linux.IpAddrVirtualIp;
