@@ -27,7 +27,6 @@ import io.pgpacer.postgres.PostgresException;
 import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.postgres.StopMode;
 import io.pgpacer.resource.ExecResourceAgent;
-import io.pgpacer.resource.IpResourceAgent;
 import io.pgpacer.resource.ResourceAgent;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
