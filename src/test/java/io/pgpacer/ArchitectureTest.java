@@ -32,7 +32,8 @@ import java.util.Set;
  * them and runs the loops; the API and the metrics serve the agent through an interface; the CLI is a client and
  * the daemon's entry point. {@code pcs} (the Pacemaker import) is part of the CLI's side.
  */
-@AnalyzeClasses(packages = "io.pgpacer", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(packages = "io.pgpacer", importOptions = {ImportOption.DoNotIncludeTests.class,
+        ImportOption.DoNotIncludeJars.class})
 class ArchitectureTest {
 
     /** Each wraps one outside thing behind its own contract. */
