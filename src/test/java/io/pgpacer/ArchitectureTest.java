@@ -36,7 +36,12 @@ import java.util.Set;
         ImportOption.DoNotIncludeJars.class})
 class ArchitectureTest {
 
-    /** Each wraps one outside thing behind its own contract. */
+    /**
+     * Each wraps one outside thing behind its own contract. The API and the metrics are not among them: they serve
+     * what the agent and the store know, so they read the contracts of store, postgres and enrol (records such as
+     * PgObservation, the ClusterStore interface), never an implementation (the rules on postgres.local, store.ratis
+     * and vip.linux below).
+     */
     private static final Set<String> ADAPTERS = Set.of("postgres", "vip", "store", "resource", "tls", "enrol");
 
     @ArchTest
