@@ -27,7 +27,6 @@ import io.pgpacer.postgres.PostgresException;
 import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.postgres.StopMode;
 import io.pgpacer.resource.ExecResourceAgent;
-import io.pgpacer.resource.IpResourceAgent;
 import io.pgpacer.resource.ResourceAgent;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
@@ -51,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * the controller assigned. One thread owns all of it ({@link #run}); the lease keeper and the controller
  * have their own threads so that a long step here never delays fencing or decisions.
  */
-public final class Agent implements AutoCloseable {
+public final class Agent implements LocalAgent, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     private static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);
@@ -200,10 +199,6 @@ public final class Agent implements AutoCloseable {
         return lease.held().isPresent();
     }
 
-    /** This member's answer to a failsafe ping; {@code reason} says why it confirmed or not. */
-    public record FailsafeAnswer(boolean confirmed, String reason) {
-    }
-
     /**
      * Answers a failsafe ping from {@code primary}, which holds lease {@code generation} and cannot reach the
      * store: confirms only when this member's own store call fails now, its PostgreSQL is no primary and its copy
@@ -307,26 +302,7 @@ public final class Agent implements AutoCloseable {
         return new LoopProgress(loopRunning, now - lastPassEndedAt, inPass ? Math.max(1, now - passStartedAt) : 0);
     }
 
-    /**
-     * A report this agent built, and how long ago.
-     *
-     * @param observed the look at PostgreSQL it was built from; null for a witness
-     * @param ageMillis milliseconds since the observation, by the agent's monotonic clock
-     */
-    public record LocalObservation(NodeReport report, PgObservation observed, long ageMillis) {
-    }
-
     private record ObservedAt(NodeReport report, PgObservation observed, long atMillis) {
-    }
-
-    /**
-     * How the loop is moving, by the agent's monotonic clock.
-     *
-     * @param running false before the loop started and after it ended
-     * @param millisSinceLastPass since the loop last finished a pass (or started, before the first one ended)
-     * @param millisInCurrentPass how long the pass under way has run; 0 between passes
-     */
-    public record LoopProgress(boolean running, long millisSinceLastPass, long millisInCurrentPass) {
     }
 
     /** Runs the agent on the calling thread until {@link #close()}; the thread must live as long as the agent. */

@@ -1,6 +1,6 @@
 package io.pgpacer.api;
 
-import io.pgpacer.agent.Agent.LoopProgress;
+import io.pgpacer.agent.LocalAgent.LoopProgress;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.model.Lsn;
 import io.pgpacer.store.MemberHealth;

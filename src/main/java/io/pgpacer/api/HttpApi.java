@@ -1,6 +1,6 @@
 package io.pgpacer.api;
 
-import io.pgpacer.agent.Agent;
+import io.pgpacer.agent.LocalAgent;
 import io.pgpacer.agent.EventFeed;
 import io.pgpacer.api.security.AccessPolicy.Verdict;
 import io.pgpacer.api.security.ApiSecurity;
@@ -47,7 +47,7 @@ public final class HttpApi implements AutoCloseable {
 
     private final String self;
     private final ClusterStore store;
-    private final Agent agent;
+    private final LocalAgent agent;
     private final EventFeed events;
     private final MetricsEndpoint metrics;
     private final ApiSecurity security;
@@ -56,19 +56,19 @@ public final class HttpApi implements AutoCloseable {
     private final Dashboard dashboard = new Dashboard();
     private final EnrolmentHost enrolment;
 
-    public HttpApi(String self, InetSocketAddress bind, ClusterStore store, Agent agent, EventFeed events)
+    public HttpApi(String self, InetSocketAddress bind, ClusterStore store, LocalAgent agent, EventFeed events)
             throws IOException {
         this(self, bind, store, agent, events, ApiSecurity.defaults());
     }
 
     /** @param security HTTP or HTTPS, and who may send which requests */
-    public HttpApi(String self, InetSocketAddress bind, ClusterStore store, Agent agent, EventFeed events,
+    public HttpApi(String self, InetSocketAddress bind, ClusterStore store, LocalAgent agent, EventFeed events,
             ApiSecurity security) throws IOException {
         this(self, bind, store, agent, events, security, null);
     }
 
     /** @param enrolment what {@code /enrol} answers on this configured agent, or null for no {@code /enrol} */
-    public HttpApi(String self, InetSocketAddress bind, ClusterStore store, Agent agent, EventFeed events,
+    public HttpApi(String self, InetSocketAddress bind, ClusterStore store, LocalAgent agent, EventFeed events,
             ApiSecurity security, EnrolmentHost enrolment) throws IOException {
         this.self = self;
         this.enrolment = enrolment;
@@ -166,8 +166,8 @@ public final class HttpApi implements AutoCloseable {
         } else if (method.equals("GET") && path.equals(Dashboard.ACCESS_PATH)) {
             send(exchange, 200, Dashboard.Access.of(security.admit(exchange.request(), EndpointKind.COMMAND)));
         } else if (method.equals("GET") && path.equals(Dashboard.LOCAL_PATH)) {
-            send(exchange, 200, Dashboard.local(self, agent.latestObservation().map(Agent.LocalObservation::observed)
-                    .orElse(null), metrics.timedPromotions()));
+            send(exchange, 200, Dashboard.local(self, agent.latestObservation()
+                    .map(LocalAgent.LocalObservation::observed).orElse(null), metrics.timedPromotions()));
         } else if (method.equals("GET") && path.equals("/status")) {
             send(exchange, 200, status(cib()));
         } else if (method.equals("GET") && path.equals("/cluster")) {
@@ -265,11 +265,12 @@ public final class HttpApi implements AutoCloseable {
 
     private HealthFacts healthFacts() {
         Cib cib = store.localCopy();
-        Optional<Agent.LocalObservation> observed = agent.latestObservation();
-        NodeReport pg = observed.map(Agent.LocalObservation::report).orElse(null);
+        Optional<LocalAgent.LocalObservation> observed = agent.latestObservation();
+        NodeReport pg = observed.map(LocalAgent.LocalObservation::report).orElse(null);
         boolean postmasterAlive = pg != null && pg.postmasterPid() > 0
                 && ProcessHandle.of(pg.postmasterPid()).map(ProcessHandle::isAlive).orElse(false);
-        return new HealthFacts(self, agent.witness(), pg, observed.map(Agent.LocalObservation::ageMillis).orElse(0L),
+        return new HealthFacts(self, agent.witness(), pg,
+                observed.map(LocalAgent.LocalObservation::ageMillis).orElse(0L),
                 postmasterAlive, agent.holdsValidLease(), cib.lease().holder(),
                 ClusterView.primaryLsn(cib).orElse(null), agent.loopProgress(), cib.settings().nodeTimeoutMillis(),
                 store.memberHealth());
@@ -505,7 +506,7 @@ public final class HttpApi implements AutoCloseable {
             send(exchange, 400, error("query parameter 'primary' is missing: name the node that asks"));
             return;
         }
-        Agent.FailsafeAnswer answer = agent.answerFailsafe(primary, generation);
+        LocalAgent.FailsafeAnswer answer = agent.answerFailsafe(primary, generation);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("node", self);
         body.put("confirmed", answer.confirmed());

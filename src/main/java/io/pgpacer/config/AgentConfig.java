@@ -6,7 +6,7 @@ import io.pgpacer.core.cib.RecoveryPolicy;
 import io.pgpacer.core.cib.SyncPolicy;
 import io.pgpacer.core.cib.VipAddresses;
 import io.pgpacer.core.resource.Resources;
-import io.pgpacer.vip.VipAddress;
+import io.pgpacer.core.model.VipAddress;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -9,7 +9,7 @@ import io.pgpacer.core.cib.RecoveryPolicy;
 import io.pgpacer.core.cib.ReplicationMode;
 import io.pgpacer.core.cib.SyncPolicy;
 import io.pgpacer.core.model.Durations;
-import io.pgpacer.vip.VipAddress;
+import io.pgpacer.core.model.VipAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.pgpacer.config;
 
 import io.pgpacer.core.cib.ReaderVipPolicy;
-import io.pgpacer.vip.VipAddress;
+import io.pgpacer.core.model.VipAddress;
 
 /**
  * The configured virtual IPs.

@@ -1,6 +1,6 @@
 package io.pgpacer.metrics;
 
-import io.pgpacer.agent.Agent;
+import io.pgpacer.agent.LocalAgent;
 import io.pgpacer.store.ClusterStore;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.common.PrometheusHttpExchange;
@@ -42,13 +42,13 @@ public final class MetricsEndpoint {
     }
 
     /** Registers this agent's metrics and starts timing its failovers from the next CIB the store applies. */
-    public MetricsEndpoint(String self, ClusterStore store, Agent agent) {
+    public MetricsEndpoint(String self, ClusterStore store, LocalAgent agent) {
         store.onApplied(failovers::record);
         registry.register(new AgentCollector(() -> {
-            Optional<Agent.LocalObservation> latest = agent.latestObservation();
-            return new AgentFacts(self, agent.witness(), latest.map(Agent.LocalObservation::report).orElse(null),
-                    latest.map(Agent.LocalObservation::observed).orElse(null),
-                    latest.map(Agent.LocalObservation::ageMillis).orElse(0L), agent.leaseRemainingMillis(),
+            Optional<LocalAgent.LocalObservation> latest = agent.latestObservation();
+            return new AgentFacts(self, agent.witness(), latest.map(LocalAgent.LocalObservation::report).orElse(null),
+                    latest.map(LocalAgent.LocalObservation::observed).orElse(null),
+                    latest.map(LocalAgent.LocalObservation::ageMillis).orElse(0L), agent.leaseRemainingMillis(),
                     store.info(), store.localCopy(), failovers.last().orElse(null), agent.commitGuard());
         }));
         if (!agent.witness()) {

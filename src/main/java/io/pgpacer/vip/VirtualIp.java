@@ -1,5 +1,7 @@
 package io.pgpacer.vip;
 
+import io.pgpacer.core.model.VipAddress;
+
 /**
  * One virtual IP address on one network interface of this host, moved between hosts like Pacemaker's IPaddr2.
  * Every method is idempotent and safe to repeat after a failure; none is atomic with respect to another host

@@ -11,6 +11,7 @@ import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.command.CibReducer;
+import io.pgpacer.core.command.Outcome;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.command.StoreCommand.CleanupResource;
@@ -65,7 +66,7 @@ class ResourceExecutorTest {
         @Override
         public synchronized CommandResult submit(StoreCommand command, Duration timeout) {
             submitted.add(command);
-            CibReducer.Outcome outcome = CibReducer.apply(cib, command);
+            Outcome outcome = CibReducer.apply(cib, command);
             cib = outcome.cib();
             return outcome.result();
         }

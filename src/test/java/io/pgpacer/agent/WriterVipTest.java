@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pgpacer.vip.VipAddress;
+import io.pgpacer.core.model.VipAddress;
 import io.pgpacer.vip.VirtualIp;
 import java.util.ArrayList;
 import java.util.List;

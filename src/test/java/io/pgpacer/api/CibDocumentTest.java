@@ -10,6 +10,7 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.command.CibReducer;
+import io.pgpacer.core.command.Outcome;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.command.StoreCommand.ReplaceConfiguration;
 import java.util.List;
@@ -92,7 +93,7 @@ class CibDocumentTest {
     void queryThenReplaceUnchangedIsANoOp() throws Exception {
         ReplaceConfiguration same = CibDocument.parse(query(), cib);
         assertEquals(List.of(), CibDocument.diff(cib, same));
-        CibReducer.Outcome outcome = CibReducer.apply(cib, same);
+        Outcome outcome = CibReducer.apply(cib, same);
         assertEquals(cib.configEpoch(), outcome.cib().configEpoch());
         assertEquals("configuration unchanged", outcome.result().message());
         String json = new ObjectMapper().writeValueAsString(CibDocument.render(cib));
@@ -210,7 +211,7 @@ class CibDocumentTest {
         ReplaceConfiguration replacement = CibDocument.parse(query().replace("migration-threshold: 1",
                 "migration-threshold: 4"), cib);
         Cib changedMeanwhile = CibReducer.apply(cib, new StoreCommand.SetMaintenance("n1", true)).cib();
-        CibReducer.Outcome outcome = CibReducer.apply(changedMeanwhile, replacement);
+        Outcome outcome = CibReducer.apply(changedMeanwhile, replacement);
         assertSame(changedMeanwhile, outcome.cib());
         assertTrue(outcome.result().message().startsWith("the configuration changed since it was queried (epoch 3,"
                 + " the document says 2)"), outcome.result().message());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.pgpacer.agent.Agent.LoopProgress;
+import io.pgpacer.agent.LocalAgent.LoopProgress;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.model.Lsn;

@@ -105,7 +105,7 @@ class ConfigLoaderTest {
     @Test
     void theWriterVipIsAnAddressWithPrefixOnANic() {
         AgentConfig config = ConfigLoader.parse(FILE, VALID + "virtual-ips: {writer: 10.0.0.100/24, nic: eth0}\n", null);
-        assertEquals(new io.pgpacer.vip.VipAddress("10.0.0.100", 24, "eth0"), config.writerVip());
+        assertEquals(new io.pgpacer.core.model.VipAddress("10.0.0.100", 24, "eth0"), config.writerVip());
         assertNull(ConfigLoader.parse(FILE, VALID, null).writerVip());
     }
 
@@ -147,7 +147,7 @@ class ConfigLoaderTest {
     void theReaderVipGoesOnAStandbyAndOptionallyFallsBackToThePrimary() {
         AgentConfig config = ConfigLoader.parse(FILE, VALID
                 + "virtual-ips: {writer: 10.0.0.100/24, reader: 10.0.0.101/24, nic: eth0}\n", null);
-        assertEquals(new io.pgpacer.vip.VipAddress("10.0.0.101", 24, "eth0"), config.vips().reader());
+        assertEquals(new io.pgpacer.core.model.VipAddress("10.0.0.101", 24, "eth0"), config.vips().reader());
         assertEquals(io.pgpacer.core.cib.ReaderVipPolicy.STANDBY, config.clusterSettings().readerVip());
         config = ConfigLoader.parse(FILE, VALID
                 + "virtual-ips: {reader: 10.0.0.101/24, nic: eth0, reader-without-standby: primary}\n", null);

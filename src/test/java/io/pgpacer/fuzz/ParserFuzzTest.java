@@ -9,6 +9,7 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.command.CibReducer;
+import io.pgpacer.core.command.Outcome;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.resource.ResourceEdit;
 import io.pgpacer.core.resource.ResourceEdits;
@@ -102,7 +103,7 @@ class ParserFuzzTest {
             requireSentence(refused);
             return;
         }
-        CibReducer.Outcome outcome = CibReducer.apply(CURRENT, new StoreCommand.SetProperties(values));
+        Outcome outcome = CibReducer.apply(CURRENT, new StoreCommand.SetProperties(values));
         if (!outcome.result().applied() && outcome.result().message().isBlank()) {
             throw new AssertionError("a refusal without a reason for " + values);
         }

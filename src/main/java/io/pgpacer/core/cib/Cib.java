@@ -258,6 +258,18 @@ public record Cib(
         return inStandby(node) || postgresBan(node).isPresent();
     }
 
+    /**
+     * Why {@code node} runs no PostgreSQL, in words that fit after its name ({@code is in standby}, {@code is banned
+     * from msPostgresql (constraint ...)}), or empty when it may run it; the one place that says so, so that every
+     * rule names standby and bans alike.
+     */
+    public Optional<String> whyNoPostgres(String node) {
+        if (inStandby(node)) {
+            return Optional.of("is in standby");
+        }
+        return postgresBan(node).map(ban -> "is banned from " + PostgresClone.ID + " (constraint " + ban.id() + ")");
+    }
+
     /** The location constraint of -INFINITY that bans {@code msPostgresql} from {@code node}, if any. */
     public Optional<Constraint.Location> postgresBan(String node) {
         return resources.constraints().stream()

@@ -1,11 +1,13 @@
 package io.pgpacer.core.command;
 
+import static io.pgpacer.core.command.Outcome.accept;
+import static io.pgpacer.core.command.Outcome.refuse;
+
 import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Lease;
-import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.Role;
@@ -47,10 +49,6 @@ import java.util.Optional;
  * it was and says why.
  */
 public final class CibReducer {
-
-    /** The CIB after a command, and what the command's sender is told. */
-    public record Outcome(Cib cib, CommandResult result) {
-    }
 
     private CibReducer() {
     }
@@ -220,7 +218,7 @@ public final class CibReducer {
         if (cib.goal(c.node()).map(NodeGoal::role).orElse(null) != Role.PRIMARY) {
             return refuse(cib, c.node() + " is not the assigned primary");
         }
-        if (diverged(cib, c.node())) {
+        if (RepairReducer.diverged(cib, c.node())) {
             return refuse(cib, c.node() + " diverged from the timeline history; it may not become primary: run"
                     + " '" + Hint.repair(c.node()) + "' or '" + Hint.rebuild(c.node()) + "'");
         }
@@ -332,24 +330,13 @@ public final class CibReducer {
             return refuse(cib, cib.lease().holder() + " holds the primary lease; a forced promotion is only for when"
                     + " no primary runs");
         }
-        if (diverged(cib, c.node())) {
+        if (RepairReducer.diverged(cib, c.node())) {
             return refuse(cib, c.node() + " diverged from the timeline history: promoting it would lose the"
                     + " timeline's later commits; run '" + Hint.repair(c.node()) + "' first");
         }
-        Cib next = makePrimary(cib, c.node(), "forced by the operator: " + c.operatorNote(),
+        Cib next = RepairReducer.makePrimary(cib, c.node(), "forced by the operator: " + c.operatorNote(),
                 "follow the forced primary " + c.node());
         return accept(next, c.node() + " will be promoted; acknowledged commits it lacks are lost");
-    }
-
-    /**
-     * An operator's choice of primary: everyone else its standby (pending repairs kept), the sync record cleared (no
-     * recorded standby need hold its commits), its fail-count reset, any planned switchover dropped.
-     */
-    static Cib makePrimary(Cib cib, String node, String primaryReason, String standbyReason) {
-        Map<String, NodeGoal> goals = RepairReducer.keepingRepairs(cib, cib.goalsWithPrimary(node, primaryReason,
-                standbyReason));
-        SyncSet cleared = new SyncSet(List.of(), 0, cib.syncSet().version() + 1);
-        return cib.withGoals(goals).withSyncSet(cleared).withFailCount(node, FailCount.NONE).withSwitchover(null);
     }
 
     private static Outcome recordFailedAction(Cib cib, RecordFailedAction c) {
@@ -395,11 +382,6 @@ public final class CibReducer {
                 : c.node() + " left maintenance: pgpacer manages it again");
     }
 
-    /** Whether {@code node} last reported that its WAL diverged from the timeline history (S3). */
-    static boolean diverged(Cib cib, String node) {
-        return cib.report(node).filter(r -> r.pgState() == PgState.DIVERGED).isPresent();
-    }
-
     private static Outcome moveReaderVip(Cib cib, MoveReaderVip c) {
         if (c.expectedVersion() != cib.readerVip().version()) {
             return refuse(cib, "reader VIP assignment changed meanwhile (version " + cib.readerVip().version()
@@ -410,14 +392,5 @@ public final class CibReducer {
         }
         return accept(cib.withReaderVip(cib.readerVip().movedTo(c.node(), c.reason())),
                 c.node() == null ? "reader VIP unassigned" : "reader VIP assigned to " + c.node());
-    }
-
-    static Outcome accept(Cib next, String message) {
-        Cib stamped = next.withEpoch(next.epoch() + 1);
-        return new Outcome(stamped, CommandResult.applied(stamped.epoch(), message));
-    }
-
-    static Outcome refuse(Cib cib, String message) {
-        return new Outcome(cib, CommandResult.rejected(cib.epoch(), message));
     }
 }

@@ -1,14 +1,13 @@
 package io.pgpacer.core.command;
 
-import static io.pgpacer.core.command.CibReducer.accept;
-import static io.pgpacer.core.command.CibReducer.refuse;
+import static io.pgpacer.core.command.Outcome.accept;
+import static io.pgpacer.core.command.Outcome.refuse;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterProperty;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.Maintenance;
 import io.pgpacer.core.cib.NodeSpec;
-import io.pgpacer.core.command.CibReducer.Outcome;
 import io.pgpacer.core.command.StoreCommand.ExpireFailCount;
 import io.pgpacer.core.command.StoreCommand.ReplaceConfiguration;
 import io.pgpacer.core.command.StoreCommand.SetProperties;

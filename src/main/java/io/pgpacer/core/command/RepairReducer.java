@@ -1,20 +1,22 @@
 package io.pgpacer.core.command;
 
 import io.pgpacer.core.model.Hint;
-import static io.pgpacer.core.command.CibReducer.accept;
-import static io.pgpacer.core.command.CibReducer.diverged;
-import static io.pgpacer.core.command.CibReducer.refuse;
+import static io.pgpacer.core.command.Outcome.accept;
+import static io.pgpacer.core.command.Outcome.refuse;
 
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.cib.Role;
-import io.pgpacer.core.command.CibReducer.Outcome;
+import io.pgpacer.core.cib.SyncSet;
 import io.pgpacer.core.command.StoreCommand.CompleteRepair;
 import io.pgpacer.core.command.StoreCommand.RecoverMaster;
 import io.pgpacer.core.command.StoreCommand.RequestRepair;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -76,6 +78,22 @@ final class RepairReducer {
         return kept;
     }
 
+    /** Whether {@code node} last reported that its WAL diverged from the timeline history (S3). */
+    static boolean diverged(Cib cib, String node) {
+        return cib.report(node).filter(r -> r.pgState() == PgState.DIVERGED).isPresent();
+    }
+
+    /**
+     * An operator's choice of primary: everyone else its standby (pending repairs kept), the sync record cleared (no
+     * recorded standby need hold its commits), its fail-count reset, any planned switchover dropped.
+     */
+    static Cib makePrimary(Cib cib, String node, String primaryReason, String standbyReason) {
+        Map<String, NodeGoal> goals = RepairReducer.keepingRepairs(cib, cib.goalsWithPrimary(node, primaryReason,
+                standbyReason));
+        SyncSet cleared = new SyncSet(List.of(), 0, cib.syncSet().version() + 1);
+        return cib.withGoals(goals).withSyncSet(cleared).withFailCount(node, FailCount.NONE).withSwitchover(null);
+    }
+
     static Outcome recoverMaster(Cib cib, RecoverMaster c) {
         if (cib.node(c.node()).filter(NodeSpec::holdsData).isEmpty()) {
             return refuse(cib, "unknown data node '" + c.node() + "'");
@@ -94,7 +112,7 @@ final class RepairReducer {
         if (diverged(cib, c.node())) {
             return refuse(cib, c.node() + " diverged from the timeline history; repair or rebuild it first");
         }
-        return accept(CibReducer.makePrimary(cib, c.node(), "recover-master: " + c.reason(),
+        return accept(makePrimary(cib, c.node(), "recover-master: " + c.reason(),
                 "follow the recovered primary " + c.node()), "the recorded primary is cleared; " + c.node()
                         + " will be primary: " + c.reason());
     }

@@ -1,13 +1,12 @@
 package io.pgpacer.core.command;
 
-import static io.pgpacer.core.command.CibReducer.accept;
-import static io.pgpacer.core.command.CibReducer.refuse;
+import static io.pgpacer.core.command.Outcome.accept;
+import static io.pgpacer.core.command.Outcome.refuse;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.NodeSpec;
-import io.pgpacer.core.command.CibReducer.Outcome;
 import io.pgpacer.core.command.StoreCommand.CleanupResource;
 import io.pgpacer.core.command.StoreCommand.ExpireResourceFailCount;
 import io.pgpacer.core.command.StoreCommand.PlaceResources;

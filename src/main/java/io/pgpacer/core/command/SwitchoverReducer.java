@@ -1,7 +1,7 @@
 package io.pgpacer.core.command;
 
-import static io.pgpacer.core.command.CibReducer.accept;
-import static io.pgpacer.core.command.CibReducer.refuse;
+import static io.pgpacer.core.command.Outcome.accept;
+import static io.pgpacer.core.command.Outcome.refuse;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.FailedAction;
@@ -11,7 +11,6 @@ import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.cib.Switchover.Phase;
-import io.pgpacer.core.command.CibReducer.Outcome;
 import io.pgpacer.core.command.StoreCommand.AbortSwitchover;
 import io.pgpacer.core.command.StoreCommand.BeginSwitchover;
 import io.pgpacer.core.command.StoreCommand.HandOver;

@@ -150,7 +150,7 @@ final class CandidateRanking {
 
     // A node in standby or with msPostgresql banned, and the command that lets it run PostgreSQL again.
     private static Exclusion noPostgres(Cib cib, String name) {
-        Exclusion exclusion = Exclusion.of(name, StandbyPlanner.whyNoPostgres(cib, name).orElseThrow());
+        Exclusion exclusion = Exclusion.of(name, cib.whyNoPostgres(name).orElseThrow());
         return exclusion.fixedBy(cib.inStandby(name) ? Hint.unstandby(name) : Hint.clear(PostgresClone.ID, name));
     }
 

@@ -1,5 +1,7 @@
 package io.pgpacer.core.decide;
 
+import static io.pgpacer.core.model.Durations.seconds;
+
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ControllerActivity;
 import io.pgpacer.core.cib.FailedAction;
@@ -362,9 +364,5 @@ public final class Scheduler {
                     + (banned.size() == 1 ? " " : "s ") + String.join(", ", constraints) + ")");
         }
         return String.join("; ", parts);
-    }
-
-    static String seconds(long millis) {
-        return String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 }

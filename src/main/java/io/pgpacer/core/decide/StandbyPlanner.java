@@ -9,7 +9,6 @@ import io.pgpacer.core.resource.Constraint;
 import io.pgpacer.core.resource.PostgresClone;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Nodes that run no PostgreSQL: a node in standby (Pacemaker's {@code pcs node standby}), which runs no resources
@@ -23,18 +22,6 @@ final class StandbyPlanner {
     static final long DRAIN_MAX_LAG_BYTES = 16L << 20;
 
     private StandbyPlanner() {
-    }
-
-    /**
-     * Why {@code node} runs no PostgreSQL, in words that fit after its name ({@code is in standby}, {@code is banned
-     * from msPostgresql (constraint ...)}), or empty when it may run it; the one place that says so, so that every
-     * rule names standby and bans alike.
-     */
-    static Optional<String> whyNoPostgres(Cib cib, String node) {
-        if (cib.inStandby(node)) {
-            return Optional.of("is in standby");
-        }
-        return cib.postgresBan(node).map(ban -> "is banned from " + PostgresClone.ID + " (constraint " + ban.id() + ")");
     }
 
     /** The goal of a node in standby. */
@@ -63,7 +50,7 @@ final class StandbyPlanner {
         }
         // e.g. "node standby: n1 is in standby", "n1 is banned from msPostgresql (constraint ban-1)"
         String cause = (cib.inStandby(primary) ? "node standby: " : "") + primary + " "
-                + whyNoPostgres(cib, primary).orElseThrow();
+                + cib.whyNoPostgres(primary).orElseThrow();
         SwitchoverCheck.Verdict verdict = SwitchoverCheck.check(cib, null, DRAIN_MAX_LAG_BYTES, snapshot::online);
         if (!verdict.allowed()) {
             String stays = cib.inStandby(primary) ? "node standby: " + primary + " stays primary"

@@ -83,7 +83,7 @@ public final class SwitchoverCheck {
             return Optional.of(node + " is in standby (" + Hint.unstandby(node) + ")");
         }
         if (cib.runsNoPostgres(node)) {
-            return Optional.of(node + " " + StandbyPlanner.whyNoPostgres(cib, node).orElseThrow()
+            return Optional.of(node + " " + cib.whyNoPostgres(node).orElseThrow()
                     + " (" + Hint.clear(PostgresClone.ID, node) + ")");
         }
         if (!cib.eligibleForPrimary(node)) {

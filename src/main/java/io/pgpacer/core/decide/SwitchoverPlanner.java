@@ -8,6 +8,7 @@ import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.command.StoreCommand.AbortSwitchover;
 import io.pgpacer.core.command.StoreCommand.AssignGoals;
 import io.pgpacer.core.command.StoreCommand.BeginSwitchover;
+import io.pgpacer.core.model.Durations;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -78,7 +79,7 @@ final class SwitchoverPlanner {
         if (snapshot.switchoverAge() >= CATCH_UP_MILLIS) {
             String state = report == null ? "no report" : "it has " + report.lsn();
             return abort(snapshot, target + (promoting ? " did not take the lease" : " did not receive WAL up to "
-                    + planned.handoverLsn() + " (" + state + ")") + " within " + Scheduler.seconds(CATCH_UP_MILLIS));
+                    + planned.handoverLsn() + " (" + state + ")") + " within " + Durations.seconds(CATCH_UP_MILLIS));
         }
         if (promoting) {
             return Optional.of(Plan.note("switchover: waiting for " + target + " to take the lease"));

@@ -67,6 +67,11 @@ public final class Durations {
         return Optional.of(millis.compareTo(LONGEST) > 0 ? Long.MAX_VALUE : millis.longValueExact());
     }
 
+    /** Seconds to one decimal, as explanations give a time that passed: {@code 3.1 s}. */
+    public static String seconds(long millis) {
+        return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+    }
+
     /** The shortest exact form: {@code 0}, {@code 1h}, {@code 10m}, {@code 30s}, {@code 1500ms}. */
     public static String render(long millis) {
         if (millis == 0) {

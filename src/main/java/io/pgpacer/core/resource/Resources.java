@@ -2,7 +2,7 @@ package io.pgpacer.core.resource;
 
 import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.model.Durations;
-import io.pgpacer.vip.VipAddress;
+import io.pgpacer.core.model.VipAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

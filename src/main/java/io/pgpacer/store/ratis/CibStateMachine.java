@@ -2,6 +2,7 @@ package io.pgpacer.store.ratis;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.command.CibReducer;
+import io.pgpacer.core.command.Outcome;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.store.CibJson;
@@ -129,7 +130,7 @@ public final class CibStateMachine extends BaseStateMachine {
         CommandResult result;
         Cib applied;
         synchronized (appliedLock) {
-            CibReducer.Outcome outcome = apply(cib, data, entry.getIndex());
+            Outcome outcome = apply(cib, data, entry.getIndex());
             cib = outcome.cib();
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
             appliedLock.notifyAll();
@@ -145,20 +146,20 @@ public final class CibStateMachine extends BaseStateMachine {
      * Decodes and applies one command. A command that cannot be decoded or applied is refused without
      * changing the CIB: every member runs the same code on the same bytes, so every member refuses it.
      */
-    private static CibReducer.Outcome apply(Cib current, byte[] data, long index) {
+    private static Outcome apply(Cib current, byte[] data, long index) {
         StoreCommand command;
         try {
             command = CibJson.decodeCommand(data);
         } catch (IllegalArgumentException e) {
             LOG.error("log entry {} is not a store command this version understands: {}", index, e.getMessage());
-            return new CibReducer.Outcome(current, CommandResult.rejected(current.epoch(),
+            return new Outcome(current, CommandResult.rejected(current.epoch(),
                     "command not understood: " + e.getMessage()));
         }
         try {
             return CibReducer.apply(current, command);
         } catch (RuntimeException e) {
             LOG.error("log entry {} ({}) could not be applied", index, command.getClass().getSimpleName(), e);
-            return new CibReducer.Outcome(current, CommandResult.rejected(current.epoch(),
+            return new Outcome(current, CommandResult.rejected(current.epoch(),
                     command.getClass().getSimpleName() + " could not be applied: " + e));
         }
     }

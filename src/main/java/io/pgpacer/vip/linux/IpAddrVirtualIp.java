@@ -2,7 +2,7 @@ package io.pgpacer.vip.linux;
 
 import io.pgpacer.os.ProgramException;
 import io.pgpacer.os.ProgramRunner;
-import io.pgpacer.vip.VipAddress;
+import io.pgpacer.core.model.VipAddress;
 import io.pgpacer.vip.VipException;
 import io.pgpacer.vip.VirtualIp;
 import java.io.IOException;

@@ -40,7 +40,7 @@ class CibReducerTest {
             new InitializeCluster("pgc", NODES, new ClusterSettings(2, 3000, 3000, 1000))).cib();
 
     private CommandResult run(StoreCommand command) {
-        CibReducer.Outcome outcome = CibReducer.apply(cib, command);
+        Outcome outcome = CibReducer.apply(cib, command);
         if (!outcome.result().applied()) {
             assertSame(cib, outcome.cib(), "a refused command must leave the CIB unchanged");
         }
@@ -50,7 +50,7 @@ class CibReducerTest {
 
     @Test
     void commandsBeforeInitialisationAreRefused() {
-        CibReducer.Outcome outcome = CibReducer.apply(Cib.EMPTY, new AcquireLease("n1"));
+        Outcome outcome = CibReducer.apply(Cib.EMPTY, new AcquireLease("n1"));
         assertFalse(outcome.result().applied());
         assertEquals("the cluster is not initialised yet", outcome.result().message());
     }

@@ -36,7 +36,7 @@ class ConfigurationReducerTest {
             new InitializeCluster("pgc", NODES, new ClusterSettings(1, 3000, 3000, 1000))).cib();
 
     private CommandResult run(StoreCommand command) {
-        CibReducer.Outcome outcome = CibReducer.apply(cib, command);
+        Outcome outcome = CibReducer.apply(cib, command);
         if (!outcome.result().applied()) {
             assertSame(cib, outcome.cib(), "a refused command must leave the CIB unchanged");
         }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pgpacer.testkit.Eventually;
 import io.pgpacer.testkit.lab.LabHost;
 import io.pgpacer.testkit.lab.NetLab;
-import io.pgpacer.vip.VipAddress;
+import io.pgpacer.core.model.VipAddress;
 import io.pgpacer.vip.VipException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,11 +1,12 @@
-package io.pgpacer.resource;
+package io.pgpacer.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.core.resource.Primitive;
 import io.pgpacer.core.resource.ResourceKind;
-import io.pgpacer.vip.VipAddress;
+import io.pgpacer.core.model.VipAddress;
+import io.pgpacer.resource.OcfResult;
 import io.pgpacer.vip.VipException;
 import io.pgpacer.vip.VirtualIp;
 import java.time.Duration;

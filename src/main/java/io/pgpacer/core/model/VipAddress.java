@@ -1,4 +1,4 @@
-package io.pgpacer.vip;
+package io.pgpacer.core.model;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,16 +1,18 @@
-package io.pgpacer.resource;
+package io.pgpacer.agent;
 
 import io.pgpacer.core.resource.Primitive;
-import io.pgpacer.vip.VipAddress;
+import io.pgpacer.core.model.VipAddress;
+import io.pgpacer.resource.OcfResult;
+import io.pgpacer.resource.ResourceAgent;
 import io.pgpacer.vip.VipException;
 import io.pgpacer.vip.VirtualIp;
-import io.pgpacer.vip.linux.IpAddrVirtualIp;
 import java.time.Duration;
 import java.util.function.Function;
 
 /**
  * The {@code ip} resource with IPaddr2 semantics: start adds the address and sends a gratuitous ARP, stop removes
- * it, monitor says whether it is on its interface. The {@code ip} commands have their own short timeout, so the
+ * it, monitor says whether it is on its interface. It lives in the agent, where the vip and resource adapters
+ * meet: adapters never import each other. The {@code ip} commands have their own short timeout, so the
  * operation's timeout is not applied again. A resource whose interface is known neither from its {@code nic}
  * parameter nor from the agent's {@code virtual-ips.nic} fails every operation with "not configured" (rc 6).
  */
@@ -33,7 +35,7 @@ public final class IpResourceAgent implements ResourceAgent {
      * The agent for an {@code ip} primitive.
      *
      * @param defaultNic the agent configuration's {@code virtual-ips.nic}, or null
-     * @param virtualIps how an address becomes a {@link VirtualIp} ({@link IpAddrVirtualIp} on a real host)
+     * @param virtualIps how an address becomes a {@link VirtualIp} ({@code IpAddrVirtualIp} on a real host)
      */
     public static IpResourceAgent of(Primitive primitive, String defaultNic, Function<VipAddress, VirtualIp> virtualIps) {
         String nic = primitive.param("nic").filter(n -> !n.isBlank()).orElse(defaultNic);

@@ -1,4 +1,4 @@
-package io.pgpacer.vip;
+package io.pgpacer.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
