@@ -37,7 +37,7 @@ import picocli.CommandLine.ParseResult;
                 CibCommand.class,
                 RepairCommands.Repair.class, RepairCommands.Rebuild.class, RepairCommands.RecoverMaster.class,
                 StoreCommand.class, HostCommand.class,
-                DemoCommand.class, ImportPcsCommand.class})
+                DemoCommand.class, ImportPcsCommand.class, SimulateCommand.class})
 public final class Main {
 
     /** Exit code for bad input: a wrong argument, an invalid configuration, a refused request. */
