@@ -8,6 +8,7 @@ import io.pgpacer.core.command.StoreCommand.RecordFailedAction;
 import io.pgpacer.core.command.StoreCommand.SetControllerActivity;
 import io.pgpacer.core.decide.ClusterSnapshot;
 import io.pgpacer.core.decide.Plan;
+import io.pgpacer.core.decide.PlanInvariants;
 import io.pgpacer.core.decide.Scheduler;
 import io.pgpacer.replay.DecisionRecorder;
 import io.pgpacer.store.ClusterStore;
@@ -117,6 +118,10 @@ final class Controller implements AutoCloseable {
             // why after the steps: a recording is for later, and a file write must not delay a promotion
             if (changed && !plan.isEmpty()) {
                 record(snapshot, plan);
+                // why only logged: the rules are checked on every golden scenario; a plan that breaks one here is a
+                // scheduler bug to report with its recording, and acting on it was the scheduler's decision
+                PlanInvariants.check(snapshot, plan).forEach(v -> LOG.error("controller: the plan breaks a safety"
+                        + " rule, a bug in pgpacer (report it with the recorded decision): " + v));
             }
         }
         // why after the steps: a promotion decided in this pass is not delayed by a write that only informs; the

@@ -1,6 +1,7 @@
 package io.pgpacer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgpacer.agent.Agent;
 import io.pgpacer.agent.EventFeed;
 import io.pgpacer.api.security.AccessPolicy.Verdict;
@@ -594,9 +595,12 @@ public final class HttpApi implements AutoCloseable {
     // recordings' format, with the plan it makes of it. A read like /cib: the same data, under the same access rules.
     private JsonNode decision() {
         ClusterSnapshot snapshot = agent.decisionSnapshot();
-        String whose = agent.controlling() ? "the controller" : "not the controller: as a controller elected now";
-        return DecisionFile.record(snapshot, Scheduler.decide(snapshot), "the cluster as " + self + " observes it ("
-                + whose + ")", self, Instant.now());
+        boolean controlling = agent.controlling();
+        String whose = controlling ? "the controller" : "not the controller: as a controller elected now";
+        ObjectNode doc = DecisionFile.record(snapshot, Scheduler.decide(snapshot), "the cluster as " + self
+                + " observes it (" + whose + ")", self, Instant.now());
+        ((ObjectNode) doc.get("recorded")).put(DecisionFile.BY_THE_CONTROLLER, controlling);
+        return doc;
     }
 
     private static Map<String, String> error(String message) {

@@ -1,5 +1,6 @@
 package io.pgpacer.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.api.ApiClient;
 import io.pgpacer.api.HttpApi;
 import io.pgpacer.config.ConfigException;
@@ -54,7 +55,7 @@ final class SimulateCommand implements Callable<Integer> {
                         + " pgpacer simulate --what-if 'node NODE fails'");
             }
             try {
-                decision = DecisionFile.read(target.client().call("GET", HttpApi.DECISION_PATH));
+                decision = DecisionFile.read(liveSnapshot());
             } catch (ConfigException | ApiClient.ApiException e) {
                 return AgentTarget.failed("simulate", e);
             }
@@ -106,6 +107,31 @@ final class SimulateCommand implements Callable<Integer> {
         } catch (DecisionFile.BadDecisionFileException e) {
             throw CommandFailure.badInput(file + ": " + e.getMessage());
         }
+    }
+
+    // The controller's own snapshot when an agent of the configuration says it is the controller; else the first answer
+    // (an agent that is not the controller answers as one elected now would).
+    private JsonNode liveSnapshot() {
+        if (target.apis != null && !target.apis.isEmpty()) {
+            return target.client().call("GET", HttpApi.DECISION_PATH);
+        }
+        JsonNode first = null;
+        ApiClient.ApiException lastFailure = null;
+        for (String node : target.nodeNames()) {
+            try {
+                JsonNode answer = target.clientOf(node).call("GET", HttpApi.DECISION_PATH);
+                if (answer.path("recorded").path(DecisionFile.BY_THE_CONTROLLER).asBoolean(false)) {
+                    return answer;
+                }
+                first = first == null ? answer : first;
+            } catch (ApiClient.ApiException e) {
+                lastFailure = e;
+            }
+        }
+        if (first == null && lastFailure != null) {
+            throw lastFailure;
+        }
+        return first;
     }
 
     // why: a recording from the field is checked too; a broken rule there is a bug to report, not a crash

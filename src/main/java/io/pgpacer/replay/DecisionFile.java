@@ -69,6 +69,12 @@ public final class DecisionFile {
     /** The version of the format this pgpacer writes and reads; a recording says which version wrote it. */
     public static final int FORMAT = 1;
 
+    /**
+     * The key of {@code recorded:} that says whether the member that wrote the file was the controller: a what-if
+     * asks the controller first, whose observations the decision is really made on.
+     */
+    public static final String BY_THE_CONTROLLER = "controller";
+
     /** The controller's clock of every loaded snapshot; only differences to it matter. */
     static final long NOW = 1_000_000_000L;
 

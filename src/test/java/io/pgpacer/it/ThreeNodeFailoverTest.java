@@ -134,6 +134,7 @@ class ThreeNodeFailoverTest {
         System.out.println("simulate --what-if 'node " + promoted + " goes offline':\n" + whatIf.out());
         assertEquals(0, whatIf.exitCode(), whatIf.err());
         assertTrue(whatIf.out().contains("Controller pass 1:\n  expire lease of " + promoted), whatIf.out());
+        assertTrue(whatIf.out().contains(" observes it (the controller)\n"), "the controller's own view: " + whatIf.out());
         assertEquals(promoted, ClusterHarness.primary(cluster.awaitHealthy(CONVERGE)), "a what-if changes nothing");
     }
 
