@@ -7,9 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -17,13 +20,17 @@ import java.util.stream.Stream;
 /**
  * Keeps the snapshot behind each plan the controller acts on, one {@link DecisionFile} each
  * ({@code decision-000042.yaml}, numbered on from the files already there), and only the latest {@code keep}: a
- * bounded series like Pacemaker's {@code pe-input-*.bz2}. {@code pgpacer simulate FILE} replays one.
+ * bounded series like Pacemaker's {@code pe-input-*.bz2}. {@code pgpacer simulate FILE} replays one. The directory
+ * and the files are private to the agent's user (0700, 0600).
  */
 public final class DecisionRecorder {
 
     /** How many recordings an agent keeps when nobody says otherwise. */
     public static final int KEPT = 50;
 
+    // why private: a recording holds the whole CIB, resource parameters included, like the state directory around it
+    private static final Set<PosixFilePermission> PRIVATE_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Pattern NAME = Pattern.compile("decision-(\\d+)\\.yaml");
 
     private final Path directory;
@@ -56,7 +63,9 @@ public final class DecisionRecorder {
      * @throws IOException when the directory cannot be created or written; nothing is half-written
      */
     public synchronized Path record(ClusterSnapshot snapshot, Plan plan, Instant at) throws IOException {
-        Files.createDirectories(directory);
+        if (!Files.isDirectory(directory)) {
+            Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PRIVATE_DIRECTORY));
+        }
         if (next < 0) {
             next = numbers().orElse(0) + 1;
         }
@@ -64,6 +73,8 @@ public final class DecisionRecorder {
                 + recordedBy + " at " + at, recordedBy, at));
         Path file = directory.resolve(String.format("decision-%06d.yaml", next++));
         Path aside = directory.resolve("." + file.getFileName() + ".tmp");
+        Files.deleteIfExists(aside);
+        Files.createFile(aside, PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
         Files.writeString(aside, text, StandardCharsets.UTF_8);
         Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         prune();

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -78,6 +79,11 @@ class DecisionRecordingTest {
         try (var left = Files.list(dir)) {
             assertEquals(3, left.count(), "no temporary file is left behind");
         }
+        Path nested = dir.resolve("decisions");
+        Path file = new DecisionRecorder(nested, 3, "n1").record(golden.snapshot(), plan, Instant.EPOCH);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(nested)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
+                "a recording holds the whole CIB: private, like the state directory");
     }
 
     @Test
