@@ -58,6 +58,10 @@ final class SimulateCommand implements Callable<Integer> {
                 decision = DecisionFile.read(liveSnapshot());
             } catch (ConfigException | ApiClient.ApiException e) {
                 return AgentTarget.failed("simulate", e);
+            } catch (DecisionFile.BadDecisionFileException e) {
+                // why: a cluster not yet initialised has no node to simulate; an agent of another version answers
+                // in another format
+                throw CommandFailure.failed("the agents' snapshot cannot be simulated: " + e.getMessage(), e);
             }
         }
         ClusterSnapshot snapshot = decision.snapshot();
