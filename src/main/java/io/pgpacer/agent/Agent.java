@@ -15,6 +15,7 @@ import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand.InitializeCluster;
 import io.pgpacer.core.command.StoreCommand.ReportFailure;
 import io.pgpacer.core.command.StoreCommand.ReportStatus;
+import io.pgpacer.core.decide.ClusterSnapshot;
 import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.resource.PostgresClone;
 import io.pgpacer.core.resource.Primitive;
@@ -26,6 +27,7 @@ import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.postgres.PostgresException;
 import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.postgres.StopMode;
+import io.pgpacer.replay.DecisionRecorder;
 import io.pgpacer.resource.ExecResourceAgent;
 import io.pgpacer.resource.ResourceAgent;
 import io.pgpacer.store.ClusterStore;
@@ -133,7 +135,9 @@ public final class Agent implements LocalAgent, AutoCloseable {
         this.readerVip = new ReaderVipHolder(config.nodeName(), pg == null || config.vips().reader() == null ? null
                 : new IpAddrVirtualIp(config.vips().reader()), config.clusterSettings().nodeTimeoutMillis(),
                 monotonicMillis, text -> events.add("vip", text));
-        this.controller = new Controller(store, observations, events);
+        this.controller = new Controller(store, observations, events, config.stateDir() == null ? null
+                : new DecisionRecorder(config.stateDir().resolve("decisions"), DecisionRecorder.KEPT,
+                        config.nodeName()));
         this.resources = pg == null ? null
                 : new ResourceExecutor(config.nodeName(), store, config.timings(),
                         config.clusterSettings().nodeTimeoutMillis(), () -> lease.held().orElse(-1), this::primaryHere, monotonicMillis,
@@ -151,6 +155,21 @@ public final class Agent implements LocalAgent, AutoCloseable {
                 wake();
             }
         });
+    }
+
+    /**
+     * What the controller decides on, as this member sees it now: the CIB and this member's observations. A member
+     * that is not the controller answers as a controller elected just now would (it trusts no silence yet).
+     */
+    @Override
+    public ClusterSnapshot decisionSnapshot() {
+        return observations.snapshot(store.localCopy(), controller.since().orElse(observations.now()));
+    }
+
+    /** Whether this member is the controller (the store's leader) now. */
+    @Override
+    public boolean controlling() {
+        return controller.since().isPresent();
     }
 
     /** Whether {@code node} reported within the node timeout, by this agent's clock. */

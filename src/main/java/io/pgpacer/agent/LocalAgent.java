@@ -1,6 +1,7 @@
 package io.pgpacer.agent;
 
 import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.decide.ClusterSnapshot;
 import io.pgpacer.postgres.CommitGuardState;
 import io.pgpacer.postgres.PgObservation;
 import java.util.Optional;
@@ -17,6 +18,15 @@ public interface LocalAgent {
 
     /** Whether {@code node} reported within the node timeout, by this agent's clock. */
     boolean online(String node);
+
+    /**
+     * What the controller decides on, as this member sees it now: the CIB and this member's observations. A member
+     * that is not the controller answers as a controller elected just now would (it trusts no silence yet).
+     */
+    ClusterSnapshot decisionSnapshot();
+
+    /** Whether this member is the controller (the store's leader) now. */
+    boolean controlling();
 
     /** This node's PostgreSQL as the loop last observed it, with its age; empty before the first pass. */
     Optional<LocalObservation> latestObservation();

@@ -1,5 +1,7 @@
 package io.pgpacer.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgpacer.agent.LocalAgent;
 import io.pgpacer.agent.EventFeed;
 import io.pgpacer.api.security.AccessPolicy.Verdict;
@@ -10,7 +12,9 @@ import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.cib.Repair;
+import io.pgpacer.core.decide.ClusterSnapshot;
 import io.pgpacer.core.decide.RecoveryElection;
+import io.pgpacer.core.decide.Scheduler;
 import io.pgpacer.core.decide.SwitchoverCheck;
 import io.pgpacer.core.resource.ResourceEdit;
 import io.pgpacer.core.status.ClusterStatus;
@@ -18,6 +22,7 @@ import io.pgpacer.enrol.EnrolmentHost;
 import io.pgpacer.metrics.MetricsEndpoint;
 import io.pgpacer.os.ProgramException;
 import io.pgpacer.os.ServiceAutostart;
+import io.pgpacer.replay.DecisionFile;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
 import java.io.IOException;
@@ -43,6 +48,8 @@ public final class HttpApi implements AutoCloseable {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     private static final List<String> HEALTH_CHECK_METHODS = List.of("GET", "HEAD", "OPTIONS");
     private static final String ENROL_PATH = "/enrol";
+    /** The snapshot the controller decides on now, for {@code pgpacer simulate --what-if}. */
+    public static final String DECISION_PATH = "/decision";
     private static final List<String> BODY_PATHS = List.of("/resources", "/properties", "/cib/config");
 
     private final String self;
@@ -177,6 +184,8 @@ public final class HttpApi implements AutoCloseable {
             send(exchange, 200, ClusterView.history(cib().cib()));
         } else if (method.equals("GET") && path.equals("/cib")) {
             send(exchange, 200, cib().cib());
+        } else if (method.equals("GET") && path.equals(DECISION_PATH)) {
+            send(exchange, 200, decision());
         } else if (method.equals("GET") && path.equals("/events")) {
             send(exchange, 200, events.recent());
         } else if (method.equals("GET") && path.equals("/metrics")) {
@@ -581,6 +590,18 @@ public final class HttpApi implements AutoCloseable {
         send(exchange, 404, error("unknown " + (dataNode ? "data node '" + node + "'; data nodes are "
                 : "node '" + node + "'; configured nodes are ") + known));
         return true;
+    }
+
+    // What 'pgpacer simulate --what-if' starts from: the snapshot this member's controller would decide on now, in the
+    // recordings' format, with the plan it makes of it. A read like /cib: the same data, under the same access rules.
+    private JsonNode decision() {
+        ClusterSnapshot snapshot = agent.decisionSnapshot();
+        boolean controlling = agent.controlling();
+        String whose = controlling ? "the controller" : "not the controller: as a controller elected now";
+        ObjectNode doc = DecisionFile.record(snapshot, Scheduler.decide(snapshot), "the cluster as " + self
+                + " observes it (" + whose + ")", self, Instant.now());
+        ((ObjectNode) doc.get("recorded")).put(DecisionFile.BY_THE_CONTROLLER, controlling);
+        return doc;
     }
 
     private static Map<String, String> error(String message) {

@@ -39,7 +39,7 @@ public final class Main {
             SwitchoverCommand.class, MaintenanceCommands.ClusterCommand.class, MaintenanceCommands.NodeCommand.class,
             PropertyCommand.class, CibCommand.class, RepairCommands.Repair.class, RepairCommands.Rebuild.class,
             RepairCommands.RecoverMaster.class, StoreCommand.class, HostCommand.class, DemoCommand.class,
-            ImportPcsCommand.class);
+            ImportPcsCommand.class, SimulateCommand.class);
 
     /** Exit code for bad input: a wrong argument, an invalid configuration, a refused request. */
     static final int BAD_INPUT = 2;

@@ -9,6 +9,10 @@ import io.pgpacer.core.status.NodeStatus;
 import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
 import io.pgpacer.testkit.Workload;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -109,6 +113,52 @@ class ThreeNodeFailoverTest {
         assertEquals(2, healed.lastPromotion().newTimeline(), "the promotion started timeline 2");
         assertEquals(1, ClusterHarness.node(healed, old).failCount(), "the failure was counted");
         statusTellsTheTruthAfterTheFailover("postmaster kill", promoted, old);
+        theFailoverDecisionWasRecordedAndReplays(promoted);
+    }
+
+    // Issue 16.4: the controller recorded the snapshot behind the failover; 'pgpacer simulate' on that file decides the
+    // same, and the live cluster answers a what-if without changing anything.
+    private void theFailoverDecisionWasRecordedAndReplays(String promoted) {
+        String assigned = promoted + "=primary";
+        Path recording = Eventually.awaitPresent("a recorded failover that makes " + promoted + " primary", CONVERGE,
+                () -> recordings().stream().filter(f -> read(f).contains(assigned) && read(f).contains(": failover: "))
+                        .findFirst());
+        ClusterHarness.CliRun replay = cluster.cli("simulate", recording.toString());
+        System.out.println("simulate " + recording + ":\n" + replay.out());
+        assertEquals(0, replay.exitCode(), replay.err());
+        assertTrue(replay.out().contains(assigned) && replay.out().contains(": failover: "), replay.out());
+        assertTrue(replay.out().contains("Same as the plan the file recorded."), replay.out());
+        assertTrue(!replay.out().contains("BROKEN RULE"), replay.out());
+
+        ClusterHarness.CliRun whatIf = cluster.cli("simulate", "--what-if", "node " + promoted + " goes offline");
+        System.out.println("simulate --what-if 'node " + promoted + " goes offline':\n" + whatIf.out());
+        assertEquals(0, whatIf.exitCode(), whatIf.err());
+        assertTrue(whatIf.out().contains("Controller pass 1:\n  expire lease of " + promoted), whatIf.out());
+        assertTrue(whatIf.out().contains(" observes it (the controller)\n"), "the controller's own view: " + whatIf.out());
+        assertEquals(promoted, ClusterHarness.primary(cluster.awaitHealthy(CONVERGE)), "a what-if changes nothing");
+    }
+
+    private List<Path> recordings() {
+        List<Path> found = new java.util.ArrayList<>();
+        for (String node : cluster.pgPorts().keySet()) {
+            Path dir = cluster.cluster().dir().resolve(node).resolve("agent").resolve("decisions");
+            if (Files.isDirectory(dir)) {
+                try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+                    files.filter(f -> f.getFileName().toString().endsWith(".yaml")).sorted().forEach(found::add);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        return found;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     // Issue 15: once the new primary serves, status shows no refusal from the window before the promotion, no

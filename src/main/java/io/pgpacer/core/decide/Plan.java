@@ -59,6 +59,24 @@ public record Plan(List<Step> steps, List<String> notes, ControllerActivity acti
         return steps.isEmpty();
     }
 
+    /**
+     * What an operator is told of this plan: its {@link #render() text}, and when the controller promotes nobody, the
+     * typed reason {@code pgpacer status} shows beside it ({@code status: no eligible node (fix: COMMAND)}). The
+     * golden scenarios pin this text and {@code pgpacer simulate} prints it.
+     */
+    public String explain() {
+        if (activity == null) {
+            return render();
+        }
+        String kind = switch (activity.kind()) {
+            case WAITING_FOR_REPORTS -> "waiting for reports";
+            case NO_ELIGIBLE_NODE -> "no eligible node";
+        };
+        String rendered = render();
+        return rendered + (rendered.isEmpty() ? "" : "\n") + "status: " + kind
+                + (activity.fix() == null ? " (nothing to fix)" : " (fix: " + activity.fix() + ")");
+    }
+
     /** One line per step, then one per note: the text of golden files, logs and the event feed. */
     public String render() {
         String stepLines = steps.stream().map(s -> PlanText.describe(s.command()) + ": " + s.reason())
