@@ -12,6 +12,7 @@ import io.pgpacer.core.cib.ReplicaStatus;
 import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.command.CommandResult;
+import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.command.StoreCommand.InitializeCluster;
 import io.pgpacer.core.command.StoreCommand.ReportFailure;
 import io.pgpacer.core.command.StoreCommand.ReportStatus;
@@ -71,6 +72,8 @@ public final class Agent implements AutoCloseable {
     private final Controller controller;
     private final Executor executor;
     private final ResourceExecutor resources;
+    private final WriteProbe writeProbe;
+    private final GrayFailures grayFailures = new GrayFailures();
     private final Object wakeup = new Object();
     private final AtomicBoolean expectingStop = new AtomicBoolean();
     private final AtomicBoolean unexpectedExit = new AtomicBoolean();
@@ -139,6 +142,7 @@ public final class Agent implements AutoCloseable {
                 : new ResourceExecutor(config.nodeName(), store, config.timings(),
                         config.clusterSettings().nodeTimeoutMillis(), () -> lease.held().orElse(-1), this::primaryHere, monotonicMillis,
                         p -> resourceAgent(p, config), text -> events.add("resource", text), this::wake);
+        this.writeProbe = pg == null ? null : new WriteProbe(config.nodeName(), pg, monotonicMillis);
         this.executor = pg == null ? null
                 : new Executor(config.nodeName(), store, pg, lease, writerVip, monotonicMillis,
                         () -> expectingStop.set(true), failsafe, () -> releaseLeaseBound("giving the lease up", false));
@@ -193,6 +197,26 @@ public final class Agent implements AutoCloseable {
      */
     public Optional<CommitGuardState> commitGuard() {
         return lease.commitGuard().state();
+    }
+
+    /**
+     * The gray failure this node's PostgreSQL shows now (its commits hang or fail, or its WAL receipt stalls while
+     * the primary advances), as the failed action words it; empty while there is none.
+     */
+    public Optional<String> grayFailure() {
+        return Optional.ofNullable(grayFailures.current());
+    }
+
+    /** How many gray failures this agent counted since it started, by kind ({@link GrayFailures#KINDS}). */
+    public Map<String, Long> grayFailureCounts() {
+        return grayFailures.counts();
+    }
+
+    /** Calls {@code listener} (instead of any earlier one) with each committed write probe's latency in nanoseconds. */
+    public void onWriteProbeCommitted(LongConsumer listener) {
+        if (writeProbe != null) {
+            writeProbe.onCommitted(listener);
+        }
     }
 
     /** Whether this agent's lease keeper holds a primary lease it may still act on, by its own fencing clock. */
@@ -431,6 +455,9 @@ public final class Agent implements AutoCloseable {
         followReaderVip(cib, observed);
         report(cib, observed, data);
         fencedWithoutStore = false;
+        boolean probing = observed.running() && observed.reachable() && !observed.inRecovery()
+                && lease.held().isPresent();
+        writeProbe.watch(probing ? observed.pid() : 0, monitorIntervalMillis(), cib.settings().writeProbeTimeoutMillis());
         boolean primaryNow = primaryHere();
         if (primaryNow != wasPrimary) {
             wasPrimary = primaryNow;
@@ -447,6 +474,11 @@ public final class Agent implements AutoCloseable {
             return activity;
         }
         NodeGoal goal = cib.goals().get(config.nodeName());
+        GrayFailures.Found gray = grayFailures.judge(cib, observed, probing ? writeProbe.verdict(observed.pid())
+                : null, millis.getAsLong());
+        if (gray != null) {
+            return failGray(gray);
+        }
         Executor.StepOutcome outcome;
         try {
             outcome = executor.step(cib, goal, observed, data);
@@ -536,6 +568,10 @@ public final class Agent implements AutoCloseable {
     // A failure may release this node's lease in the same store command (migration-threshold), and another node
     // may then be promoted at once: the writer VIP must be gone before the failure is reported.
     private void fail(String operation, int rc, String reason) {
+        fail(operation, rc, reason, false);
+    }
+
+    private void fail(String operation, int rc, String reason, boolean commitsHang) {
         releaseWriterVip("failed " + operation);
         releaseLeaseBound("failed " + operation, false);
         dropReaderVip("failed " + operation);
@@ -548,8 +584,10 @@ public final class Agent implements AutoCloseable {
         long backoff = config.timings().restartDelayMillis(consecutiveFailures);
         backoffUntil = millis.getAsLong() + backoff;
         try {
-            CommandResult result = store.submit(new ReportFailure(config.nodeName(), operation, rc, reason,
-                    Executor.wallClock()), STORE_TIMEOUT);
+            String at = Executor.wallClock();
+            CommandResult result = store.submit(commitsHang
+                    ? new StoreCommand.ReportCommitsHang(config.nodeName(), reason, at)
+                    : new ReportFailure(config.nodeName(), operation, rc, reason, at), STORE_TIMEOUT);
             if (result.message().endsWith("lease released")) {
                 lease.forget();
             } else if (resources != null) {
@@ -562,6 +600,25 @@ public final class Agent implements AutoCloseable {
                 resources.resumeLeaseBound();
             }
         }
+    }
+
+    // A gray failure is a monitor failure with the probe's words, counted as any other; a primary's is reported as one
+    // whose commits hang, which fails it over at once when a standby can take over (CibReducer). Either way PostgreSQL
+    // is stopped now, within the immediate stop's deadline (SIGKILL after it), and the next pass starts it again in
+    // its role: restart in place.
+    private String failGray(GrayFailures.Found gray) {
+        String line = "gray-failure: " + config.nodeName() + " " + gray.kind() + ": " + gray.reason();
+        events.add("gray-failure", line);
+        LOG.warn(line);
+        fail("monitor", 1, gray.reason(), gray.commitsHang());
+        expectingStop.set(true);
+        try {
+            pg.stop(StopMode.IMMEDIATE);
+        } catch (RuntimeException e) {
+            LOG.error("gray failure: could not stop PostgreSQL: " + e.getMessage());
+        }
+        dataStale = true;
+        return "failed: " + gray.reason();
     }
 
     // The VIP goes first: it takes a few milliseconds, while an immediate shutdown can wait for connections
@@ -825,6 +882,9 @@ public final class Agent implements AutoCloseable {
         running = false;
         wake();
         controller.close();
+        if (writeProbe != null) {
+            writeProbe.close();
+        }
         lease.close();
         readerVip.close();
         if (resources != null) {

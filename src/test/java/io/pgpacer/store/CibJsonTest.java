@@ -57,6 +57,8 @@ class CibJsonTest {
             new StoreCommand.RenewLease("node1", 7),
             new StoreCommand.ReleaseLease("node1", 7),
             new StoreCommand.ReportFailure("node2", "monitor", 7, "not running", "2024-05-01T10:01:00Z"),
+            new StoreCommand.ReportCommitsHang("node1", "commit probe timed out after 5 s: the commit has not"
+                    + " returned (5.1 s so far)", "2024-05-01T10:01:30Z"),
             new StoreCommand.RecordPromotion(7, PROMOTION),
             new StoreCommand.ConfirmPromotion("node1", 7, 4, Lsn.parse("0/3000148")),
             new StoreCommand.RequestRepair("node2", new io.pgpacer.core.cib.Repair(

@@ -468,10 +468,11 @@ public final class LocalPostgresInstance implements PostgresInstance {
                         : "fencing: commit guard revoked and " + terminated + " client backends terminated before the"
                                 + " immediate shutdown");
             }
+            Duration deadline = stopDeadline(mode);
             ProgramRunner.Result result = command.run("stopping PostgreSQL (" + mode.pgCtlName() + ")",
                     List.of(binaries.program("pg_ctl"), "stop", "-D", dataDir.toString(), "-m", mode.pgCtlName(),
-                            "-w", "-t", Long.toString(Math.max(1, stopTimeout.toSeconds()))),
-                    Map.of(), stopTimeout.plusSeconds(10));
+                            "-w", "-t", Long.toString(Math.max(1, deadline.toSeconds()))),
+                    Map.of(), deadline.plusSeconds(10));
             if (oursAlive) {
                 awaitExitOrKill(ours, result);
                 untether();
@@ -609,6 +610,12 @@ public final class LocalPostgresInstance implements PostgresInstance {
     }
 
     @Override
+    public io.pgpacer.core.probe.ProbeProgress.Result commitProbe(String node, long timeoutMillis,
+            java.util.function.Consumer<String> stage) {
+        return sql.commitProbe(node, timeoutMillis, stage);
+    }
+
+    @Override
     public Optional<CommitGuardState> commitGuardState() {
         return commitGuard ? sql.commitGuardState() : Optional.empty();
     }
@@ -743,15 +750,30 @@ public final class LocalPostgresInstance implements PostgresInstance {
         }
     }
 
+    /** How long an immediate stop may take before the postmaster gets SIGKILL: it only signals its children to quit. */
+    static final Duration IMMEDIATE_STOP_DEADLINE = Duration.ofSeconds(5);
+
+    // why a short deadline for immediate: it is how fencing and a gray failure stop a primary whose postmaster may be
+    // hung (stopped, or stuck on a frozen file system); a fast stop may legitimately spend minutes on its checkpoint.
+    private Duration stopDeadline(StopMode mode) {
+        return mode == StopMode.IMMEDIATE && stopTimeout.compareTo(IMMEDIATE_STOP_DEADLINE) > 0
+                ? IMMEDIATE_STOP_DEADLINE : stopTimeout;
+    }
+
     private void awaitExitOrKill(ProcessHandle process, ProgramRunner.Result pgCtl) {
         try {
             if (exited(process, pgCtl.succeeded() ? 5 : 0)) {
                 return;
             }
-            // Only the postmaster we started gets SIGKILL; its children exit when they see it gone.
+            // Only the postmaster we started gets SIGKILL, and the children it had then; most exit by themselves when
+            // they see it gone, but a stopped one (SIGSTOP) never looks, and would keep the shared memory that a new
+            // postmaster refuses to share.
+            List<ProcessHandle> children = process.children().toList();
             LOG.log(System.Logger.Level.WARNING, "PostgreSQL on " + dataDir + " did not stop ("
-                    + pgCtl.commandLine() + ": " + pgCtl.outputTail() + "); sending SIGKILL to pid " + process.pid());
+                    + pgCtl.commandLine() + ": " + pgCtl.outputTail() + "); sending SIGKILL to pid " + process.pid()
+                    + " and its " + children.size() + " children");
             process.destroyForcibly();
+            children.forEach(ProcessHandle::destroyForcibly);
             if (!exited(process, 10)) {
                 throw new PostgresException("stopping PostgreSQL failed: postmaster pid " + process.pid()
                         + " survived SIGKILL for 10 s");
