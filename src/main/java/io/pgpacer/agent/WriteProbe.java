@@ -73,7 +73,13 @@ final class WriteProbe implements AutoCloseable {
         lastStartedAt = now;
         ProbeProgress started = new ProbeProgress(++attempts, pid, now, "starting", null);
         latest = started;
-        ProbeProgress.Result result = pg.commitProbe(node, timeoutMillis, stage -> latest = latest.at(stage));
+        ProbeProgress.Result result;
+        try {
+            result = pg.commitProbe(node, timeoutMillis, stage -> latest = latest.at(stage));
+        } catch (RuntimeException e) {
+            // why: an exception would end the scheduled task for good, and the probe would fall silent.
+            result = new ProbeProgress.Result(ProbeProgress.Outcome.FAILED, 0, String.valueOf(e));
+        }
         latest = latest.ended(result);
         if (result.outcome() == ProbeProgress.Outcome.COMMITTED) {
             latencyNanos.accept(result.latencyNanos());

@@ -248,6 +248,15 @@ class GrayFailureTest {
                             () -> workload.firstAckBy(other, injectedNanos) > 0);
                     long firstOnOther = workload.firstAckBy(other, injectedNanos);
                     long unavailable = workload.longestGapBetween(injectedNanos, firstOnOther + 1) / 1_000_000;
+                    // The safety check: the fault ends (the disk thaws, the postmaster continues) while the workload
+                    // still writes to both nodes; whatever the old primary's backends do then, none may acknowledge.
+                    injection.undo(cluster);
+                    long undone = System.nanoTime();
+                    long onOtherAtUndo = workload.acknowledgedBy(other);
+                    Eventually.await("50 more writes on " + other + " after the fault ended", CONVERGE,
+                            () -> workload.acknowledgedBy(other) >= onOtherAtUndo + 50);
+                    assertEquals(-1, workload.firstAckBy(primary, undone), fault + ": the old primary acknowledged a"
+                            + " write after the fault ended");
                     workload.stop();
                     Workload.Verdict verdict = workload.verdict(other, cluster.promotions() - promotions);
                     assertEquals(List.of(), verdict.overlaps(), fault + ": no two primaries took writes");
