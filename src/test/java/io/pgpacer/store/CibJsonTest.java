@@ -165,13 +165,15 @@ class CibJsonTest {
                 mapper.readTree(CibJson.encode(populatedCib()));
         tree.remove(List.of("standby", "configEpoch"));
         ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("settings")).remove(List.of("failureTimeoutMillis",
-                "resourceStickiness"));
+                "resourceStickiness", "writeProbeTimeoutMillis"));
         Cib old = CibJson.decodeCib(mapper.writeValueAsBytes(tree));
         assertEquals(List.of(), old.standby());
         assertEquals(0, old.configEpoch());
         assertEquals(0, old.settings().failureTimeoutMillis());
         assertEquals(io.pgpacer.core.resource.Score.INFINITY, old.settings().resourceStickiness(),
                 "a CIB from before resource-stickiness existed takes its default, not 0");
+        assertEquals(5_000, old.settings().writeProbeTimeoutMillis(),
+                "a CIB from before write-probe-timeout existed takes its default, not 0");
         assertEquals(populatedCib().settings().sync(), old.settings().sync());
     }
 
