@@ -318,8 +318,10 @@ final class JdbcSession implements AutoCloseable {
             }
             return new ProbeProgress.Result(ProbeProgress.Outcome.COMMITTED, System.nanoTime() - start, null);
         } catch (SQLException | RuntimeException e) {
-            boolean guard = e instanceof SQLException sql && GUARD_SQLSTATE.equals(sql.getSQLState())
-                    && describe(e).startsWith("ERROR: pgpacer:");
+            // why the server's own message: the severity word before it follows lc_messages, the guard's prefix not.
+            boolean guard = e instanceof org.postgresql.util.PSQLException sql
+                    && GUARD_SQLSTATE.equals(sql.getSQLState()) && sql.getServerErrorMessage() != null
+                    && String.valueOf(sql.getServerErrorMessage().getMessage()).startsWith("pgpacer:");
             return new ProbeProgress.Result(guard ? ProbeProgress.Outcome.REFUSED_BY_GUARD
                     : ProbeProgress.Outcome.FAILED, 0, describe(e));
         }
