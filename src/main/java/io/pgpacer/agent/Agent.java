@@ -457,7 +457,8 @@ public final class Agent implements AutoCloseable {
         fencedWithoutStore = false;
         boolean probing = observed.running() && observed.reachable() && !observed.inRecovery()
                 && lease.held().isPresent();
-        writeProbe.watch(probing ? observed.pid() : 0, monitorIntervalMillis(), cib.settings().writeProbeTimeoutMillis());
+        writeProbe.watch(probing ? observed.pid() : 0, monitorIntervalMillis(),
+                cib.settings().writeProbeTimeoutMillis());
         boolean primaryNow = primaryHere();
         if (primaryNow != wasPrimary) {
             wasPrimary = primaryNow;

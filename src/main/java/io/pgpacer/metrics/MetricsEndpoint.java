@@ -35,7 +35,7 @@ public final class MetricsEndpoint {
     private static final double[] OBSERVE_BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
             2.5};
 
-    /** Upper bounds, in seconds, for a write probe's commit: milliseconds when healthy, seconds when the disk stalls. */
+    /** Upper bounds, in seconds, for a write probe's commit: milliseconds when healthy, seconds when disks stall. */
     private static final double[] PROBE_BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
             2.5, 5, 10};
 

@@ -20,7 +20,7 @@ public record ReceiptStall(Lsn received, long stillSinceMillis, long behindSince
         return new ReceiptStall(received, nowMillis, -1);
     }
 
-    /** The state after a look at {@code nowMillis} that saw {@code receivedNow}, with the upstream at {@code upstreamAt}. */
+    /** The state after a look at {@code nowMillis} that saw {@code receivedNow}, the upstream at {@code upstreamAt}. */
     public ReceiptStall next(Lsn receivedNow, Lsn upstreamAt, long nowMillis) {
         if (!receivedNow.equals(received)) {
             return new ReceiptStall(receivedNow, nowMillis, upstreamAt.isAfter(receivedNow) ? nowMillis : -1);
