@@ -604,20 +604,24 @@ public final class Agent implements AutoCloseable {
     }
 
     // A gray failure is a monitor failure with the probe's words, counted as any other; a primary's is reported as one
-    // whose commits hang, which fails it over at once when a standby can take over (CibReducer). Either way PostgreSQL
-    // is stopped now, within the immediate stop's deadline (SIGKILL after it), and the next pass starts it again in
-    // its role: restart in place.
+    // whose commits hang, which fails it over at once when a standby can take over (CibReducer). PostgreSQL is stopped
+    // first, within the immediate stop's deadline (SIGKILL after it), because the report may release the lease and
+    // another node may be promoted at once: as on every way the lease is given up, nothing of the old primary may
+    // still acknowledge writes then. The next pass starts it again in its role: restart in place.
     private String failGray(GrayFailures.Found gray) {
         String line = "gray-failure: " + config.nodeName() + " " + gray.kind() + ": " + gray.reason();
         events.add("gray-failure", line);
         LOG.warn(line);
-        fail("monitor", 1, gray.reason(), gray.commitsHang());
+        releaseWriterVip("gray failure");
         expectingStop.set(true);
         try {
             pg.stop(StopMode.IMMEDIATE);
         } catch (RuntimeException e) {
+            // why report anyway: a process that survives SIGKILL is blocked in the kernel and acknowledges nothing,
+            // and the commit guard's deadline runs out before the store lets another node take the lease.
             LOG.error("gray failure: could not stop PostgreSQL: " + e.getMessage());
         }
+        fail("monitor", 1, gray.reason(), gray.commitsHang());
         dataStale = true;
         return "failed: " + gray.reason();
     }

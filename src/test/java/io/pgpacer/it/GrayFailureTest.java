@@ -263,17 +263,24 @@ class GrayFailureTest {
                     assertEquals(List.of(), verdict.lost(), fault + ": synchronous replication loses no acknowledged"
                             + " write");
                     boolean gray = action.exitReason().startsWith("commit probe");
-                    FIGURES.add(String.format("%s: detected after %d ms as %s; writes unavailable for %d ms; %s",
-                            fault, millisBetween(injected, action.at()), abbreviate(action.exitReason()), unavailable,
-                            verdict));
+                    // A gray failure is detected (its event line) before PostgreSQL is stopped and the failure
+                    // reported; a crash is detected when it is reported.
+                    String detectedAt = action.at();
                     if (gray) {
-                        boolean line = false;
+                        detectedAt = null;
                         for (com.fasterxml.jackson.databind.JsonNode event : cluster.apiOf(primary).call("GET",
                                 "/events")) {
-                            line |= event.path("text").asText().startsWith("gray-failure: " + primary + " commit_");
+                            if (event.path("text").asText().startsWith("gray-failure: " + primary + " commit_")
+                                    && !Instant.parse(event.path("at").asText()).isBefore(injected)) {
+                                detectedAt = event.path("at").asText();
+                            }
                         }
-                        assertTrue(line, fault + ": the gray-failure event line");
+                        assertTrue(detectedAt != null, fault + ": the gray-failure event line");
                     }
+                    FIGURES.add(String.format("%s: detected after %d ms as %s, reported (PostgreSQL stopped) after %d"
+                            + " ms; writes unavailable for %d ms; %s", fault, millisBetween(injected, detectedAt),
+                            abbreviate(action.exitReason()), millisBetween(injected, action.at()), unavailable,
+                            verdict));
                 } finally {
                     injection.undo(cluster);
                 }
