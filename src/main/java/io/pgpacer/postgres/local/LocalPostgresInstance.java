@@ -474,7 +474,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
                             "-w", "-t", Long.toString(Math.max(1, deadline.toSeconds()))),
                     Map.of(), deadline.plusSeconds(10));
             if (oursAlive) {
-                awaitExitOrKill(ours, result);
+                awaitExitOrKill(ours, result, mode == StopMode.IMMEDIATE ? KILLED_EXIT_WAIT_IMMEDIATE : 10);
                 untether();
             } else if (!result.succeeded() && ProcessTable.isAlive(pidFile.pid())) {
                 throw new PostgresException("stopping PostgreSQL failed: " + result.commandLine()
@@ -760,7 +760,11 @@ public final class LocalPostgresInstance implements PostgresInstance {
                 ? IMMEDIATE_STOP_DEADLINE : stopTimeout;
     }
 
-    private void awaitExitOrKill(ProcessHandle process, ProgramRunner.Result pgCtl) {
+    // why short: after SIGKILL a process runs no more of PostgreSQL's code, even one blocked in the kernel (a frozen
+    // file system) that dies only when it wakes up; fencing and a gray failure need not wait for that.
+    private static final long KILLED_EXIT_WAIT_IMMEDIATE = 2;
+
+    private void awaitExitOrKill(ProcessHandle process, ProgramRunner.Result pgCtl, long killedExitWaitSeconds) {
         try {
             if (exited(process, pgCtl.succeeded() ? 5 : 0)) {
                 return;
@@ -774,9 +778,10 @@ public final class LocalPostgresInstance implements PostgresInstance {
                     + " and its " + children.size() + " children");
             process.destroyForcibly();
             children.forEach(ProcessHandle::destroyForcibly);
-            if (!exited(process, 10)) {
+            if (!exited(process, killedExitWaitSeconds)) {
                 throw new PostgresException("stopping PostgreSQL failed: postmaster pid " + process.pid()
-                        + " survived SIGKILL for 10 s");
+                        + " survived SIGKILL for " + killedExitWaitSeconds + " s (blocked in the kernel, such as on a"
+                        + " frozen file system: it dies when it wakes up)");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
