@@ -12,6 +12,7 @@ import io.pgpacer.core.cib.ReplicaStatus;
 import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.command.CommandResult;
+import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.command.StoreCommand.InitializeCluster;
 import io.pgpacer.core.command.StoreCommand.ReportFailure;
 import io.pgpacer.core.command.StoreCommand.ReportStatus;
@@ -72,6 +73,8 @@ public final class Agent implements LocalAgent, AutoCloseable {
     private final Controller controller;
     private final Executor executor;
     private final ResourceExecutor resources;
+    private final WriteProbe writeProbe;
+    private final GrayFailures grayFailures = new GrayFailures();
     private final Object wakeup = new Object();
     private final AtomicBoolean expectingStop = new AtomicBoolean();
     private final AtomicBoolean unexpectedExit = new AtomicBoolean();
@@ -142,6 +145,7 @@ public final class Agent implements LocalAgent, AutoCloseable {
                 : new ResourceExecutor(config.nodeName(), store, config.timings(),
                         config.clusterSettings().nodeTimeoutMillis(), () -> lease.held().orElse(-1), this::primaryHere, monotonicMillis,
                         p -> resourceAgent(p, config), text -> events.add("resource", text), this::wake);
+        this.writeProbe = pg == null ? null : new WriteProbe(config.nodeName(), pg, monotonicMillis);
         this.executor = pg == null ? null
                 : new Executor(config.nodeName(), store, pg, lease, writerVip, monotonicMillis,
                         () -> expectingStop.set(true), failsafe, () -> releaseLeaseBound("giving the lease up", false));
@@ -211,6 +215,26 @@ public final class Agent implements LocalAgent, AutoCloseable {
      */
     public Optional<CommitGuardState> commitGuard() {
         return lease.commitGuard().state();
+    }
+
+    /**
+     * The gray failure this node's PostgreSQL shows now (its commits hang or fail, or its WAL receipt stalls while
+     * the primary advances), as the failed action words it; empty while there is none.
+     */
+    public Optional<String> grayFailure() {
+        return Optional.ofNullable(grayFailures.current());
+    }
+
+    /** How many gray failures this agent counted since it started, by kind ({@link GrayFailures#KINDS}). */
+    public Map<String, Long> grayFailureCounts() {
+        return grayFailures.counts();
+    }
+
+    /** Calls {@code listener} (instead of any earlier one) with each committed write probe's latency in nanoseconds. */
+    public void onWriteProbeCommitted(LongConsumer listener) {
+        if (writeProbe != null) {
+            writeProbe.onCommitted(listener);
+        }
     }
 
     /** Whether this agent's lease keeper holds a primary lease it may still act on, by its own fencing clock. */
@@ -426,6 +450,10 @@ public final class Agent implements LocalAgent, AutoCloseable {
         followReaderVip(cib, observed);
         report(cib, observed, data);
         fencedWithoutStore = false;
+        boolean probing = observed.running() && observed.reachable() && !observed.inRecovery()
+                && lease.held().isPresent();
+        writeProbe.watch(probing ? observed.pid() : 0, monitorIntervalMillis(),
+                cib.settings().writeProbeTimeoutMillis());
         boolean primaryNow = primaryHere();
         if (primaryNow != wasPrimary) {
             wasPrimary = primaryNow;
@@ -442,6 +470,11 @@ public final class Agent implements LocalAgent, AutoCloseable {
             return activity;
         }
         NodeGoal goal = cib.goals().get(config.nodeName());
+        GrayFailures.Found gray = grayFailures.judge(cib, observed, probing ? writeProbe.verdict(observed.pid())
+                : null, millis.getAsLong());
+        if (gray != null) {
+            return failGray(gray);
+        }
         Executor.StepOutcome outcome;
         try {
             outcome = executor.step(cib, goal, observed, data);
@@ -531,6 +564,10 @@ public final class Agent implements LocalAgent, AutoCloseable {
     // A failure may release this node's lease in the same store command (migration-threshold), and another node
     // may then be promoted at once: the writer VIP must be gone before the failure is reported.
     private void fail(String operation, int rc, String reason) {
+        fail(operation, rc, reason, false);
+    }
+
+    private void fail(String operation, int rc, String reason, boolean commitsHang) {
         releaseWriterVip("failed " + operation);
         releaseLeaseBound("failed " + operation, false);
         dropReaderVip("failed " + operation);
@@ -543,8 +580,10 @@ public final class Agent implements LocalAgent, AutoCloseable {
         long backoff = config.timings().restartDelayMillis(consecutiveFailures);
         backoffUntil = millis.getAsLong() + backoff;
         try {
-            CommandResult result = store.submit(new ReportFailure(config.nodeName(), operation, rc, reason,
-                    Executor.wallClock()), STORE_TIMEOUT);
+            String at = Executor.wallClock();
+            CommandResult result = store.submit(commitsHang
+                    ? new StoreCommand.ReportCommitsHang(config.nodeName(), reason, at)
+                    : new ReportFailure(config.nodeName(), operation, rc, reason, at), STORE_TIMEOUT);
             if (result.message().endsWith("lease released")) {
                 lease.forget();
             } else if (resources != null) {
@@ -557,6 +596,29 @@ public final class Agent implements LocalAgent, AutoCloseable {
                 resources.resumeLeaseBound();
             }
         }
+    }
+
+    // A gray failure is a monitor failure with the probe's words, counted as any other; a primary's is reported as one
+    // whose commits hang, which fails it over at once when a standby can take over (CibReducer). PostgreSQL is stopped
+    // first, within the immediate stop's deadline (SIGKILL after it), because the report may release the lease and
+    // another node may be promoted at once: as on every way the lease is given up, nothing of the old primary may
+    // still acknowledge writes then. The next pass starts it again in its role: restart in place.
+    private String failGray(GrayFailures.Found gray) {
+        String line = "gray-failure: " + config.nodeName() + " " + gray.kind() + ": " + gray.reason();
+        events.add("gray-failure", line);
+        LOG.warn(line);
+        releaseWriterVip("gray failure");
+        expectingStop.set(true);
+        try {
+            pg.stop(StopMode.IMMEDIATE);
+        } catch (RuntimeException e) {
+            // why report anyway: a process that survives SIGKILL is blocked in the kernel and acknowledges nothing,
+            // and the commit guard's deadline runs out before the store lets another node take the lease.
+            LOG.error("gray failure: could not stop PostgreSQL: " + e.getMessage());
+        }
+        fail("monitor", 1, gray.reason(), gray.commitsHang());
+        dataStale = true;
+        return "failed: " + gray.reason();
     }
 
     // The VIP goes first: it takes a few milliseconds, while an immediate shutdown can wait for connections
@@ -820,6 +882,9 @@ public final class Agent implements LocalAgent, AutoCloseable {
         running = false;
         wake();
         controller.close();
+        if (writeProbe != null) {
+            writeProbe.close();
+        }
         lease.close();
         readerVip.close();
         if (resources != null) {

@@ -93,6 +93,10 @@ public final class HealthCheck {
             boolean standby = pg.condition() == Condition.STREAMING || pg.condition() == Condition.DISCONNECTED;
             return new Verdict(false, standby ? "PostgreSQL is a standby, not the primary" : pg.description());
         }
+        if (facts.grayFailure() != null) {
+            return new Verdict(false, "PostgreSQL answers as primary but cannot make a write durable ("
+                    + facts.grayFailure() + "): do not send writes here");
+        }
         Verdict lease = leaseHolder(facts);
         return lease.healthy() ? new Verdict(true, "writable primary holding the primary lease")
                 : new Verdict(false, "PostgreSQL is writable but " + lease.reason() + ": do not send writes here");
@@ -118,6 +122,9 @@ public final class HealthCheck {
         }
         if (facts.holdsValidLease() || facts.node().equals(facts.leaseHolder())) {
             return new Verdict(false, "this node holds the primary lease (it is being promoted), so it is no replica");
+        }
+        if (facts.grayFailure() != null) {
+            return new Verdict(false, pg.description() + ", but its replication hangs (" + facts.grayFailure() + ")");
         }
         if (maxLag.isEmpty()) {
             return new Verdict(true, pg.description());

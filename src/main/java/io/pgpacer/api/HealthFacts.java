@@ -21,6 +21,8 @@ import io.pgpacer.store.MemberHealth;
  * @param staleAfterMillis observations older than this are not trusted, and a loop idle for longer is stuck:
  *     the cluster's node timeout, after which the controller also stops trusting a node's reports
  * @param storeMember whether this node's member of the store can take part in it (its Raft storage is usable)
+ * @param grayFailure the gray failure the agent found last (commits hang or fail, WAL receipt stalls) while the node
+ *     has not run healthy since; null when there is none
  */
 public record HealthFacts(
         String node,
@@ -33,5 +35,14 @@ public record HealthFacts(
         Lsn primaryLsn,
         LoopProgress loop,
         long staleAfterMillis,
-        MemberHealth storeMember) {
+        MemberHealth storeMember,
+        String grayFailure) {
+
+    /** Facts without a gray failure. */
+    public HealthFacts(String node, boolean witness, NodeReport postgres, long observedMillisAgo,
+            boolean postmasterAlive, boolean holdsValidLease, String leaseHolder, Lsn primaryLsn, LoopProgress loop,
+            long staleAfterMillis, MemberHealth storeMember) {
+        this(node, witness, postgres, observedMillisAgo, postmasterAlive, holdsValidLease, leaseHolder, primaryLsn,
+                loop, staleAfterMillis, storeMember, null);
+    }
 }

@@ -282,7 +282,7 @@ public final class HttpApi implements AutoCloseable {
                 observed.map(LocalAgent.LocalObservation::ageMillis).orElse(0L),
                 postmasterAlive, agent.holdsValidLease(), cib.lease().holder(),
                 ClusterView.primaryLsn(cib).orElse(null), agent.loopProgress(), cib.settings().nodeTimeoutMillis(),
-                store.memberHealth());
+                store.memberHealth(), agent.grayFailure().orElse(null));
     }
 
     private void cleanup(ApiExchange exchange, String resource, String node) throws IOException {

@@ -22,11 +22,12 @@ import java.util.List;
  * @param failureTimeoutMillis the cluster's failure-timeout: a fail-count expires after this long (0: never)
  * @param resources the resources and constraints a new cluster starts with (the file's {@code resources} and
  *     {@code constraints}); once the cluster exists they change by {@code pgpacer resource|constraint|cib replace}
+ * @param writeProbeTimeoutMillis the cluster's write-probe-timeout a new cluster starts with
  */
 public record AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes,
         PostgresConfig postgres, Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication,
         ApiConfig api, TlsConfig tls, VirtualIps vips, RecoveryPolicy recovery, long failureTimeoutMillis,
-        Resources resources) {
+        Resources resources, long writeProbeTimeoutMillis) {
 
     public AgentConfig {
         resources = resources == null ? Resources.EMPTY : resources;
@@ -39,6 +40,14 @@ public record AgentConfig(Path file, String clusterName, String nodeName, List<N
     /** The address that moves with the primary, or null when none is configured. */
     public VipAddress writerVip() {
         return vips.writer();
+    }
+
+    /** The default write-probe-timeout. */
+    public AgentConfig(Path file, String clusterName, String nodeName, List<NodeSpec> nodes, PostgresConfig postgres,
+            Path stateDir, Timings timings, int migrationThreshold, SyncPolicy replication, ApiConfig api, TlsConfig tls,
+            VirtualIps vips, RecoveryPolicy recovery, long failureTimeoutMillis, Resources resources) {
+        this(file, clusterName, nodeName, nodes, postgres, stateDir, timings, migrationThreshold, replication, api, tls,
+                vips, recovery, failureTimeoutMillis, resources, ClusterSettings.DEFAULT_WRITE_PROBE_TIMEOUT_MILLIS);
     }
 
     /** No resources besides PostgreSQL and the configured VIPs. */
@@ -77,6 +86,7 @@ public record AgentConfig(Path file, String clusterName, String nodeName, List<N
         return new ClusterSettings(migrationThreshold, lease, lease, timings.bootstrapWait().toMillis(), replication,
                 recovery, vips.readerPolicy(), failureTimeoutMillis).withVipAddresses(new VipAddresses(
                         vips.writer() == null ? null : vips.writer().toString(),
-                        vips.reader() == null ? null : vips.reader().toString()));
+                        vips.reader() == null ? null : vips.reader().toString()))
+                .withWriteProbeTimeoutMillis(writeProbeTimeoutMillis);
     }
 }

@@ -35,8 +35,8 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     private static final Set<String> TOP_KEYS = Set.of("cluster", "node", "nodes", "postgresql", "state-dir",
-            "timings", "migration-threshold", "failure-timeout", "replication", "api", "tls", "virtual-ips",
-            "no-quorum-policy", "failsafe", "auto-rewind", "resources", "constraints");
+            "timings", "migration-threshold", "failure-timeout", "write-probe-timeout", "replication", "api", "tls",
+            "virtual-ips", "no-quorum-policy", "failsafe", "auto-rewind", "resources", "constraints");
     private static final Set<String> NODE_KEYS = Set.of("name", "address", "api-port", "raft-port", "pg-port", "role");
     private static final Set<String> PG_KEYS = Set.of("commit-guard", "bin-dir", "data-dir", "os-user", "superuser",
             "superuser-password", "superuser-password-file", "replication-user", "replication-password",
@@ -138,6 +138,7 @@ public final class ConfigLoader {
                 Boolean.parseBoolean(property(root, ClusterProperty.FAILSAFE)),
                 Boolean.parseBoolean(property(root, ClusterProperty.AUTO_REWIND)));
         long failureTimeout = Durations.parse(property(root, ClusterProperty.FAILURE_TIMEOUT)).orElseThrow();
+        long writeProbeTimeout = Durations.parse(property(root, ClusterProperty.WRITE_PROBE_TIMEOUT)).orElseThrow();
         List<String> problems = new ArrayList<>();
         Resources resources = ResourceDocument.parse(root.get("resources"), root.get("constraints"),
                 nodes.stream().filter(NodeSpec::holdsData).map(NodeSpec::name).toList(), problems);
@@ -145,7 +146,7 @@ public final class ConfigLoader {
             throw fail(String.join("; ", problems));
         }
         return new AgentConfig(file, cluster, node, nodes, postgres, stateDir, timings, threshold, replication, api,
-                tls, vips, recovery, failureTimeout, resources == null ? Resources.EMPTY : resources);
+                tls, vips, recovery, failureTimeout, resources == null ? Resources.EMPTY : resources, writeProbeTimeout);
     }
 
     private List<NodeSpec> nodes(JsonNode list) {

@@ -2,6 +2,8 @@ package io.pgpacer.metrics;
 
 import io.pgpacer.agent.LocalAgent;
 import io.pgpacer.store.ClusterStore;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.exporter.common.PrometheusHttpExchange;
 import io.prometheus.metrics.exporter.common.PrometheusHttpRequest;
@@ -33,6 +35,10 @@ public final class MetricsEndpoint {
     private static final double[] OBSERVE_BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
             2.5};
 
+    /** Upper bounds, in seconds, for a write probe's commit: milliseconds when healthy, seconds when disks stall. */
+    private static final double[] PROBE_BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+            2.5, 5, 10};
+
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusScrapeHandler handler = new PrometheusScrapeHandler(registry);
     private final FailoverTimer failovers = new FailoverTimer(() -> System.nanoTime() / 1_000_000);
@@ -58,7 +64,30 @@ public final class MetricsEndpoint {
                     .unit(Unit.SECONDS).labelNames("node").classicOnly().classicUpperBounds(OBSERVE_BUCKETS)
                     .register(registry);
             agent.onObserveTimed(nanos -> observe.labelValues(self).observe(Unit.nanosToSeconds(nanos)));
+            registerWriteProbe(self, agent);
         }
+    }
+
+    // The write probe's metrics: its latency as it happens, its failures and the current gray failure at scrape time.
+    private void registerWriteProbe(String self, Agent agent) {
+        Histogram latency = Histogram.builder().name("pgpacer_write_probe_duration_seconds")
+                .help("How long each committed write probe took on the primary: one row written and committed with"
+                        + " synchronous_commit = local, over a new connection (the connection not counted).")
+                .unit(Unit.SECONDS).labelNames("node").classicOnly().classicUpperBounds(PROBE_BUCKETS)
+                .register(registry);
+        agent.onWriteProbeCommitted(nanos -> latency.labelValues(self).observe(Unit.nanosToSeconds(nanos)));
+        CounterWithCallback.builder().name("pgpacer_gray_failures")
+                .help("Gray failures this agent counted since it started, by kind: commit_timed_out and commit_failed"
+                        + " (the primary's write probe), replication_stalled (a standby's WAL receipt).")
+                .labelNames("node", "kind")
+                .callback(callback -> agent.grayFailureCounts().forEach((kind, count) -> callback.call(count, self,
+                        kind)))
+                .register(registry);
+        GaugeWithCallback.builder().name("pgpacer_gray_failure")
+                .help("1 while this node's latest gray failure stands (it has not run healthy since), else 0.")
+                .labelNames("node")
+                .callback(callback -> callback.call(agent.grayFailure().isPresent() ? 1 : 0, self))
+                .register(registry);
     }
 
     /** The last changes of primary this agent timed from end to end (failovers, switchovers), oldest first. */

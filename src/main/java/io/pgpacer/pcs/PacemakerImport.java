@@ -572,6 +572,13 @@ public final class PacemakerImport {
                         + "another on-fail would fight its fencing and failover"));
             }
         }
+        if (pgsql.operations().stream().anyMatch(op -> op.name().equals("monitor"))) {
+            notes.add(new ImportNote(Kind.BUILT_IN, "pgsql monitor", "pgpacer's monitor also proves that the"
+                    + " primary can commit (one row, every monitor interval) and that a standby's received WAL"
+                    + " advances; a commit or a stall longer than write-probe-timeout (default 5s) is a monitor"
+                    + " failure; change it once the cluster runs: pgpacer property set write-probe-timeout=10s"
+                    + " --config " + settings.configFile()));
+        }
         Map<String, Object> section = new LinkedHashMap<>();
         section.put("operations", operations);
         if (clone == null) {

@@ -221,6 +221,17 @@ public interface PostgresInstance extends AutoCloseable {
      */
     PgObservation observe();
 
+    /**
+     * The write probe: over a new connection, with {@code synchronous_commit = local}, commits one row for {@code node}
+     * to pgpacer's probe table ({@code pgpacer_probe.heartbeat}, created when missing, so clusters made before it
+     * existed get it on their first probe). The connection and each statement are given up a second after {@code
+     * timeoutMillis} at the latest; {@code stage} hears what the probe waits for next. Only meaningful on a primary.
+     * Never throws: a refusal by the commit guard (the lease lapsed) and any other failure are results, with
+     * PostgreSQL's words.
+     */
+    io.pgpacer.core.probe.ProbeProgress.Result commitProbe(String node, long timeoutMillis,
+            java.util.function.Consumer<String> stage);
+
     /** Whether the pgpacer_guard library is installed for the PostgreSQL programs in use (in its pkglibdir). */
     boolean commitGuardInstalled();
 

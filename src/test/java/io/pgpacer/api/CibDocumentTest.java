@@ -65,6 +65,7 @@ class CibDocumentTest {
                   no-quorum-policy: stop
                   migration-threshold: 1
                   failure-timeout: 0
+                  write-probe-timeout: 5s
                   maintenance-mode: false
                   failsafe: false
                   auto-rewind: true

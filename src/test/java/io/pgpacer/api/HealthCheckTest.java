@@ -141,6 +141,25 @@ class HealthCheckTest {
     }
 
     @Test
+    void aGrayFailureTakesThePrimaryAndTheReplicaOutOfTheirPools() {
+        HealthFacts p = withGrayFailure(primary(true), "commit probe timed out after 5 s: the commit has not returned"
+                + " (5.1 s so far)");
+        HealthAnswer answer = probe("/primary", p);
+        assertEquals(503, answer.status());
+        assertEquals("PostgreSQL answers as primary but cannot make a write durable (commit probe timed out after 5 s:"
+                + " the commit has not returned (5.1 s so far)): do not send writes here", answer.health().reason());
+        assertEquals(503, probe("/read-write", p).status());
+        assertEquals(200, probe("/leader", p).status(), "the lease is still held until the failure is reported");
+        HealthFacts s = withGrayFailure(standby(true, PRIMARY_LSN), "replication stalled: received WAL at 0/3000000"
+                + " for 5.5 s while node1 is at 0/3000400");
+        HealthAnswer replica = probe("/replica", s);
+        assertEquals(503, replica.status());
+        assertTrue(replica.health().reason().endsWith("but its replication hangs (replication stalled: received WAL"
+                + " at 0/3000000 for 5.5 s while node1 is at 0/3000400)"), replica.health().reason());
+        assertEquals(200, probe("/replica", standby(true, PRIMARY_LSN)).status());
+    }
+
+    @Test
     void aPostmasterThatDiedSinceTheLastPassIsNotRunning() {
         HealthFacts p = primary(true);
         HealthFacts killed = new HealthFacts(p.node(), false, p.postgres(), 100, false, true, "node1", PRIMARY_LSN,
@@ -247,6 +266,12 @@ class HealthCheckTest {
     private static HealthFacts withPrimaryLsn(HealthFacts f, Lsn primaryLsn) {
         return new HealthFacts(f.node(), f.witness(), f.postgres(), f.observedMillisAgo(), f.postmasterAlive(),
                 f.holdsValidLease(), f.leaseHolder(), primaryLsn, f.loop(), f.staleAfterMillis(), f.storeMember());
+    }
+
+    private static HealthFacts withGrayFailure(HealthFacts f, String grayFailure) {
+        return new HealthFacts(f.node(), f.witness(), f.postgres(), f.observedMillisAgo(), f.postmasterAlive(),
+                f.holdsValidLease(), f.leaseHolder(), f.primaryLsn(), f.loop(), f.staleAfterMillis(), f.storeMember(),
+                grayFailure);
     }
 
     private static HealthFacts withLoop(HealthFacts f, LoopProgress loop) {

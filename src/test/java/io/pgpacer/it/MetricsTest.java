@@ -98,6 +98,16 @@ class MetricsTest {
                     scraped.get(standby).toString());
         }
         assertTrue(value(onPrimary, "pgpacer_wal_current_lsn_bytes", "node", primary) > 0, onPrimary.toString());
+        // Issue 17: the primary's write probe commits every monitor interval; a healthy cluster has no gray failure.
+        assertTrue(value(onPrimary, "pgpacer_write_probe_duration_seconds_count", "node", primary) >= 1,
+                onPrimary.toString());
+        for (Map.Entry<String, Samples> entry : scraped.entrySet()) {
+            for (String kind : List.of("commit_timed_out", "commit_failed", "replication_stalled")) {
+                assertEquals(0, value(entry.getValue(), "pgpacer_gray_failures_total", "node", entry.getKey(), "kind",
+                        kind), entry.getKey() + " " + kind);
+            }
+            assertEquals(0, value(entry.getValue(), "pgpacer_gray_failure", "node", entry.getKey()), entry.getKey());
+        }
         assertEquals(1, value(onPrimary, "pgpacer_lease_held", "node", primary), onPrimary.toString());
         double remaining = value(onPrimary, "pgpacer_lease_remaining_seconds", "node", primary);
         assertTrue(remaining > 0 && remaining <= LEASE_SECONDS, "lease remaining by the fencing clock: " + remaining);

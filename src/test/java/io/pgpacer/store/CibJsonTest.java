@@ -57,6 +57,8 @@ class CibJsonTest {
             new StoreCommand.RenewLease("node1", 7),
             new StoreCommand.ReleaseLease("node1", 7),
             new StoreCommand.ReportFailure("node2", "monitor", 7, "not running", "2024-05-01T10:01:00Z"),
+            new StoreCommand.ReportCommitsHang("node1", "commit probe timed out after 5 s: the commit has not"
+                    + " returned (5.1 s so far)", "2024-05-01T10:01:30Z"),
             new StoreCommand.RecordPromotion(7, PROMOTION),
             new StoreCommand.ConfirmPromotion("node1", 7, 4, Lsn.parse("0/3000148")),
             new StoreCommand.RequestRepair("node2", new io.pgpacer.core.cib.Repair(
@@ -163,13 +165,15 @@ class CibJsonTest {
                 mapper.readTree(CibJson.encode(populatedCib()));
         tree.remove(List.of("standby", "configEpoch"));
         ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("settings")).remove(List.of("failureTimeoutMillis",
-                "resourceStickiness"));
+                "resourceStickiness", "writeProbeTimeoutMillis"));
         Cib old = CibJson.decodeCib(mapper.writeValueAsBytes(tree));
         assertEquals(List.of(), old.standby());
         assertEquals(0, old.configEpoch());
         assertEquals(0, old.settings().failureTimeoutMillis());
         assertEquals(io.pgpacer.core.resource.Score.INFINITY, old.settings().resourceStickiness(),
                 "a CIB from before resource-stickiness existed takes its default, not 0");
+        assertEquals(5_000, old.settings().writeProbeTimeoutMillis(),
+                "a CIB from before write-probe-timeout existed takes its default, not 0");
         assertEquals(populatedCib().settings().sync(), old.settings().sync());
     }
 

@@ -61,6 +61,53 @@ public final class ClusterHarness implements AutoCloseable {
         return harness;
     }
 
+    /** What a test does to the cluster's directory before any agent starts (mount a file system for a node's data). */
+    public interface Preparation {
+        void prepare(Path clusterDir) throws IOException;
+    }
+
+    /**
+     * The same as {@link #start(String, int, String)}, after {@code beforeStart} prepared the directory the cluster
+     * lives in; a node's data directory is {@code clusterDir/NODE/data}.
+     */
+    public static ClusterHarness start(String name, int nodes, String extraYaml, Preparation beforeStart)
+            throws IOException {
+        Path dir = Path.of("target", "it", name + "-" + UUID.randomUUID().toString().substring(0, 8))
+                .toAbsolutePath();
+        LoopbackCluster cluster = LoopbackCluster.in(dir, nodes, 0, extraYaml);
+        beforeStart.prepare(dir);
+        ClusterHarness harness = new ClusterHarness(cluster);
+        harness.cluster.startAll();
+        return harness;
+    }
+
+    /**
+     * The gray failures each live data node's agent counted since it started, summed over the kinds, from its {@code
+     * GET /metrics} ({@code pgpacer_gray_failures_total}): the write probe's false alarms in a healthy test.
+     */
+    public Map<String, Long> grayFailureCounts() {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (NodeSpec spec : specs.values()) {
+            if (!spec.holdsData() || cluster.agent(spec.name()) == null) {
+                continue;
+            }
+            try {
+                String body = http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://" + spec.address()
+                        + ":" + spec.apiPort() + "/metrics")).timeout(Duration.ofSeconds(5)).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                counts.put(spec.name(), body.lines().filter(l -> l.startsWith("pgpacer_gray_failures_total{"))
+                        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(spec.name() + "'s /metrics: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while scraping " + spec.name(), e);
+            }
+        }
+        return counts;
+    }
+
     public LoopbackCluster cluster() {
         return cluster;
     }

@@ -93,6 +93,31 @@ public enum ClusterProperty {
         }
     },
 
+    // why 5s by default: one row committed locally takes milliseconds; 5 s is far beyond a slow disk and still fails
+    // a wedged primary over within a few monitor intervals
+    WRITE_PROBE_TIMEOUT("write-probe-timeout", "5s", "a duration from 1s to 10m, like 5s or 30s",
+            "how long the primary's commit of one row, or a standby's received WAL standing still while the primary's"
+                    + " advances, may take before the node counts a monitor failure (a gray failure)") {
+        @Override
+        String normalize(String value) {
+            long millis = parseDuration(value).orElseThrow(() -> expected(value));
+            WRITE_PROBE_TIMEOUT_RANGE.problem(millis).ifPresent(problem -> {
+                throw new IllegalArgumentException(problem + " (" + WRITE_PROBE_TIMEOUT_RANGE.text() + ")");
+            });
+            return renderDuration(millis);
+        }
+
+        @Override
+        String valueIn(Cib cib) {
+            return renderDuration(cib.settings().writeProbeTimeoutMillis());
+        }
+
+        @Override
+        Cib apply(Cib cib, String value) {
+            return cib.withSettings(cib.settings().withWriteProbeTimeoutMillis(parseDuration(value).orElseThrow()));
+        }
+    },
+
     MAINTENANCE_MODE("maintenance-mode", "false", "true or false",
             "pause the whole cluster: observe and report, never start, stop or promote (pgpacer cluster pause)") {
         @Override
@@ -179,6 +204,7 @@ public enum ClusterProperty {
 
     // why a month at most: a fail-count kept longer is forgotten by operators, not by the cluster
     private static final Durations.Range FAILURE_TIMEOUT_RANGE = new Durations.Range(0, 720 * 3_600_000L);
+    private static final Durations.Range WRITE_PROBE_TIMEOUT_RANGE = new Durations.Range(1_000, 600_000);
 
     private final String propertyName;
     private final String defaultValue;

@@ -19,13 +19,19 @@ import io.pgpacer.core.resource.Score;
  *     (Pacemaker's {@code resource-stickiness}), 0 to {@link Score#INFINITY}; null (a CIB written before it existed)
  *     takes the default INFINITY. The PostgreSQL primary never moves by score.
  * @param vipAddresses the configured writer and reader VIPs, for status output
+ * @param writeProbeTimeoutMillis how long the primary's commit probe may take, and a standby's received WAL may stand
+ *     still while the primary's advances, before the node counts a failure ({@code write-probe-timeout}); null (a CIB
+ *     written before it existed) takes the default
  */
 public record ClusterSettings(
         int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis, SyncPolicy sync,
         RecoveryPolicy recovery, ReaderVipPolicy readerVip, long failureTimeoutMillis, Integer resourceStickiness,
-        VipAddresses vipAddresses) {
+        VipAddresses vipAddresses, Long writeProbeTimeoutMillis) {
 
     public static final ClusterSettings DEFAULTS = new ClusterSettings(1, 3_000, 3_000, 30_000);
+
+    /** {@code write-probe-timeout}'s default: a commit of one row that takes 5 s is no longer a slow disk. */
+    public static final long DEFAULT_WRITE_PROBE_TIMEOUT_MILLIS = 5_000;
 
     public ClusterSettings {
         sync = sync == null ? SyncPolicy.ASYNC : sync;
@@ -35,6 +41,16 @@ public record ClusterSettings(
         // default (the reference's 'resource defaults resource-stickiness=INFINITY') must apply to it
         resourceStickiness = resourceStickiness == null ? Score.INFINITY : resourceStickiness;
         vipAddresses = vipAddresses == null ? VipAddresses.NONE : vipAddresses;
+        writeProbeTimeoutMillis = writeProbeTimeoutMillis == null ? DEFAULT_WRITE_PROBE_TIMEOUT_MILLIS
+                : writeProbeTimeoutMillis;
+    }
+
+    /** The default write-probe-timeout. */
+    public ClusterSettings(int migrationThreshold, long leaseMillis, long nodeTimeoutMillis, long bootstrapWaitMillis,
+            SyncPolicy sync, RecoveryPolicy recovery, ReaderVipPolicy readerVip, long failureTimeoutMillis,
+            Integer resourceStickiness, VipAddresses vipAddresses) {
+        this(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, recovery, readerVip,
+                failureTimeoutMillis, resourceStickiness, vipAddresses, null);
     }
 
     /** No VIP addresses known. */
@@ -71,26 +87,31 @@ public record ClusterSettings(
 
     public ClusterSettings withMigrationThreshold(int threshold) {
         return new ClusterSettings(threshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, recovery,
-                readerVip, failureTimeoutMillis, resourceStickiness, vipAddresses);
+                readerVip, failureTimeoutMillis, resourceStickiness, vipAddresses, writeProbeTimeoutMillis);
     }
 
     public ClusterSettings withRecovery(RecoveryPolicy policy) {
         return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync, policy,
-                readerVip, failureTimeoutMillis, resourceStickiness, vipAddresses);
+                readerVip, failureTimeoutMillis, resourceStickiness, vipAddresses, writeProbeTimeoutMillis);
     }
 
     public ClusterSettings withFailureTimeoutMillis(long millis) {
         return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync,
-                recovery, readerVip, millis, resourceStickiness, vipAddresses);
+                recovery, readerVip, millis, resourceStickiness, vipAddresses, writeProbeTimeoutMillis);
     }
 
     public ClusterSettings withVipAddresses(VipAddresses addresses) {
         return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync,
-                recovery, readerVip, failureTimeoutMillis, resourceStickiness, addresses);
+                recovery, readerVip, failureTimeoutMillis, resourceStickiness, addresses, writeProbeTimeoutMillis);
     }
 
     public ClusterSettings withResourceStickiness(int stickiness) {
         return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync,
-                recovery, readerVip, failureTimeoutMillis, stickiness, vipAddresses);
+                recovery, readerVip, failureTimeoutMillis, stickiness, vipAddresses, writeProbeTimeoutMillis);
+    }
+
+    public ClusterSettings withWriteProbeTimeoutMillis(long millis) {
+        return new ClusterSettings(migrationThreshold, leaseMillis, nodeTimeoutMillis, bootstrapWaitMillis, sync,
+                recovery, readerVip, failureTimeoutMillis, resourceStickiness, vipAddresses, millis);
     }
 }

@@ -83,6 +83,8 @@ public final class CibReducer {
             return releaseLease(cib, c);
         } else if (command instanceof ReportFailure c) {
             return reportFailure(cib, c);
+        } else if (command instanceof StoreCommand.ReportCommitsHang c) {
+            return reportCommitsHang(cib, c);
         } else if (command instanceof RecordPromotion c) {
             return recordPromotion(cib, c);
         } else if (command instanceof ConfirmPromotion c) {
@@ -269,6 +271,28 @@ public final class CibReducer {
             return accept(next, "fail-count " + count.count() + " reached migration-threshold; lease released");
         }
         return accept(next, "fail-count " + count.count());
+    }
+
+    // why not restart in place: a primary whose commits hang would be restarted, answer, and hang again, while a
+    // standby that streams could take the writes now.
+    private static Outcome reportCommitsHang(Cib cib, StoreCommand.ReportCommitsHang c) {
+        ReportFailure failure = new ReportFailure(c.node(), "monitor", 1, c.exitReason(), c.at());
+        Optional<String> takeover = !cib.lease().heldBy(c.node()) ? Optional.empty() : cib.dataNodes().stream()
+                .map(io.pgpacer.core.cib.NodeSpec::name).filter(n -> !n.equals(c.node()) && cib.eligibleForPrimary(n)
+                        && !cib.standby().contains(n))
+                .filter(n -> cib.report(n).filter(r -> r.pgState() == PgState.STANDBY && r.streaming()).isPresent())
+                .findFirst();
+        if (takeover.isEmpty()) {
+            return reportFailure(cib, failure);
+        }
+        int threshold = cib.settings().migrationThreshold();
+        FailCount count = new FailCount(Math.max(cib.failCount(c.node()).count() + 1, threshold), c.at());
+        List<FailedAction> actions = new ArrayList<>(cib.failedActions());
+        actions.add(new FailedAction(c.node(), failure.operation(), failure.rc(), c.exitReason(), c.at()));
+        Cib next = cib.withFailCount(c.node(), count).withFailedActions(actions)
+                .withLease(new Lease(null, cib.lease().generation(), 0));
+        return accept(next, "commits hang and " + takeover.get() + " streams: fail-count " + count.count()
+                + " (migration-threshold " + threshold + "); lease released");
     }
 
     private static Outcome recordPromotion(Cib cib, RecordPromotion c) {

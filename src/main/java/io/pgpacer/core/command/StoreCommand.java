@@ -66,6 +66,16 @@ public sealed interface StoreCommand {
             implements StoreCommand {
     }
 
+    /**
+     * A node's write probe found that its PostgreSQL answers as primary but cannot make a write durable (a commit
+     * hung past write-probe-timeout, or failed): a monitor failure (rc 1) with the probe's words. When the node holds
+     * the lease and another data node is eligible and streams, it counts up to migration-threshold at once and the
+     * lease is released in the same step: a primary whose commits hang fails over instead of being restarted in
+     * place. Otherwise it counts once, as {@link ReportFailure}.
+     */
+    record ReportCommitsHang(String node, String exitReason, String at) implements StoreCommand {
+    }
+
     /** The lease holder records its promotion in the timeline history before it accepts writes. */
     record RecordPromotion(long leaseGeneration, PromotionRecord entry) implements StoreCommand {
     }

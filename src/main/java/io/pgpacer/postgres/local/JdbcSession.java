@@ -1,6 +1,7 @@
 package io.pgpacer.postgres.local;
 
 import io.pgpacer.core.model.Lsn;
+import io.pgpacer.core.probe.ProbeProgress;
 import io.pgpacer.postgres.CommitGuardState;
 import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.postgres.PostgresException;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.postgresql.PGConnection;
 
@@ -273,6 +275,55 @@ final class JdbcSession implements AutoCloseable {
             }
         } catch (SQLException | RuntimeException e) {
             return -1;
+        }
+    }
+
+    /** pgpacer's own table for the write probe: one row per node, outside the commit guard's schema. */
+    static final String PROBE_TABLE = "pgpacer_probe.heartbeat";
+    private static final String PROBE_UPSERT = "INSERT INTO " + PROBE_TABLE + " AS h (node, probes, committed_at)"
+            + " VALUES (?, 1, now()) ON CONFLICT (node) DO UPDATE SET probes = h.probes + 1, committed_at = now()";
+    /** The commit guard's refusal: SQLSTATE read_only_sql_transaction with the extension's prefix. */
+    private static final String GUARD_SQLSTATE = "25006";
+
+    /**
+     * One write probe: a new connection (a hung postmaster accepts none, while a cached one may still answer), {@code
+     * synchronous_commit = local} (a missing sync standby is no fault of this node), the probe table created when
+     * missing, then one row committed. {@code stage} hears what the probe waits for next, so that whoever judges a
+     * probe that has not returned can say where it hangs. Never throws.
+     */
+    ProbeProgress.Result commitProbe(String node, long timeoutMillis, Consumer<String> stage) {
+        // why a second beyond the timeout: the agent judges the probe by its own clock; the driver's limits only end a
+        // call that would otherwise hang this probe's thread for good.
+        int seconds = (int) Math.min(Integer.MAX_VALUE, (timeoutMillis + 999) / 1000 + 1);
+        stage.accept("no answer to a new connection");
+        try (Connection connection = open(seconds, seconds); Statement statement = connection.createStatement()) {
+            stage.accept("no answer while preparing the probe table");
+            statement.execute("SET synchronous_commit = local");
+            boolean exists;
+            try (ResultSet result = statement.executeQuery("SELECT to_regclass('" + PROBE_TABLE + "') IS NOT NULL")) {
+                result.next();
+                exists = result.getBoolean(1);
+            }
+            if (!exists) {
+                // why its own schema: the extension owns schema pgpacer, and a table there would be dropped with it.
+                statement.execute("CREATE SCHEMA IF NOT EXISTS pgpacer_probe");
+                statement.execute("CREATE TABLE IF NOT EXISTS " + PROBE_TABLE + " (node text PRIMARY KEY,"
+                        + " probes bigint NOT NULL, committed_at timestamptz NOT NULL)");
+            }
+            stage.accept("the commit has not returned");
+            long start = System.nanoTime();
+            try (PreparedStatement upsert = connection.prepareStatement(PROBE_UPSERT)) {
+                upsert.setString(1, node);
+                upsert.executeUpdate();
+            }
+            return new ProbeProgress.Result(ProbeProgress.Outcome.COMMITTED, System.nanoTime() - start, null);
+        } catch (SQLException | RuntimeException e) {
+            // why the server's own message: the severity word before it follows lc_messages, the guard's prefix not.
+            boolean guard = e instanceof org.postgresql.util.PSQLException sql
+                    && GUARD_SQLSTATE.equals(sql.getSQLState()) && sql.getServerErrorMessage() != null
+                    && String.valueOf(sql.getServerErrorMessage().getMessage()).startsWith("pgpacer:");
+            return new ProbeProgress.Result(guard ? ProbeProgress.Outcome.REFUSED_BY_GUARD
+                    : ProbeProgress.Outcome.FAILED, 0, describe(e));
         }
     }
 

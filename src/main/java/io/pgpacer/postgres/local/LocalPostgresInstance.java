@@ -468,12 +468,13 @@ public final class LocalPostgresInstance implements PostgresInstance {
                         : "fencing: commit guard revoked and " + terminated + " client backends terminated before the"
                                 + " immediate shutdown");
             }
+            Duration deadline = stopDeadline(mode);
             ProgramRunner.Result result = command.run("stopping PostgreSQL (" + mode.pgCtlName() + ")",
                     List.of(binaries.program("pg_ctl"), "stop", "-D", dataDir.toString(), "-m", mode.pgCtlName(),
-                            "-w", "-t", Long.toString(Math.max(1, stopTimeout.toSeconds()))),
-                    Map.of(), stopTimeout.plusSeconds(10));
+                            "-w", "-t", Long.toString(Math.max(1, deadline.toSeconds()))),
+                    Map.of(), deadline.plusSeconds(10));
             if (oursAlive) {
-                awaitExitOrKill(ours, result);
+                awaitExitOrKill(ours, result, mode == StopMode.IMMEDIATE ? KILLED_EXIT_WAIT_IMMEDIATE : 10);
                 untether();
             } else if (!result.succeeded() && ProcessTable.isAlive(pidFile.pid())) {
                 throw new PostgresException("stopping PostgreSQL failed: " + result.commandLine()
@@ -606,6 +607,12 @@ public final class LocalPostgresInstance implements PostgresInstance {
     @Override
     public Optional<CommitGuardState> grantCommitGuard(long epoch, LongSupplier validMillisAfterAnchor) {
         return sql.grantCommitGuard(epoch, validMillisAfterAnchor);
+    }
+
+    @Override
+    public io.pgpacer.core.probe.ProbeProgress.Result commitProbe(String node, long timeoutMillis,
+            java.util.function.Consumer<String> stage) {
+        return sql.commitProbe(node, timeoutMillis, stage);
     }
 
     @Override
@@ -743,18 +750,38 @@ public final class LocalPostgresInstance implements PostgresInstance {
         }
     }
 
-    private void awaitExitOrKill(ProcessHandle process, ProgramRunner.Result pgCtl) {
+    /** How long an immediate stop may take before the postmaster gets SIGKILL: it only signals its children to quit. */
+    static final Duration IMMEDIATE_STOP_DEADLINE = Duration.ofSeconds(5);
+
+    // why a short deadline for immediate: it is how fencing and a gray failure stop a primary whose postmaster may be
+    // hung (stopped, or stuck on a frozen file system); a fast stop may legitimately spend minutes on its checkpoint.
+    private Duration stopDeadline(StopMode mode) {
+        return mode == StopMode.IMMEDIATE && stopTimeout.compareTo(IMMEDIATE_STOP_DEADLINE) > 0
+                ? IMMEDIATE_STOP_DEADLINE : stopTimeout;
+    }
+
+    // why short: after SIGKILL a process runs no more of PostgreSQL's code, even one blocked in the kernel (a frozen
+    // file system) that dies only when it wakes up; fencing and a gray failure need not wait for that.
+    private static final long KILLED_EXIT_WAIT_IMMEDIATE = 2;
+
+    private void awaitExitOrKill(ProcessHandle process, ProgramRunner.Result pgCtl, long killedExitWaitSeconds) {
         try {
             if (exited(process, pgCtl.succeeded() ? 5 : 0)) {
                 return;
             }
-            // Only the postmaster we started gets SIGKILL; its children exit when they see it gone.
+            // Only the postmaster we started gets SIGKILL, and the children it had then; most exit by themselves when
+            // they see it gone, but a stopped one (SIGSTOP) never looks, and would keep the shared memory that a new
+            // postmaster refuses to share.
+            List<ProcessHandle> children = process.children().toList();
             LOG.log(System.Logger.Level.WARNING, "PostgreSQL on " + dataDir + " did not stop ("
-                    + pgCtl.commandLine() + ": " + pgCtl.outputTail() + "); sending SIGKILL to pid " + process.pid());
+                    + pgCtl.commandLine() + ": " + pgCtl.outputTail() + "); sending SIGKILL to pid " + process.pid()
+                    + " and its " + children.size() + " children");
             process.destroyForcibly();
-            if (!exited(process, 10)) {
+            children.forEach(ProcessHandle::destroyForcibly);
+            if (!exited(process, killedExitWaitSeconds)) {
                 throw new PostgresException("stopping PostgreSQL failed: postmaster pid " + process.pid()
-                        + " survived SIGKILL for 10 s");
+                        + " survived SIGKILL for " + killedExitWaitSeconds + " s (blocked in the kernel, such as on a"
+                        + " frozen file system: it dies when it wakes up)");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

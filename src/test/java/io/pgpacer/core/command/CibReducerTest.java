@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Lease;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeSpec;
@@ -94,6 +95,35 @@ class CibReducerTest {
         assertEquals(new Lease(null, 1, 0), cib.lease());
         assertFalse(run(new RenewLease("n1", 1)).applied(), "an expired holding cannot be renewed");
         assertEquals(2, run(new AcquireLease("n1")).value());
+    }
+
+    @Test
+    void aPrimaryWhoseCommitsHangFailsOverAtOnceWhenAStandbyStreamsAndIsRestartedInPlaceOtherwise() {
+        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
+        run(new AcquireLease("n1"));
+        String reason = "commit probe timed out after 5 s: the commit has not returned (5.1 s so far)";
+        assertEquals("fail-count 1", run(new StoreCommand.ReportCommitsHang("n1", reason, "t1")).message(),
+                "no standby streams: counted once, as any failure (threshold 2)");
+        assertTrue(cib.lease().heldBy("n1"));
+        standbyReports("n2", "0/3000000");
+        assertEquals("commits hang and n2 streams: fail-count 2 (migration-threshold 2); lease released",
+                run(new StoreCommand.ReportCommitsHang("n1", reason, "t2")).message());
+        assertTrue(cib.lease().isFree());
+        assertFalse(cib.eligibleForPrimary("n1"));
+        FailedAction last = cib.failedActions().get(cib.failedActions().size() - 1);
+        assertEquals(new FailedAction("n1", "monitor", 1, reason, "t2"), last);
+    }
+
+    @Test
+    void aHangingPrimaryWithAStandbyThatCannotTakeOverOnlyCountsOnce() {
+        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
+        run(new AcquireLease("n1"));
+        standbyReports("n2", "0/3000000");
+        run(new ReportFailure("n2", "start", 1, "x", "t0"));
+        run(new ReportFailure("n2", "start", 1, "x", "t0"));
+        assertEquals("fail-count 1", run(new StoreCommand.ReportCommitsHang("n1", "commit probe failed: x", "t1"))
+                .message(), "n2 reached migration-threshold itself");
+        assertTrue(cib.lease().heldBy("n1"));
     }
 
     @Test
