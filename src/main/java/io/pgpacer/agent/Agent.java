@@ -221,16 +221,19 @@ public final class Agent implements LocalAgent, AutoCloseable {
      * The gray failure this node's PostgreSQL shows now (its commits hang or fail, or its WAL receipt stalls while
      * the primary advances), as the failed action words it; empty while there is none.
      */
+    @Override
     public Optional<String> grayFailure() {
         return Optional.ofNullable(grayFailures.current());
     }
 
     /** How many gray failures this agent counted since it started, by kind ({@link GrayFailures#KINDS}). */
+    @Override
     public Map<String, Long> grayFailureCounts() {
         return grayFailures.counts();
     }
 
     /** Calls {@code listener} (instead of any earlier one) with each committed write probe's latency in nanoseconds. */
+    @Override
     public void onWriteProbeCommitted(LongConsumer listener) {
         if (writeProbe != null) {
             writeProbe.onCommitted(listener);

@@ -4,6 +4,7 @@ import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.decide.ClusterSnapshot;
 import io.pgpacer.postgres.CommitGuardState;
 import io.pgpacer.postgres.PgObservation;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.LongConsumer;
@@ -39,6 +40,18 @@ public interface LocalAgent {
 
     /** The commit guard in this node's PostgreSQL, asked now; empty when it is not used or not loaded. */
     Optional<CommitGuardState> commitGuard();
+
+    /**
+     * The gray failure this node's PostgreSQL shows now (its commits hang or fail, or its WAL receipt stalls while
+     * the primary advances), as the failed action words it; empty while there is none.
+     */
+    Optional<String> grayFailure();
+
+    /** How many gray failures this agent counted since it started, by kind. */
+    Map<String, Long> grayFailureCounts();
+
+    /** Calls {@code listener} (instead of any earlier one) with each committed write probe's latency in nanoseconds. */
+    void onWriteProbeCommitted(LongConsumer listener);
 
     /** Whether this agent holds a primary lease it may still act on, by its own fencing clock. */
     boolean holdsValidLease();

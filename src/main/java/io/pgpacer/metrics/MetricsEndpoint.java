@@ -69,7 +69,7 @@ public final class MetricsEndpoint {
     }
 
     // The write probe's metrics: its latency as it happens, its failures and the current gray failure at scrape time.
-    private void registerWriteProbe(String self, Agent agent) {
+    private void registerWriteProbe(String self, LocalAgent agent) {
         Histogram latency = Histogram.builder().name("pgpacer_write_probe_duration_seconds")
                 .help("How long each committed write probe took on the primary: one row written and committed with"
                         + " synchronous_commit = local, over a new connection (the connection not counted).")

@@ -8,6 +8,8 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Lease;
+import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.Role;
@@ -278,7 +280,7 @@ public final class CibReducer {
     private static Outcome reportCommitsHang(Cib cib, StoreCommand.ReportCommitsHang c) {
         ReportFailure failure = new ReportFailure(c.node(), "monitor", 1, c.exitReason(), c.at());
         Optional<String> takeover = !cib.lease().heldBy(c.node()) ? Optional.empty() : cib.dataNodes().stream()
-                .map(io.pgpacer.core.cib.NodeSpec::name).filter(n -> !n.equals(c.node()) && cib.eligibleForPrimary(n)
+                .map(NodeSpec::name).filter(n -> !n.equals(c.node()) && cib.eligibleForPrimary(n)
                         && !cib.standby().contains(n))
                 .filter(n -> cib.report(n).filter(r -> r.pgState() == PgState.STANDBY && r.streaming()).isPresent())
                 .findFirst();
