@@ -141,7 +141,9 @@ public final class Agent implements AutoCloseable {
                         p -> resourceAgent(p, config), text -> events.add("resource", text), this::wake);
         this.executor = pg == null ? null
                 : new Executor(config.nodeName(), store, pg, lease, writerVip, monotonicMillis,
-                        () -> expectingStop.set(true), failsafe, () -> releaseLeaseBound("giving the lease up", false));
+                        () -> expectingStop.set(true), failsafe, () -> releaseLeaseBound("giving the lease up", false),
+                        new DiscardReporter(config.nodeName(), pg, store, java.time.Duration.ofSeconds(2),
+                                text -> events.add("agent", text), config.stateDir()));
         store.onApplied(cib -> {
             observations.record(cib);
             controller.wake();

@@ -1,6 +1,8 @@
 package io.pgpacer.agent;
 
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.DiscardReport;
+import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
@@ -88,10 +90,21 @@ final class Executor {
     private SyncPlanner.Waiting waiting = SyncPlanner.Waiting.NONE;
     private long waitingAppliedAt;
     private final Map<String, Long> notStreamingSince = new HashMap<>();
+    private final DiscardReporter discards;
 
+    /** An executor whose lost-transaction reports go to the CIB only (no events, no files). */
     Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, WriterVip writerVip,
             LongSupplier monotonicMillis, Runnable expectStop, FailsafePromise failsafe, Runnable releaseLeaseBound) {
+        this(self, store, pg, lease, writerVip, monotonicMillis, expectStop, failsafe, releaseLeaseBound,
+                new DiscardReporter(self, pg, store, STORE_TIMEOUT, text -> { }, null));
+    }
+
+    /** @param discards reports what a rewind or a rebuild is about to discard, before it does */
+    Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, WriterVip writerVip,
+            LongSupplier monotonicMillis, Runnable expectStop, FailsafePromise failsafe, Runnable releaseLeaseBound,
+            DiscardReporter discards) {
         this.self = self;
+        this.discards = discards;
         this.releaseLeaseBound = releaseLeaseBound;
         this.failsafe = failsafe;
         this.writerVip = writerVip;
@@ -446,12 +459,18 @@ final class Executor {
         }
         String done;
         Path aside = null;
+        String action = repair.kind() == Repair.Kind.REWIND ? Hint.repair(self)
+                : Hint.rebuild(self) + (repair.discardOld() ? " --discard-old" : "");
+        DiscardReport report = reportDiscards(action, primary);
         if (repair.kind() == Repair.Kind.REWIND) {
             pg.rewindFrom(primary);
             done = "repaired: rewound onto " + primary.nodeName() + " with pg_rewind";
         } else {
             String stamp = repair.requestedAt().replaceAll("\\.\\d+", "").replaceAll("[^0-9TZ]", "");
             aside = pg.setAsideDataDirectory(stamp);
+            if (aside != null && report != null) {
+                discards.keepWith(report, aside);
+            }
             pg.baseBackupFrom(primary);
             done = "rebuilt: a new copy of " + primary.nodeName() + " with pg_basebackup"
                     + (aside == null ? "" : "; the old data directory is " + aside);
@@ -465,6 +484,23 @@ final class Executor {
         }
         repairDone = repair.requestedAt();
         return completeRepair(repair, done + "; started as standby of " + primary.nodeName());
+    }
+
+    // The report needs the timeline check of the data directory as it is now, PostgreSQL just stopped; a directory
+    // without a cluster holds nothing to report.
+    private DiscardReport reportDiscards(String action, Upstream primary) {
+        DataDirState data = pg.inspect();
+        if (!data.initialized()) {
+            return null;
+        }
+        TimelineCheck.Verdict verdict = null;
+        String why = null;
+        try {
+            verdict = divergence.check(data);
+        } catch (StoreUnavailableException | PostgresException e) {
+            why = "the timeline check failed: " + e.getMessage();
+        }
+        return discards.beforeDiscarding(action, verdict, why, primary);
     }
 
     private StepOutcome completeRepair(Repair repair, String done) {
@@ -516,6 +552,7 @@ final class Executor {
             if (source.primary() == null) {
                 return StepOutcome.did("waiting to rewind (" + verdict.reason() + "): " + source.missing());
             }
+            discards.beforeDiscarding("pg_rewind", verdict, null, source.primary());
             pg.rewindFrom(source.primary());
             dataReplaced();
             configure(source.primary());
@@ -642,6 +679,7 @@ final class Executor {
             return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
                     + " s: stopped PostgreSQL to check its WAL against the timeline history");
         }
+        reportDiscards("pg_rewind", source.primary());
         pg.rewindFrom(source.primary());
         dataReplaced();
         configure(source.primary());
