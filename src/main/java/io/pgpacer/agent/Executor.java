@@ -2,7 +2,6 @@ package io.pgpacer.agent;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.DiscardReport;
-import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
@@ -459,8 +458,8 @@ final class Executor {
         }
         String done;
         Path aside = null;
-        String action = repair.kind() == Repair.Kind.REWIND ? Hint.repair(self)
-                : Hint.rebuild(self) + (repair.discardOld() ? " --discard-old" : "");
+        String action = repair.kind() == Repair.Kind.REWIND ? "repair"
+                : repair.discardOld() ? "rebuild --discard-old" : "rebuild";
         DiscardReport report = reportDiscards(action, primary);
         if (repair.kind() == Repair.Kind.REWIND) {
             pg.rewindFrom(primary);

@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * before the fork (the normal case with synchronous replication).
  *
  * @param at when the WAL was read (ISO-8601, UTC): before anything was discarded
- * @param action what discards the data: {@code pg_rewind}, {@code rebuild} or {@code rebuild --discard-old}
+ * @param action what discards the data: {@code pg_rewind} (auto-rewind), {@code repair} (the operator's pg_rewind),
+ *     {@code rebuild} or {@code rebuild --discard-old}
  * @param clusterTimeline the cluster's timeline then: the promotion the data was discarded for
  * @param verdict the timeline check's finding on this node's WAL, in operator words
  * @param timeline the node's timeline that was read past the fork; 0 when nothing was read
