@@ -1,9 +1,11 @@
 package io.pgpacer.agent;
 
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.timeline.LocalWal;
 import io.pgpacer.core.timeline.TimelineCheck;
 import io.pgpacer.postgres.DataDirState;
+import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
@@ -49,6 +51,20 @@ final class DivergenceCheck {
             checkedFor = key;
         }
         return verdict;
+    }
+
+    /**
+     * The same check for a running standby about to follow a new upstream, on the WAL it received or replayed as it
+     * observes them now (its own timeline history files say where its timeline forked). Not remembered: the standby's
+     * WAL moves on; a diverged one is stopped, and the start-time check reads its data directory.
+     *
+     * @throws StoreUnavailableException when no majority answers
+     */
+    TimelineCheck.Verdict checkRunning(PgObservation observed) {
+        Cib cib = store.read(readTimeout);
+        Lsn end = Lsn.max(observed.receiveLsn(), observed.replayLsn());
+        return TimelineCheck.check(cib.history(), new LocalWal(observed.timeline(), end,
+                pg.timelineHistory(observed.timeline())));
     }
 
     /** Whether the last check found this node diverged and nothing rewound or replaced its data since. */

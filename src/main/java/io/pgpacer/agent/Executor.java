@@ -427,15 +427,40 @@ final class Executor {
             return startAsStandby(cib, upstream, upstreamServes, data, formerPrimary);
         }
         if (!upstream.nodeName().equals(configuredUpstream)) {
-            configure(upstream);
-            pg.reload();
-            return StepOutcome.did("now following " + upstream.nodeName());
+            return follow(upstream, upstreamServes, observed);
         }
         if (observed.streaming()) {
             notStreamingFrom = -1;
             return StepOutcome.did("streaming from " + upstream.nodeName());
         }
         return unstick(cib, upstream, upstreamServes);
+    }
+
+    // S3 for a running standby (issue 17.4): one that received or replayed WAL past the point where the new upstream's
+    // timeline forked cannot follow it by a reload (PostgreSQL loops on "forked off ... before current recovery point",
+    // and the WAL it keeps trying to stream leaves its data directory unreadable to the start-time check). It is stopped
+    // before it ever connects, and the start-time check rewinds it (with the lost-transaction report) or says DIVERGED,
+    // as for a standby that starts. The check needs the new upstream's promotion confirmed: it waits until it serves.
+    private StepOutcome follow(Upstream upstream, boolean upstreamServes, PgObservation observed) {
+        if (!upstreamServes) {
+            return StepOutcome.did("standby, waiting for " + upstream.nodeName() + " to run as primary to follow it");
+        }
+        TimelineCheck.Verdict verdict;
+        try {
+            verdict = divergence.checkRunning(observed);
+        } catch (StoreUnavailableException e) {
+            return waitingForHistory(e);
+        }
+        if (verdict.diverged()) {
+            stop(StopMode.FAST);
+            divergence.forget();
+            configuredUpstream = null;
+            return StepOutcome.did("stopped PostgreSQL instead of following " + upstream.nodeName() + ": "
+                    + verdict.reason() + "; it is checked as a starting standby next");
+        }
+        configure(upstream);
+        pg.reload();
+        return StepOutcome.did("now following " + upstream.nodeName());
     }
 
     // The operator's repair (pg_rewind) or rebuild (a new copy; the old data directory kept aside unless the operator

@@ -243,34 +243,15 @@ class CommitGuardLabTest {
     }
 
     /**
-     * Waits until every other data node replays {@code primary}'s WAL: on its timeline, past the position it had
-     * when the wait began. The status alone is not enough: a standby that replayed past the new primary's fork
-     * point retries every few seconds, and its WAL receiver shows "streaming" for a moment each time.
-     */
-    /**
-     * Waits until every standby, {@code old} included, replays {@code primary}'s timeline. A standby that cannot
-     * rejoin is a known defect outside the guard (issue 17: a standby that replayed past the new primary's fork point
-     * is only re-pointed, loops on "forked off ... before current recovery point", and pg_rewind later fails on it;
-     * seen in about 1 of 10 runs of 10 freezes). It is rebuilt as an operator would ('pgpacer rebuild NODE') and said
-     * loudly in the output, so that the guard's assertions still run over every freeze; it changes none of them.
+     * Waits until every standby, {@code old} included, replays {@code primary}'s timeline: on it, past the position
+     * the primary had when the wait began. The status alone is not enough: a standby's WAL receiver may show
+     * "streaming" for a moment before it replays. A standby that had replayed past the new primary's fork point is
+     * rewound before it follows it (issue 17.4, StandbyPastForkTest).
      */
     private void awaitRejoined(String old, String primary) {
-        try {
-            cluster.awaitStatus(old + " back as a standby of " + primary, CONVERGE,
-                    st -> ClusterHarness.healthy(st) && primary.equals(ClusterHarness.primary(st)));
-            awaitReplaying(primary);
-        } catch (AssertionError stuck) {
-            for (String standby : cluster.dataNodes()) {
-                if (!standby.equals(primary) && !replayState(standby, walPosition(primary)).caughtUp()) {
-                    System.out.println("KNOWN DEFECT (issue 17): " + standby + " did not rejoin " + primary + " ("
-                            + ClusterHarness.node(cluster.api().status(), standby).lastError() + "); rebuilding it");
-                    cluster.api().rebuild(standby, true);
-                }
-            }
-            cluster.awaitStatus(old + " back as a standby of " + primary + " after the rebuild", CONVERGE,
-                    st -> ClusterHarness.healthy(st) && primary.equals(ClusterHarness.primary(st)));
-            awaitReplaying(primary);
-        }
+        cluster.awaitStatus(old + " back as a standby of " + primary, CONVERGE,
+                st -> ClusterHarness.healthy(st) && primary.equals(ClusterHarness.primary(st)));
+        awaitReplaying(primary);
     }
 
     private void awaitReplaying(String primary) {
