@@ -50,6 +50,9 @@ final class DiscardReporter {
     private final Duration storeTimeout;
     private final Consumer<String> events;
     private final Path stateDir;
+    /** What the last report was about (the action and the finding), so that a retried rewind reports once. */
+    private String lastReported;
+    private DiscardReport lastReport;
 
     /**
      * @param events where the one-line summary goes (the node's event feed)
@@ -74,6 +77,12 @@ final class DiscardReporter {
      * @param primary the current primary, whose catalog names the relations
      */
     DiscardReport beforeDiscarding(String action, TimelineCheck.Verdict verdict, String why, Upstream primary) {
+        // why: a rewind that failed is retried after a back-off on the same WAL; one report of it is the truth, more
+        // would count its transactions again
+        String about = action + "|" + (verdict == null ? why : verdict.reason());
+        if (about.equals(lastReported)) {
+            return lastReport;
+        }
         String at = Instant.now().toString();
         long clusterTimeline = store.localCopy().currentTimeline();
         DiscardReport report;
@@ -88,6 +97,8 @@ final class DiscardReporter {
             report = read(at, action, clusterTimeline, verdict, primary);
         }
         record(report);
+        lastReported = about;
+        lastReport = report;
         return report;
     }
 
