@@ -1,7 +1,6 @@
 package io.pgpacer.agent;
 
 import io.pgpacer.core.cib.Cib;
-import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.timeline.LocalWal;
 import io.pgpacer.core.timeline.TimelineCheck;
 import io.pgpacer.postgres.DataDirState;
@@ -54,16 +53,17 @@ final class DivergenceCheck {
     }
 
     /**
-     * The same check for a running standby about to follow a new upstream, on the WAL it received or replayed as it
-     * observes them now (its own timeline history files say where its timeline forked). Not remembered: the standby's
-     * WAL moves on; a diverged one is stopped, and the start-time check reads its data directory.
+     * The same check for a running standby about to follow a new upstream, on the WAL it replayed as it observes it
+     * now (its own timeline history files say where its timeline forked). Not remembered: the standby's WAL moves on;
+     * a diverged one is stopped, and the start-time check reads its data directory.
      *
      * @throws StoreUnavailableException when no majority answers
      */
     TimelineCheck.Verdict checkRunning(PgObservation observed) {
         Cib cib = store.read(readTimeout);
-        Lsn end = Lsn.max(observed.receiveLsn(), observed.replayLsn());
-        return TimelineCheck.check(cib.history(), new LocalWal(observed.timeline(), end,
+        // why replayed, not received: the received position may end inside a record that never arrived whole, which
+        // is no divergence; a standby that received more than it replayed is caught by unstick, as before
+        return TimelineCheck.check(cib.history(), new LocalWal(observed.timeline(), observed.replayLsn(),
                 pg.timelineHistory(observed.timeline())));
     }
 

@@ -436,7 +436,7 @@ final class Executor {
         return unstick(cib, upstream, upstreamServes);
     }
 
-    // S3 for a running standby (issue 17.4): one that received or replayed WAL past the point where the new upstream's
+    // S3 for a running standby (issue 17.4): one that replayed WAL past the point where the new upstream's
     // timeline forked cannot follow it by a reload (PostgreSQL loops on "forked off ... before current recovery point",
     // and the WAL it keeps trying to stream leaves its data directory unreadable to the start-time check). It is stopped
     // before it ever connects, and the start-time check rewinds it (with the lost-transaction report) or says DIVERGED,
