@@ -485,8 +485,12 @@ final class Executor {
         Path aside = null;
         String action = repair.kind() == Repair.Kind.REWIND ? "repair"
                 : repair.discardOld() ? "rebuild --discard-old" : "rebuild";
-        DiscardReport report = reportDiscards(action, primary);
-        if (repair.kind() == Repair.Kind.REWIND) {
+        Checked checked = reportDiscards(action, primary);
+        DiscardReport report = checked == null ? null : checked.report();
+        if (repair.kind() == Repair.Kind.REWIND && checked != null && checked.nothingToRewind()) {
+            // why no pg_rewind: see Checked; the node restarts as a standby of the primary, as a rewind would leave it
+            done = "repaired: nothing to rewind (" + checked.verdict().reason() + ")";
+        } else if (repair.kind() == Repair.Kind.REWIND) {
             pg.rewindFrom(primary);
             done = "repaired: rewound onto " + primary.nodeName() + " with pg_rewind";
         } else {
@@ -510,9 +514,23 @@ final class Executor {
         return completeRepair(repair, done + "; started as standby of " + primary.nodeName());
     }
 
+    /**
+     * The timeline check of a stopped node's data and the lost-transaction report made from it. A node whose WAL the
+     * check finds on the cluster's history has nothing to rewind, and pg_rewind must not run on it: PostgreSQL 15's
+     * pg_rewind takes the target's timeline from its last checkpoint, so a standby that followed a promotion and made
+     * no restartpoint on the new timeline yet is taken for diverged at the switch point, and pg_rewind fails reading
+     * WAL the node wrote to the new timeline's files ("could not find previous WAL record at SWITCH: invalid record
+     * length at SWITCH: wanted 24, got 0", issue 17.4).
+     */
+    private record Checked(TimelineCheck.Verdict verdict, DiscardReport report) {
+        boolean nothingToRewind() {
+            return verdict != null && !verdict.diverged();
+        }
+    }
+
     // The report needs the timeline check of the data directory as it is now, PostgreSQL just stopped; a directory
     // without a cluster holds nothing to report.
-    private DiscardReport reportDiscards(String action, Upstream primary) {
+    private Checked reportDiscards(String action, Upstream primary) {
         DataDirState data = pg.inspect();
         if (!data.initialized()) {
             return null;
@@ -524,7 +542,7 @@ final class Executor {
         } catch (StoreUnavailableException | PostgresException e) {
             why = "the timeline check failed: " + e.getMessage();
         }
-        return discards.beforeDiscarding(action, verdict, why, primary);
+        return new Checked(verdict, discards.beforeDiscarding(action, verdict, why, primary));
     }
 
     private StepOutcome completeRepair(Repair repair, String done) {
@@ -703,14 +721,18 @@ final class Executor {
             return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
                     + " s: stopped PostgreSQL to check its WAL against the timeline history");
         }
-        reportDiscards("pg_rewind", source.primary());
-        pg.rewindFrom(source.primary());
+        Checked checked = reportDiscards("pg_rewind", source.primary());
+        boolean rewind = checked == null || !checked.nothingToRewind();
+        if (rewind) {
+            pg.rewindFrom(source.primary());
+        }
         dataReplaced();
         configure(source.primary());
         pg.start();
         notStreamingFrom = -1;
-        return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
-                + " s: ran pg_rewind against " + source.primary().nodeName() + " and restarted");
+        return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000 + " s: "
+                + (rewind ? "ran pg_rewind against " + source.primary().nodeName() + " and restarted"
+                        : "restarted without pg_rewind (" + checked.verdict().reason() + ")"));
     }
 
     // --- stopped --------------------------------------------------------------------------------------
