@@ -148,7 +148,9 @@ public final class Agent implements LocalAgent, AutoCloseable {
         this.writeProbe = pg == null ? null : new WriteProbe(config.nodeName(), pg, monotonicMillis);
         this.executor = pg == null ? null
                 : new Executor(config.nodeName(), store, pg, lease, writerVip, monotonicMillis,
-                        () -> expectingStop.set(true), failsafe, () -> releaseLeaseBound("giving the lease up", false));
+                        () -> expectingStop.set(true), failsafe, () -> releaseLeaseBound("giving the lease up", false),
+                        new DiscardReporter(config.nodeName(), pg, store, java.time.Duration.ofSeconds(2),
+                                text -> events.add("agent", text), config.stateDir()));
         store.onApplied(cib -> {
             observations.record(cib);
             controller.wake();

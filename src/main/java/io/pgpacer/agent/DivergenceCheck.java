@@ -4,6 +4,7 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.timeline.LocalWal;
 import io.pgpacer.core.timeline.TimelineCheck;
 import io.pgpacer.postgres.DataDirState;
+import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
@@ -49,6 +50,21 @@ final class DivergenceCheck {
             checkedFor = key;
         }
         return verdict;
+    }
+
+    /**
+     * The same check for a running standby about to follow a new upstream, on the WAL it replayed as it observes it
+     * now (its own timeline history files say where its timeline forked). Not remembered: the standby's WAL moves on;
+     * a diverged one is stopped, and the start-time check reads its data directory.
+     *
+     * @throws StoreUnavailableException when no majority answers
+     */
+    TimelineCheck.Verdict checkRunning(PgObservation observed) {
+        Cib cib = store.read(readTimeout);
+        // why replayed, not received: the received position may end inside a record that never arrived whole, which
+        // is no divergence; a standby that received more than it replayed is caught by unstick, as before
+        return TimelineCheck.check(cib.history(), new LocalWal(observed.timeline(), observed.replayLsn(),
+                pg.timelineHistory(observed.timeline())));
     }
 
     /** Whether the last check found this node diverged and nothing rewound or replaced its data since. */

@@ -1,6 +1,7 @@
 package io.pgpacer.agent;
 
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.DiscardReport;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
@@ -88,10 +89,21 @@ final class Executor {
     private SyncPlanner.Waiting waiting = SyncPlanner.Waiting.NONE;
     private long waitingAppliedAt;
     private final Map<String, Long> notStreamingSince = new HashMap<>();
+    private final DiscardReporter discards;
 
+    /** An executor whose lost-transaction reports go to the CIB only (no events, no files). */
     Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, WriterVip writerVip,
             LongSupplier monotonicMillis, Runnable expectStop, FailsafePromise failsafe, Runnable releaseLeaseBound) {
+        this(self, store, pg, lease, writerVip, monotonicMillis, expectStop, failsafe, releaseLeaseBound,
+                new DiscardReporter(self, pg, store, STORE_TIMEOUT, text -> { }, null));
+    }
+
+    /** @param discards reports what a rewind or a rebuild is about to discard, before it does */
+    Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, WriterVip writerVip,
+            LongSupplier monotonicMillis, Runnable expectStop, FailsafePromise failsafe, Runnable releaseLeaseBound,
+            DiscardReporter discards) {
         this.self = self;
+        this.discards = discards;
         this.releaseLeaseBound = releaseLeaseBound;
         this.failsafe = failsafe;
         this.writerVip = writerVip;
@@ -415,15 +427,40 @@ final class Executor {
             return startAsStandby(cib, upstream, upstreamServes, data, formerPrimary);
         }
         if (!upstream.nodeName().equals(configuredUpstream)) {
-            configure(upstream);
-            pg.reload();
-            return StepOutcome.did("now following " + upstream.nodeName());
+            return follow(upstream, upstreamServes, observed);
         }
         if (observed.streaming()) {
             notStreamingFrom = -1;
             return StepOutcome.did("streaming from " + upstream.nodeName());
         }
         return unstick(cib, upstream, upstreamServes);
+    }
+
+    // S3 for a running standby (issue 17.4): one that replayed WAL past the point where the new upstream's
+    // timeline forked cannot follow it by a reload (PostgreSQL loops on "forked off ... before current recovery point",
+    // and the WAL it keeps trying to stream leaves its data directory unreadable to the start-time check). It is stopped
+    // before it ever connects, and the start-time check rewinds it (with the lost-transaction report) or says DIVERGED,
+    // as for a standby that starts. The check needs the new upstream's promotion confirmed: it waits until it serves.
+    private StepOutcome follow(Upstream upstream, boolean upstreamServes, PgObservation observed) {
+        if (!upstreamServes) {
+            return StepOutcome.did("standby, waiting for " + upstream.nodeName() + " to run as primary to follow it");
+        }
+        TimelineCheck.Verdict verdict;
+        try {
+            verdict = divergence.checkRunning(observed);
+        } catch (StoreUnavailableException e) {
+            return waitingForHistory(e);
+        }
+        if (verdict.diverged()) {
+            stop(StopMode.FAST);
+            divergence.forget();
+            configuredUpstream = null;
+            return StepOutcome.did("stopped PostgreSQL instead of following " + upstream.nodeName() + ": "
+                    + verdict.reason() + "; it is checked as a starting standby next");
+        }
+        configure(upstream);
+        pg.reload();
+        return StepOutcome.did("now following " + upstream.nodeName());
     }
 
     // The operator's repair (pg_rewind) or rebuild (a new copy; the old data directory kept aside unless the operator
@@ -446,12 +483,22 @@ final class Executor {
         }
         String done;
         Path aside = null;
-        if (repair.kind() == Repair.Kind.REWIND) {
+        String action = repair.kind() == Repair.Kind.REWIND ? "repair"
+                : repair.discardOld() ? "rebuild --discard-old" : "rebuild";
+        Checked checked = reportDiscards(action, primary);
+        DiscardReport report = checked == null ? null : checked.report();
+        if (repair.kind() == Repair.Kind.REWIND && checked != null && checked.nothingToRewind()) {
+            // why no pg_rewind: see Checked; the node restarts as a standby of the primary, as a rewind would leave it
+            done = "repaired: nothing to rewind (" + checked.verdict().reason() + ")";
+        } else if (repair.kind() == Repair.Kind.REWIND) {
             pg.rewindFrom(primary);
             done = "repaired: rewound onto " + primary.nodeName() + " with pg_rewind";
         } else {
             String stamp = repair.requestedAt().replaceAll("\\.\\d+", "").replaceAll("[^0-9TZ]", "");
             aside = pg.setAsideDataDirectory(stamp);
+            if (aside != null && report != null) {
+                discards.keepWith(report, aside);
+            }
             pg.baseBackupFrom(primary);
             done = "rebuilt: a new copy of " + primary.nodeName() + " with pg_basebackup"
                     + (aside == null ? "" : "; the old data directory is " + aside);
@@ -465,6 +512,37 @@ final class Executor {
         }
         repairDone = repair.requestedAt();
         return completeRepair(repair, done + "; started as standby of " + primary.nodeName());
+    }
+
+    /**
+     * The timeline check of a stopped node's data and the lost-transaction report made from it. A node whose WAL the
+     * check finds on the cluster's history has nothing to rewind, and pg_rewind must not run on it: PostgreSQL 15's
+     * pg_rewind takes the target's timeline from its last checkpoint, so a standby that followed a promotion and made
+     * no restartpoint on the new timeline yet is taken for diverged at the switch point, and pg_rewind fails reading
+     * WAL the node wrote to the new timeline's files ("could not find previous WAL record at SWITCH: invalid record
+     * length at SWITCH: wanted 24, got 0", issue 17.4).
+     */
+    private record Checked(TimelineCheck.Verdict verdict, DiscardReport report) {
+        boolean nothingToRewind() {
+            return verdict != null && !verdict.diverged();
+        }
+    }
+
+    // The report needs the timeline check of the data directory as it is now, PostgreSQL just stopped; a directory
+    // without a cluster holds nothing to report.
+    private Checked reportDiscards(String action, Upstream primary) {
+        DataDirState data = pg.inspect();
+        if (!data.initialized()) {
+            return null;
+        }
+        TimelineCheck.Verdict verdict = null;
+        String why = null;
+        try {
+            verdict = divergence.check(data);
+        } catch (StoreUnavailableException | PostgresException e) {
+            why = "the timeline check failed: " + e.getMessage();
+        }
+        return new Checked(verdict, discards.beforeDiscarding(action, verdict, why, primary));
     }
 
     private StepOutcome completeRepair(Repair repair, String done) {
@@ -516,6 +594,7 @@ final class Executor {
             if (source.primary() == null) {
                 return StepOutcome.did("waiting to rewind (" + verdict.reason() + "): " + source.missing());
             }
+            discards.beforeDiscarding("pg_rewind", verdict, null, source.primary());
             pg.rewindFrom(source.primary());
             dataReplaced();
             configure(source.primary());
@@ -642,13 +721,18 @@ final class Executor {
             return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
                     + " s: stopped PostgreSQL to check its WAL against the timeline history");
         }
-        pg.rewindFrom(source.primary());
+        Checked checked = reportDiscards("pg_rewind", source.primary());
+        boolean rewind = checked == null || !checked.nothingToRewind();
+        if (rewind) {
+            pg.rewindFrom(source.primary());
+        }
         dataReplaced();
         configure(source.primary());
         pg.start();
         notStreamingFrom = -1;
-        return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
-                + " s: ran pg_rewind against " + source.primary().nodeName() + " and restarted");
+        return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000 + " s: "
+                + (rewind ? "ran pg_rewind against " + source.primary().nodeName() + " and restarted"
+                        : "restarted without pg_rewind (" + checked.verdict().reason() + ")"));
     }
 
     // --- stopped --------------------------------------------------------------------------------------

@@ -125,9 +125,12 @@ public final class ApiClient {
         return call("GET", "/cib");
     }
 
-    /** The timeline history, oldest promotion first. */
+    /**
+     * The timeline history, oldest promotion first. Read tolerantly: an agent one version ahead may add to an entry.
+     */
     public List<ClusterView.HistoryEntry> history() {
-        return List.of(json.convertValue(call("GET", "/history"), ClusterView.HistoryEntry[].class));
+        return List.of(json.copy().disable(com.fasterxml.jackson.databind.DeserializationFeature
+                .FAIL_ON_UNKNOWN_PROPERTIES).convertValue(call("GET", "/history"), ClusterView.HistoryEntry[].class));
     }
 
     public JsonNode cleanup(String nodeOrNull) {

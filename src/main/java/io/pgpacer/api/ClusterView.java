@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.DiscardReport;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
@@ -50,10 +51,23 @@ public record ClusterView(String scope, boolean quorum, String leader, List<Memb
      * @param timeline the timeline that ended
      * @param lsn where it ended
      * @param confirmed false while PostgreSQL has not yet confirmed the new timeline
+     * @param discarded the lost-transaction reports of the rewinds and rebuilds made while this promotion's timeline
+     *     was the cluster's (the CIB keeps the latest ones), oldest first; absent when there are none, so that the
+     *     entry keeps Patroni's shape
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record HistoryEntry(long timeline, Lsn lsn, long newTimeline, String reason, String timestamp,
-            String newLeader, boolean confirmed) {
+            String newLeader, boolean confirmed,
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<DiscardReport> discarded) {
+
+        public HistoryEntry {
+            discarded = discarded == null ? List.of() : List.copyOf(discarded);
+        }
+
+        public HistoryEntry(long timeline, Lsn lsn, long newTimeline, String reason, String timestamp,
+                String newLeader, boolean confirmed) {
+            this(timeline, lsn, newTimeline, reason, timestamp, newLeader, confirmed, List.of());
+        }
     }
 
     public static ClusterView of(Cib cib, ClusterStatus status) {
@@ -64,12 +78,33 @@ public record ClusterView(String scope, boolean quorum, String leader, List<Memb
     }
 
     public static List<HistoryEntry> history(Cib cib) {
-        return cib.history().stream().map(ClusterView::historyEntry).toList();
+        List<PromotionRecord> history = cib.history();
+        List<List<DiscardReport>> reports = new java.util.ArrayList<>();
+        history.forEach(p -> reports.add(new java.util.ArrayList<>()));
+        for (DiscardReport report : cib.discards().reports()) {
+            int entry = entryOf(history, report.clusterTimeline());
+            if (entry >= 0) {
+                reports.get(entry).add(report);
+            }
+        }
+        List<HistoryEntry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < history.size(); i++) {
+            PromotionRecord p = history.get(i);
+            entries.add(new HistoryEntry(p.oldTimeline(), p.switchLsn(), p.newTimeline(), p.reason(), p.at(),
+                    p.node(), p.confirmed(), reports.get(i)));
+        }
+        return entries;
     }
 
-    private static HistoryEntry historyEntry(PromotionRecord p) {
-        return new HistoryEntry(p.oldTimeline(), p.switchLsn(), p.newTimeline(), p.reason(), p.at(), p.node(),
-                p.confirmed());
+    // The promotion whose timeline the cluster ran on when the report was made: the last confirmed one up to that
+    // timeline, else the last entry (a report is never left out).
+    private static int entryOf(List<PromotionRecord> history, long clusterTimeline) {
+        for (int i = history.size() - 1; i >= 0; i--) {
+            if (history.get(i).confirmed() && history.get(i).newTimeline() <= clusterTimeline) {
+                return i;
+            }
+        }
+        return history.size() - 1;
     }
 
     private static Member member(Cib cib, NodeStatus node, NodeSpec spec, Optional<Lsn> primary) {

@@ -3,6 +3,9 @@ package io.pgpacer.cli;
 import io.pgpacer.api.ApiClient;
 import io.pgpacer.api.ClusterView.HistoryEntry;
 import io.pgpacer.config.ConfigException;
+import io.pgpacer.core.cib.DiscardLog;
+import io.pgpacer.core.cib.DiscardReport;
+import io.pgpacer.core.cib.DiscardedTransaction;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.store.CibJson;
 import java.time.ZoneId;
@@ -16,7 +19,8 @@ import picocli.CommandLine.Option;
 /** {@code pgpacer history}: every promotion the cluster store recorded, oldest first. */
 @Command(name = "history", description = {"Show the timeline history: every promotion, when and why.",
         "Each entry names the new primary, the timeline that ended, the WAL position where it ended and the new",
-        "timeline.",
+        "timeline. With --discarded: the lost-transaction reports, what each pg_rewind or rebuild discarded (the",
+        "transactions a node's WAL had past the point where the cluster's timeline forked), read before it did.",
         "pcs equivalent: none; the reference keeps only the latest entry ('pgsql_REPL_INFO', see 'status --full')."})
 final class HistoryCommand implements Callable<Integer> {
 
@@ -27,6 +31,12 @@ final class HistoryCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the history as JSON, for scripts.")
     boolean json;
+
+    @Option(names = "--discarded", arity = "0..1", paramLabel = "NODE", fallbackValue = ALL_NODES,
+            description = "Show the lost-transaction reports instead (of NODE only, when given).")
+    String discarded;
+
+    private static final String ALL_NODES = "*";
 
     /**
      * One entry of {@code history --json}, named as the CIB names a promotion (camelCase, as every JSON document of
@@ -51,13 +61,76 @@ final class HistoryCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<HistoryEntry> history;
         try {
+            if (discarded != null && !ALL_NODES.equals(discarded) && !target.nodeNames().contains(discarded)) {
+                throw new ConfigException("unknown node '" + discarded + "' after --discarded; the cluster's nodes are "
+                        + target.nodeNames());
+            }
             history = target.client().history();
         } catch (ConfigException | ApiClient.ApiException e) {
             return AgentTarget.failed("history", e);
         }
+        if (discarded != null) {
+            List<DiscardReport> reports = discardReports(history, ALL_NODES.equals(discarded) ? null : discarded);
+            System.out.print(json ? CibJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(reports)
+                    + "\n" : renderDiscarded(reports, ALL_NODES.equals(discarded) ? null : discarded,
+                            ZoneId.systemDefault()));
+            return 0;
+        }
         System.out.print(json ? CibJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(entries(history))
                 + "\n" : render(history, ZoneId.systemDefault()));
         return 0;
+    }
+
+    /** The reports of {@code nodeOrNull} (of every node when null), oldest first. */
+    static List<DiscardReport> discardReports(List<HistoryEntry> history, String nodeOrNull) {
+        return history.stream().flatMap(e -> e.discarded().stream())
+                .filter(r -> nodeOrNull == null || r.node().equals(nodeOrNull)).toList();
+    }
+
+    /**
+     * Per report: its summary line, when it was read, and one line per transaction (XID, outcome, end time, rows per
+     * relation); times in {@code zone}.
+     */
+    static String renderDiscarded(List<DiscardReport> reports, String nodeOrNull, ZoneId zone) {
+        if (reports.isEmpty()) {
+            return "No lost-transaction report" + (nodeOrNull == null ? "" : " of " + nodeOrNull) + " is recorded: no"
+                    + " pg_rewind or rebuild" + (nodeOrNull == null ? "" : " of " + nodeOrNull) + " ran since the"
+                    + " cluster began, or its report is older than the latest " + DiscardLog.REPORTS_KEPT + ".\n";
+        }
+        StringBuilder out = new StringBuilder();
+        for (DiscardReport report : reports) {
+            out.append(report.summary()).append('\n');
+            out.append("  read at ").append(Timestamps.local(report.at(), zone)).append(", before the ")
+                    .append(report.action()).append("; the cluster was on timeline ").append(report.clusterTimeline())
+                    .append('\n');
+            if (report.transactions().isEmpty()) {
+                continue;
+            }
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"XID", "OUTCOME", "ENDED", "LSN", "ROWS (+inserted ~updated -deleted)"});
+            for (DiscardedTransaction t : report.transactions()) {
+                rows.add(new String[] {Long.toString(t.xid()), t.outcome().name().toLowerCase(java.util.Locale.ROOT),
+                        t.endedAt() == null ? "-" : Timestamps.local(t.endedAt(), zone), String.valueOf(t.lsn()),
+                        t.changes().isEmpty() ? "-" : t.changes().stream().map(HistoryCommand::change)
+                                .collect(java.util.stream.Collectors.joining(", "))});
+            }
+            for (String line : table(rows).split("\n")) {
+                out.append("  ").append(line).append('\n');
+            }
+            if (report.omitted() > 0) {
+                out.append("  ... and ").append(report.omitted()).append(" more transactions (the CIB keeps the first ")
+                        .append(DiscardReport.TRANSACTIONS_KEPT).append("; the file named in the node's events has"
+                        + " all)\n");
+            }
+        }
+        return out.toString();
+    }
+
+    private static String change(DiscardedTransaction.RelationChange c) {
+        String counts = (c.inserted() > 0 ? " +" + c.inserted() : "") + (c.updated() > 0 ? " ~" + c.updated() : "")
+                + (c.deleted() > 0 ? " -" + c.deleted() : "");
+        String database = c.database() == null || c.database().equals("postgres") ? "" : c.database() + ":";
+        return database + c.name() + counts;
     }
 
     static List<Entry> entries(List<HistoryEntry> history) {
@@ -79,7 +152,12 @@ final class HistoryCommand implements Callable<Integer> {
                     e.switchLsn() == null ? "-" : e.switchLsn(), Long.toString(e.newTimeline()),
                     Timestamps.local(e.at(), zone), e.reason() + (e.confirmed() ? "" : " (not confirmed by PostgreSQL)")});
         }
-        int[] widths = new int[HEADER.length];
+        return table(rows);
+    }
+
+    // Every column as wide as its widest value.
+    private static String table(List<String[]> rows) {
+        int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
                 widths[i] = Math.max(widths[i], row[i].length());

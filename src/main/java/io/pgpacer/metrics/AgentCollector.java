@@ -66,6 +66,7 @@ public final class AgentCollector implements MultiCollector {
         commitGuard(out, facts, self);
         raft(out, facts.raft(), self);
         cluster(out, facts.cib());
+        discards(out, facts.cib());
         lastFailover(out, facts);
         return new MetricSnapshots(out);
     }
@@ -221,6 +222,26 @@ public final class AgentCollector implements MultiCollector {
         promotions.forEach((reason, count) -> counter.dataPoint(CounterDataPointSnapshot.builder().value(count)
                 .labels(Labels.of("reason", reason)).build()));
         out.add(counter.build());
+    }
+
+    // From the CIB's running totals, which never shrink (the list of reports is bounded): counters per data node.
+    private static void discards(List<MetricSnapshot> out, Cib cib) {
+        CounterSnapshot.Builder transactions = CounterSnapshot.builder().name("pgpacer_discarded_transactions")
+                .help("Committed transactions that a pg_rewind or rebuild of the node discarded: its WAL had them"
+                        + " past the point where the cluster's timeline forked (see 'pgpacer history --discarded').");
+        CounterSnapshot.Builder reports = CounterSnapshot.builder().name("pgpacer_discard_reports_nonempty")
+                .help("Lost-transaction reports of the node that discarded committed transactions or could not read"
+                        + " the WAL past the fork; each is an event line starting 'discarded-transactions:'.");
+        for (NodeSpec node : cib.dataNodes()) {
+            io.pgpacer.core.cib.DiscardLog.Totals totals = cib.discards().totals()
+                    .getOrDefault(node.name(), io.pgpacer.core.cib.DiscardLog.Totals.NONE);
+            Labels labels = Labels.of("node", node.name());
+            transactions.dataPoint(CounterDataPointSnapshot.builder().value(totals.transactions()).labels(labels)
+                    .build());
+            reports.dataPoint(CounterDataPointSnapshot.builder().value(totals.nonEmpty()).labels(labels).build());
+        }
+        out.add(transactions.build());
+        out.add(reports.build());
     }
 
     // "initial start (initdb)" and "initial start (existing data)" are one reason: a label keeps few values.

@@ -164,6 +164,27 @@ public interface PostgresInstance extends AutoCloseable {
     LocalWal localWal();
 
     /**
+     * The transactions this node's WAL on {@code timeline} holds from {@code from} on, as pg_waldump shows them (their
+     * relations not yet named): what a pg_rewind or a rebuild would discard when {@code from} is the point where the
+     * cluster's timeline forked from this node's. pg_waldump reads from the start of the WAL segment that holds
+     * {@code from}, so that the rows of a transaction begun before the fork and committed after it are counted (those
+     * of earlier segments are not). Read-only; meant for a stopped server.
+     *
+     * @throws PostgresException if the directory holds no cluster, has no WAL segment there, or pg_waldump reads no
+     *     record (its output is in the message)
+     */
+    List<io.pgpacer.core.cib.DiscardedTransaction> transactionsFrom(long timeline, io.pgpacer.core.model.Lsn from);
+
+    /**
+     * Names relation files ({@code tablespace/database/relfilenode}) by {@code server}'s catalog, as the superuser:
+     * a file node whose database the server has maps to its names, the relation's null when the server has no
+     * relation with that file. Read-only on the server.
+     *
+     * @throws PostgresException if the server cannot be reached or a query fails
+     */
+    java.util.Map<String, RelationName> relationNames(Upstream server, java.util.Collection<String> fileNodes);
+
+    /**
      * The forks that led to {@code timeline}, oldest first, as its history file in {@code pg_wal} lists them (the
      * last one names the parent and where it ended); empty for timeline 1 or when this node has no such file.
      * Read-only; safe while the server runs.

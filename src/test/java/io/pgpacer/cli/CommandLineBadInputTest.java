@@ -124,6 +124,17 @@ class CommandLineBadInputTest {
     }
 
     @Test
+    void historyDiscardedOfANodeTheClusterDoesNotHaveIsRefusedBeforeAnyAgentIsAsked() {
+        Path file = dir.resolve("pgpacer.yaml");
+        assertEquals(0, run("cluster", "setup", "--name", "pgcluster", "--output", file.toString(),
+                "pg-151=198.18.0.151", "pg-152=198.18.0.152").exitCode());
+        Run unknown = run("history", "--discarded", "pg-154", "--config", file.toString());
+        assertEquals(2, unknown.exitCode(), unknown.stderr());
+        assertEquals("pgpacer history: unknown node 'pg-154' after --discarded; the cluster's nodes are [pg-151,"
+                + " pg-152]", unknown.stderr().strip());
+    }
+
+    @Test
     void restartAgentArgumentsAreCheckedBeforeAnyAgentIsAsked() {
         Path file = dir.resolve("pgpacer.yaml");
         assertEquals(0, run("cluster", "setup", "--name", "pgcluster", "--output", file.toString(),

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.api.ClusterView;
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.DiscardLog;
+import io.pgpacer.core.cib.DiscardReport;
+import io.pgpacer.core.cib.DiscardedTransaction;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.model.Lsn;
 import io.pgpacer.store.CibJson;
@@ -66,6 +69,40 @@ class HistoryCommandTest {
     void anEmptyHistorySaysSo() {
         assertEquals("No promotion recorded yet: the cluster has not started.\n",
                 HistoryCommand.render(List.of(), ZoneOffset.UTC));
+    }
+
+    // Issue 17.3: a report belongs to the promotion the cluster ran on when it was made; /history keeps Patroni's
+    // shape, an entry without reports has no "discarded" at all.
+    @Test
+    void theLostTransactionReportsAreListedUnderTheirPromotionAndAsATable() throws Exception {
+        DiscardReport report = DiscardReport.read("node1", "2026-11-24T04:10:05Z", "pg_rewind", 2, "diverged",
+                1, Lsn.parse("0/3000148"), Lsn.parse("0/3000400"), List.of(
+                        new DiscardedTransaction(730, DiscardedTransaction.Outcome.COMMITTED, "2026-11-24T04:09:59Z",
+                                Lsn.parse("0/3000300"), List.of(new DiscardedTransaction.RelationChange(
+                                        "1663/5/16384", "postgres", "public.lost", 2, 0, 1))),
+                        new DiscardedTransaction(731, DiscardedTransaction.Outcome.UNFINISHED, null,
+                                Lsn.parse("0/3000380"), List.of(new DiscardedTransaction.RelationChange(
+                                        "1663/16394/16999", "sales", null, 1, 0, 0)))));
+        Cib cib = HISTORY.withDiscards(DiscardLog.EMPTY.with(report));
+        List<ClusterView.HistoryEntry> history = ClusterView.history(cib);
+
+        JsonNode json = CibJson.mapper().readTree(CibJson.mapper().writeValueAsString(history));
+        assertFalse(json.get(0).has("discarded"), json.toPrettyString());
+        assertEquals(730, json.get(1).get("discarded").get(0).get("transactions").get(0).get("xid").asLong());
+        assertFalse(json.get(2).has("discarded"), json.toPrettyString());
+        assertEquals(List.of(report), HistoryCommand.discardReports(history, "node1"));
+        assertEquals(List.of(), HistoryCommand.discardReports(history, "node2"));
+        assertEquals("""
+                discarded-transactions: node1 (pg_rewind) discards 1 committed transaction (3 rows: public.lost 3) \
+                written past 0/3000148 on timeline 1 (to 0/3000400); 1 more aborted or unfinished
+                  read at Tue Nov 24 04:10:05 2026, before the pg_rewind; the cluster was on timeline 2
+                  XID  OUTCOME     ENDED                     LSN        ROWS (+inserted ~updated -deleted)
+                  730  committed   Tue Nov 24 04:09:59 2026  0/3000300  public.lost +2 -1
+                  731  unfinished  -                         0/3000380  sales:1663/16394/16999 +1
+                """, HistoryCommand.renderDiscarded(List.of(report), null, ZoneOffset.UTC));
+        assertEquals("No lost-transaction report of node2 is recorded: no pg_rewind or rebuild of node2 ran since the"
+                + " cluster began, or its report is older than the latest 20.\n",
+                HistoryCommand.renderDiscarded(List.of(), "node2", ZoneOffset.UTC));
     }
 
     private static List<String> fieldNames(JsonNode node) {

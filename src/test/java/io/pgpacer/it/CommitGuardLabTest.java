@@ -249,10 +249,13 @@ class CommitGuardLabTest {
      */
     /**
      * Waits until every standby, {@code old} included, replays {@code primary}'s timeline. A standby that cannot
-     * rejoin is a known defect outside the guard (issue 17: a standby that replayed past the new primary's fork point
-     * is only re-pointed, loops on "forked off ... before current recovery point", and pg_rewind later fails on it;
-     * seen in about 1 of 10 runs of 10 freezes). It is rebuilt as an operator would ('pgpacer rebuild NODE') and said
-     * loudly in the output, so that the guard's assertions still run over every freeze; it changes none of them.
+     * rejoin is a known defect outside the guard (issue 17.4). A standby that replayed past the new primary's fork is
+     * now stopped before it follows it, reported and rewound (StandbyPastForkTest), but PostgreSQL 15's pg_rewind
+     * takes the target's timeline from its last restartpoint: a standby that crossed a timeline switch (4 -> 5) and
+     * made no restartpoint on the new timeline before the next fork (5 -> 6) is rewound as if on timeline 4 and fails
+     * ("servers diverged at WAL location <the 4 -> 5 switch point> on timeline 4", then "could not find previous WAL
+     * record at" that point). Seen in 1 run of 10 freezes. It is rebuilt as an operator would ('pgpacer rebuild NODE')
+     * and said loudly in the output, so that the guard's assertions still run over every freeze; it changes none.
      */
     private void awaitRejoined(String old, String primary) {
         try {

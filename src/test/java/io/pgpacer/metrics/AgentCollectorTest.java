@@ -42,7 +42,13 @@ class AgentCollectorTest {
             .withHistoryEntry(promotion("node2", 2, "failover", true))
             .withHistoryEntry(promotion("node1", 3, "switchover", true))
             .withHistoryEntry(promotion("node2", 4, "failover", true))
-            .withHistoryEntry(promotion("node3", 5, "failover", false));
+            .withHistoryEntry(promotion("node3", 5, "failover", false))
+            .withDiscards(io.pgpacer.core.cib.DiscardLog.EMPTY
+                    .with(io.pgpacer.core.cib.DiscardReport.read("node1", "t", "pg_rewind", 2, "diverged", 1,
+                            Lsn.ZERO, Lsn.ZERO, List.of(new io.pgpacer.core.cib.DiscardedTransaction(730,
+                                    io.pgpacer.core.cib.DiscardedTransaction.Outcome.COMMITTED, "t", Lsn.ZERO,
+                                    List.of()))))
+                    .with(io.pgpacer.core.cib.DiscardReport.nothingPastFork("node1", "t", "repair", 4, "at the fork")));
 
     private static final Lsn CURRENT = Lsn.parse("0/5000000");
     private static final PgObservation PRIMARY = new PgObservation(true, 4242, true, false, 4, CURRENT, Lsn.ZERO,
@@ -85,6 +91,10 @@ class AgentCollectorTest {
                 "pgpacer_promotions_total{reason=\"failover\"} 2.0",
                 "pgpacer_promotions_total{reason=\"switchover\"} 1.0",
                 "pgpacer_promotions_total{reason=\"forced\"} 0.0",
+                "pgpacer_discarded_transactions_total{node=\"node1\"} 1.0",
+                "pgpacer_discarded_transactions_total{node=\"node2\"} 0.0",
+                "pgpacer_discard_reports_nonempty_total{node=\"node1\"} 1.0",
+                "pgpacer_discard_reports_nonempty_total{node=\"node3\"} 0.0",
                 "pgpacer_last_failover_duration_seconds{new_primary=\"node2\",node=\"node2\",old_primary=\"node1\"}"
                         + " 4.2");
         assertFalse(text.contains("pgpacer_wal_replay_lsn_bytes{"), "a primary has no replay position:\n" + text);

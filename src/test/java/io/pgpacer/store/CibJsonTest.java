@@ -60,6 +60,12 @@ class CibJsonTest {
             new StoreCommand.ReportCommitsHang("node1", "commit probe timed out after 5 s: the commit has not"
                     + " returned (5.1 s so far)", "2024-05-01T10:01:30Z"),
             new StoreCommand.RecordPromotion(7, PROMOTION),
+            new StoreCommand.RecordDiscardReport(io.pgpacer.core.cib.DiscardReport.read("node1",
+                    "2026-12-07T09:00:00Z", "pg_rewind", 2, "diverged from timeline 1 at 0/3000148", 1,
+                    Lsn.parse("0/3000148"), Lsn.parse("0/3001000"), List.of(new io.pgpacer.core.cib.DiscardedTransaction(
+                            740, io.pgpacer.core.cib.DiscardedTransaction.Outcome.COMMITTED, "2026-12-07T08:59:59Z",
+                            Lsn.parse("0/3000F00"), List.of(new io.pgpacer.core.cib.DiscardedTransaction.RelationChange(
+                                    "1663/5/16384", "postgres", "public.lost", 3, 0, 1)))))),
             new StoreCommand.ConfirmPromotion("node1", 7, 4, Lsn.parse("0/3000148")),
             new StoreCommand.RequestRepair("node2", new io.pgpacer.core.cib.Repair(
                     io.pgpacer.core.cib.Repair.Kind.REBUILD, true, "2024-05-01T10:02:00Z")),

@@ -29,6 +29,7 @@ import java.util.Optional;
  *     the constraints (configuration)
  * @param resourceRuntime where the controller placed each primitive, their fail-counts and restart requests
  * @param controllerActivity why the controller promotes nobody right now, or null while it has no such reason
+ * @param discards the lost-transaction reports of rewinds and rebuilds (bounded), and per node their totals
  */
 public record Cib(
         long epoch,
@@ -50,14 +51,15 @@ public record Cib(
         long configEpoch,
         Resources resources,
         ResourceRuntime resourceRuntime,
-        ControllerActivity controllerActivity) {
+        ControllerActivity controllerActivity,
+        DiscardLog discards) {
 
     /** How many failed actions are kept; older ones are dropped first. */
     public static final int FAILED_ACTIONS_KEPT = 50;
 
     public static final Cib EMPTY = new Cib(0, null, List.of(), ClusterSettings.DEFAULTS, Map.of(), Map.of(), 0,
             Lease.FREE, Map.of(), List.of(), List.of(), SyncSet.NONE, null, Maintenance.NONE, ReaderVip.NONE,
-            List.of(), 0, Resources.EMPTY, ResourceRuntime.EMPTY, null);
+            List.of(), 0, Resources.EMPTY, ResourceRuntime.EMPTY, null, DiscardLog.EMPTY);
 
     public Cib {
         nodes = List.copyOf(nodes);
@@ -73,6 +75,7 @@ public record Cib(
         standby = standby == null ? List.of() : List.copyOf(new java.util.TreeSet<>(standby));
         resources = resources == null ? Resources.EMPTY : resources;
         resourceRuntime = resourceRuntime == null ? ResourceRuntime.EMPTY : resourceRuntime;
+        discards = discards == null ? DiscardLog.EMPTY : discards;
     }
 
     public boolean initialized() {
@@ -146,26 +149,26 @@ public record Cib(
 
     public Cib withEpoch(long newEpoch) {
         return new Cib(newEpoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withReport(NodeReport report) {
         Map<String, NodeReport> copy = new LinkedHashMap<>(reports);
         copy.put(report.node(), report);
         return new Cib(epoch, clusterName, nodes, settings, copy, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withGoals(Map<String, NodeGoal> changes) {
         Map<String, NodeGoal> copy = new LinkedHashMap<>(goals);
         copy.putAll(changes);
         return new Cib(epoch, clusterName, nodes, settings, reports, copy, goalsVersion + 1, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withLease(Lease newLease) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, newLease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withFailCount(String node, FailCount count) {
@@ -176,19 +179,19 @@ public record Cib(
             copy.put(node, count);
         }
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, copy,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withFailedActions(List<FailedAction> actions) {
         List<FailedAction> kept = actions.size() <= FAILED_ACTIONS_KEPT ? actions
                 : actions.subList(actions.size() - FAILED_ACTIONS_KEPT, actions.size());
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                kept, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                kept, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withHistory(List<PromotionRecord> newHistory) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, newHistory, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, newHistory, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withHistoryEntry(PromotionRecord entry) {
@@ -199,55 +202,61 @@ public record Cib(
 
     public Cib withSyncSet(SyncSet newSyncSet) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, newSyncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, newSyncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withSwitchover(Switchover newSwitchover) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, newSwitchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, syncSet, newSwitchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withMaintenance(Maintenance newMaintenance) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, newMaintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, syncSet, switchover, newMaintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withReaderVip(ReaderVip newReaderVip) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, newReaderVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, syncSet, switchover, maintenance, newReaderVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withStandby(List<String> nodes) {
         return new Cib(epoch, clusterName, this.nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, nodes, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, nodes, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withSettings(ClusterSettings newSettings) {
         return new Cib(epoch, clusterName, nodes, newSettings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withConfigEpoch(long newConfigEpoch) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, newConfigEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, newConfigEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withResources(Resources newResources) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
                 failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch,
-                newResources, resourceRuntime, controllerActivity);
+                newResources, resourceRuntime, controllerActivity, discards);
     }
 
     public Cib withControllerActivity(ControllerActivity activity) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
                 failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch,
-                resources, resourceRuntime, activity);
+                resources, resourceRuntime, activity, discards);
     }
 
     public Cib withResourceRuntime(ResourceRuntime newRuntime) {
         return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
                 failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch,
-                resources, newRuntime, controllerActivity);
+                resources, newRuntime, controllerActivity, discards);
+    }
+
+    public Cib withDiscards(DiscardLog newDiscards) {
+        return new Cib(epoch, clusterName, nodes, settings, reports, goals, goalsVersion, lease, failCounts,
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch,
+                resources, resourceRuntime, controllerActivity, newDiscards);
     }
 
     /**
@@ -295,6 +304,6 @@ public record Cib(
 
     public Cib initializedAs(String name, List<NodeSpec> members, ClusterSettings clusterSettings) {
         return new Cib(epoch, name, members, clusterSettings, reports, goals, goalsVersion, lease, failCounts,
-                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity);
+                failedActions, history, syncSet, switchover, maintenance, readerVip, standby, configEpoch, resources, resourceRuntime, controllerActivity, discards);
     }
 }

@@ -144,8 +144,18 @@ public final class CibReducer {
             return RepairReducer.complete(cib, c);
         } else if (command instanceof RecoverMaster c) {
             return RepairReducer.recoverMaster(cib, c);
+        } else if (command instanceof StoreCommand.RecordDiscardReport c) {
+            return recordDiscardReport(cib, c);
         }
         throw new IllegalArgumentException("unknown command " + command.getClass().getName());
+    }
+
+    private static Outcome recordDiscardReport(Cib cib, StoreCommand.RecordDiscardReport c) {
+        String node = c.report().node();
+        if (cib.node(node).filter(io.pgpacer.core.cib.NodeSpec::holdsData).isEmpty()) {
+            return refuse(cib, "unknown data node '" + node + "' in a lost-transaction report");
+        }
+        return accept(cib.withDiscards(cib.discards().with(c.report())), "recorded");
     }
 
     private static Outcome initialize(Cib cib, InitializeCluster c) {

@@ -76,6 +76,13 @@ public sealed interface StoreCommand {
     record ReportCommitsHang(String node, String exitReason, String at) implements StoreCommand {
     }
 
+    /**
+     * A node's agent records what its WAL held past the cluster's fork point, read before a pg_rewind or a rebuild
+     * discards it; the CIB keeps the latest reports (bounded) and the node's totals.
+     */
+    record RecordDiscardReport(io.pgpacer.core.cib.DiscardReport report) implements StoreCommand {
+    }
+
     /** The lease holder records its promotion in the timeline history before it accepts writes. */
     record RecordPromotion(long leaseGeneration, PromotionRecord entry) implements StoreCommand {
     }

@@ -14,8 +14,18 @@ import java.util.Map;
  */
 public final class TimelineCheck {
 
-    /** The answer, in operator words. */
-    public record Verdict(boolean diverged, String reason) {
+    /**
+     * The answer, in operator words.
+     *
+     * @param discardedFrom for a node whose WAL went past the point where the cluster's timeline forked from its own:
+     *     that timeline and point, from where its WAL is not the cluster's (what a rewind discards); null otherwise,
+     *     also when a node diverged in a way that has no single such point
+     */
+    public record Verdict(boolean diverged, String reason, TimelineFork discardedFrom) {
+
+        public Verdict(boolean diverged, String reason) {
+            this(diverged, reason, null);
+        }
     }
 
     private TimelineCheck() {
@@ -51,7 +61,8 @@ public final class TimelineCheck {
         }
         if (local.end().isAfter(forkedAt)) {
             return new Verdict(true, "diverged from timeline " + timeline + " at " + forkedAt + ": " + where
-                    + ", past the point where timeline " + lineage.next.get(timeline) + " forked from it");
+                    + ", past the point where timeline " + lineage.next.get(timeline) + " forked from it",
+                    new TimelineFork(timeline, forkedAt));
         }
         return new Verdict(false, where + ", at or before the point where timeline " + lineage.next.get(timeline)
                 + " forked from it (" + forkedAt + "): it can stream the rest");

@@ -1,5 +1,6 @@
 package io.pgpacer.postgres.local;
 
+import io.pgpacer.core.probe.ProbeTable;
 import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.probe.ProbeProgress;
 import io.pgpacer.postgres.CommitGuardState;
@@ -278,8 +279,7 @@ final class JdbcSession implements AutoCloseable {
         }
     }
 
-    /** pgpacer's own table for the write probe: one row per node, outside the commit guard's schema. */
-    static final String PROBE_TABLE = "pgpacer_probe.heartbeat";
+    private static final String PROBE_TABLE = ProbeTable.NAME;
     private static final String PROBE_UPSERT = "INSERT INTO " + PROBE_TABLE + " AS h (node, probes, committed_at)"
             + " VALUES (?, 1, now()) ON CONFLICT (node) DO UPDATE SET probes = h.probes + 1, committed_at = now()";
     /** The commit guard's refusal: SQLSTATE read_only_sql_transaction with the extension's prefix. */
@@ -305,8 +305,7 @@ final class JdbcSession implements AutoCloseable {
                 exists = result.getBoolean(1);
             }
             if (!exists) {
-                // why its own schema: the extension owns schema pgpacer, and a table there would be dropped with it.
-                statement.execute("CREATE SCHEMA IF NOT EXISTS pgpacer_probe");
+                statement.execute("CREATE SCHEMA IF NOT EXISTS " + ProbeTable.SCHEMA);
                 statement.execute("CREATE TABLE IF NOT EXISTS " + PROBE_TABLE + " (node text PRIMARY KEY,"
                         + " probes bigint NOT NULL, committed_at timestamptz NOT NULL)");
             }

@@ -1,5 +1,6 @@
 package io.pgpacer.postgres.local;
 
+import io.pgpacer.core.cib.DiscardedTransaction;
 import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.timeline.LocalWal;
 import io.pgpacer.core.timeline.TimelineFork;
@@ -12,6 +13,7 @@ import io.pgpacer.postgres.PostgresException;
 import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.postgres.PostgresSettings;
 import io.pgpacer.postgres.PostmasterAlreadyRunningException;
+import io.pgpacer.postgres.RelationName;
 import io.pgpacer.postgres.StopMode;
 import io.pgpacer.postgres.Upstream;
 import io.pgpacer.postgres.conf.Conninfo;
@@ -24,6 +26,7 @@ import io.pgpacer.postgres.conf.PgpacerConf;
 import io.pgpacer.postgres.conf.PostmasterPidFile;
 import io.pgpacer.postgres.conf.TimelineHistoryFile;
 import io.pgpacer.postgres.conf.WalDumpEnd;
+import io.pgpacer.postgres.conf.WalDumpTransactions;
 import io.pgpacer.postgres.conf.WalFileNames;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -73,6 +76,8 @@ public final class LocalPostgresInstance implements PostgresInstance {
     // Base backups, rewinds and crash recovery of a large cluster take hours; callers cancel them by
     // interrupting the calling thread rather than by a timeout that would be wrong for someone.
     private static final Duration LONG_OPERATION_TIMEOUT = Duration.ofHours(24);
+    /** How many WAL records a lost-transaction report reads at most: a bound on the memory pg_waldump's text takes. */
+    private static final int DISCARD_REPORT_MAX_RECORDS = 500_000;
     private static final Duration START_POLL_INTERVAL = Duration.ofMillis(50);
 
     private final PostgresSettings settings;
@@ -341,6 +346,41 @@ public final class LocalPostgresInstance implements PostgresInstance {
             throw new PostgresException("reading where the WAL of " + dataDir + " ends failed: " + result.commandLine()
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public List<DiscardedTransaction> transactionsFrom(long timeline, Lsn from) {
+        requireInitialized("reading the WAL past " + from);
+        ControlData control = controlData();
+        long segmentBytes = Long.parseLong(control.fields().getOrDefault("Bytes per WAL segment", "16777216"));
+        Lsn segmentStart = new Lsn(from.value() - from.value() % segmentBytes);
+        String first = WalFileNames.segmentOf(timeline, segmentStart, segmentBytes);
+        String what = "reading the WAL of " + dataDir + " past " + from + " on timeline " + timeline;
+        List<String> names;
+        try (java.util.stream.Stream<Path> files = Files.list(dataDir.resolve("pg_wal"))) {
+            names = files.map(f -> f.getFileName().toString()).toList();
+        } catch (IOException e) {
+            throw new PostgresException(what + " failed: cannot list " + dataDir.resolve("pg_wal") + ": " + e, e);
+        }
+        String last = WalFileNames.lastSegment(names, timeline, first).orElseThrow(() -> new PostgresException(
+                what + " failed: " + dataDir.resolve("pg_wal") + " has no segment file from " + first + " on"));
+        // why TZ: pg_waldump prints commit times in its own time zone, and the parser reads them as UTC
+        ProgramRunner.Result result = command.run(what, List.of(binaries.program("pg_waldump"),
+                        "--path=" + dataDir.resolve("pg_wal"), "--start=" + segmentStart,
+                        "--limit=" + DISCARD_REPORT_MAX_RECORDS, first, last),
+                Map.of("LC_ALL", "C", "TZ", "UTC"), LONG_OPERATION_TIMEOUT);
+        // why a failure is no failure here: pg_waldump always ends with an error at the end of WAL never archived
+        if (!result.succeeded() && result.output().lines().noneMatch(line -> line.startsWith("rmgr: "))) {
+            throw new PostgresException(what + " failed: " + result.commandLine() + " read no record:\n"
+                    + result.outputTail());
+        }
+        return WalDumpTransactions.after(result.output(), from);
+    }
+
+    @Override
+    public Map<String, RelationName> relationNames(Upstream server, java.util.Collection<String> fileNodes) {
+        return CatalogNames.of(server.host(), server.port(), settings.superuser(), settings.superuserPassword(),
+                fileNodes);
     }
 
     @Override

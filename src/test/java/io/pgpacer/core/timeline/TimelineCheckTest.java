@@ -6,6 +6,7 @@ import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.model.Lsn;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -34,7 +35,19 @@ class TimelineCheckTest {
     void judgesTheNodesWalAgainstTheHistory(String situation, long timeline, String end, String forks,
             boolean diverged, String reason) {
         TimelineCheck.Verdict verdict = TimelineCheck.check(HISTORY, new LocalWal(timeline, Lsn.parse(end), forks(forks)));
-        assertEquals(new TimelineCheck.Verdict(diverged, reason), verdict, situation);
+        assertEquals(new TimelineCheck.Verdict(diverged, reason), new TimelineCheck.Verdict(verdict.diverged(),
+                verdict.reason()), situation);
+    }
+
+    @Test
+    void namesWhereTheWalOfANodePastTheForkIsNoLongerTheClusters() {
+        TimelineCheck.Verdict pastTheFork = TimelineCheck.check(HISTORY, new LocalWal(2, Lsn.parse("0/5000100"),
+                forks("1@0/3000148")));
+        TimelineCheck.Verdict atTheFork = TimelineCheck.check(HISTORY, new LocalWal(2, Lsn.parse("0/5000060"),
+                forks("1@0/3000148")));
+
+        assertEquals(new TimelineFork(2, Lsn.parse("0/5000060")), pastTheFork.discardedFrom());
+        assertEquals(null, atTheFork.discardedFrom());
     }
 
     @ParameterizedTest(name = "{0}")
