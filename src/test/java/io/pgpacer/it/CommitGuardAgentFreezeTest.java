@@ -147,8 +147,7 @@ class CommitGuardAgentFreezeTest {
         System.out.printf("commit guard in status --full: bootstrap %s; after the failover and the switchover back"
                 + " %s%n", bootstrapped.byNode(), switchedBack.byNode());
         // Issue 17: a frozen agent's write probe, and commits the guard refused, are fencing, never a gray failure.
-        Map<String, Long> grayFailures = cluster.grayFailureCounts();
-        assertTrue(grayFailures.values().stream().allMatch(count -> count == 0), "no gray failure: " + grayFailures);
+        cluster.assertNoGrayFailure();
     }
 
     /** What {@code pgpacer status --full} printed for each node's {@code commit-guard}, and the lease it read. */

@@ -46,22 +46,16 @@ class DiscardReportTest {
 
     private ClusterHarness cluster;
 
-    /** A test's steps on its cluster. */
+    /** A test's steps on {@link #cluster}. */
     private interface Steps {
         void run() throws Exception;
     }
 
-    // Starts the cluster, runs the steps, and keeps the cluster's data and logs when a step fails.
     private void inCluster(String name, String yaml, Steps steps) throws Exception {
-        try (ClusterHarness started = ClusterHarness.start(name, 2, "timings: {bootstrap-wait: 15s}\n" + yaml)) {
+        ClusterHarness.runKeepingDataOnFailure(name, 2, "timings: {bootstrap-wait: 15s}\n" + yaml, started -> {
             cluster = started;
-            try {
-                steps.run();
-            } catch (AssertionError | Exception e) {
-                started.keepData();
-                throw e;
-            }
-        }
+            steps.run();
+        });
     }
 
     @Test

@@ -239,6 +239,45 @@ public final class ClusterHarness implements AutoCloseable {
         return api.cib().path("history").size();
     }
 
+    /** What a test does on a started cluster. */
+    public interface Steps {
+        void run(ClusterHarness cluster) throws Exception;
+    }
+
+    /**
+     * Starts a cluster of {@code nodes} data nodes, runs {@code steps} on it and closes it; when a step fails, the
+     * cluster's data and logs are kept for inspection.
+     */
+    public static void runKeepingDataOnFailure(String name, int nodes, String extraYaml, Steps steps)
+            throws Exception {
+        try (ClusterHarness started = start(name, nodes, extraYaml)) {
+            try {
+                steps.run(started);
+            } catch (AssertionError | Exception e) {
+                started.keepData();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Asserts that no live agent counted a gray failure and that no failed action is one: the write probe and the
+     * receipt check raise no false alarm on a healthy cluster (issue 17). Prints the counts.
+     */
+    public void assertNoGrayFailure() {
+        Map<String, Long> counts = grayFailureCounts();
+        System.out.println("gray failures counted by the live agents: " + counts);
+        if (!counts.values().stream().allMatch(count -> count == 0)) {
+            throw new AssertionError("false alarm: gray failures counted " + counts);
+        }
+        List<String> reported = api.status().failedActions().stream().map(a -> a.exitReason())
+                .filter(reason -> reason.startsWith("commit probe") || reason.startsWith("replication stalled"))
+                .toList();
+        if (!reported.isEmpty()) {
+            throw new AssertionError("false alarm: gray failures reported as failed actions " + reported);
+        }
+    }
+
     /** Marks the data to be kept for inspection (a test failed). */
     public void keepData() {
         keepData = true;
