@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code pgpacer property list|set|unset}: the cluster properties stored in the CIB. */
 @Command(name = "property", description = {"Show or change the cluster properties, stored in the CIB.",
-        "They are the same on every node: no-quorum-policy, migration-threshold, failure-timeout, write-probe-timeout, maintenance-mode, failsafe, auto-rewind.",
+        "They are the same on every node: no-quorum-policy, migration-threshold, failure-timeout, write-probe-timeout, write-probe-failure, maintenance-mode, failsafe, auto-rewind.",
         "pcs equivalent: 'pcs property ...'."},
         subcommands = {PropertyCommand.ListProperties.class, PropertyCommand.Set.class, PropertyCommand.Unset.class})
 final class PropertyCommand {

@@ -2,6 +2,7 @@ package io.pgpacer.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.core.cib.ClusterProperty;
+import io.pgpacer.core.cib.CommitsHangPolicy;
 import io.pgpacer.core.cib.NoQuorumPolicy;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.resource.Resources;
@@ -35,7 +36,8 @@ public final class ConfigLoader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     private static final Set<String> TOP_KEYS = Set.of("cluster", "node", "nodes", "postgresql", "state-dir",
-            "timings", "migration-threshold", "failure-timeout", "write-probe-timeout", "replication", "api", "tls",
+            "timings", "migration-threshold", "failure-timeout", "write-probe-timeout", "write-probe-failure",
+            "replication", "api", "tls",
             "virtual-ips", "no-quorum-policy", "failsafe", "auto-rewind", "resources", "constraints");
     private static final Set<String> NODE_KEYS = Set.of("name", "address", "api-port", "raft-port", "pg-port", "role");
     private static final Set<String> PG_KEYS = Set.of("commit-guard", "bin-dir", "data-dir", "os-user", "superuser",
@@ -136,7 +138,8 @@ public final class ConfigLoader {
         RecoveryPolicy recovery = new RecoveryPolicy(
                 NoQuorumPolicy.valueOf(property(root, ClusterProperty.NO_QUORUM_POLICY).toUpperCase(Locale.ROOT)),
                 Boolean.parseBoolean(property(root, ClusterProperty.FAILSAFE)),
-                Boolean.parseBoolean(property(root, ClusterProperty.AUTO_REWIND)));
+                Boolean.parseBoolean(property(root, ClusterProperty.AUTO_REWIND)),
+                CommitsHangPolicy.valueOf(property(root, ClusterProperty.WRITE_PROBE_FAILURE).toUpperCase(Locale.ROOT)));
         long failureTimeout = Durations.parse(property(root, ClusterProperty.FAILURE_TIMEOUT)).orElseThrow();
         long writeProbeTimeout = Durations.parse(property(root, ClusterProperty.WRITE_PROBE_TIMEOUT)).orElseThrow();
         List<String> problems = new ArrayList<>();

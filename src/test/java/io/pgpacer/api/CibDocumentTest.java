@@ -66,6 +66,7 @@ class CibDocumentTest {
                   migration-threshold: 1
                   failure-timeout: 0
                   write-probe-timeout: 5s
+                  write-probe-failure: failover
                   maintenance-mode: false
                   failsafe: false
                   auto-rewind: true

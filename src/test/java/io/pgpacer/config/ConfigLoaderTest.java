@@ -112,10 +112,10 @@ class ConfigLoaderTest {
     @Test
     void recoveryPolicyDefaultsToStopWithoutFailsafeAndWithAutoRewind() {
         assertEquals(io.pgpacer.core.cib.RecoveryPolicy.DEFAULTS, ConfigLoader.parse(FILE, VALID, null).recovery());
-        AgentConfig config = ConfigLoader.parse(FILE, VALID + "no-quorum-policy: demote\nfailsafe: true\nauto-rewind: false\n",
-                null);
-        assertEquals(new io.pgpacer.core.cib.RecoveryPolicy(io.pgpacer.core.cib.NoQuorumPolicy.DEMOTE, true, false),
-                config.recovery());
+        AgentConfig config = ConfigLoader.parse(FILE, VALID + "no-quorum-policy: demote\nfailsafe: true\nauto-rewind: false\n"
+                + "write-probe-failure: restart\n", null);
+        assertEquals(new io.pgpacer.core.cib.RecoveryPolicy(io.pgpacer.core.cib.NoQuorumPolicy.DEMOTE, true, false,
+                io.pgpacer.core.cib.CommitsHangPolicy.RESTART), config.recovery());
         assertEquals(config.recovery(), config.clusterSettings().recovery());
     }
 

@@ -37,7 +37,7 @@ public enum ClusterProperty {
         @Override
         Cib apply(Cib cib, String value) {
             NoQuorumPolicy policy = NoQuorumPolicy.valueOf(value.toUpperCase(Locale.ROOT));
-            return recovery(cib, r -> new RecoveryPolicy(policy, r.failsafe(), r.autoRewind()));
+            return recovery(cib, r -> new RecoveryPolicy(policy, r.failsafe(), r.autoRewind(), r.commitsHang()));
         }
     },
 
@@ -118,6 +118,29 @@ public enum ClusterProperty {
         }
     },
 
+    WRITE_PROBE_FAILURE("write-probe-failure", "failover", "failover or restart",
+            "what a primary whose write probe finds its commits hanging does: fail over at once when a streaming"
+                    + " standby may take over, or restart in place first and fail over if they hang again") {
+        @Override
+        String normalize(String value) {
+            return switch (value) {
+                case "failover", "restart" -> value;
+                default -> throw expected(value);
+            };
+        }
+
+        @Override
+        String valueIn(Cib cib) {
+            return cib.settings().recovery().commitsHang().propertyValue();
+        }
+
+        @Override
+        Cib apply(Cib cib, String value) {
+            CommitsHangPolicy policy = CommitsHangPolicy.valueOf(value.toUpperCase(Locale.ROOT));
+            return recovery(cib, r -> new RecoveryPolicy(r.noQuorum(), r.failsafe(), r.autoRewind(), policy));
+        }
+    },
+
     MAINTENANCE_MODE("maintenance-mode", "false", "true or false",
             "pause the whole cluster: observe and report, never start, stop or promote (pgpacer cluster pause)") {
         @Override
@@ -150,7 +173,8 @@ public enum ClusterProperty {
 
         @Override
         Cib apply(Cib cib, String value) {
-            return recovery(cib, r -> new RecoveryPolicy(r.noQuorum(), Boolean.parseBoolean(value), r.autoRewind()));
+            return recovery(cib, r -> new RecoveryPolicy(r.noQuorum(), Boolean.parseBoolean(value), r.autoRewind(),
+                    r.commitsHang()));
         }
     },
 
@@ -168,7 +192,8 @@ public enum ClusterProperty {
 
         @Override
         Cib apply(Cib cib, String value) {
-            return recovery(cib, r -> new RecoveryPolicy(r.noQuorum(), r.failsafe(), Boolean.parseBoolean(value)));
+            return recovery(cib, r -> new RecoveryPolicy(r.noQuorum(), r.failsafe(), Boolean.parseBoolean(value),
+                    r.commitsHang()));
         }
     },
 

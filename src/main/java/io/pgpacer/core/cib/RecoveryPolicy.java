@@ -8,12 +8,17 @@ package io.pgpacer.core.cib;
  *     confirms, directly, that it is cut off from the store too and sees no other primary
  * @param autoRewind whether a node whose WAL diverged from the new primary's timeline is rewound with
  *     pg_rewind without an operator command
+ * @param commitsHang what a primary whose commits hang does ({@code write-probe-failure}); null (a CIB written
+ *     before it existed) takes the default, failover
  */
-public record RecoveryPolicy(NoQuorumPolicy noQuorum, boolean failsafe, boolean autoRewind) {
+public record RecoveryPolicy(NoQuorumPolicy noQuorum, boolean failsafe, boolean autoRewind,
+        CommitsHangPolicy commitsHang) {
 
-    public static final RecoveryPolicy DEFAULTS = new RecoveryPolicy(NoQuorumPolicy.STOP, false, true);
+    public static final RecoveryPolicy DEFAULTS = new RecoveryPolicy(NoQuorumPolicy.STOP, false, true,
+            CommitsHangPolicy.FAILOVER);
 
     public RecoveryPolicy {
         noQuorum = noQuorum == null ? NoQuorumPolicy.STOP : noQuorum;
+        commitsHang = commitsHang == null ? CommitsHangPolicy.FAILOVER : commitsHang;
     }
 }

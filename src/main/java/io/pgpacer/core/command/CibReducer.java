@@ -5,6 +5,7 @@ import static io.pgpacer.core.command.Outcome.refuse;
 
 import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.CommitsHangPolicy;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Lease;
@@ -286,10 +287,12 @@ public final class CibReducer {
     }
 
     // why not restart in place: a primary whose commits hang would be restarted, answer, and hang again, while a
-    // standby that streams could take the writes now.
+    // standby that streams could take the writes now. Under write-probe-failure restart it is restarted once first.
     private static Outcome reportCommitsHang(Cib cib, StoreCommand.ReportCommitsHang c) {
         ReportFailure failure = new ReportFailure(c.node(), "monitor", 1, c.exitReason(), c.at());
-        Optional<String> takeover = !cib.lease().heldBy(c.node()) ? Optional.empty() : cib.dataNodes().stream()
+        boolean restartFirst = cib.settings().recovery().commitsHang() == CommitsHangPolicy.RESTART
+                && cib.failCount(c.node()).count() == 0;
+        Optional<String> takeover = restartFirst || !cib.lease().heldBy(c.node()) ? Optional.empty() : cib.dataNodes().stream()
                 .map(NodeSpec::name).filter(n -> !n.equals(c.node()) && cib.eligibleForPrimary(n)
                         && !cib.standby().contains(n))
                 .filter(n -> cib.report(n).filter(r -> r.pgState() == PgState.STANDBY && r.streaming()).isPresent())

@@ -115,6 +115,21 @@ class CibReducerTest {
     }
 
     @Test
+    void underWriteProbeFailureRestartAHangingPrimaryIsRestartedInPlaceOnceAndFailsOverWhenItHangsAgain() {
+        run(new StoreCommand.SetProperties(Map.of("write-probe-failure", "restart", "migration-threshold", "3")));
+        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
+        run(new AcquireLease("n1"));
+        standbyReports("n2", "0/3000000");
+        String reason = "commit probe timed out after 5 s: the commit has not returned (5.1 s so far)";
+        assertEquals("fail-count 1", run(new StoreCommand.ReportCommitsHang("n1", reason, "t1")).message(),
+                "the first time: a monitor failure like any other, restarted in place");
+        assertTrue(cib.lease().heldBy("n1"));
+        assertEquals("commits hang and n2 streams: fail-count 3 (migration-threshold 3); lease released",
+                run(new StoreCommand.ReportCommitsHang("n1", reason, "t2")).message(), "hanging again: failover");
+        assertTrue(cib.lease().isFree());
+    }
+
+    @Test
     void aHangingPrimaryWithAStandbyThatCannotTakeOverOnlyCountsOnce() {
         run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
         run(new AcquireLease("n1"));

@@ -83,9 +83,9 @@ class ConfigurationReducerTest {
                 + " keep accepting writes after the majority promoted another node (two primaries). Use 'stop' (the"
                 + " default) or 'demote' (the cut-off primary serves reads only); property 'failure-timeout': expected"
                 + " a duration from 0 (never) to 720h, like 90s, 10m or 1h, got 'soon'; unknown property 'colour'; properties"
-                + " are no-quorum-policy, migration-threshold, failure-timeout, write-probe-timeout, maintenance-mode,"
-                + " failsafe, auto-rewind, resource-stickiness; property 'resource-stickiness': expected a whole number >= 0 or"
-                + " INFINITY, got '-100'; nothing was changed", result.message());
+                + " are no-quorum-policy, migration-threshold, failure-timeout, write-probe-timeout, write-probe-failure,"
+                + " maintenance-mode, failsafe, auto-rewind, resource-stickiness; property 'resource-stickiness': expected"
+                + " a whole number >= 0 or INFINITY, got '-100'; nothing was changed", result.message());
         assertEquals(1, cib.settings().migrationThreshold());
         assertEquals(configEpoch, cib.configEpoch());
     }
@@ -110,7 +110,8 @@ class ConfigurationReducerTest {
         for (String[] bad : new String[][] {{"migration-threshold", "0"}, {"migration-threshold", "2.5"},
                 {"maintenance-mode", "yes"}, {"failsafe", ""}, {"no-quorum-policy", "freeze"},
                 {"failure-timeout", "-1"}, {"resource-stickiness", "-1"}, {"resource-stickiness", "soft"},
-                {"write-probe-timeout", "500ms"}, {"write-probe-timeout", "1h"}, {"write-probe-timeout", "soon"}}) {
+                {"write-probe-timeout", "500ms"}, {"write-probe-timeout", "1h"}, {"write-probe-timeout", "soon"},
+                {"write-probe-failure", "ignore"}, {"write-probe-failure", ""}}) {
             CommandResult result = run(new SetProperties(props(bad[0], bad[1])));
             assertFalse(result.applied(), bad[0] + "=" + bad[1]);
             assertTrue(result.message().startsWith("property '" + bad[0] + "': "), result.message());
