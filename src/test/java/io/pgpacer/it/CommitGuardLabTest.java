@@ -287,7 +287,8 @@ class CommitGuardLabTest {
         }
     }
 
-    private record WalPosition(long timeline, String lsn) {
+    /** Where a primary's WAL is, or why it could not be read ({@code error}, else null). */
+    private record WalPosition(long timeline, String lsn, String error) {
     }
 
     /** What a standby replays: the timeline its WAL receiver streams (0: none), whether it replayed past a point. */
@@ -297,14 +298,20 @@ class CommitGuardLabTest {
         }
     }
 
+    // why polled: on a loaded machine the primary may be fenced and restarted for a moment while it is asked.
     private WalPosition walPosition(String primary) {
+        return Eventually.await(primary + " answering its WAL position", CONVERGE, () -> lookAtWalPosition(primary),
+                position -> position.error() == null);
+    }
+
+    private WalPosition lookAtWalPosition(String primary) {
         try (Connection c = cluster.connect(primary); Statement s = c.createStatement();
                 ResultSet r = s.executeQuery("SELECT pg_current_wal_lsn(), pg_walfile_name(pg_current_wal_lsn())")) {
             r.next();
             // The first 8 hex digits of a WAL file's name are its timeline.
-            return new WalPosition(Long.parseLong(r.getString(2).substring(0, 8), 16), r.getString(1));
+            return new WalPosition(Long.parseLong(r.getString(2).substring(0, 8), 16), r.getString(1), null);
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot read " + primary + "'s WAL position: " + e.getMessage(), e);
+            return new WalPosition(0, null, "cannot read " + primary + "'s WAL position: " + e.getMessage());
         }
     }
 
