@@ -485,8 +485,9 @@ final class Executor {
         Path aside = null;
         String action = repair.kind() == Repair.Kind.REWIND ? "repair"
                 : repair.discardOld() ? "rebuild --discard-old" : "rebuild";
-        Checked checked = reportDiscards(action, primary);
-        DiscardReport report = checked == null ? null : checked.report();
+        Checked checked = checkStoppedData();
+        // why a report even when nothing is rewound: the operator asked, and is told that nothing was lost.
+        DiscardReport report = reportDiscards(action, checked, primary);
         if (repair.kind() == Repair.Kind.REWIND && checked != null && checked.nothingToRewind()) {
             // why no pg_rewind: see Checked; the node restarts as a standby of the primary, as a rewind would leave it
             done = "repaired: nothing to rewind (" + checked.verdict().reason() + ")";
@@ -522,27 +523,28 @@ final class Executor {
      * WAL the node wrote to the new timeline's files ("could not find previous WAL record at SWITCH: invalid record
      * length at SWITCH: wanted 24, got 0", issue 17.4).
      */
-    private record Checked(TimelineCheck.Verdict verdict, DiscardReport report) {
+    private record Checked(TimelineCheck.Verdict verdict, String why) {
         boolean nothingToRewind() {
             return verdict != null && !verdict.diverged();
         }
     }
 
-    // The report needs the timeline check of the data directory as it is now, PostgreSQL just stopped; a directory
-    // without a cluster holds nothing to report.
-    private Checked reportDiscards(String action, Upstream primary) {
+    // The timeline check of the data directory as it is now, PostgreSQL just stopped; null for a directory without a
+    // cluster, which holds nothing to report.
+    private Checked checkStoppedData() {
         DataDirState data = pg.inspect();
         if (!data.initialized()) {
             return null;
         }
-        TimelineCheck.Verdict verdict = null;
-        String why = null;
         try {
-            verdict = divergence.check(data);
+            return new Checked(divergence.check(data), null);
         } catch (StoreUnavailableException | PostgresException e) {
-            why = "the timeline check failed: " + e.getMessage();
+            return new Checked(null, "the timeline check failed: " + e.getMessage());
         }
-        return new Checked(verdict, discards.beforeDiscarding(action, verdict, why, primary));
+    }
+
+    private DiscardReport reportDiscards(String action, Checked checked, Upstream primary) {
+        return checked == null ? null : discards.beforeDiscarding(action, checked.verdict(), checked.why(), primary);
     }
 
     private StepOutcome completeRepair(Repair repair, String done) {
@@ -721,9 +723,12 @@ final class Executor {
             return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
                     + " s: stopped PostgreSQL to check its WAL against the timeline history");
         }
-        Checked checked = reportDiscards("pg_rewind", source.primary());
+        Checked checked = checkStoppedData();
         boolean rewind = checked == null || !checked.nothingToRewind();
         if (rewind) {
+            // why only then: a standby that merely restarts discards nothing, and a report of it on every restart of
+            // a cluster would bury the reports of real rewinds in the history.
+            reportDiscards("pg_rewind", checked, source.primary());
             pg.rewindFrom(source.primary());
         }
         dataReplaced();

@@ -150,7 +150,8 @@ class TimelineHistoryTest {
                     + ", healthy " + (System.nanoTime() - second) / 1_000_000 + ")");
             assertEquals(primary, ClusterHarness.primary(after), "started in the order " + order);
             assertEquals(timeline, ClusterHarness.node(after, primary).timeline(), "started in the order " + order);
-            assertEquals(history, cluster.api().history(), "no promotion after starting in the order " + order);
+            assertEquals(promotions(history), promotions(cluster.api().history()),
+                    "no promotion after starting in the order " + order);
             for (String node : order) {
                 Eventually.await("the last row to reach " + node, CONVERGE,
                         () -> has(node, "before restarting in the order " + order));
@@ -227,5 +228,11 @@ class TimelineHistoryTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
         return out;
+    }
+
+    // The promotions only: a rewind's lost-transaction report may be added to the latest entry meanwhile.
+    private static List<HistoryEntry> promotions(List<HistoryEntry> history) {
+        return history.stream().map(h -> new HistoryEntry(h.timeline(), h.lsn(), h.newTimeline(),
+                h.reason(), h.timestamp(), h.newLeader(), h.confirmed())).toList();
     }
 }
