@@ -3,7 +3,6 @@ package io.pgpacer.postgres.local;
 import io.pgpacer.postgres.PostgresException;
 import io.pgpacer.postgres.RelationName;
 import java.sql.Connection;
-import java.sql.Driver;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,7 +11,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * Names relation files as the WAL identifies them ({@code tablespace/database/relfilenode}) by a running server's
@@ -21,7 +19,6 @@ import java.util.Properties;
  */
 final class CatalogNames {
 
-    private static final Driver DRIVER = new org.postgresql.Driver();
     private static final int TIMEOUT_SECONDS = 10;
     private static final String RELATION_SQL = "SELECT n.nspname, c.relname FROM pg_class c"
             + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = pg_filenode_relation(?::oid, ?::oid)";
@@ -79,21 +76,9 @@ final class CatalogNames {
     private static Connection open(String host, int port, String database, String user, String password)
             throws SQLException {
         String hostInUrl = host.contains(":") ? "[" + host + "]" : host;
-        Properties properties = new Properties();
-        properties.setProperty("user", user);
-        if (password != null) {
-            properties.setProperty("password", password);
-        }
-        properties.setProperty("connectTimeout", Integer.toString(TIMEOUT_SECONDS));
-        properties.setProperty("loginTimeout", Integer.toString(TIMEOUT_SECONDS));
-        properties.setProperty("socketTimeout", Integer.toString(TIMEOUT_SECONDS));
-        properties.setProperty("ApplicationName", "pgpacer");
         // why encoded: a database name may hold any character; the driver decodes the URL's path
-        Connection connection = DRIVER.connect("jdbc:postgresql://" + hostInUrl + ":" + port + "/"
-                + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8), properties);
-        if (connection == null) {
-            throw new SQLException("the PostgreSQL driver does not accept host " + host);
-        }
-        return connection;
+        return JdbcSession.connect("jdbc:postgresql://" + hostInUrl + ":" + port + "/"
+                + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8), user, password,
+                TIMEOUT_SECONDS, TIMEOUT_SECONDS, "host " + host);
     }
 }

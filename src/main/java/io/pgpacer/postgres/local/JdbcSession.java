@@ -385,6 +385,15 @@ final class JdbcSession implements AutoCloseable {
     }
 
     private Connection open(int connectSeconds, int socketSeconds) throws SQLException {
+        return connect(url, user, password, connectSeconds, socketSeconds, url);
+    }
+
+    /**
+     * A new connection as every connection of pgpacer's is made: named {@code pgpacer}, with connect, login and socket
+     * timeouts; {@code server} names the target when the driver does not accept the URL.
+     */
+    static Connection connect(String url, String user, String password, int connectSeconds, int socketSeconds,
+            String server) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", user);
         if (password != null) {
@@ -396,7 +405,7 @@ final class JdbcSession implements AutoCloseable {
         properties.setProperty("ApplicationName", "pgpacer");
         Connection connection = DRIVER.connect(url, properties);
         if (connection == null) {
-            throw new SQLException("the PostgreSQL driver does not accept " + url);
+            throw new SQLException("the PostgreSQL driver does not accept " + server);
         }
         return connection;
     }
