@@ -74,12 +74,8 @@ public enum ClusterProperty {
             "a fail-count with no new failure for this long expires once its node runs healthy (0: never)") {
         @Override
         String normalize(String value) {
-            long millis = parseDuration(value).orElseThrow(() -> expected(value));
-            FAILURE_TIMEOUT_RANGE.problem(millis).ifPresent(problem -> {
-                throw new IllegalArgumentException(problem + " (0 for never, or up to " + renderDuration(
-                        FAILURE_TIMEOUT_RANGE.maxMillis()) + ")");
-            });
-            return renderDuration(millis);
+            return boundedDuration(this, value, FAILURE_TIMEOUT_RANGE, "0 for never, or up to "
+                    + renderDuration(FAILURE_TIMEOUT_RANGE.maxMillis()));
         }
 
         @Override
@@ -100,11 +96,7 @@ public enum ClusterProperty {
                     + " advances, may take before the node counts a monitor failure (a gray failure)") {
         @Override
         String normalize(String value) {
-            long millis = parseDuration(value).orElseThrow(() -> expected(value));
-            WRITE_PROBE_TIMEOUT_RANGE.problem(millis).ifPresent(problem -> {
-                throw new IllegalArgumentException(problem + " (" + WRITE_PROBE_TIMEOUT_RANGE.text() + ")");
-            });
-            return renderDuration(millis);
+            return boundedDuration(this, value, WRITE_PROBE_TIMEOUT_RANGE, WRITE_PROBE_TIMEOUT_RANGE.text());
         }
 
         @Override
@@ -323,6 +315,16 @@ public enum ClusterProperty {
             throw property.expected(value);
         }
         return value;
+    }
+
+    // A duration within its range, rendered the one way the CIB keeps it; outside it, the range said as rangeText.
+    private static String boundedDuration(ClusterProperty property, String value, Durations.Range range,
+            String rangeText) {
+        long millis = parseDuration(value).orElseThrow(() -> property.expected(value));
+        range.problem(millis).ifPresent(problem -> {
+            throw new IllegalArgumentException(problem + " (" + rangeText + ")");
+        });
+        return renderDuration(millis);
     }
 
     private static Optional<Long> parseDuration(String value) {
