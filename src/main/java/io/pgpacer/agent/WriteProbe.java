@@ -71,8 +71,7 @@ final class WriteProbe implements AutoCloseable {
             return;
         }
         lastStartedAt = now;
-        ProbeProgress started = new ProbeProgress(++attempts, pid, now, "starting", null);
-        latest = started;
+        latest = ProbeProgress.started(++attempts, pid, now);
         ProbeProgress.Result result;
         try {
             result = pg.commitProbe(node, timeoutMillis, stage -> latest = latest.at(stage));
@@ -80,7 +79,7 @@ final class WriteProbe implements AutoCloseable {
             // why: an exception would end the scheduled task for good, and the probe would fall silent.
             result = new ProbeProgress.Result(ProbeProgress.Outcome.FAILED, 0, String.valueOf(e));
         }
-        latest = latest.ended(result);
+        latest = latest.ended(result, millis.getAsLong());
         if (result.outcome() == ProbeProgress.Outcome.COMMITTED) {
             latencyNanos.accept(result.latencyNanos());
         }

@@ -8,8 +8,20 @@ package io.pgpacer.core.probe;
  * @param postmasterPid the postmaster the attempt was made against, so that a result about an earlier one is ignored
  * @param startedAtMillis when the attempt began, by the agent's monotonic clock
  * @param stage what the attempt was doing last, in words ({@code opening a new connection}, {@code committing})
+ * @param endedAtMillis when the attempt ended, by the same clock; meaningless while {@code result} is null
  */
-public record ProbeProgress(long attempt, long postmasterPid, long startedAtMillis, String stage, Result result) {
+public record ProbeProgress(long attempt, long postmasterPid, long startedAtMillis, String stage, Result result,
+        long endedAtMillis) {
+
+    /** An attempt that has just begun. */
+    public static ProbeProgress started(long attempt, long postmasterPid, long startedAtMillis) {
+        return new ProbeProgress(attempt, postmasterPid, startedAtMillis, "starting", null, startedAtMillis);
+    }
+
+    /** How long the attempt ran, by the agent's clock: until it ended, or until {@code nowMillis} while in flight. */
+    public long runningMillis(long nowMillis) {
+        return (result == null ? nowMillis : endedAtMillis) - startedAtMillis;
+    }
 
     /** How an attempt ended. */
     public enum Outcome {
@@ -28,13 +40,13 @@ public record ProbeProgress(long attempt, long postmasterPid, long startedAtMill
     public record Result(Outcome outcome, long latencyNanos, String error) {
     }
 
-    /** The same attempt, ended. */
-    public ProbeProgress ended(Result ending) {
-        return new ProbeProgress(attempt, postmasterPid, startedAtMillis, stage, ending);
+    /** The same attempt, ended at {@code atMillis}; its stage stays where it was last. */
+    public ProbeProgress ended(Result ending, long atMillis) {
+        return new ProbeProgress(attempt, postmasterPid, startedAtMillis, stage, ending, atMillis);
     }
 
     /** The same attempt at a later stage. */
     public ProbeProgress at(String nextStage) {
-        return new ProbeProgress(attempt, postmasterPid, startedAtMillis, nextStage, result);
+        return new ProbeProgress(attempt, postmasterPid, startedAtMillis, nextStage, result, endedAtMillis);
     }
 }

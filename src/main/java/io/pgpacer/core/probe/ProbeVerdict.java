@@ -42,12 +42,19 @@ public record ProbeVerdict(Kind kind, long attempt, String reason) {
         }
         String timedOut = "commit probe timed out after " + ProbeVerdict.seconds(timeoutMillis) + ": ";
         ProbeProgress.Result result = latest.result();
+        long running = latest.runningMillis(nowMillis);
         if (result == null) {
-            long running = nowMillis - latest.startedAtMillis();
             return running > timeoutMillis
                     ? new ProbeVerdict(Kind.TIMED_OUT, latest.attempt(), timedOut + latest.stage() + " ("
                             + ProbeVerdict.seconds(running) + " so far)")
                     : new ProbeVerdict(Kind.PENDING, latest.attempt(), "commit probe under way: " + latest.stage());
+        }
+        if (result.outcome() == ProbeProgress.Outcome.FAILED && running > timeoutMillis) {
+            // why a timeout and not a failure: the driver's own limits lie a little beyond the timeout, so an attempt
+            // that hung (a stopped postmaster) ends in the driver's error when the loop looks a moment late; what
+            // went wrong is still that the stage did not answer in time.
+            return new ProbeVerdict(Kind.TIMED_OUT, latest.attempt(), timedOut + latest.stage() + " (gave up after "
+                    + ProbeVerdict.seconds(running) + ": " + result.error() + ")");
         }
         return switch (result.outcome()) {
             case COMMITTED -> result.latencyNanos() / 1_000_000 > timeoutMillis

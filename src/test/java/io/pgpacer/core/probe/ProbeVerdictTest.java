@@ -21,11 +21,12 @@ class ProbeVerdictTest {
     }
 
     private static ProbeProgress inFlight(String stage) {
-        return new ProbeProgress(7, PID, STARTED, stage, null);
+        return ProbeProgress.started(7, PID, STARTED).at(stage);
     }
 
     private static ProbeProgress ended(Outcome outcome, long latencyMillis, String error) {
-        return inFlight("the commit has not returned").ended(new Result(outcome, latencyMillis * 1_000_000, error));
+        return inFlight("the commit has not returned").ended(new Result(outcome, latencyMillis * 1_000_000, error),
+                STARTED + latencyMillis + 2);
     }
 
     private static final List<Row> ROWS = List.of(
@@ -53,7 +54,16 @@ class ProbeVerdictTest {
             new Row("PostgreSQL refused the commit (a full WAL disk)",
                     ended(Outcome.FAILED, 0, "ERROR: could not extend file: No space left on device"), PID,
                     STARTED + 10, Kind.FAILED, true,
-                    "commit probe failed: ERROR: could not extend file: No space left on device"));
+                    "commit probe failed: ERROR: could not extend file: No space left on device"),
+            new Row("the driver gave up on a new connection only after the timeout, and the loop looked late",
+                    inFlight("no answer to a new connection").ended(new Result(Outcome.FAILED, 0,
+                            "Connection attempt timed out."), STARTED + 6_004), PID, STARTED + 6_500,
+                    Kind.TIMED_OUT, true, "commit probe timed out after 5 s: no answer to a new connection (gave up"
+                            + " after 6.0 s: Connection attempt timed out.)"),
+            new Row("refused within the timeout, seen late: still a refusal",
+                    inFlight("no answer to a new connection").ended(new Result(Outcome.FAILED, 0,
+                            "FATAL: sorry, too many clients already"), STARTED + 40), PID, STARTED + 9_000,
+                    Kind.FAILED, true, "commit probe failed: FATAL: sorry, too many clients already"));
 
     @Test
     void everySituationHasItsVerdict() {
