@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpacer.core.cib.DiscardReport;
 import io.pgpacer.core.cib.DiscardedTransaction;
 import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.core.status.NodeStatus;
 import io.pgpacer.os.FreePorts;
 import io.pgpacer.os.ProgramRunner;
 import io.pgpacer.postgres.local.PostgresBinaries;
@@ -172,15 +173,14 @@ class DiscardReportTest {
     // The primary commits each statement in its own transaction while its WAL sender is frozen, so the standby never
     // receives them; then its postmaster dies. Returns the transactions' XIDs.
     private Set<Long> divergeThePrimary(String primary, List<String> statements) throws Exception {
-        List<Long> senders = new ArrayList<>();
-        try (Connection c = cluster.connect(primary); Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT pid FROM pg_stat_replication")) {
-            while (r.next()) {
-                senders.add(r.getLong(1));
-            }
-        }
-        assertEquals(1, senders.size(), "one WAL sender on " + primary);
-        Signals.send("STOP", senders.get(0));
+        // why wait for a caught-up stream first: a standby that has just rejoined reconnects once more (it follows
+        // the timeline switch), and a sender frozen before that reconnect is not the one that ends up streaming.
+        long sender = Eventually.await("one WAL sender on " + primary + " streaming, its standby caught up", CONVERGE,
+                () -> caughtUpSender(primary), pid -> pid > 0);
+        Signals.send("STOP", sender);
+        String standby = cluster.api().status().nodes().stream().map(NodeStatus::name).filter(n -> !n.equals(primary))
+                .findFirst().orElseThrow();
+        String received = receivedLsn(standby);
         Set<Long> xids = new TreeSet<>();
         try (Connection c = cluster.connect(primary); Statement s = c.createStatement()) {
             c.setAutoCommit(false);
@@ -193,10 +193,37 @@ class DiscardReportTest {
                 c.commit();
             }
         }
+        assertEquals(received, receivedLsn(standby), standby + " received nothing of the commits only " + primary
+                + " may have");
         long postmaster = ClusterHarness.node(cluster.api().status(), primary).postmasterPid();
-        Signals.send("KILL", senders.get(0));
+        Signals.send("KILL", sender);
         Signals.send("KILL", postmaster);
         return xids;
+    }
+
+    // The pid of the primary's only WAL sender when it streams and its standby has replayed all WAL; 0 otherwise.
+    private long caughtUpSender(String primary) {
+        try (Connection c = cluster.connect(primary); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT pid, state = 'streaming' AND replay_lsn = pg_current_wal_lsn()"
+                     + " FROM pg_stat_replication")) {
+            long pid = 0;
+            int senders = 0;
+            while (r.next()) {
+                senders++;
+                pid = r.getBoolean(2) ? r.getLong(1) : 0;
+            }
+            return senders == 1 ? pid : 0;
+        } catch (SQLException e) {
+            return 0;
+        }
+    }
+
+    private String receivedLsn(String standby) throws Exception {
+        try (Connection c = cluster.connect(standby); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT pg_last_wal_receive_lsn()")) {
+            r.next();
+            return r.getString(1);
+        }
     }
 
     private List<DiscardReport> reports(String node) throws Exception {
