@@ -46,7 +46,6 @@ public record Timings(Duration monitorInterval, Duration leaseTime, Duration boo
      * stop: a quarter of the lease time, at least 300 ms.
      */
     public Duration fenceMargin() {
-        Duration quarter = leaseTime.dividedBy(4);
-        return quarter.compareTo(Duration.ofMillis(300)) < 0 ? Duration.ofMillis(300) : quarter;
+        return Duration.ofMillis(io.pgpacer.core.cib.Lease.fenceMarginMillis(leaseTime.toMillis()));
     }
 }

@@ -336,7 +336,8 @@ public final class DecisionFile {
         JsonNode lease = doc.path("lease");
         if (!lease.isMissingNode()) {
             String holder = lease.hasNonNull("holder") ? lease.get("holder").asText() : null;
-            cib = cib.withLease(holder == null ? new Lease(null, 4, 0) : new Lease(holder, 4, 17));
+            cib = cib.withLease(holder == null ? new Lease(null, 4, 0)
+                    : new Lease(holder, 4, 17, lease.path("guarded").asBoolean(false)));
             leaseSeenAt = NOW - duration(lease.path("seen"), "lease.seen", "0ms");
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = doc.path("fail-counts").fields(); it.hasNext();) {

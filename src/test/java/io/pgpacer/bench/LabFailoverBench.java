@@ -21,7 +21,8 @@ import java.util.Map;
  * nodes that took writes at overlapping times, by the workload checker) and the time the VIP was on two hosts.
  * Needs root, like the lab tests. Run by bench/lab-failover; not part of the test suite.
  *
- * <p>Arguments: {@code [N [FAULT,...]]}, N rounds (default 3), the faults by their enum names (default: all).
+ * <p>Arguments: {@code [N [FAULT,...]]}, N rounds (default 3), the faults by their enum names (default: all). With
+ * {@code LAB_KEEP} set in the environment, the agents' logs and data stay under {@code target/it} for reading.
  */
 public final class LabFailoverBench {
     private static final Duration BOOTSTRAP = Duration.ofSeconds(180);
@@ -51,6 +52,9 @@ public final class LabFailoverBench {
             Map<LabFault, List<Round>> byFault = new EnumMap<>(LabFault.class);
             results.put(mode.getKey(), byFault);
             try (LabCluster cluster = LabCluster.start("bench-" + mode.getKey(), 3, false, mode.getValue())) {
+                if (System.getenv("LAB_KEEP") != null) {
+                    cluster.keepData();
+                }
                 cluster.awaitHealthy(BOOTSTRAP);
                 for (int i = 1; i <= rounds; i++) {
                     for (LabFault fault : faults) {

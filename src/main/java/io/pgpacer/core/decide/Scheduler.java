@@ -14,6 +14,7 @@ import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.command.StoreCommand.AssignGoals;
 import io.pgpacer.core.command.StoreCommand.ExpireLease;
 import io.pgpacer.core.command.StoreCommand.WithdrawFailedAction;
+import io.pgpacer.core.model.Durations;
 import io.pgpacer.core.model.Hint;
 import io.pgpacer.core.resource.Constraint;
 import io.pgpacer.core.resource.PostgresClone;
@@ -180,15 +181,18 @@ public final class Scheduler {
         return steps.isEmpty() ? Optional.empty() : Optional.of(new Plan(steps, List.of()));
     }
 
-    // when the holder stops renewing: free the lease once the lease time passed by the controller's clock
+    // when the holder stops renewing: free the lease once the lease time passed by the controller's clock, or the
+    // lease time less the fence margin when the holder's commits are guarded (Lease)
     private static Optional<Plan> expireStaleLease(ClusterSnapshot snapshot) {
         Lease lease = snapshot.cib().lease();
         long leaseMillis = snapshot.cib().settings().leaseMillis();
-        if (lease.isFree() || snapshot.leaseAge() < leaseMillis) {
+        if (lease.isFree() || snapshot.leaseAge() < lease.expiresAfterMillis(leaseMillis)) {
             return Optional.empty();
         }
+        String guarded = " less the fence margin " + Durations.render(Lease.fenceMarginMillis(leaseMillis)) + ": "
+                + lease.holder() + "'s commit guard refuses commits by then";
         String reason = lease.holder() + " lease not renewed for " + seconds(snapshot.leaseAge()) + " (lease-time "
-                + seconds(leaseMillis) + ")";
+                + seconds(leaseMillis) + (lease.guarded() ? guarded : "") + ")";
         return Optional.of(new Plan(
                 List.of(new Plan.Step(new ExpireLease(lease.holder(), lease.generation(), lease.renewals()), reason)),
                 List.of()));
