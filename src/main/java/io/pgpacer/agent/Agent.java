@@ -3,6 +3,7 @@ package io.pgpacer.agent;
 import io.pgpacer.config.AgentConfig;
 import io.pgpacer.config.CommitGuardMode;
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.Lease;
 import io.pgpacer.core.cib.NoQuorumPolicy;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
@@ -823,17 +824,18 @@ public final class Agent implements LocalAgent, AutoCloseable {
     private volatile boolean fencedWithoutStore;
 
     private volatile long seenGoalsVersion = -1;
-    private volatile Object seenLease;
+    private volatile Lease seenHolding;
     private volatile Switchover seenSwitchover;
     private volatile Object seenReaderVip;
 
-    // Called on the store's apply thread: reports of other nodes do not concern this loop; goals, the lease
-    // and the switchover do.
+    // Called on the store's apply thread: reports of other nodes do not concern this loop; goals, the lease's
+    // holding and the switchover do. Not its renewals: the lease keeper renews on its own thread, and a pass of
+    // every agent at each renewal (four per lease time) would be most of an idle cluster's work.
     private boolean decisionsChanged(Cib cib) {
-        boolean changed = cib.goalsVersion() != seenGoalsVersion || !cib.lease().equals(seenLease)
+        boolean changed = cib.goalsVersion() != seenGoalsVersion || !cib.lease().holding().equals(seenHolding)
                 || !Objects.equals(cib.switchover(), seenSwitchover) || !cib.readerVip().equals(seenReaderVip);
         seenGoalsVersion = cib.goalsVersion();
-        seenLease = cib.lease();
+        seenHolding = cib.lease().holding();
         seenSwitchover = cib.switchover();
         seenReaderVip = cib.readerVip();
         return changed;
