@@ -87,25 +87,29 @@ public final class ClusterHarness implements AutoCloseable {
      */
     public Map<String, Long> grayFailureCounts() {
         Map<String, Long> counts = new LinkedHashMap<>();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
         for (NodeSpec spec : specs.values()) {
-            if (!spec.holdsData() || cluster.agent(spec.name()) == null) {
-                continue;
-            }
-            try {
-                String body = http.send(java.net.http.HttpRequest.newBuilder(URI.create("http://" + spec.address()
-                        + ":" + spec.apiPort() + "/metrics")).timeout(Duration.ofSeconds(5)).GET().build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-                counts.put(spec.name(), body.lines().filter(l -> l.startsWith("pgpacer_gray_failures_total{"))
+            if (spec.holdsData() && cluster.agent(spec.name()) != null) {
+                counts.put(spec.name(), metricsText(spec.name()).lines()
+                        .filter(l -> l.startsWith("pgpacer_gray_failures_total{"))
                         .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum());
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(spec.name() + "'s /metrics: " + e.getMessage(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while scraping " + spec.name(), e);
             }
         }
         return counts;
+    }
+
+    /** {@code node}'s {@code GET /metrics}, in Prometheus's text format. */
+    public String metricsText(String node) {
+        NodeSpec spec = specs.get(node);
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(URI.create(
+                    "http://" + spec.address() + ":" + spec.apiPort() + "/metrics")).timeout(Duration.ofSeconds(5))
+                    .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(node + "'s /metrics: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while scraping " + node, e);
+        }
     }
 
     public LoopbackCluster cluster() {

@@ -1,0 +1,77 @@
+package io.pgpacer.bench;
+
+import io.pgpacer.core.status.ClusterStatus;
+import io.pgpacer.testkit.ClusterHarness;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The idle footprint of a healthy cluster (issue 18 point 3): per agent, the share of a core it uses and its resident
+ * memory over a window after a settle, and what the cluster store commits per second. Run by bench/idle-footprint.
+ *
+ * <p>Arguments: {@code [DATA_NODES [WINDOW_SECONDS [SETTLE_SECONDS]]]}, default 3, 60 and 20.
+ */
+public final class IdleBench {
+
+    private IdleBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        long window = args.length > 1 ? Long.parseLong(args[1]) : 60;
+        long settle = args.length > 2 ? Long.parseLong(args[2]) : 20;
+        long bootStarted = System.nanoTime();
+        try (ClusterHarness cluster = ClusterHarness.start("idle", nodes, "timings: {bootstrap-wait: 20s}\n")) {
+            ClusterStatus healthy = cluster.awaitHealthy(Duration.ofSeconds(300));
+            System.out.printf(Locale.ROOT, "%d data nodes healthy %.1f s after the start (primary %s)%n", nodes,
+                    (System.nanoTime() - bootStarted) / 1e9, ClusterHarness.primary(healthy));
+            // why a fixed wait: the window must start after the start-up work (JIT, clones, first checkpoints)
+            Thread.sleep(settle * 1000);
+            List<String> names = cluster.cluster().nodes();
+            long[] ticksBefore = new long[names.size()];
+            for (int i = 0; i < names.size(); i++) {
+                ticksBefore[i] = cpuTicks(cluster.cluster().agent(names.get(i)).pid());
+            }
+            String scraped = names.get(0);
+            double appliedBefore = metric(cluster, scraped, "pgpacer_raft_applied_index");
+            Thread.sleep(window * 1000);
+            double applied = metric(cluster, scraped, "pgpacer_raft_applied_index") - appliedBefore;
+            List<String> rows = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                String node = names.get(i);
+                long pid = cluster.cluster().agent(node).pid();
+                double cpu = (cpuTicks(pid) - ticksBefore[i]) / 100.0 / window * 100;
+                boolean leader = metric(cluster, node, "pgpacer_raft_is_leader") == 1;
+                rows.add(String.format(Locale.ROOT, "  %-6s %-8s %7.2f %% %7d MB %8d", node,
+                        leader ? "leader" : "", cpu, status(pid, "VmRSS:") / 1024, status(pid, "Threads:")));
+            }
+            System.out.printf(Locale.ROOT, "idle over %d s after a %d s settle, load average %s%n", window, settle,
+                    Files.readString(Path.of("/proc/loadavg")).strip());
+            System.out.println("  node   store    CPU/core      RSS  threads");
+            rows.forEach(System.out::println);
+            System.out.printf(Locale.ROOT, "store commits: %.2f per second%n", applied / window);
+        }
+    }
+
+    private static double metric(ClusterHarness cluster, String node, String name) {
+        return cluster.metricsText(node).lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new IllegalStateException(node + "'s /metrics has no " + name));
+    }
+
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, in clock ticks (100 Hz)
+    }
+
+    private static long status(long pid, String field) throws IOException {
+        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                .filter(l -> l.startsWith(field)).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).sum();
+    }
+}
