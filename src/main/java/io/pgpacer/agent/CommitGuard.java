@@ -44,8 +44,6 @@ final class CommitGuard implements AutoCloseable {
     private final AtomicReference<long[]> pending = new AtomicReference<>();
     private String lastProblem; // guarded by this
     private long lastGranted = -1; // guarded by this
-    /** The generation of the last grant PostgreSQL accepted, -1 when the last attempt failed or found no guard. */
-    private long acceptedGeneration = -1; // guarded by this
 
     private CommitGuard(PostgresInstance pg, boolean active, String primaryRefusal, LongSupplier millis,
             long marginMillis, Consumer<String> notice, CommitGuardReport unused) {
@@ -118,15 +116,6 @@ final class CommitGuard implements AutoCloseable {
         return active;
     }
 
-    /**
-     * Whether PostgreSQL accepted this guard's last grant, and it was for lease {@code generation}: its commits are
-     * then bounded by this agent's fencing deadline, and the lease's renewals may say so ({@code Lease.guarded}).
-     * A later grant that fails leaves PostgreSQL's earlier deadline in force, which only ends commits sooner.
-     */
-    synchronized boolean enforces(long generation) {
-        return active && acceptedGeneration == generation;
-    }
-
     /** Why this node must not become primary ({@code commit-guard: on} without the extension); null when it may. */
     String primaryRefusal() {
         return primaryRefusal;
@@ -147,7 +136,6 @@ final class CommitGuard implements AutoCloseable {
                     () -> fenceDeadlineMillis - millis.getAsLong() - marginMillis);
             synchronized (this) {
                 lastProblem = null;
-                acceptedGeneration = state.isPresent() ? generation : -1;
                 if (state.isPresent() && lastGranted != generation) {
                     lastGranted = generation;
                     say("commit guard: PostgreSQL accepts commits under lease generation " + generation + " until "
@@ -156,7 +144,6 @@ final class CommitGuard implements AutoCloseable {
             }
         } catch (PostgresException e) {
             synchronized (this) {
-                acceptedGeneration = -1;
                 if (!e.getMessage().equals(lastProblem)) {
                     lastProblem = e.getMessage();
                     say("commit guard: " + e.getMessage() + "; PostgreSQL refuses commits that write until a grant"

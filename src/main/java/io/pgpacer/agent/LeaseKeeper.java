@@ -215,8 +215,7 @@ final class LeaseKeeper implements AutoCloseable {
             budget = Math.max(1, deadline - sendAt);
         }
         try {
-            CommandResult result = store.submit(new RenewLease(node, gen, guard.enforces(gen)),
-                    Duration.ofMillis(budget));
+            CommandResult result = store.submit(new RenewLease(node, gen), Duration.ofMillis(budget));
             synchronized (this) {
                 if (generation != gen) {
                     return;

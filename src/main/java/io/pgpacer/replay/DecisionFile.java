@@ -11,6 +11,7 @@ import io.pgpacer.config.StrictYaml;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterProperty;
 import io.pgpacer.core.cib.ClusterSettings;
+import io.pgpacer.core.cib.CommitGuardReport;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Lease;
@@ -93,7 +94,9 @@ public final class DecisionFile {
             "switchover", "reader-vip", "resources");
     private static final Set<String> RECORDED_KEYS = Set.of("cib", "lease-seen", "switchover-seen");
     private static final Set<String> REPORT_KEYS = Set.of("pg", "timeline", "lsn", "upstream", "streaming", "heard",
-            "resources", "reader-vip", "reader-vip-seen");
+            "resources", "reader-vip", "reader-vip-seen", "guard");
+    /** The lease's generation in a compact file; a report's {@code guard} is under it. */
+    private static final long LEASE_GENERATION = 4;
 
     /**
      * A loaded file: the snapshot to decide on, with what the file says about it.
@@ -295,9 +298,11 @@ public final class DecisionFile {
             Map<String, ResourceState> observed = new LinkedHashMap<>();
             r.path("resources").fields().forEachRemaining(rs -> observed.put(rs.getKey(),
                     new ResourceState(rs.getValue().asText(), true, "t")));
+            CommitGuardReport guard = r.has("guard") ? new CommitGuardReport(enumValue(CommitGuardReport.State.class,
+                    r.path("guard"), key + ".guard"), LEASE_GENERATION, 0, 0, 0, null) : CommitGuardReport.UNKNOWN;
             cib = cib.withReport(new NodeReport(node, 1, state, 0, r.path("timeline").asLong(1), lsn, lsn, upstream,
                     streaming, List.of(), null, null, null, r.path("reader-vip").asBoolean(false),
-                    r.path("reader-vip-seen").asLong(0), observed));
+                    r.path("reader-vip-seen").asLong(0), observed, guard));
             if (!r.path("heard").asText().equals("never")) {
                 lastHeard.put(node, NOW - duration(r.path("heard"), key + ".heard", "100ms"));
             }
@@ -336,8 +341,8 @@ public final class DecisionFile {
         JsonNode lease = doc.path("lease");
         if (!lease.isMissingNode()) {
             String holder = lease.hasNonNull("holder") ? lease.get("holder").asText() : null;
-            cib = cib.withLease(holder == null ? new Lease(null, 4, 0)
-                    : new Lease(holder, 4, 17, lease.path("guarded").asBoolean(false)));
+            cib = cib.withLease(holder == null ? new Lease(null, LEASE_GENERATION, 0)
+                    : new Lease(holder, LEASE_GENERATION, 17));
             leaseSeenAt = NOW - duration(lease.path("seen"), "lease.seen", "0ms");
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = doc.path("fail-counts").fields(); it.hasNext();) {

@@ -90,6 +90,20 @@ public record Cib(
         return nodes.stream().filter(NodeSpec::holdsData).toList();
     }
 
+    /**
+     * Whether the lease holder's latest report shows its PostgreSQL's commit guard under this lease's generation:
+     * granted, or expired and refusing every commit. Its commits then end before its own fencing deadline, whatever
+     * happens to its agent, and the lease may expire a fence margin sooner ({@link Lease}). Read from the report and
+     * not from a field of the renewals: reports are read tolerantly by members one version behind or ahead, so a
+     * rolling upgrade never sees the same renewal applied by some members and refused by others.
+     */
+    public boolean leaseGuarded() {
+        return !lease.isFree() && report(lease.holder()).map(NodeReport::commitGuard)
+                .filter(guard -> guard.epoch() == lease.generation()
+                        && (guard.state() == CommitGuardReport.State.GRANTED
+                        || guard.state() == CommitGuardReport.State.EXPIRED)).isPresent();
+    }
+
     public Optional<NodeReport> report(String node) {
         return Optional.ofNullable(reports.get(node));
     }

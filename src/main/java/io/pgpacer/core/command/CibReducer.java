@@ -260,8 +260,7 @@ public final class CibReducer {
         if (!lease.heldBy(c.node()) || lease.generation() != c.generation()) {
             return refuse(cib, c.node() + " no longer holds lease generation " + c.generation());
         }
-        return accept(cib.withLease(new Lease(c.node(), c.generation(), lease.renewals() + 1, c.guarded())),
-                "renewed");
+        return accept(cib.withLease(new Lease(c.node(), c.generation(), lease.renewals() + 1)), "renewed");
     }
 
     private static Outcome releaseLease(Cib cib, ReleaseLease c) {

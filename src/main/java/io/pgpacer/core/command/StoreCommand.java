@@ -49,16 +49,8 @@ public sealed interface StoreCommand {
     record AcquireLease(String node) implements StoreCommand {
     }
 
-    /**
-     * The holder extends its lease; {@code guarded}: its PostgreSQL loads the commit guard and took the guard's grant
-     * for this generation, so the lease may expire sooner (see {@link io.pgpacer.core.cib.Lease}).
-     */
-    record RenewLease(String node, long generation, boolean guarded) implements StoreCommand {
-
-        /** A renewal that does not claim the commit guard (an older agent's command reads the same). */
-        public RenewLease(String node, long generation) {
-            this(node, generation, false);
-        }
+    /** The holder extends its lease. */
+    record RenewLease(String node, long generation) implements StoreCommand {
     }
 
     /** The holder gives the lease up (it stopped PostgreSQL or lost its primary goal). */

@@ -186,13 +186,14 @@ public final class Scheduler {
     private static Optional<Plan> expireStaleLease(ClusterSnapshot snapshot) {
         Lease lease = snapshot.cib().lease();
         long leaseMillis = snapshot.cib().settings().leaseMillis();
-        if (lease.isFree() || snapshot.leaseAge() < lease.expiresAfterMillis(leaseMillis)) {
+        boolean guardedLease = snapshot.cib().leaseGuarded();
+        if (lease.isFree() || snapshot.leaseAge() < Lease.expiresAfterMillis(leaseMillis, guardedLease)) {
             return Optional.empty();
         }
         String guarded = " less the fence margin " + Durations.render(Lease.fenceMarginMillis(leaseMillis)) + ": "
                 + lease.holder() + "'s commit guard refuses commits by then";
         String reason = lease.holder() + " lease not renewed for " + seconds(snapshot.leaseAge()) + " (lease-time "
-                + seconds(leaseMillis) + (lease.guarded() ? guarded : "") + ")";
+                + seconds(leaseMillis) + (guardedLease ? guarded : "") + ")";
         return Optional.of(new Plan(
                 List.of(new Plan.Step(new ExpireLease(lease.holder(), lease.generation(), lease.renewals()), reason)),
                 List.of()));

@@ -98,30 +98,6 @@ class CibReducerTest {
     }
 
     @Test
-    void eachRenewalSaysWhetherTheHoldersCommitsAreGuardedAndANewHoldingStartsUnguarded() {
-        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
-        run(new AcquireLease("n1"));
-        assertFalse(cib.lease().guarded(), "no renewal yet has said so");
-        assertTrue(run(new RenewLease("n1", 1, true)).applied());
-        assertEquals(new Lease("n1", 1, 1, true), cib.lease());
-        assertEquals(2_250, cib.lease().expiresAfterMillis(3_000), "a guarded lease expires a fence margin sooner");
-        assertTrue(run(new RenewLease("n1", 1, false)).applied());
-        assertEquals(new Lease("n1", 1, 2, false), cib.lease(), "the guard's grant failed since: the full lease");
-        assertEquals(3_000, cib.lease().expiresAfterMillis(3_000));
-        run(new RenewLease("n1", 1, true));
-        assertTrue(run(new ExpireLease("n1", 1, 3)).applied());
-        run(new AcquireLease("n1"));
-        assertEquals(new Lease("n1", 2, 0, false), cib.lease(), "an acquisition claims no guard");
-    }
-
-    @Test
-    void theFenceMarginIsAQuarterOfTheLeaseTimeAndAtLeast300Milliseconds() {
-        assertEquals(750, Lease.fenceMarginMillis(3_000));
-        assertEquals(300, Lease.fenceMarginMillis(1_000));
-        assertEquals(700, new Lease("n1", 1, 1, true).expiresAfterMillis(1_000));
-    }
-
-    @Test
     void aPrimaryWhoseCommitsHangFailsOverAtOnceWhenAStandbyStreamsAndIsRestartedInPlaceOtherwise() {
         run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
         run(new AcquireLease("n1"));
