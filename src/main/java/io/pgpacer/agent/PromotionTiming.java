@@ -94,7 +94,8 @@ final class PromotionTiming {
 
     /**
      * On the loop's thread, as primary: records the phases of this node's promotion once they are complete, once.
-     * A store that cannot be reached now is tried again on the next pass; a refusal ends the timing.
+     * A store that cannot be reached now is tried again on the next pass; a refusal or any other error ends the timing,
+     * and never fails the step.
      */
     void recordWhenComplete() {
         PromotionPhases phases;
@@ -119,6 +120,11 @@ final class PromotionTiming {
         try {
             result = store.submit(new RecordPromotionPhases(self, last.newTimeline(), phases), STORE_TIMEOUT);
         } catch (StoreUnavailableException e) {
+            return;
+        } catch (RuntimeException e) {
+            // why: an observation that failed must never fail the primary's step, which would count against the node.
+            LOG.warn("the phases of this promotion were not recorded: {}", e.toString());
+            finish();
             return;
         }
         finish();
