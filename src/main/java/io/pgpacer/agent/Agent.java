@@ -257,7 +257,9 @@ public final class Agent implements LocalAgent, AutoCloseable {
         }
     }
 
-    /** Calls {@code listener} (instead of any earlier one) with each promotion of this node whose phases it recorded. */
+    /**
+     * Calls {@code listener} (instead of any earlier one) with each promotion of this node whose phases it recorded.
+     */
     @Override
     public void onPromotionTimed(Consumer<PromotionRecord> listener) {
         if (promotions != null) {

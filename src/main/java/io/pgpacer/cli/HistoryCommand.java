@@ -51,7 +51,8 @@ final class HistoryCommand implements Callable<Integer> {
      * @param phases where the time of the change of primary went, by the new primary's clock; absent when not measured
      */
     record Entry(String node, Long oldTimeline, String switchLsn, long newTimeline, String at, String reason,
-            boolean confirmed, boolean initialStart, @JsonInclude(JsonInclude.Include.NON_NULL) PromotionPhases phases) {
+            boolean confirmed, boolean initialStart,
+            @JsonInclude(JsonInclude.Include.NON_NULL) PromotionPhases phases) {
 
         static Entry of(PromotionRecord p) {
             boolean initial = p.initialStart();

@@ -25,7 +25,8 @@ final class PromotionPhaseHistograms {
                         + " detection (the old primary's last lease renewal or failure report to its loss), handover"
                         + " (a switchover begun to the lease handed over), decision (to the new primary's goal),"
                         + " lease (to the lease held), promote (to PostgreSQL's new timeline confirmed), vip (to the"
-                        + " writer VIP added), first_write (to the first write probe committed). See 'pgpacer history'.")
+                        + " writer VIP added), first_write (to the first write probe committed)."
+                        + " See 'pgpacer history'.")
                 .unit(Unit.SECONDS).labelNames("node", "reason", "phase").classicOnly().classicUpperBounds(BUCKETS)
                 .register(registry);
         this.total = Histogram.builder().name("pgpacer_promotion_duration_seconds")

@@ -18,7 +18,10 @@ import java.util.stream.Collectors;
  */
 public record PromotionPhases(List<PhaseTime> times, long totalMillis) {
 
-    /** The phases of a change of primary, in the order they happen; a failover has no hand-over, a switchover no detection. */
+    /**
+     * The phases of a change of primary, in the order they happen; a failover has no hand-over, a switchover no
+     * detection.
+     */
     public enum Phase {
         /** From the old primary's last sign of life (a lease renewal, a failure report) to its loss established. */
         DETECTION("detection"),
@@ -88,7 +91,9 @@ public record PromotionPhases(List<PhaseTime> times, long totalMillis) {
         return times.stream().filter(t -> t.phase() == phase).map(PhaseTime::millis).findFirst();
     }
 
-    /** E.g. {@code detection 2.31 s, decision 0.04 s, lease 0.12 s, promote 0.35 s, first write 0.21 s (total 3.03 s)}. */
+    /**
+     * E.g. {@code detection 2.31 s, decision 0.04 s, lease 0.12 s, promote 0.35 s, first write 0.21 s (total 3.03 s)}.
+     */
     public String render() {
         return times.stream().map(t -> t.phase().words() + " " + seconds(t.millis()))
                 .collect(Collectors.joining(", ")) + " (total " + seconds(totalMillis) + ")";

@@ -34,7 +34,8 @@ public record PromotionStopwatch(String self, Cib previous, long holderSignAt, l
     static final long UNSEEN = -1;
 
     /**
-     * One change of primary to this node: the instants seen so far, {@value #UNSEEN} for those not seen (yet).
+     * One change of primary to this node: the instants seen so far, {@value PromotionStopwatch#UNSEEN} for those not
+     * seen (yet).
      *
      * @param startAt the old primary's last sign of life (a failover) or the switchover's beginning, or -1
      * @param lostAt the old primary's lease freed
@@ -150,8 +151,8 @@ public record PromotionStopwatch(String self, Cib previous, long holderSignAt, l
     }
 
     /**
-     * The phases of the change of primary under way, once it is complete: promoted, first write made, and the writer VIP
-     * added when one is configured. Empty before that, and when no change of primary to this node is being timed.
+     * The phases of the change of primary under way, once it is complete: promoted, first write made, and the writer
+     * VIP added when one is configured. Empty before that, and when no change of primary to this node is being timed.
      */
     public Optional<PromotionPhases> phases(boolean writerVipConfigured) {
         if (timed == null || timed.promotedAt() == UNSEEN || timed.firstWriteAt() == UNSEEN
