@@ -9,6 +9,7 @@ import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.ReplicaStatus;
 import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.cib.Switchover;
@@ -44,6 +45,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -75,6 +77,7 @@ public final class Agent implements LocalAgent, AutoCloseable {
     private final Executor executor;
     private final ResourceExecutor resources;
     private final WriteProbe writeProbe;
+    private final PromotionTiming promotions;
     private final GrayFailures grayFailures = new GrayFailures();
     private final Object wakeup = new Object();
     private final AtomicBoolean expectingStop = new AtomicBoolean();
@@ -147,13 +150,22 @@ public final class Agent implements LocalAgent, AutoCloseable {
                         config.clusterSettings().nodeTimeoutMillis(), () -> lease.held().orElse(-1), this::primaryHere, monotonicMillis,
                         p -> resourceAgent(p, config), text -> events.add("resource", text), this::wake);
         this.writeProbe = pg == null ? null : new WriteProbe(config.nodeName(), pg, monotonicMillis);
+        this.promotions = pg == null ? null : new PromotionTiming(config.nodeName(), store, monotonicMillis,
+                config.writerVip() != null, text -> events.add("promotion", text), this::wake);
+        if (pg != null) {
+            writerVip.onAdded(promotions::vipAdded);
+            writeProbe.onCommitted(nanos -> promotions.committed());
+        }
         this.executor = pg == null ? null
                 : new Executor(config.nodeName(), store, pg, lease, writerVip, monotonicMillis,
                         () -> expectingStop.set(true), failsafe, () -> releaseLeaseBound("giving the lease up", false),
                         new DiscardReporter(config.nodeName(), pg, store, java.time.Duration.ofSeconds(2),
-                                text -> events.add("agent", text), config.stateDir()));
+                                text -> events.add("agent", text), config.stateDir()), promotions);
         store.onApplied(cib -> {
             observations.record(cib);
+            if (promotions != null) {
+                promotions.applied(cib);
+            }
             controller.wake();
             if (resources != null) {
                 resources.onApplied(cib);
@@ -239,7 +251,20 @@ public final class Agent implements LocalAgent, AutoCloseable {
     @Override
     public void onWriteProbeCommitted(LongConsumer listener) {
         if (writeProbe != null) {
-            writeProbe.onCommitted(listener);
+            writeProbe.onCommitted(nanos -> {
+                promotions.committed();
+                listener.accept(nanos);
+            });
+        }
+    }
+
+    /**
+     * Calls {@code listener} (instead of any earlier one) with each promotion of this node whose phases it recorded.
+     */
+    @Override
+    public void onPromotionTimed(Consumer<PromotionRecord> listener) {
+        if (promotions != null) {
+            promotions.onTimed(listener);
         }
     }
 

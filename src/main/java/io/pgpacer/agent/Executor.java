@@ -90,19 +90,25 @@ final class Executor {
     private long waitingAppliedAt;
     private final Map<String, Long> notStreamingSince = new HashMap<>();
     private final DiscardReporter discards;
+    private final PromotionTiming promotions;
 
-    /** An executor whose lost-transaction reports go to the CIB only (no events, no files). */
+    /** An executor whose lost-transaction reports and promotion phases go to the CIB only (no events, no files). */
     Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, WriterVip writerVip,
             LongSupplier monotonicMillis, Runnable expectStop, FailsafePromise failsafe, Runnable releaseLeaseBound) {
         this(self, store, pg, lease, writerVip, monotonicMillis, expectStop, failsafe, releaseLeaseBound,
-                new DiscardReporter(self, pg, store, STORE_TIMEOUT, text -> { }, null));
+                new DiscardReporter(self, pg, store, STORE_TIMEOUT, text -> { }, null),
+                new PromotionTiming(self, store, monotonicMillis, false, text -> { }, () -> { }));
     }
 
-    /** @param discards reports what a rewind or a rebuild is about to discard, before it does */
+    /**
+     * @param discards reports what a rewind or a rebuild is about to discard, before it does
+     * @param promotions is told when this node took the lease and was promoted, and records the phases
+     */
     Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, WriterVip writerVip,
             LongSupplier monotonicMillis, Runnable expectStop, FailsafePromise failsafe, Runnable releaseLeaseBound,
-            DiscardReporter discards) {
+            DiscardReporter discards, PromotionTiming promotions) {
         this.self = self;
+        this.promotions = promotions;
         this.discards = discards;
         this.releaseLeaseBound = releaseLeaseBound;
         this.failsafe = failsafe;
@@ -190,6 +196,7 @@ final class Executor {
                 return StepOutcome.did("waiting for the primary lease: " + result.message());
             }
             lease.hold(result.value(), sentAt);
+            promotions.leaseAcquired();
             return StepOutcome.did("acquired the primary lease (generation " + result.value() + ")");
         }
         long gen = generation.getAsLong();
@@ -241,6 +248,7 @@ final class Executor {
             rolesEnsured = true;
         }
         String vip = writerVip.claim(() -> lease.held().isPresent());
+        promotions.recordWhenComplete();
         String sync = keepSyncStandbys(cib, gen, observed);
         return StepOutcome.did(sync != null ? sync : vip != null ? vip
                 : "primary on timeline " + observed.timeline() + " holding lease generation " + gen);
@@ -334,6 +342,7 @@ final class Executor {
         if (!confirmed.applied()) {
             throw new IllegalStateException("promoted, but could not confirm the promotion: " + confirmed.message());
         }
+        promotions.promoted();
         String vip = writerVip.claim(() -> lease.held().isPresent());
         return StepOutcome.did("promoted to primary: timeline " + oldTimeline + " -> " + timeline + " at "
                 + switchLsn + " (" + goal.reason() + ")" + (vip == null ? "" : "; " + vip));

@@ -1,12 +1,14 @@
 package io.pgpacer.agent;
 
 import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.decide.ClusterSnapshot;
 import io.pgpacer.postgres.CommitGuardState;
 import io.pgpacer.postgres.PgObservation;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -52,6 +54,12 @@ public interface LocalAgent {
 
     /** Calls {@code listener} (instead of any earlier one) with each committed write probe's latency in nanoseconds. */
     void onWriteProbeCommitted(LongConsumer listener);
+
+    /**
+     * Calls {@code listener} (instead of any earlier one) with each promotion of this node whose phases its agent
+     * measured and recorded in the timeline history, once, after the new primary's first write.
+     */
+    void onPromotionTimed(Consumer<PromotionRecord> listener);
 
     /** Whether this agent holds a primary lease it may still act on, by its own fencing clock. */
     boolean holdsValidLease();

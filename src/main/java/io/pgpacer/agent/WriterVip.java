@@ -17,10 +17,16 @@ final class WriterVip {
      * is not the primary then needs no {@code ip} call on every pass. True at start, when nothing is known.
      */
     private volatile boolean mayBeHere = true;
+    private volatile Runnable added = () -> { };
 
     /** @param vip null when no writer VIP is configured: every call then does nothing */
     WriterVip(VirtualIp vip) {
         this.vip = vip;
+    }
+
+    /** Calls {@code listener} (instead of any earlier one) each time a claim added the address and kept it. */
+    void onAdded(Runnable listener) {
+        added = listener;
     }
 
     /** Adds the address if it is missing and the lease is valid; returns what it did, or null when nothing. */
@@ -38,6 +44,7 @@ final class WriterVip {
             vip.stop();
             return "writer VIP " + vip.address() + " not kept: the lease ended meanwhile";
         }
+        added.run();
         return "writer VIP " + vip.address() + " started";
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.DiscardReport;
+import io.pgpacer.core.cib.PromotionPhases;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
@@ -54,11 +55,14 @@ public record ClusterView(String scope, boolean quorum, String leader, List<Memb
      * @param discarded the lost-transaction reports of the rewinds and rebuilds made while this promotion's timeline
      *     was the cluster's (the CIB keeps the latest ones), oldest first; absent when there are none, so that the
      *     entry keeps Patroni's shape
+     * @param phases where the time of this change of primary went, as the new primary measured it; absent until it
+     *     made its first write, for an initial start, and for promotions recorded before phases were measured
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record HistoryEntry(long timeline, Lsn lsn, long newTimeline, String reason, String timestamp,
             String newLeader, boolean confirmed,
-            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<DiscardReport> discarded) {
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<DiscardReport> discarded,
+            @JsonInclude(JsonInclude.Include.NON_NULL) PromotionPhases phases) {
 
         public HistoryEntry {
             discarded = discarded == null ? List.of() : List.copyOf(discarded);
@@ -66,7 +70,7 @@ public record ClusterView(String scope, boolean quorum, String leader, List<Memb
 
         public HistoryEntry(long timeline, Lsn lsn, long newTimeline, String reason, String timestamp,
                 String newLeader, boolean confirmed) {
-            this(timeline, lsn, newTimeline, reason, timestamp, newLeader, confirmed, List.of());
+            this(timeline, lsn, newTimeline, reason, timestamp, newLeader, confirmed, List.of(), null);
         }
     }
 
@@ -91,7 +95,7 @@ public record ClusterView(String scope, boolean quorum, String leader, List<Memb
         for (int i = 0; i < history.size(); i++) {
             PromotionRecord p = history.get(i);
             entries.add(new HistoryEntry(p.oldTimeline(), p.switchLsn(), p.newTimeline(), p.reason(), p.at(),
-                    p.node(), p.confirmed(), reports.get(i)));
+                    p.node(), p.confirmed(), reports.get(i), p.phases()));
         }
         return entries;
     }

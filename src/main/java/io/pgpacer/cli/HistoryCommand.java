@@ -1,11 +1,13 @@
 package io.pgpacer.cli;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.pgpacer.api.ApiClient;
 import io.pgpacer.api.ClusterView.HistoryEntry;
 import io.pgpacer.config.ConfigException;
 import io.pgpacer.core.cib.DiscardLog;
 import io.pgpacer.core.cib.DiscardReport;
 import io.pgpacer.core.cib.DiscardedTransaction;
+import io.pgpacer.core.cib.PromotionPhases;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.store.CibJson;
 import java.time.ZoneId;
@@ -46,14 +48,16 @@ final class HistoryCommand implements Callable<Integer> {
      * @param switchLsn where it ended; null for an initial start
      * @param at when (ISO-8601, UTC)
      * @param initialStart the entry started the cluster (initdb, or existing data adopted) instead of a promotion
+     * @param phases where the time of the change of primary went, by the new primary's clock; absent when not measured
      */
     record Entry(String node, Long oldTimeline, String switchLsn, long newTimeline, String at, String reason,
-            boolean confirmed, boolean initialStart) {
+            boolean confirmed, boolean initialStart,
+            @JsonInclude(JsonInclude.Include.NON_NULL) PromotionPhases phases) {
 
         static Entry of(PromotionRecord p) {
             boolean initial = p.initialStart();
             return new Entry(p.node(), initial ? null : p.oldTimeline(), initial ? null : p.switchLsn().toString(),
-                    p.newTimeline(), p.at(), p.reason(), p.confirmed(), initial);
+                    p.newTimeline(), p.at(), p.reason(), p.confirmed(), initial, p.phases());
         }
     }
 
@@ -135,24 +139,39 @@ final class HistoryCommand implements Callable<Integer> {
 
     static List<Entry> entries(List<HistoryEntry> history) {
         return history.stream().map(e -> Entry.of(new PromotionRecord(e.newLeader(), e.timeline(), e.lsn(),
-                e.newTimeline(), e.timestamp(), e.reason(), e.confirmed()))).toList();
+                e.newTimeline(), e.timestamp(), e.reason(), e.confirmed(), e.phases()))).toList();
     }
 
-    /** One line per promotion under a header, each column as wide as its widest value; times in {@code zone}. */
+    /**
+     * One line per promotion under a header, each column as wide as its widest value, and under a promotion whose
+     * phases its new primary measured, one more line with them; times in {@code zone}.
+     */
     static String render(List<HistoryEntry> history, ZoneId zone) {
         if (history.isEmpty()) {
             return "No promotion recorded yet: the cluster has not started.\n";
         }
         List<String[]> rows = new ArrayList<>();
         rows.add(HEADER);
+        List<Entry> entries = entries(history);
         int number = 1;
-        for (Entry e : entries(history)) {
+        for (Entry e : entries) {
             rows.add(new String[] {Integer.toString(number++), e.node(),
                     e.oldTimeline() == null ? "-" : Long.toString(e.oldTimeline()),
                     e.switchLsn() == null ? "-" : e.switchLsn(), Long.toString(e.newTimeline()),
                     Timestamps.local(e.at(), zone), e.reason() + (e.confirmed() ? "" : " (not confirmed by PostgreSQL)")});
         }
-        return table(rows);
+        List<String> lines = table(rows).lines().toList();
+        // why under the NODE column: the phases belong to the promotion above, and the number stays alone on the left
+        String indent = " ".repeat(lines.get(0).indexOf(HEADER[1]));
+        StringBuilder out = new StringBuilder(lines.get(0)).append('\n');
+        for (int i = 0; i < entries.size(); i++) {
+            out.append(lines.get(i + 1)).append('\n');
+            PromotionPhases phases = entries.get(i).phases();
+            if (phases != null) {
+                out.append(indent).append("phases: ").append(phases.render()).append('\n');
+            }
+        }
+        return out.toString();
     }
 
     // Every column as wide as its widest value.

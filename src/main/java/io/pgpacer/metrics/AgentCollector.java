@@ -245,7 +245,7 @@ public final class AgentCollector implements MultiCollector {
     }
 
     // "initial start (initdb)" and "initial start (existing data)" are one reason: a label keeps few values.
-    private static String reasonLabel(String reason) {
+    static String reasonLabel(String reason) {
         if (reason == null) {
             return "unknown";
         }

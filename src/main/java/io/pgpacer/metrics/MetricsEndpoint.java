@@ -65,6 +65,7 @@ public final class MetricsEndpoint {
                     .register(registry);
             agent.onObserveTimed(nanos -> observe.labelValues(self).observe(Unit.nanosToSeconds(nanos)));
             registerWriteProbe(self, agent);
+            agent.onPromotionTimed(new PromotionPhaseHistograms(self, registry)::observe);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.pgpacer.store;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -27,6 +28,8 @@ import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.CommitGuardReport;
 import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.PromotionPhases;
+import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
 import io.pgpacer.core.model.Lsn;
@@ -53,6 +56,10 @@ import java.util.stream.Collectors;
  * release that it lacks takes its default ({@code commitGuard}: unknown), a property it does not know is ignored, and
  * so is, in its commit guard, a property or a state it does not know (the state reads as unknown): a command refused
  * for any of them would leave that node's reports unapplied and the node counted offline.
+ *
+ * <p>A history entry's {@code phases} is written only when known and read as null when absent, in commands too: a
+ * {@code RecordPromotion} of an agent one version behind has none, and one of this version must stay readable by the
+ * members one version behind, which do not know the property.
  */
 public final class CibJson {
 
@@ -98,7 +105,7 @@ public final class CibJson {
         module.setMixInAnnotation(Constraint.class, ConstraintTypes.class);
         module.registerSubtypes(new NamedType(Constraint.Colocation.class, "colocation"),
                 new NamedType(Constraint.Ordering.class, "order"), new NamedType(Constraint.Location.class, "location"));
-        module.setDeserializerModifier(new TolerantReports());
+        module.setDeserializerModifier(new TolerantRecords());
         module.setMixInAnnotation(ResourceEdit.class, ResourceEditTypes.class);
         module.registerSubtypes(Arrays.stream(ResourceEdit.class.getPermittedSubclasses())
                 .map(type -> new NamedType(type, editTag(type))).toArray(NamedType[]::new));
@@ -106,6 +113,8 @@ public final class CibJson {
                 .addModule(module)
                 // why: derived accessors such as Lease.isFree() are not state; only record components are.
                 .visibility(PropertyAccessor.IS_GETTER, Visibility.NONE)
+                .withConfigOverride(PromotionPhases.class, phases -> phases.setIncludeAsProperty(
+                        JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL)))
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -200,13 +209,43 @@ public final class CibJson {
     private interface ConstraintTypes {
     }
 
-    /** Reads every {@link NodeReport} through {@link TolerantReportDeserializer}. */
-    private static final class TolerantReports extends BeanDeserializerModifier {
+    /**
+     * Reads every {@link NodeReport} through {@link TolerantReportDeserializer}, and every {@link PromotionRecord}
+     * through {@link PromotionRecordDeserializer}.
+     */
+    private static final class TolerantRecords extends BeanDeserializerModifier {
         @Override
         public JsonDeserializer<?> modifyDeserializer(DeserializationConfig config, BeanDescription description,
                 JsonDeserializer<?> deserializer) {
-            return description.getBeanClass() == NodeReport.class ? new TolerantReportDeserializer(deserializer)
+            if (description.getBeanClass() == NodeReport.class) {
+                return new TolerantReportDeserializer(deserializer);
+            }
+            return description.getBeanClass() == PromotionRecord.class ? new PromotionRecordDeserializer(deserializer)
                     : deserializer;
+        }
+    }
+
+    /** A history entry without {@code phases} (written before they were measured, or not measured) reads as null. */
+    private static final class PromotionRecordDeserializer extends DelegatingDeserializer {
+        PromotionRecordDeserializer(JsonDeserializer<?> recordDeserializer) {
+            super(recordDeserializer);
+        }
+
+        @Override
+        protected JsonDeserializer<?> newDelegatingInstance(JsonDeserializer<?> newDelegatee) {
+            return new PromotionRecordDeserializer(newDelegatee);
+        }
+
+        @Override
+        public Object deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            JsonNode tree = context.readTree(parser);
+            if (tree instanceof ObjectNode entry && !entry.has("phases")) {
+                entry.putNull("phases");
+            }
+            try (JsonParser replay = tree.traverse(parser.getCodec())) {
+                replay.nextToken();
+                return _delegatee.deserialize(replay, context);
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.DiscardLog;
 import io.pgpacer.core.cib.DiscardReport;
 import io.pgpacer.core.cib.DiscardedTransaction;
+import io.pgpacer.core.cib.PromotionPhases;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.model.Lsn;
 import io.pgpacer.store.CibJson;
@@ -63,6 +64,53 @@ class HistoryCommandTest {
         assertEquals("0/3000148", switchover.get("switchLsn").asText());
         assertEquals("2026-11-24T04:10:00.123456789Z", switchover.get("at").asText());
         assertFalse(switchover.get("initialStart").asBoolean());
+    }
+
+    // Issue 18: where the time of each change of primary went, on one line under it, and in the JSON as a typed part.
+    @Test
+    void thePhasesOfAPromotionAreOneLineUnderItAndPartOfItsJson() throws Exception {
+        PromotionPhases failover = PromotionPhases.between(1000, List.of(
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.DETECTION, 3310),
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.DECISION, 3350),
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.LEASE, 3470),
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.PROMOTE, 3820),
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.VIP, 3840),
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.FIRST_WRITE, 4050)));
+        PromotionPhases switchover = PromotionPhases.between(0, List.of(
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.HANDOVER, 310),
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.DECISION, 330),
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.LEASE, 345),
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.PROMOTE, 690),
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.FIRST_WRITE, 905)));
+        Cib timed = Cib.EMPTY
+                .withHistoryEntry(new PromotionRecord("node1", 0, Lsn.parse("0/1528138"), 1, "2026-11-24T04:00:00Z",
+                        "initial start (initdb)", true))
+                .withHistoryEntry(new PromotionRecord("node2", 1, Lsn.parse("0/3000148"), 2, "2026-11-24T04:10:00Z",
+                        "switchover", true, switchover))
+                .withHistoryEntry(new PromotionRecord("node3", 2, Lsn.parse("0/5000A0"), 3, "2026-11-24T04:20:00Z",
+                        "failover", true, failover));
+        assertEquals("""
+                #  NODE   OLD TL  SWITCH LSN  NEW TL  TIME                      REASON
+                1  node1  -       -           1       Tue Nov 24 04:00:00 2026  initial start (initdb)
+                2  node2  1       0/3000148   2       Tue Nov 24 04:10:00 2026  switchover
+                   phases: hand-over 0.31 s, decision 0.02 s, lease 0.02 s, promote 0.35 s, first write 0.22 s (total 0.91 s)
+                3  node3  2       0/5000A0    3       Tue Nov 24 04:20:00 2026  failover
+                   phases: detection 2.31 s, decision 0.04 s, lease 0.12 s, promote 0.35 s, vip 0.02 s, first write 0.21 s (total 3.05 s)
+                """, HistoryCommand.render(ClusterView.history(timed), ZoneOffset.UTC));
+
+        JsonNode json = CibJson.mapper().readTree(CibJson.mapper().writeValueAsString(
+                HistoryCommand.entries(ClusterView.history(timed))));
+        assertFalse(json.get(0).has("phases"), "an initial start has no phases: " + json.get(0));
+        JsonNode phases = json.get(2).get("phases");
+        assertEquals(3050, phases.get("totalMillis").asLong(), phases.toString());
+        assertEquals("DETECTION", phases.get("times").get(0).get("phase").asText(), phases.toString());
+        assertEquals(2310, phases.get("times").get(0).get("millis").asLong(), phases.toString());
+        assertEquals(failover, CibJson.mapper().treeToValue(phases, PromotionPhases.class));
+
+        JsonNode api = CibJson.mapper().readTree(CibJson.mapper().writeValueAsString(ClusterView.history(timed)));
+        assertEquals(failover, CibJson.mapper().treeToValue(api.get(2).get("phases"), PromotionPhases.class),
+                "GET /history carries them: " + api.get(2));
+        assertFalse(api.get(0).has("phases"), api.get(0).toString());
     }
 
     @Test

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pgpacer.api.ClusterView.HistoryEntry;
+import io.pgpacer.core.cib.PromotionPhases;
+import io.pgpacer.core.cib.PromotionPhases.Phase;
 import io.pgpacer.core.status.ClusterStatus;
 import io.pgpacer.core.timeline.TimelineFork;
 import io.pgpacer.postgres.conf.ControlDataParser;
@@ -107,9 +109,38 @@ class TimelineHistoryTest {
         assertEquals(3, control.checkpointTimeline());
         assertTrue(control.checkpointLsn().isAfter(history.get(2).lsn()), "the checkpoint follows the fork");
 
+        // Issue 18: each new primary records where the time of its promotion went once it made its first write.
+        List<HistoryEntry> timed = Eventually.await("the switchover's and the failover's phases recorded", CONVERGE,
+                () -> cluster.api().history(), h -> h.size() == 3 && h.get(1).phases() != null
+                        && h.get(2).phases() != null);
+        PromotionPhases failover = timed.get(2).phases();
+        PromotionPhases handOver = timed.get(1).phases();
+        System.out.println("promotion phases: switchover " + first + " -> " + second + ": " + handOver.render()
+                + "\npromotion phases: failover " + second + " -> " + third + ": " + failover.render());
+        // why no vip: the harness's loopback cluster configures no writer VIP
+        assertEquals(List.of(Phase.DETECTION, Phase.DECISION, Phase.LEASE, Phase.PROMOTE, Phase.FIRST_WRITE),
+                failover.times().stream().map(PromotionPhases.PhaseTime::phase).toList(), failover.toString());
+        assertEquals(List.of(Phase.HANDOVER, Phase.DECISION, Phase.LEASE, Phase.PROMOTE, Phase.FIRST_WRITE),
+                handOver.times().stream().map(PromotionPhases.PhaseTime::phase).toList(), handOver.toString());
+        for (PromotionPhases phases : List.of(failover, handOver)) {
+            assertTrue(phases.times().stream().allMatch(t -> t.millis() >= 0), phases.toString());
+            assertTrue(phases.times().stream().mapToLong(PromotionPhases.PhaseTime::millis).sum()
+                    <= phases.totalMillis(), phases.toString());
+            assertTrue(phases.totalMillis() > 0, phases.toString());
+        }
+
+        String line = "promotion phases: failover " + second + " -> " + third + ": " + failover.render();
+        List<String> said = new ArrayList<>();
+        cluster.apiOf(third).call("GET", "/events").forEach(e -> said.add(e.get("source").asText() + ": "
+                + e.get("text").asText()));
+        assertTrue(said.contains("promotion: " + line), third + "'s events: " + said);
+
         CliRun text = cluster.cli("history");
         assertEquals(0, text.exitCode(), text.err());
-        List<String> lines = text.out().lines().toList();
+        List<String> withPhases = text.out().lines().toList();
+        assertEquals(List.of("   phases: " + handOver.render(), "   phases: " + failover.render()),
+                withPhases.stream().filter(l -> l.startsWith(" ")).toList(), text.out());
+        List<String> lines = withPhases.stream().filter(l -> !l.startsWith(" ")).toList();
         assertEquals(4, lines.size(), text.out());
         // the time as pcs prints it, local to the second: "Mon Dec  7 04:08:41 2026"
         assertTrue(lines.get(3).matches("3\\s+" + third + "\\s+2\\s+" + history.get(2).lsn()
@@ -117,6 +148,8 @@ class TimelineHistoryTest {
         assertTrue(lines.get(1).matches("1\\s+\\S+\\s+-\\s+-\\s+1\\s+.*initial start.*"), "an initial start: " + lines.get(1));
         CliRun json = cluster.cli("history", "--json");
         assertEquals(3, io.pgpacer.store.CibJson.mapper().readTree(json.out()).size(), json.out());
+        assertEquals(failover.totalMillis(), io.pgpacer.store.CibJson.mapper().readTree(json.out()).get(2)
+                .get("phases").get("totalMillis").asLong(), json.out());
         CliRun full = cluster.cli("status", "--full");
         assertTrue(full.out().contains("pgsql_REPL_INFO:" + third + "|2|" + history.get(2).lsn().toBaseline()),
                 full.out());

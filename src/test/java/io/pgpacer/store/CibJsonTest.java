@@ -47,6 +47,11 @@ class CibJsonTest {
     static final PromotionRecord PROMOTION = new PromotionRecord("node1", 2, Lsn.parse("0/2FFFFF8"), 3,
             "2024-05-01T09:59:00Z", "failover", true);
 
+    static final io.pgpacer.core.cib.PromotionPhases PHASES = io.pgpacer.core.cib.PromotionPhases.between(1000, List.of(
+            new io.pgpacer.core.cib.PromotionPhases.PhaseEnd(io.pgpacer.core.cib.PromotionPhases.Phase.DETECTION, 3310),
+            new io.pgpacer.core.cib.PromotionPhases.PhaseEnd(io.pgpacer.core.cib.PromotionPhases.Phase.FIRST_WRITE,
+                    4050)));
+
     /** One sample per command type; the test below fails when a new command has no sample here. */
     static final List<StoreCommand> EVERY_COMMAND = List.of(
             new StoreCommand.InitializeCluster("prod", NODES, new ClusterSettings(3, 5_000, 4_000, 60_000)),
@@ -67,6 +72,7 @@ class CibJsonTest {
                             Lsn.parse("0/3000F00"), List.of(new io.pgpacer.core.cib.DiscardedTransaction.RelationChange(
                                     "1663/5/16384", "postgres", "public.lost", 3, 0, 1)))))),
             new StoreCommand.ConfirmPromotion("node1", 7, 4, Lsn.parse("0/3000148")),
+            new StoreCommand.RecordPromotionPhases("node1", 4, PHASES),
             new StoreCommand.RequestRepair("node2", new io.pgpacer.core.cib.Repair(
                     io.pgpacer.core.cib.Repair.Kind.REBUILD, true, "2024-05-01T10:02:00Z")),
             new StoreCommand.CompleteRepair("node2", "2024-05-01T10:02:00Z"),
@@ -188,6 +194,26 @@ class CibJsonTest {
         Cib cib = populatedCib();
         assertEquals(cib, CibJson.decodeCib(CibJson.encode(cib)));
         assertEquals(Cib.EMPTY, CibJson.decodeCib(CibJson.encode(Cib.EMPTY)));
+    }
+
+    // Issue 18: the phases are written only when known, so that members one version behind still read a RecordPromotion
+    // of this version, and a history entry or a RecordPromotion without them (an older agent's) reads as null.
+    @Test
+    void aPromotionWithoutPhasesIsWrittenWithoutThemAndReadAsNull() throws Exception {
+        String command = new String(CibJson.encode(new StoreCommand.RecordPromotion(7, PROMOTION)), UTF_8);
+        assertFalse(command.contains("phases"), command);
+        assertEquals(new StoreCommand.RecordPromotion(7, PROMOTION), CibJson.decodeCommand(command.getBytes(UTF_8)));
+
+        Cib withPhases = populatedCib().withHistoryEntry(PROMOTION.withPhases(PHASES));
+        String json = new String(CibJson.encode(withPhases), UTF_8);
+        assertTrue(json.contains("\"phases\":{\"times\":[{\"phase\":\"DETECTION\",\"millis\":2310},{\"phase\":"
+                + "\"FIRST_WRITE\",\"millis\":740}],\"totalMillis\":3050}"), json);
+        assertEquals(withPhases, CibJson.decodeCib(json.getBytes(UTF_8)));
+        com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode)
+                CibJson.mapper().readTree(json);
+        tree.get("history").forEach(entry -> ((com.fasterxml.jackson.databind.node.ObjectNode) entry).remove("phases"));
+        assertEquals(List.of(PROMOTION, PROMOTION), CibJson.decodeCib(CibJson.mapper().writeValueAsBytes(tree)).history(),
+                "a CIB written before phases were measured still loads");
     }
 
     @Test

@@ -9,9 +9,17 @@ import io.pgpacer.core.model.Lsn;
  *
  * @param switchLsn where the old timeline ended (the new primary's last received position)
  * @param reason {@code initial start}, {@code failover}, {@code switchover}, ...
+ * @param phases where the time of the change of primary went, added once by the new primary after its first write;
+ *     null before that, for an initial start, and in CIBs written before phases were measured
  */
-public record PromotionRecord(
-        String node, long oldTimeline, Lsn switchLsn, long newTimeline, String at, String reason, boolean confirmed) {
+public record PromotionRecord(String node, long oldTimeline, Lsn switchLsn, long newTimeline, String at,
+        String reason, boolean confirmed, PromotionPhases phases) {
+
+    /** An entry whose phases are not known (yet). */
+    public PromotionRecord(String node, long oldTimeline, Lsn switchLsn, long newTimeline, String at, String reason,
+            boolean confirmed) {
+        this(node, oldTimeline, switchLsn, newTimeline, at, reason, confirmed, null);
+    }
 
     /**
      * Whether this entry started the cluster rather than ended a timeline: the first primary after {@code initdb}
@@ -31,6 +39,11 @@ public record PromotionRecord(
      */
     public PromotionRecord confirm(long actualTimeline, Lsn actualSwitchLsn) {
         return new PromotionRecord(node, oldTimeline, actualSwitchLsn == null ? switchLsn : actualSwitchLsn,
-                actualTimeline, at, reason, true);
+                actualTimeline, at, reason, true, phases);
+    }
+
+    /** The same entry with the phases its new primary measured. */
+    public PromotionRecord withPhases(PromotionPhases measured) {
+        return new PromotionRecord(node, oldTimeline, switchLsn, newTimeline, at, reason, confirmed, measured);
     }
 }

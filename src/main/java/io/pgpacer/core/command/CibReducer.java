@@ -92,6 +92,8 @@ public final class CibReducer {
             return recordPromotion(cib, c);
         } else if (command instanceof ConfirmPromotion c) {
             return confirmPromotion(cib, c);
+        } else if (command instanceof StoreCommand.RecordPromotionPhases c) {
+            return recordPromotionPhases(cib, c);
         } else if (command instanceof SetSyncStandbys c) {
             return setSyncStandbys(cib, c);
         } else if (command instanceof ForcePromotion c) {
@@ -333,6 +335,31 @@ public final class CibReducer {
             return accept(next.withSwitchover(null), "promotion confirmed; switchover complete");
         }
         return accept(next, "promotion confirmed");
+    }
+
+    // why no lease check: the phases describe a promotion that happened; the entry is named by node and timeline, and
+    // a later promotion makes the entry no longer the last, which is refused.
+    private static Outcome recordPromotionPhases(Cib cib, StoreCommand.RecordPromotionPhases c) {
+        PromotionRecord last = cib.lastPromotion().orElse(null);
+        if (last == null || !last.node().equals(c.node()) || last.newTimeline() != c.newTimeline()
+                || !last.confirmed()) {
+            return refuse(cib, "the last promotion is not " + c.node() + "'s confirmed promotion to timeline "
+                    + c.newTimeline());
+        }
+        if (last.phases() != null) {
+            return refuse(cib, "the phases of " + c.node() + "'s promotion to timeline " + c.newTimeline()
+                    + " are recorded already");
+        }
+        if (c.phases() == null || c.phases().times().isEmpty()) {
+            return refuse(cib, "no phases to record for " + c.node() + "'s promotion to timeline " + c.newTimeline());
+        }
+        if (c.phases().totalMillis() < 0 || c.phases().times().stream().anyMatch(t -> t.phase() == null
+                || t.millis() < 0)) {
+            return refuse(cib, "promotion phases must each name a phase and last 0 ms or more: " + c.phases());
+        }
+        List<PromotionRecord> copy = new ArrayList<>(cib.history());
+        copy.set(copy.size() - 1, last.withPhases(c.phases()));
+        return accept(cib.withHistory(copy), "promotion phases recorded: " + c.phases().render());
     }
 
     private static Outcome setSyncStandbys(Cib cib, SetSyncStandbys c) {

@@ -100,6 +100,15 @@ public sealed interface StoreCommand {
     }
 
     /**
+     * The new primary records where the time of its promotion went, once, after its first write: the last entry of
+     * the timeline history must be its confirmed promotion to {@code newTimeline}, without phases yet. An observation
+     * only: it changes no decision.
+     */
+    record RecordPromotionPhases(String node, long newTimeline, io.pgpacer.core.cib.PromotionPhases phases)
+            implements StoreCommand {
+    }
+
+    /**
      * The primary changes the recorded sync set, if it still holds lease generation {@code leaseGeneration}
      * and nobody changed the set since version {@code expectedVersion}. Falling back to asynchronous
      * replication (an empty set) and promoting a standby both depend on these records, so at most one wins.

@@ -11,6 +11,7 @@ import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Lease;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeSpec;
+import io.pgpacer.core.cib.PromotionPhases;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.command.StoreCommand.AcquireLease;
@@ -174,6 +175,41 @@ class CibReducerTest {
         assertTrue(run(new StoreCommand.ConfirmPromotion("n1", 1, 2, Lsn.parse("0/30001C8"))).applied());
         assertEquals(new PromotionRecord("n1", 1, Lsn.parse("0/30001C8"), 2, "t", "failover", true),
                 cib.lastPromotion().orElseThrow(), "the history file's switchpoint replaces the received position");
+    }
+
+    // Issue 18: the new primary records where the time went, once, on its own confirmed promotion; an observation that
+    // needs no lease, but never lands on another entry.
+    @Test
+    void thePhasesOfAPromotionAreRecordedOnceOnTheNewPrimarysConfirmedEntry() {
+        PromotionPhases phases = PromotionPhases.between(0, List.of(
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.DETECTION, 2310),
+                new PromotionPhases.PhaseEnd(PromotionPhases.Phase.FIRST_WRITE, 3050)));
+        run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
+        run(new AcquireLease("n1"));
+        run(new RecordPromotion(1, new PromotionRecord("n1", 1, Lsn.parse("0/3000200"), 2, "t", "failover", false)));
+        assertEquals("the last promotion is not n1's confirmed promotion to timeline 2",
+                run(new StoreCommand.RecordPromotionPhases("n1", 2, phases)).message(), "not confirmed yet");
+        run(new StoreCommand.ConfirmPromotion("n1", 1, 2));
+        assertEquals("the last promotion is not n2's confirmed promotion to timeline 2",
+                run(new StoreCommand.RecordPromotionPhases("n2", 2, phases)).message());
+        assertEquals("the last promotion is not n1's confirmed promotion to timeline 3",
+                run(new StoreCommand.RecordPromotionPhases("n1", 3, phases)).message());
+        assertEquals("promotion phases must each name a phase and last 0 ms or more: PromotionPhases[times=[PhaseTime["
+                + "phase=LEASE, millis=-5]], totalMillis=-5]", run(new StoreCommand.RecordPromotionPhases("n1", 2,
+                        new PromotionPhases(List.of(new PromotionPhases.PhaseTime(PromotionPhases.Phase.LEASE, -5)),
+                                -5))).message());
+
+        CommandResult recorded = run(new StoreCommand.RecordPromotionPhases("n1", 2, phases));
+        assertTrue(recorded.applied(), recorded.message());
+        assertEquals("promotion phases recorded: detection 2.31 s, first write 0.74 s (total 3.05 s)",
+                recorded.message());
+        assertEquals(new PromotionRecord("n1", 1, Lsn.parse("0/3000200"), 2, "t", "failover", true, phases),
+                cib.lastPromotion().orElseThrow());
+        assertEquals("the phases of n1's promotion to timeline 2 are recorded already",
+                run(new StoreCommand.RecordPromotionPhases("n1", 2, phases)).message());
+        PromotionRecord withPhases = cib.lastPromotion().orElseThrow();
+        assertEquals(withPhases.withPhases(null).confirm(2), withPhases.confirm(2).withPhases(null),
+                "a confirmation keeps the phases");
     }
 
     @Test
