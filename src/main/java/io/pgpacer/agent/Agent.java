@@ -448,7 +448,9 @@ public final class Agent implements LocalAgent, AutoCloseable {
         PgObservation observed = pg.observe();
         observeNanos.accept(System.nanoTime() - observeStart);
         watchExit(observed);
-        if (dataStale || !observed.running()) {
+        // why not while a long step runs: the data directory is the step's to change (pg_rewind rewrites the control
+        // file); the report keeps the last look until the step ended.
+        if ((dataStale || !observed.running()) && !executor.longStepUnderway()) {
             data = pg.inspect();
             dataStale = false;
         }
@@ -469,6 +471,17 @@ public final class Agent implements LocalAgent, AutoCloseable {
         if (inMaintenance) {
             activity = nodeInMaintenance ? "maintenance: observing only, not acting"
                     : PostgresClone.ID + " is unmanaged: observing PostgreSQL only, not acting";
+            String cancelled = executor.cancelLongStep(nodeInMaintenance ? "the node was put into maintenance"
+                    : PostgresClone.ID + " was made unmanaged", false);
+            if (cancelled != null) {
+                events.add("agent", cancelled);
+                LOG.info(cancelled);
+            }
+            String stillRunning = executor.longStepActivity();
+            if (stillRunning != null) {
+                // why: a rewind is not cancelled (see Executor.carryOn); it ends, and is followed up after maintenance.
+                activity += "; " + stillRunning;
+            }
             return activity;
         }
         if (millis.getAsLong() < backoffUntil) {
@@ -497,8 +510,10 @@ public final class Agent implements LocalAgent, AutoCloseable {
         }
         consecutiveFailures = 0;
         lastStepFailed = false;
-        activity = restarted == null ? outcome.text() : restarted + "; " + outcome.text();
-        if (!outcome.text().equals(lastReport == null ? null : lastReport.activity())) {
+        String did = outcome.progress() != null ? outcome.progress() : outcome.text();
+        activity = restarted == null ? did : restarted + "; " + did;
+        // why not while a long step runs: its progress changes every second; its start and end are the events.
+        if (outcome.progress() == null && !outcome.text().equals(lastReport == null ? null : lastReport.activity())) {
             events.add("agent", outcome.text());
         }
         return outcome.text();
@@ -897,6 +912,12 @@ public final class Agent implements LocalAgent, AutoCloseable {
             resources.close();
         }
         if (pg != null) {
+            // why first: a clone or a rewind holds PostgreSQL's lifecycle until it ends, which may take hours.
+            String cancelled = executor.cancelLongStep("the agent is stopping", true);
+            if (cancelled != null) {
+                events.add("agent", cancelled);
+                LOG.info(cancelled);
+            }
             expectingStop.set(true);
             releaseWriterVip("agent stop");
             dropReaderVip("agent stop");
