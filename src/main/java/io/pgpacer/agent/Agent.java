@@ -448,9 +448,10 @@ public final class Agent implements LocalAgent, AutoCloseable {
         PgObservation observed = pg.observe();
         observeNanos.accept(System.nanoTime() - observeStart);
         watchExit(observed);
-        // why not while a long step runs: the data directory is the step's to change (pg_rewind rewrites the control
-        // file); the report keeps the last look until the step ended.
-        if ((dataStale || !observed.running()) && !executor.longStepUnderway()) {
+        // why not while pg_rewind runs: it rewrites the data directory in place (the control file last); the report
+        // keeps the last look until it ended. A clone copies beside the directory, which stays empty: looked at, so
+        // that a node being rebuilt reports that it holds no usable data and is no failover candidate meanwhile.
+        if ((dataStale || !observed.running()) && !executor.rewindUnderway()) {
             data = pg.inspect();
             dataStale = false;
         }

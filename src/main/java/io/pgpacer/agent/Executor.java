@@ -432,9 +432,10 @@ final class Executor {
         return StepOutcome.did(step.summary());
     }
 
-    /** Whether a long step runs, or ended and the loop has not taken its end yet; the data directory is its own then. */
-    boolean longStepUnderway() {
-        return underway != null;
+    /** Whether a rewind runs, or ended and the loop has not taken its end yet: the data directory is its own then. */
+    boolean rewindUnderway() {
+        Underway current = underway;
+        return current != null && current.step().kind() == LongStep.Kind.REWIND;
     }
 
     // A long step under way: its progress while the goal still wants it, its cancellation once the goal changed, and
