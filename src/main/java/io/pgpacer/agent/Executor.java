@@ -79,7 +79,7 @@ final class Executor {
      * The goal a long step serves: this node a standby of {@code upstream}, for the operator's repair requested at
      * {@code repairRequestedAt} (null: none).
      */
-    private record Wanted(String upstream, String repairRequestedAt) {
+    record Wanted(String upstream, String repairRequestedAt) {
 
         static Wanted by(NodeGoal goal) {
             return new Wanted(goal.upstream(), goal.repair() == null ? null : goal.repair().requestedAt());
