@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * Reads the progress lines that pg_basebackup and pg_rewind print on stderr with {@code --progress}. PostgreSQL 15
  * writes them once a second, ending each with a newline when stderr is no terminal: pg_basebackup
  * {@code 28694/93760 kB (30%), 0/1 tablespace} (verbose: the file name in parentheses after it), pg_rewind
- * {@code 1536/4096 kB (37%) copied}. The numbers are right-aligned, so a line may start with spaces.
+ * {@code 108224/271909 kB (39%) copied}. The numbers are right-aligned, so a line may start with spaces.
  */
 final class ProgressLine {
     private static final Pattern PROGRESS = Pattern.compile("^\\s*(\\d{1,18})/(\\d{1,18}) kB \\((\\d{1,3})%\\)");

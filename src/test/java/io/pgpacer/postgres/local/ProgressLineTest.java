@@ -19,8 +19,10 @@ class ProgressLineTest {
         "    0/93760 kB (0%), 0/1 tablespace                      | 0     | 93760 | 0",
         // --verbose adds the file being copied.
         "62742/93760 kB (66%), 0/1 tablespace (data/base/5/16384) | 62742 | 93760 | 66",
-        // pg_rewind --progress.
-        "1536/4096 kB (37%) copied                                | 1536  | 4096  | 37",
+        // pg_rewind --progress, as seen here on PostgreSQL 15 (right-aligned too).
+        "    24/271909 kB (0%) copied                             | 24     | 271909 | 0",
+        "108224/271909 kB (39%) copied                            | 108224 | 271909 | 39",
+        "pg_rewind: need to copy 265 MB (total source directory size is 284 MB) | - | - | -",
         // terabytes stay exact.
         "3221225472/4294967296 kB (75%), 0/3 tablespaces          | 3221225472 | 4294967296 | 75",
         // anything else is no progress.
