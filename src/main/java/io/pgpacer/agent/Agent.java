@@ -902,6 +902,14 @@ public final class Agent implements LocalAgent, AutoCloseable {
     public void close() {
         running = false;
         wake();
+        if (pg != null) {
+            // why first: a clone or a rewind holds PostgreSQL's lifecycle until it ends, which may take hours.
+            String cancelled = executor.cancelLongStep("the agent is stopping", true);
+            if (cancelled != null) {
+                events.add("agent", cancelled);
+                LOG.info(cancelled);
+            }
+        }
         controller.close();
         if (writeProbe != null) {
             writeProbe.close();
@@ -913,12 +921,6 @@ public final class Agent implements LocalAgent, AutoCloseable {
             resources.close();
         }
         if (pg != null) {
-            // why first: a clone or a rewind holds PostgreSQL's lifecycle until it ends, which may take hours.
-            String cancelled = executor.cancelLongStep("the agent is stopping", true);
-            if (cancelled != null) {
-                events.add("agent", cancelled);
-                LOG.info(cancelled);
-            }
             expectingStop.set(true);
             releaseWriterVip("agent stop");
             dropReaderVip("agent stop");

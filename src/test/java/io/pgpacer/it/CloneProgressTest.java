@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A clone that takes a while, on real PostgreSQL 15 and real agents (issue 16.2): while pg_basebackup copies, the
  * cloning node stays online and its activity says how far the copy got; maintenance cancels the copy (pg_basebackup is
- * gone by its pid, the partial copy removed) and the node clones again once maintenance ends, then streams.
+ * gone by its pid, the partial copy removed) and the node clones again once maintenance ends, then streams; stopping the
+ * agent cancels a copy too, and the restarted agent makes it again. A witness keeps the store's majority meanwhile.
  * pg_basebackup is throttled with its own {@code --max-rate}: the configured bin directory links every PostgreSQL
  * program, and pg_basebackup is a two-line script that runs the real one with {@code --max-rate} when the test's
  * throttle file exists, so that the cluster's first clone runs at full speed.
@@ -50,7 +51,7 @@ class CloneProgressTest {
     @Test
     void aCloningNodeReportsItsProgressAndMaintenanceCancelsTheCopy() throws Exception {
         long started = System.nanoTime();
-        try (ClusterHarness harness = ClusterHarness.start("clone-progress", 2, "timings: {bootstrap-wait: 15s}\n",
+        try (ClusterHarness harness = ClusterHarness.start("clone-progress", 2, 1, "timings: {bootstrap-wait: 15s}\n",
                 this::throttledPgBasebackup)) {
             cluster = harness;
             try {
@@ -66,6 +67,8 @@ class CloneProgressTest {
         ClusterStatus healthy = cluster.awaitHealthy(CONVERGE);
         String primary = ClusterHarness.primary(healthy);
         String standby = primary.equals("node1") ? "node2" : "node1";
+        assertEquals(List.of("node1", "node2"), healthy.nodes().stream().filter(n -> !n.witness())
+                .map(NodeStatus::name).toList());
         long healthyAt = System.nanoTime();
         long rows = fillWithData(primary);
         System.out.printf("healthy after %.1f s, %d rows written on %s in %.1f s%n", (healthyAt - started) / 1e9, rows,
@@ -114,7 +117,7 @@ class CloneProgressTest {
         long cloneAgain = System.nanoTime();
         cluster.awaitStatus(standby + " streaming from " + primary + " again", CONVERGE, s -> ClusterHarness.healthy(s)
                 && primary.equals(ClusterHarness.node(s, standby).upstream()));
-        System.out.printf("the second copy took %.1f s at --max-rate=%s; the whole test %.1f s%n",
+        System.out.printf("the second copy took %.1f s at --max-rate=%s; %.1f s into the test%n",
                 (System.nanoTime() - cloneAgain) / 1e9, MAX_RATE, (System.nanoTime() - started) / 1e9);
         List<String> events = events(standby);
         assertTrue(events.stream().anyMatch(e -> e.startsWith("rebuilt: a new copy of " + primary
@@ -124,6 +127,33 @@ class CloneProgressTest {
                 "a new copy started after the cancel: " + String.join("\n", events));
         assertEquals(rows, count(standby), "the new copy holds every row of " + primary);
         assertEquals(Optional.empty(), pgBasebackupOf(standby), "no pg_basebackup is left");
+
+        // When the agent stops in the middle of another copy
+        CliRun again = cluster.cli("rebuild", standby, "--discard-old");
+        assertEquals(0, again.exitCode(), again.out() + again.err());
+        awaitProgress(standby, primary, 1);
+        long stopped = Eventually.awaitPresent("pg_basebackup copying into " + standby + "'s staging directory",
+                WITHIN, () -> pgBasebackupOf(standby));
+        long stopAt = System.nanoTime();
+        cluster.cluster().stop(standby);
+
+        // Then it cancels the copy before it exits (it exited long before the copy would have ended), and once
+        // started again the node makes the requested copy and streams
+        System.out.printf("%s's agent stopped %.1f s after SIGTERM in the middle of a copy%n", standby,
+                (System.nanoTime() - stopAt) / 1e9);
+        assertFalse(ProcessHandle.of(stopped).filter(ProcessHandle::isAlive).isPresent(),
+                "pg_basebackup " + stopped + " is gone");
+        assertFalse(Files.exists(staging), staging + " is removed");
+        String log = Files.readString(cluster.cluster().log(standby), StandardCharsets.UTF_8);
+        assertTrue(log.contains("clone from " + primary + " cancelled: the agent is stopping"),
+                "the agent's log says so: " + log.substring(Math.max(0, log.length() - 3000)));
+        cluster.cluster().start(standby);
+        cluster.awaitStatus(standby + " streaming from " + primary + " after its agent's restart", CONVERGE,
+                s -> ClusterHarness.healthy(s) && primary.equals(ClusterHarness.node(s, standby).upstream()));
+        assertTrue(events(standby).stream().anyMatch(e -> e.startsWith("rebuilt: a new copy of " + primary)),
+                String.join("\n", events(standby)));
+        assertEquals(rows, count(standby), "the copy made after the restart holds every row of " + primary);
+        System.out.printf("the whole test %.1f s%n", (System.nanoTime() - started) / 1e9);
     }
 
     // The configured bin directory: links to every PostgreSQL program, pg_basebackup a script that adds --max-rate.
@@ -150,11 +180,11 @@ class CloneProgressTest {
                 StandardCharsets.UTF_8);
     }
 
-    // About 40 MB of table, written on the primary; the standby's copy must hold every row.
+    // About 32 MB of table, written on the primary; the standby's copy must hold every row.
     private long fillWithData(String primary) throws Exception {
         try (Connection c = cluster.connectWithoutTimeout(primary); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE filler AS SELECT g AS id, repeat(md5(g::text), 4) AS payload"
-                    + " FROM generate_series(1, 250000) g");
+                    + " FROM generate_series(1, 200000) g");
             s.execute("CHECKPOINT");
         }
         return count(primary);
