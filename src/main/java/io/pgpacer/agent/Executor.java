@@ -467,7 +467,7 @@ final class Executor {
         if (unwanted != null) {
             // why not go on: what follows the step was for the old goal; the next pass acts on the new one.
             dataReplaced();
-            return StepOutcome.did(step.summary() + " ended, and is not followed up: " + unwanted);
+            return StepOutcome.did(step.notFollowedUp(unwanted));
         }
         return current.then().get();
     }
@@ -633,7 +633,8 @@ final class Executor {
         }
         return startLongStep(LongStep.Kind.CLONE, primary, goal, progress -> pg.baseBackupFrom(primary, progress),
                 () -> finishRepair(repair, primary, "rebuilt: a new copy of " + primary.nodeName()
-                        + " with pg_basebackup" + (aside == null ? "" : "; the old data directory is " + aside), aside));
+                        + " with pg_basebackup" + (aside == null ? "" : "; the old data directory is " + aside),
+                        aside));
     }
 
     // What follows the operator's repair or rebuild once the data is in place: the node starts as a standby of the

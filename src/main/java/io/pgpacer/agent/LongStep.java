@@ -70,7 +70,8 @@ final class LongStep {
     private LongStep(Kind kind, String source, Work work) {
         this.kind = kind;
         this.source = source;
-        this.thread = new Thread(() -> run(work), "pgpacer-" + kind.name().toLowerCase(java.util.Locale.ROOT) + "-" + source);
+        this.thread = new Thread(() -> run(work),
+                "pgpacer-" + kind.name().toLowerCase(java.util.Locale.ROOT) + "-" + source);
         thread.setDaemon(true);
     }
 
@@ -111,7 +112,7 @@ final class LongStep {
         return state.get();
     }
 
-    /** What the step does, in a sentence that stays the same while it runs: {@code cloning from node1 with pg_basebackup}. */
+    /** What the step does, in words that stay the same while it runs: {@code cloning from node1 with pg_basebackup}. */
     String summary() {
         return kind.doing + " " + source + " with " + kind.program;
     }
@@ -119,6 +120,11 @@ final class LongStep {
     /** What ends the event of a cancelled step: {@code clone from node1 cancelled: WHY}. */
     String cancelled(String why) {
         return kind.noun + " " + source + " cancelled: " + why;
+    }
+
+    /** The event of a step that ended once its goal had changed: {@code clone from node1 ended, but ...}. */
+    String notFollowedUp(String why) {
+        return kind.noun + " " + source + " ended, but is not followed up: " + why;
     }
 
     /** What the node does while the step runs, for its report: {@code cloning from node1: 1.2 GB of 3.4 GB (35 %)}. */

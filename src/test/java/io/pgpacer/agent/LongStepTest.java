@@ -70,6 +70,8 @@ class LongStepTest {
         Files.createFile(go);
         Eventually.await("the step ends", WITHIN, step::state, s -> !(s instanceof LongStep.Running));
         assertEquals(new LongStep.Succeeded(), step.state());
+        assertEquals("clone from node1 ended, but is not followed up: this node's upstream is now node3",
+                step.notFollowedUp("this node's upstream is now node3"));
         Files.delete(go);
     }
 

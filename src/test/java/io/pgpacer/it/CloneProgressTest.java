@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A clone that takes a while, on real PostgreSQL 15 and real agents (issue 16.2): while pg_basebackup copies, the
  * cloning node stays online and its activity says how far the copy got; maintenance cancels the copy (pg_basebackup is
- * gone by its pid, the partial copy removed) and the node clones again once maintenance ends, then streams; stopping the
- * agent cancels a copy too, and the restarted agent makes it again. A witness keeps the store's majority meanwhile.
+ * gone by its pid, the partial copy removed) and the node clones again once maintenance ends, then streams; stopping
+ * the agent cancels a copy too, and the restarted agent makes it again. A witness keeps the store's majority meanwhile.
  * pg_basebackup is throttled with its own {@code --max-rate}: the configured bin directory links every PostgreSQL
  * program, and pg_basebackup is a two-line script that runs the real one with {@code --max-rate} when the test's
  * throttle file exists, so that the cluster's first clone runs at full speed.
