@@ -472,8 +472,8 @@ public final class Agent implements LocalAgent, AutoCloseable {
         if (inMaintenance) {
             activity = nodeInMaintenance ? "maintenance: observing only, not acting"
                     : PostgresClone.ID + " is unmanaged: observing PostgreSQL only, not acting";
-            String cancelled = executor.cancelLongStep(nodeInMaintenance ? "the node was put into maintenance"
-                    : PostgresClone.ID + " was made unmanaged", false);
+            String cancelled = executor.cancelClone(nodeInMaintenance ? "the node was put into maintenance"
+                    : PostgresClone.ID + " was made unmanaged");
             if (cancelled != null) {
                 events.add("agent", cancelled);
                 LOG.info(cancelled);
@@ -904,7 +904,7 @@ public final class Agent implements LocalAgent, AutoCloseable {
         wake();
         if (pg != null) {
             // why first: a clone or a rewind holds PostgreSQL's lifecycle until it ends, which may take hours.
-            String cancelled = executor.cancelLongStep("the agent is stopping", true);
+            String cancelled = executor.stopLongSteps("the agent is stopping");
             if (cancelled != null) {
                 events.add("agent", cancelled);
                 LOG.info(cancelled);

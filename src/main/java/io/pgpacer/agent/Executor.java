@@ -139,6 +139,10 @@ final class Executor {
     private final DiscardReporter discards;
     /** The long step under way (a clone, a rewind), until the loop took its end; volatile for the agent's stop. */
     private volatile Underway underway;
+    /** Guards {@link #stopping} against a step that starts on the loop while the agent stops on another thread. */
+    private final Object longStepStart = new Object();
+    /** Set once the agent stops: no long step starts after that. */
+    private boolean stopping;
 
     /** An executor whose lost-transaction reports go to the CIB only (no events, no files). */
     Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, WriterVip writerVip,
@@ -427,9 +431,14 @@ final class Executor {
     // Off the loop, so that the node keeps reporting while it copies; the first pass says what started.
     private StepOutcome startLongStep(LongStep.Kind kind, Upstream source, NodeGoal goal, LongStep.Work work,
             Supplier<StepOutcome> then) {
-        LongStep step = LongStep.start(kind, source.nodeName(), work);
-        underway = new Underway(step, Wanted.by(goal), then);
-        return StepOutcome.did(step.summary());
+        synchronized (longStepStart) {
+            if (stopping) {
+                return StepOutcome.did("not starting " + kind.program() + ": the agent is stopping");
+            }
+            LongStep step = LongStep.start(kind, source.nodeName(), work);
+            underway = new Underway(step, Wanted.by(goal), then);
+            return StepOutcome.did(step.summary());
+        }
     }
 
     /** Whether a rewind runs, or ended and the loop has not taken its end yet: the data directory is its own then. */
@@ -473,13 +482,30 @@ final class Executor {
     }
 
     /**
-     * Cancels the long step under way (a rewind only when {@code evenRewind}: the agent stops), waiting until its
-     * program is gone; returns the sentence for the event feed, or null when none was cancelled. Any thread.
+     * Cancels the clone under way (never a rewind, see {@link #carryOn}), waiting until its program is gone; returns the
+     * sentence for the event feed, or null when none was cancelled. On the loop's thread.
      */
-    String cancelLongStep(String why, boolean evenRewind) {
+    String cancelClone(String why) {
         Underway current = underway;
-        if (current == null || current.step().kind() == LongStep.Kind.REWIND && !evenRewind
-                || !(current.step().state() instanceof LongStep.Running)) {
+        return current == null || current.step().kind() != LongStep.Kind.CLONE ? null : cancel(current, why);
+    }
+
+    /**
+     * The agent stops: cancels the clone or rewind under way, waiting until its program is gone, and starts none after
+     * this; returns the sentence for the event feed, or null when none was cancelled. On the thread that stops the
+     * agent, while the loop may still finish its pass.
+     */
+    String stopLongSteps(String why) {
+        Underway current;
+        synchronized (longStepStart) {
+            stopping = true;
+            current = underway;
+        }
+        return current == null ? null : cancel(current, why);
+    }
+
+    private String cancel(Underway current, String why) {
+        if (!(current.step().state() instanceof LongStep.Running)) {
             return null;
         }
         LongStep.State state = current.step().cancel(why);
