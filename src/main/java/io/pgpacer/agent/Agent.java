@@ -474,7 +474,10 @@ public final class Agent implements LocalAgent, AutoCloseable {
         PgObservation observed = pg.observe();
         observeNanos.accept(System.nanoTime() - observeStart);
         watchExit(observed);
-        if (dataStale || !observed.running()) {
+        // why not while pg_rewind runs: it rewrites the data directory in place (the control file last); the report
+        // keeps the last look until it ended. A clone copies beside the directory, which stays empty: looked at, so
+        // that a node being rebuilt reports that it holds no usable data and is no failover candidate meanwhile.
+        if ((dataStale || !observed.running()) && !executor.rewindUnderway()) {
             data = pg.inspect();
             dataStale = false;
         }
@@ -495,6 +498,17 @@ public final class Agent implements LocalAgent, AutoCloseable {
         if (inMaintenance) {
             activity = nodeInMaintenance ? "maintenance: observing only, not acting"
                     : PostgresClone.ID + " is unmanaged: observing PostgreSQL only, not acting";
+            String cancelled = executor.cancelClone(nodeInMaintenance ? "the node was put into maintenance"
+                    : PostgresClone.ID + " was made unmanaged");
+            if (cancelled != null) {
+                events.add("agent", cancelled);
+                LOG.info(cancelled);
+            }
+            String stillRunning = executor.longStepActivity();
+            if (stillRunning != null) {
+                // why: a rewind is not cancelled (see Executor.carryOn); it ends, and is followed up after maintenance.
+                activity += "; " + stillRunning;
+            }
             return activity;
         }
         if (millis.getAsLong() < backoffUntil) {
@@ -523,8 +537,10 @@ public final class Agent implements LocalAgent, AutoCloseable {
         }
         consecutiveFailures = 0;
         lastStepFailed = false;
-        activity = restarted == null ? outcome.text() : restarted + "; " + outcome.text();
-        if (!outcome.text().equals(lastReport == null ? null : lastReport.activity())) {
+        String did = outcome.progress() != null ? outcome.progress() : outcome.text();
+        activity = restarted == null ? did : restarted + "; " + did;
+        // why not while a long step runs: its progress changes every second; its start and end are the events.
+        if (outcome.progress() == null && !outcome.text().equals(lastReport == null ? null : lastReport.activity())) {
             events.add("agent", outcome.text());
         }
         return outcome.text();
@@ -913,6 +929,14 @@ public final class Agent implements LocalAgent, AutoCloseable {
     public void close() {
         running = false;
         wake();
+        if (pg != null) {
+            // why first: a clone or a rewind holds PostgreSQL's lifecycle until it ends, which may take hours.
+            String cancelled = executor.stopLongSteps("the agent is stopping");
+            if (cancelled != null) {
+                events.add("agent", cancelled);
+                LOG.info(cancelled);
+            }
+        }
         controller.close();
         if (writeProbe != null) {
             writeProbe.close();

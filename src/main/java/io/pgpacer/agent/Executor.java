@@ -41,6 +41,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The PostgreSQL resource agent's reconcile step: given the node's goal and what it observes, take the one
@@ -50,11 +51,57 @@ import java.util.function.LongSupplier;
  */
 final class Executor {
 
-    /** What one step did; {@code failure} names the failed operation for the fail-count, else null. */
-    record StepOutcome(String text, String failedOperation, int rc) {
+    /**
+     * What one step did; {@code failure} names the failed operation for the fail-count, else null. While a long step
+     * runs, {@code text} names it in one sentence that stays the same and {@code progress} says how far it got (the
+     * node's activity); else {@code progress} is null.
+     */
+    record StepOutcome(String text, String failedOperation, int rc, String progress) {
+
+        StepOutcome(String text, String failedOperation, int rc) {
+            this(text, failedOperation, rc, null);
+        }
 
         static StepOutcome did(String text) {
             return new StepOutcome(text, null, 0);
+        }
+
+        static StepOutcome underway(LongStep step) {
+            return new StepOutcome(step.summary(), null, 0, step.activity());
+        }
+    }
+
+    /** A long step under way, the goal it serves, and what follows it on the loop once it succeeded. */
+    private record Underway(LongStep step, Wanted wanted, Supplier<StepOutcome> then) {
+    }
+
+    /**
+     * The goal a long step serves: this node a standby of {@code upstream}, for the operator's repair requested at
+     * {@code repairRequestedAt} (null: none).
+     */
+    record Wanted(String upstream, String repairRequestedAt) {
+
+        static Wanted by(NodeGoal goal) {
+            return new Wanted(goal.upstream(), goal.repair() == null ? null : goal.repair().requestedAt());
+        }
+
+        /** Why {@code goal} no longer wants the step, or null while it does. */
+        String unwantedBecause(NodeGoal goal) {
+            if (goal == null) {
+                return "this node has no goal any more";
+            }
+            if (goal.role() != Role.STANDBY) {
+                return "this node's goal is now " + goal.role().name().toLowerCase(java.util.Locale.ROOT)
+                        + (goal.reason() == null ? "" : " (" + goal.reason() + ")");
+            }
+            if (!goal.upstream().equals(upstream)) {
+                return "this node's upstream is now " + goal.upstream();
+            }
+            if (repairRequestedAt != null
+                    && (goal.repair() == null || !repairRequestedAt.equals(goal.repair().requestedAt()))) {
+                return "the operator's request it served was withdrawn or replaced";
+            }
+            return null;
         }
     }
 
@@ -91,6 +138,12 @@ final class Executor {
     private final Map<String, Long> notStreamingSince = new HashMap<>();
     private final DiscardReporter discards;
     private final PromotionTiming promotions;
+    /** The long step under way (a clone, a rewind), until the loop took its end; volatile for the agent's stop. */
+    private volatile Underway underway;
+    /** Guards {@link #stopping} against a step that starts on the loop while the agent stops on another thread. */
+    private final Object longStepStart = new Object();
+    /** Set once the agent stops: no long step starts after that. */
+    private boolean stopping;
 
     /** An executor whose lost-transaction reports and promotion phases go to the CIB only (no events, no files). */
     Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, WriterVip writerVip,
@@ -122,6 +175,9 @@ final class Executor {
     }
 
     StepOutcome step(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
+        if (underway != null) {
+            return carryOn(goal);
+        }
         if (goal == null) {
             return StepOutcome.did("waiting for the controller to assign a role");
         }
@@ -379,6 +435,102 @@ final class Executor {
                 data.initialized() ? 1 : 5);
     }
 
+    // --- long steps -----------------------------------------------------------------------------------
+
+    // Off the loop, so that the node keeps reporting while it copies; the first pass says what started.
+    private StepOutcome startLongStep(LongStep.Kind kind, Upstream source, NodeGoal goal, LongStep.Work work,
+            Supplier<StepOutcome> then) {
+        synchronized (longStepStart) {
+            if (stopping) {
+                return StepOutcome.did("not starting " + kind.program() + ": the agent is stopping");
+            }
+            LongStep step = LongStep.start(kind, source.nodeName(), work);
+            underway = new Underway(step, Wanted.by(goal), then);
+            return StepOutcome.did(step.summary());
+        }
+    }
+
+    /** Whether a rewind runs, or ended and the loop has not taken its end yet: the data directory is its own then. */
+    boolean rewindUnderway() {
+        Underway current = underway;
+        return current != null && current.step().kind() == LongStep.Kind.REWIND;
+    }
+
+    // A long step under way: its progress while the goal still wants it, its cancellation once the goal changed, and
+    // once it ended, what follows it on the loop (exactly as when it ran there) or its failure, thrown as it was. A
+    // rewind is never cancelled for a goal (a killed pg_rewind leaves the data directory to be rewound again or
+    // rebuilt), only by the agent's stop. Every end takes one pass: the next one looks at the data directory afresh.
+    private StepOutcome carryOn(NodeGoal goal) {
+        Underway current = underway;
+        LongStep step = current.step();
+        String unwanted = current.wanted().unwantedBecause(goal);
+        LongStep.State state = step.state();
+        if (state instanceof LongStep.Running) {
+            if (unwanted == null || step.kind() == LongStep.Kind.REWIND) {
+                return StepOutcome.underway(step);
+            }
+            state = step.cancel(unwanted);
+            if (state instanceof LongStep.Running) {
+                return new StepOutcome(step.cancelled(unwanted) + "; " + step.program() + " has not ended after "
+                        + LongStep.CANCEL_WAIT.toMinutes() + " min", null, 0, step.activity());
+            }
+        }
+        underway = null;
+        if (state instanceof LongStep.Failed failed) {
+            throw failed.error();
+        }
+        if (state instanceof LongStep.Cancelled cancelled) {
+            return StepOutcome.did(step.cancelled(cancelled.why()));
+        }
+        if (unwanted != null) {
+            // why not go on: what follows the step was for the old goal; the next pass acts on the new one.
+            dataReplaced();
+            return StepOutcome.did(step.notFollowedUp(unwanted));
+        }
+        return current.then().get();
+    }
+
+    /**
+     * Cancels the clone under way (never a rewind, see {@link #carryOn}), waiting until its program is gone; returns the
+     * sentence for the event feed, or null when none was cancelled. On the loop's thread.
+     */
+    String cancelClone(String why) {
+        Underway current = underway;
+        return current == null || current.step().kind() != LongStep.Kind.CLONE ? null : cancel(current, why);
+    }
+
+    /**
+     * The agent stops: cancels the clone or rewind under way, waiting until its program is gone, and starts none after
+     * this; returns the sentence for the event feed, or null when none was cancelled. On the thread that stops the
+     * agent, while the loop may still finish its pass.
+     */
+    String stopLongSteps(String why) {
+        Underway current;
+        synchronized (longStepStart) {
+            stopping = true;
+            current = underway;
+        }
+        return current == null ? null : cancel(current, why);
+    }
+
+    private String cancel(Underway current, String why) {
+        if (!(current.step().state() instanceof LongStep.Running)) {
+            return null;
+        }
+        LongStep.State state = current.step().cancel(why);
+        if (!(state instanceof LongStep.Cancelled)) {
+            return null;
+        }
+        underway = null;
+        return current.step().cancelled(why);
+    }
+
+    /** What the long step under way does now, or null when none runs. */
+    String longStepActivity() {
+        Underway current = underway;
+        return current == null ? null : current.step().activity();
+    }
+
     // --- standby --------------------------------------------------------------------------------------
 
     private StepOutcome towardsStandby(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
@@ -410,7 +562,7 @@ final class Executor {
         boolean upstreamServes = cib.report(upstreamNode.name()).map(NodeReport::pgState)
                 .filter(s -> s == PgState.PRIMARY).isPresent();
         if (goal.repair() != null) {
-            return repair(goal.repair(), upstream, upstreamServes, observed);
+            return repair(goal, upstream, upstreamServes, observed);
         }
         if (!data.initialized()) {
             if (!upstreamServes) {
@@ -420,11 +572,14 @@ final class Executor {
             if (source.primary() == null) {
                 return StepOutcome.did("waiting to clone: " + source.missing());
             }
-            pg.baseBackupFrom(source.primary());
-            configure(source.primary());
-            pg.start();
-            return StepOutcome.did("cloned from " + source.primary().nodeName()
-                    + " with pg_basebackup and started as standby");
+            Upstream primary = source.primary();
+            return startLongStep(LongStep.Kind.CLONE, primary, goal, progress -> pg.baseBackupFrom(primary, progress),
+                    () -> {
+                        configure(primary);
+                        pg.start();
+                        return StepOutcome.did("cloned from " + primary.nodeName()
+                                + " with pg_basebackup and started as standby");
+                    });
         }
         if (!observed.running()) {
             boolean formerPrimary = !data.standbySignal();
@@ -433,7 +588,7 @@ final class Executor {
             if (formerPrimary && !upstreamServes) {
                 return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary to rejoin it");
             }
-            return startAsStandby(cib, upstream, upstreamServes, data, formerPrimary);
+            return startAsStandby(cib, goal, upstream, upstreamServes, data, formerPrimary);
         }
         if (!upstream.nodeName().equals(configuredUpstream)) {
             return follow(upstream, upstreamServes, observed);
@@ -442,7 +597,7 @@ final class Executor {
             notStreamingFrom = -1;
             return StepOutcome.did("streaming from " + upstream.nodeName());
         }
-        return unstick(cib, upstream, upstreamServes);
+        return unstick(cib, goal, upstream, upstreamServes);
     }
 
     // S3 for a running standby (issue 17.4): one that replayed WAL past the point where the new upstream's
@@ -474,7 +629,8 @@ final class Executor {
 
     // The operator's repair (pg_rewind) or rebuild (a new copy; the old data directory kept aside unless the operator
     // said otherwise, S5). The store clears the request once it is done; a failure is retried after the back-off.
-    private StepOutcome repair(Repair repair, Upstream upstream, boolean upstreamServes, PgObservation observed) {
+    private StepOutcome repair(NodeGoal goal, Upstream upstream, boolean upstreamServes, PgObservation observed) {
+        Repair repair = goal.repair();
         if (repair.requestedAt().equals(repairDone)) {
             return completeRepair(repair, "already done");
         }
@@ -490,8 +646,6 @@ final class Executor {
         if (observed.running()) {
             stop(StopMode.FAST);
         }
-        String done;
-        Path aside = null;
         String action = repair.kind() == Repair.Kind.REWIND ? "repair"
                 : repair.discardOld() ? "rebuild --discard-old" : "rebuild";
         Checked checked = checkStoppedData();
@@ -499,20 +653,29 @@ final class Executor {
         DiscardReport report = reportDiscards(action, checked, primary);
         if (repair.kind() == Repair.Kind.REWIND && checked != null && checked.nothingToRewind()) {
             // why no pg_rewind: see Checked; the node restarts as a standby of the primary, as a rewind would leave it
-            done = "repaired: nothing to rewind (" + checked.verdict().reason() + ")";
-        } else if (repair.kind() == Repair.Kind.REWIND) {
-            pg.rewindFrom(primary);
-            done = "repaired: rewound onto " + primary.nodeName() + " with pg_rewind";
-        } else {
-            String stamp = repair.requestedAt().replaceAll("\\.\\d+", "").replaceAll("[^0-9TZ]", "");
-            aside = pg.setAsideDataDirectory(stamp);
-            if (aside != null && report != null) {
-                discards.keepWith(report, aside);
-            }
-            pg.baseBackupFrom(primary);
-            done = "rebuilt: a new copy of " + primary.nodeName() + " with pg_basebackup"
-                    + (aside == null ? "" : "; the old data directory is " + aside);
+            return finishRepair(repair, primary, "repaired: nothing to rewind (" + checked.verdict().reason() + ")",
+                    null);
         }
+        if (repair.kind() == Repair.Kind.REWIND) {
+            return startLongStep(LongStep.Kind.REWIND, primary, goal, progress -> pg.rewindFrom(primary, progress),
+                    () -> finishRepair(repair, primary, "repaired: rewound onto " + primary.nodeName()
+                            + " with pg_rewind", null));
+        }
+        String stamp = repair.requestedAt().replaceAll("\\.\\d+", "").replaceAll("[^0-9TZ]", "");
+        Path aside = pg.setAsideDataDirectory(stamp);
+        if (aside != null && report != null) {
+            discards.keepWith(report, aside);
+        }
+        return startLongStep(LongStep.Kind.CLONE, primary, goal, progress -> pg.baseBackupFrom(primary, progress),
+                () -> finishRepair(repair, primary, "rebuilt: a new copy of " + primary.nodeName()
+                        + " with pg_basebackup" + (aside == null ? "" : "; the old data directory is " + aside),
+                        aside));
+    }
+
+    // What follows the operator's repair or rebuild once the data is in place: the node starts as a standby of the
+    // primary, a set-aside directory goes if the operator said so, and the store is told.
+    private StepOutcome finishRepair(Repair repair, Upstream primary, String did, Path aside) {
+        String done = did;
         dataReplaced();
         configure(primary);
         pg.start();
@@ -589,8 +752,8 @@ final class Executor {
     // WAL senders wait until connected standbys flushed all WAL, so the target's timeline forks at the end of the
     // shutdown checkpoint, where the old primary's WAL ends. A node that went past the fork is rewound when
     // auto-rewind allows and a primary serves; otherwise it stays DIVERGED, never started as a standby.
-    private StepOutcome startAsStandby(Cib cib, Upstream upstream, boolean upstreamServes, DataDirState data,
-            boolean formerPrimary) {
+    private StepOutcome startAsStandby(Cib cib, NodeGoal goal, Upstream upstream, boolean upstreamServes,
+            DataDirState data, boolean formerPrimary) {
         TimelineCheck.Verdict verdict;
         try {
             verdict = checkDivergence(data);
@@ -605,13 +768,16 @@ final class Executor {
             if (source.primary() == null) {
                 return StepOutcome.did("waiting to rewind (" + verdict.reason() + "): " + source.missing());
             }
-            discards.beforeDiscarding("pg_rewind", verdict, null, source.primary());
-            pg.rewindFrom(source.primary());
-            dataReplaced();
-            configure(source.primary());
-            pg.start();
-            return StepOutcome.did("rejoined as standby of " + source.primary().nodeName() + " after pg_rewind: "
-                    + verdict.reason());
+            Upstream primary = source.primary();
+            discards.beforeDiscarding("pg_rewind", verdict, null, primary);
+            return startLongStep(LongStep.Kind.REWIND, primary, goal, progress -> pg.rewindFrom(primary, progress),
+                    () -> {
+                        dataReplaced();
+                        configure(primary);
+                        pg.start();
+                        return StepOutcome.did("rejoined as standby of " + primary.nodeName() + " after pg_rewind: "
+                                + verdict.reason());
+                    });
         }
         configure(upstream);
         pg.start();
@@ -707,7 +873,7 @@ final class Executor {
     // A standby that cannot stream from a serving primary may have WAL past the point where that primary's
     // timeline forked (an old primary kept streaming commits it never acknowledged). pg_rewind decides: it
     // rewinds a diverged standby and changes nothing otherwise. Tried once per upstream timeline.
-    private StepOutcome unstick(Cib cib, Upstream upstream, boolean upstreamServes) {
+    private StepOutcome unstick(Cib cib, NodeGoal goal, Upstream upstream, boolean upstreamServes) {
         long now = millis.getAsLong();
         if (notStreamingFrom < 0) {
             notStreamingFrom = now;
@@ -733,20 +899,25 @@ final class Executor {
                     + " s: stopped PostgreSQL to check its WAL against the timeline history");
         }
         Checked checked = checkStoppedData();
-        boolean rewind = checked == null || !checked.nothingToRewind();
-        if (rewind) {
-            // why only then: a standby that merely restarts discards nothing, and a report of it on every restart of
-            // a cluster would bury the reports of real rewinds in the history.
-            reportDiscards("pg_rewind", checked, source.primary());
-            pg.rewindFrom(source.primary());
+        Upstream primary = source.primary();
+        if (checked != null && checked.nothingToRewind()) {
+            return restartUnstuck(primary, "could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
+                    + " s: restarted without pg_rewind (" + checked.verdict().reason() + ")");
         }
+        // why a report only for a rewind: a standby that merely restarts discards nothing, and a report of it on every
+        // restart of a cluster would bury the reports of real rewinds in the history.
+        reportDiscards("pg_rewind", checked, primary);
+        return startLongStep(LongStep.Kind.REWIND, primary, goal, progress -> pg.rewindFrom(primary, progress),
+                () -> restartUnstuck(primary, "could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
+                        + " s: ran pg_rewind against " + primary.nodeName() + " and restarted"));
+    }
+
+    private StepOutcome restartUnstuck(Upstream primary, String done) {
         dataReplaced();
-        configure(source.primary());
+        configure(primary);
         pg.start();
         notStreamingFrom = -1;
-        return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000 + " s: "
-                + (rewind ? "ran pg_rewind against " + source.primary().nodeName() + " and restarted"
-                        : "restarted without pg_rewind (" + checked.verdict().reason() + ")"));
+        return StepOutcome.did(done);
     }
 
     // --- stopped --------------------------------------------------------------------------------------

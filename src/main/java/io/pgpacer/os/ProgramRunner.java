@@ -1,13 +1,17 @@
 package io.pgpacer.os;
 
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Runs OS programs with stdin from /dev/null, the root directory as working directory, no {@code PG*}
@@ -72,6 +76,94 @@ public final class ProgramRunner {
             throw new ProgramException(what + " was cancelled: " + commandLine + " was killed", e);
         } finally {
             deleteQuietly(outputFile);
+        }
+    }
+
+    /**
+     * As {@link #run(String, List, String, Map, Duration)}, and hands every line the program prints (stdout and stderr
+     * interleaved) to {@code lines} as it comes: on a reader thread of its own, in order, all of them before this
+     * method returns. For programs that run long and print much (pg_basebackup's {@code --progress}): the result keeps
+     * only the output's last part, which holds the error message. A listener that throws loses that line only.
+     *
+     * @throws ProgramException as {@link #run(String, List, String, Map, Duration)}: on a timeout or an interrupt of
+     *         the calling thread the program and its descendants are killed by their process ids, and waited for
+     */
+    public static Result runStreaming(String what, List<String> command, String commandLine,
+            Map<String, String> environment, Duration timeout, Consumer<String> lines) {
+        OutputTail tail = new OutputTail();
+        Process process = null;
+        Thread reader = null;
+        try {
+            process = builder(command, environment).redirectErrorStream(true).start();
+            Process started = process;
+            reader = new Thread(() -> readLines(started, tail, lines), "pgpacer-output-" + process.pid());
+            reader.setDaemon(true);
+            reader.start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                killTree(process);
+                awaitReader(reader);
+                throw new ProgramException(what + " failed: " + commandLine + " did not finish within "
+                        + timeout.toSeconds() + " s and was killed. Output:\n" + tail(tail.text()));
+            }
+            awaitReader(reader);
+            return new Result(commandLine, process.exitValue(), tail.text());
+        } catch (IOException e) {
+            throw new ProgramException(what + " failed: could not run " + commandLine + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            killTree(process);
+            awaitReader(reader);
+            Thread.currentThread().interrupt();
+            throw new ProgramException(what + " was cancelled: " + commandLine + " was killed", e);
+        }
+    }
+
+    /** The last {@link #MAX_OUTPUT_IN_MESSAGE} characters of a program's output, written by its reader thread. */
+    private static final class OutputTail {
+        private final StringBuilder kept = new StringBuilder();
+
+        synchronized void append(String line) {
+            kept.append(line).append('\n');
+            if (kept.length() > 2 * MAX_OUTPUT_IN_MESSAGE) {
+                kept.delete(0, kept.length() - MAX_OUTPUT_IN_MESSAGE);
+            }
+        }
+
+        synchronized String text() {
+            return kept.length() <= MAX_OUTPUT_IN_MESSAGE ? kept.toString()
+                    : kept.substring(kept.length() - MAX_OUTPUT_IN_MESSAGE);
+        }
+    }
+
+    private static void readLines(Process process, OutputTail tail, Consumer<String> lines) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                tail.append(line);
+                try {
+                    lines.accept(line);
+                } catch (RuntimeException e) {
+                    // why: a listener's fault must not stop the reading, or the program would block on a full pipe.
+                }
+            }
+        } catch (IOException e) {
+            // why no throw: the pipe breaks when the program is killed; its exit code tells what happened.
+        }
+    }
+
+    // The pipe ends when the program and every descendant that inherited it are gone; a daemon it left running may
+    // hold it open, so the wait is bounded and the lines it still writes are lost.
+    private static void awaitReader(Thread reader) {
+        if (reader == null) {
+            return;
+        }
+        boolean interrupted = Thread.interrupted();
+        try {
+            reader.join(5_000);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -183,12 +275,22 @@ public final class ProgramRunner {
             return;
         }
         // pg_basebackup forks a WAL streamer; it must not outlive a cancelled backup.
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> descendants = process.descendants().toList();
+        descendants.forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         try {
             process.waitFor(5, TimeUnit.SECONDS);
+            for (ProcessHandle descendant : descendants) {
+                long left = deadline - System.nanoTime();
+                if (left > 0) {
+                    descendant.onExit().get(left, TimeUnit.NANOSECONDS);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // why no throw: a descendant reparented to an init that does not reap it stays a zombie, killed all the same.
         }
     }
 

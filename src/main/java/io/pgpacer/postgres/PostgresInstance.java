@@ -4,6 +4,7 @@ import io.pgpacer.core.timeline.LocalWal;
 import io.pgpacer.core.timeline.TimelineFork;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * One node's PostgreSQL server: its data directory, its postmaster process and its SQL connection.
@@ -205,12 +206,18 @@ public interface PostgresInstance extends AutoCloseable {
      * Clones the upstream into this node's empty data directory with pg_basebackup. The copy is made in
      * a temporary sibling directory and renamed into place only when complete, so a failure leaves no
      * half-written data directory. May take hours on a large cluster: interrupting the calling thread
-     * cancels it.
+     * cancels it (pg_basebackup is killed and waited for, and the partial copy is deleted).
      *
+     * @param progress told how far the copy has come, about once a second, from another thread
      * @throws DataDirectoryNotEmptyException if the data directory exists and is not empty
-     * @throws PostgresException if pg_basebackup fails (its output is in the message)
+     * @throws PostgresException if pg_basebackup fails (its output is in the message) or is cancelled
      */
-    void baseBackupFrom(Upstream upstream);
+    void baseBackupFrom(Upstream upstream, Consumer<CopyProgress> progress);
+
+    /** As {@link #baseBackupFrom(Upstream, Consumer)}, without progress. */
+    default void baseBackupFrom(Upstream upstream) {
+        baseBackupFrom(upstream, progress -> { });
+    }
 
     /**
      * Rewinds this stopped node's diverged data directory to the upstream's timeline with pg_rewind,
@@ -219,12 +226,19 @@ public interface PostgresInstance extends AutoCloseable {
      * primary: one in recovery is refused before anything changes here. A freshly
      * promoted upstream is first made to CHECKPOINT: until then its control file names the old timeline
      * and pg_rewind (before PostgreSQL 16) would wrongly answer "no rewind required". Follow with
-     * {@link #configure} and {@link #start()} so it streams the rest. Idempotent in effect.
+     * {@link #configure} and {@link #start()} so it streams the rest. Idempotent in effect. Interrupting the calling
+     * thread kills pg_rewind, which leaves the directory to be rewound again or rebuilt (pg_rewind's own warning).
      *
+     * @param progress told how far the copy of changed blocks has come, about once a second, from another thread
      * @throws PostgresException if the server runs, the directory is not initialized, the upstream is a
      *         standby, or recovery or pg_rewind fails (their output is in the message)
      */
-    void rewindFrom(Upstream upstream);
+    void rewindFrom(Upstream upstream, Consumer<CopyProgress> progress);
+
+    /** As {@link #rewindFrom(Upstream, Consumer)}, without progress. */
+    default void rewindFrom(Upstream upstream) {
+        rewindFrom(upstream, progress -> { });
+    }
 
     /**
      * On a running primary: creates the replication role if missing (REPLICATION LOGIN) and sets the

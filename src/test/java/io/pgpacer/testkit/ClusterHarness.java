@@ -72,9 +72,15 @@ public final class ClusterHarness implements AutoCloseable {
      */
     public static ClusterHarness start(String name, int nodes, String extraYaml, Preparation beforeStart)
             throws IOException {
+        return start(name, nodes, 0, extraYaml, beforeStart);
+    }
+
+    /** The same with {@code witnesses} witness agents. */
+    public static ClusterHarness start(String name, int nodes, int witnesses, String extraYaml,
+            Preparation beforeStart) throws IOException {
         Path dir = Path.of("target", "it", name + "-" + UUID.randomUUID().toString().substring(0, 8))
                 .toAbsolutePath();
-        LoopbackCluster cluster = LoopbackCluster.in(dir, nodes, 0, extraYaml);
+        LoopbackCluster cluster = LoopbackCluster.in(dir, nodes, witnesses, extraYaml);
         beforeStart.prepare(dir);
         ClusterHarness harness = new ClusterHarness(cluster);
         harness.cluster.startAll();

@@ -6,6 +6,7 @@ import io.pgpacer.core.timeline.LocalWal;
 import io.pgpacer.core.timeline.TimelineFork;
 import io.pgpacer.os.ProgramRunner;
 import io.pgpacer.postgres.CommitGuardState;
+import io.pgpacer.postgres.CopyProgress;
 import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.DataDirectoryNotEmptyException;
 import io.pgpacer.postgres.PgObservation;
@@ -48,7 +49,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 
 /**
  * A {@link PostgresInstance} on this host: the postmaster runs as a child of the agent's JVM, tied to it by a
@@ -560,7 +563,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
     }
 
     @Override
-    public void baseBackupFrom(Upstream source) {
+    public void baseBackupFrom(Upstream source, Consumer<CopyProgress> progress) {
         synchronized (lifecycleLock) {
             requireOpen();
             String what = "base backup of " + dataDir + " from " + source.nodeName() + " (" + source.host() + ":"
@@ -577,9 +580,11 @@ public final class LocalPostgresInstance implements PostgresInstance {
             String conninfo = Conninfo.replication(source.host(), source.port(), settings.replicationUser(),
                     "pgpacer_basebackup_" + settings.nodeName(), passfile().toString());
             try {
-                command.check(what, List.of(binaries.program("pg_basebackup"), "--pgdata=" + staging,
-                                "--wal-method=stream", "--checkpoint=fast", "--no-password", "--dbname=" + conninfo),
-                        Map.of("PGPASSFILE", passfile().toString()), LONG_OPERATION_TIMEOUT);
+                command.checkStreaming(what, List.of(binaries.program("pg_basebackup"), "--pgdata=" + staging,
+                                "--wal-method=stream", "--checkpoint=fast", "--progress", "--no-password",
+                                "--dbname=" + conninfo),
+                        Map.of("PGPASSFILE", passfile().toString()), LONG_OPERATION_TIMEOUT,
+                        line -> ProgressLine.parse(line).ifPresent(progress));
                 // rename(2) cannot portably replace a directory; the empty one was checked above and a
                 // file appearing in it meanwhile makes this delete fail rather than lose anything.
                 Files.deleteIfExists(dataDir);
@@ -595,7 +600,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
     }
 
     @Override
-    public void rewindFrom(Upstream source) {
+    public void rewindFrom(Upstream source, Consumer<CopyProgress> progress) {
         synchronized (lifecycleLock) {
             requireOpen();
             String what = "pg_rewind of " + dataDir + " from " + source.nodeName() + " (" + source.host() + ":"
@@ -622,9 +627,13 @@ public final class LocalPostgresInstance implements PostgresInstance {
             }
             String conninfo = Conninfo.rewindSource(source.host(), source.port(), settings.superuser(),
                     passfile().toString());
-            String output = command.check(what, List.of(binaries.program("pg_rewind"), "--target-pgdata=" + dataDir,
-                    "--source-server=" + conninfo), Map.of("PGPASSFILE", passfile().toString()), LONG_OPERATION_TIMEOUT);
-            LOG.log(System.Logger.Level.INFO, what + ": " + output.strip());
+            String output = command.checkStreaming(what, List.of(binaries.program("pg_rewind"),
+                    "--target-pgdata=" + dataDir, "--progress", "--source-server=" + conninfo),
+                    Map.of("PGPASSFILE", passfile().toString()), LONG_OPERATION_TIMEOUT,
+                    line -> ProgressLine.parse(line).ifPresent(progress));
+            // why without the progress lines: the log keeps what pg_rewind found and did, not its once-a-second counts.
+            LOG.log(System.Logger.Level.INFO, what + ": " + output.lines()
+                    .filter(line -> ProgressLine.parse(line).isEmpty()).collect(Collectors.joining("\n")).strip());
         }
     }
 

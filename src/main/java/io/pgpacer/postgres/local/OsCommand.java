@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Runs programs through {@link ProgramRunner}, as the PostgreSQL OS user when the agent is root (through
@@ -54,6 +55,26 @@ final class OsCommand {
      */
     String check(String what, List<String> program, Map<String, String> environment, Duration timeout) {
         ProgramRunner.Result result = run(what, program, environment, timeout);
+        if (!result.succeeded()) {
+            throw new PostgresException(what + " failed: " + result.commandLine() + " exited with status "
+                    + result.exitCode() + ":\n" + result.outputTail());
+        }
+        return result.output();
+    }
+
+    /**
+     * As {@link #check}, handing every output line to {@code lines} as the program prints it (on another thread, in
+     * order); the message of a failure holds the output's last part.
+     */
+    String checkStreaming(String what, List<String> program, Map<String, String> environment, Duration timeout,
+            Consumer<String> lines) {
+        ProgramRunner.Result result;
+        try {
+            result = ProgramRunner.runStreaming(what, withCredentials(program), describe(program), environment,
+                    timeout, lines);
+        } catch (ProgramException e) {
+            throw new PostgresException(e.getMessage(), e.getCause());
+        }
         if (!result.succeeded()) {
             throw new PostgresException(what + " failed: " + result.commandLine() + " exited with status "
                     + result.exitCode() + ":\n" + result.outputTail());
