@@ -225,8 +225,30 @@ public final class CibJson {
         }
     }
 
+    /** Reads a record's JSON object as a tree, lets {@link #rewrite} adjust it, then the record's deserializer. */
+    private abstract static class RewritingDeserializer extends DelegatingDeserializer {
+        RewritingDeserializer(JsonDeserializer<?> recordDeserializer) {
+            super(recordDeserializer);
+        }
+
+        /** Adjusts the object before the record's own deserializer reads it. */
+        abstract void rewrite(ObjectNode object);
+
+        @Override
+        public Object deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            JsonNode tree = context.readTree(parser);
+            if (tree instanceof ObjectNode object) {
+                rewrite(object);
+            }
+            try (JsonParser replay = tree.traverse(parser.getCodec())) {
+                replay.nextToken();
+                return _delegatee.deserialize(replay, context);
+            }
+        }
+    }
+
     /** A history entry without {@code phases} (written before they were measured, or not measured) reads as null. */
-    private static final class PromotionRecordDeserializer extends DelegatingDeserializer {
+    private static final class PromotionRecordDeserializer extends RewritingDeserializer {
         PromotionRecordDeserializer(JsonDeserializer<?> recordDeserializer) {
             super(recordDeserializer);
         }
@@ -237,14 +259,9 @@ public final class CibJson {
         }
 
         @Override
-        public Object deserialize(JsonParser parser, DeserializationContext context) throws IOException {
-            JsonNode tree = context.readTree(parser);
-            if (tree instanceof ObjectNode entry && !entry.has("phases")) {
+        void rewrite(ObjectNode entry) {
+            if (!entry.has("phases")) {
                 entry.putNull("phases");
-            }
-            try (JsonParser replay = tree.traverse(parser.getCodec())) {
-                replay.nextToken();
-                return _delegatee.deserialize(replay, context);
             }
         }
     }
@@ -254,7 +271,7 @@ public final class CibJson {
      * that the record takes their defaults), before the record's own deserializer reads it: even a reader that is
      * strict about missing and unknown properties, as the command reader is, then takes it.
      */
-    private static final class TolerantReportDeserializer extends DelegatingDeserializer {
+    private static final class TolerantReportDeserializer extends RewritingDeserializer {
         private static final Set<String> KNOWN = components(NodeReport.class);
         private static final Set<String> GUARD_KNOWN = components(CommitGuardReport.class);
         private static final Set<String> GUARD_STATES = Arrays.stream(CommitGuardReport.State.values())
@@ -275,26 +292,19 @@ public final class CibJson {
         }
 
         @Override
-        public Object deserialize(JsonParser parser, DeserializationContext context) throws IOException {
-            JsonNode tree = context.readTree(parser);
-            if (tree instanceof ObjectNode report) {
-                report.retain(KNOWN);
-                for (String name : ADDED_LATER) {
-                    if (!report.has(name)) {
-                        report.putNull(name);
-                    }
-                }
-                if (report.get("commitGuard") instanceof ObjectNode guard) {
-                    guard.retain(GUARD_KNOWN);
-                    // why: a state added in a later release reads as unknown here, not as a refused report.
-                    if (guard.get("state") != null && !GUARD_STATES.contains(guard.get("state").asText())) {
-                        guard.putNull("state");
-                    }
+        void rewrite(ObjectNode report) {
+            report.retain(KNOWN);
+            for (String name : ADDED_LATER) {
+                if (!report.has(name)) {
+                    report.putNull(name);
                 }
             }
-            try (JsonParser replay = tree.traverse(parser.getCodec())) {
-                replay.nextToken();
-                return _delegatee.deserialize(replay, context);
+            if (report.get("commitGuard") instanceof ObjectNode guard) {
+                guard.retain(GUARD_KNOWN);
+                // why: a state added in a later release reads as unknown here, not as a refused report.
+                if (guard.get("state") != null && !GUARD_STATES.contains(guard.get("state").asText())) {
+                    guard.putNull("state");
+                }
             }
         }
     }
