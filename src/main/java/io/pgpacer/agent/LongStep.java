@@ -90,6 +90,10 @@ final class LongStep {
         } catch (RuntimeException e) {
             String why = cancelledBecause;
             end = why != null ? new Cancelled(why) : new Failed(e);
+        } catch (Error e) {
+            // why: a step left Running for ever would hold the loop's executor until the agent restarts.
+            state.set(new Failed(new IllegalStateException(kind.program + " step ended with " + e, e)));
+            throw e;
         }
         state.set(end);
     }

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.function.Executable;
  * every acknowledged write with the node whose PostgreSQL acknowledged it ({@code cluster_name}) and the
  * machine's monotonic time, and every commit the guard refused.
  *
- * <p>Given the guard active on the primary (preloaded, a lease granted), when the primary's host freezes (ten
+ * <p>Given the guard active on the primary (preloaded, a lease granted), when the primary's host freezes (six
  * times in a row, ROUNDS in bench/soak, on whichever node is primary, each thawed as soon as the new primary took a
  * write), when the primary's agent alone is stopped for longer than its lease while its PostgreSQL runs on, and
  * when the primary's host is cut off by iptables DROP with the writer inside it, then the old primary acknowledges no
@@ -72,7 +72,7 @@ class CommitGuardLabTest {
     /** The lab's lease time: the default {@code timings.lease-time}. */
     private static final Duration LEASE = Duration.ofSeconds(3);
     /** Freezes in a row: the 10 in the build; bench/soak [ROUNDS] runs ROUNDS. */
-    private static final int FREEZES = Integer.getInteger("pgpacer.guard.freezes", 10);
+    private static final int FREEZES = Integer.getInteger("pgpacer.guard.freezes", 6);
     private static final String GUARD_LIBRARY = "pgpacer_guard";
     /** How long the new primary takes writes while the isolated old primary stays cut off: VIP acks. */
     private static final int ACKS_WHILE_CUT_OFF = 50;

@@ -17,6 +17,7 @@ import io.pgpacer.postgres.PostmasterAlreadyRunningException;
 import io.pgpacer.postgres.RelationName;
 import io.pgpacer.postgres.StopMode;
 import io.pgpacer.postgres.Upstream;
+import io.pgpacer.postgres.conf.AutoConf;
 import io.pgpacer.postgres.conf.Conninfo;
 import io.pgpacer.postgres.conf.ControlData;
 import io.pgpacer.postgres.conf.ControlDataParser;
@@ -589,6 +590,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
                 // file appearing in it meanwhile makes this delete fail rather than lose anything.
                 Files.deleteIfExists(dataDir);
                 Files.move(staging, dataDir, StandardCopyOption.ATOMIC_MOVE);
+                dropSourceNodeSettings(what);
             } catch (IOException e) {
                 OwnedFiles.deleteOwnStagingTree(staging);
                 throw new PostgresException(what + " failed while moving the copy into place: " + e, e);
@@ -634,6 +636,28 @@ public final class LocalPostgresInstance implements PostgresInstance {
             // why without the progress lines: the log keeps what pg_rewind found and did, not its once-a-second counts.
             LOG.log(System.Logger.Level.INFO, what + ": " + output.lines()
                     .filter(line -> ProgressLine.parse(line).isEmpty()).collect(Collectors.joining("\n")).strip());
+            dropSourceNodeSettings(what);
+        }
+    }
+
+    // A copy brings the source's postgresql.auto.conf, which overrides pgpacer.conf: its settings of the source node's
+    // own (AutoConf.NODE_SETTINGS) would make this one, e.g., a standby that streams from nobody.
+    private void dropSourceNodeSettings(String what) {
+        Path autoConf = dataDir.resolve("postgresql.auto.conf");
+        if (!Files.isRegularFile(autoConf)) {
+            return;
+        }
+        AutoConf.Cleaned cleaned;
+        try {
+            cleaned = AutoConf.without(Files.readString(autoConf), AutoConf.NODE_SETTINGS);
+        } catch (IOException e) {
+            throw new PostgresException(what + ": could not read the copied " + autoConf + ": " + e, e);
+        }
+        if (!cleaned.dropped().isEmpty()) {
+            files.writeAtomically(autoConf, cleaned.text(), "rw-------");
+            LOG.log(System.Logger.Level.WARNING, what + ": dropped " + String.join(", ", cleaned.dropped())
+                    + " from the copied postgresql.auto.conf: set with ALTER SYSTEM on the source, they described"
+                    + " that node; pgpacer.conf sets this node's own");
         }
     }
 
