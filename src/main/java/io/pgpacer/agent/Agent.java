@@ -515,8 +515,11 @@ public final class Agent implements LocalAgent, AutoCloseable {
             return activity;
         }
         NodeGoal goal = cib.goals().get(config.nodeName());
-        GrayFailures.Found gray = grayFailures.judge(cib, observed, probing ? writeProbe.verdict(observed.pid())
-                : null, millis.getAsLong());
+        // why alive now: a probe refused because the postmaster died meanwhile ('connection refused' after a kill -9)
+        // is that death, which the next look reports as a crash; judged here too, one death would count twice.
+        boolean probedPostmasterAlive = probing && pg.isRunning() && pg.pid() == observed.pid();
+        GrayFailures.Found gray = grayFailures.judge(cib, observed, probedPostmasterAlive
+                ? writeProbe.verdict(observed.pid()) : null, millis.getAsLong());
         if (gray != null) {
             return failGray(gray);
         }
