@@ -39,7 +39,7 @@ public final class IdleBench {
             }
             String scraped = names.get(0);
             double appliedBefore = metric(cluster, scraped, "pgpacer_raft_applied_index");
-            Thread.sleep(window * 1000);
+            Thread.sleep(window * 1000); // the measurement window itself: the agents are left alone
             double applied = metric(cluster, scraped, "pgpacer_raft_applied_index") - appliedBefore;
             List<String> rows = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) {

@@ -54,7 +54,10 @@ final class OsCommand {
      *         exits with a non-zero status (or as {@link #run})
      */
     String check(String what, List<String> program, Map<String, String> environment, Duration timeout) {
-        ProgramRunner.Result result = run(what, program, environment, timeout);
+        return outputOf(what, run(what, program, environment, timeout));
+    }
+
+    private static String outputOf(String what, ProgramRunner.Result result) {
         if (!result.succeeded()) {
             throw new PostgresException(what + " failed: " + result.commandLine() + " exited with status "
                     + result.exitCode() + ":\n" + result.outputTail());
@@ -75,11 +78,7 @@ final class OsCommand {
         } catch (ProgramException e) {
             throw new PostgresException(e.getMessage(), e.getCause());
         }
-        if (!result.succeeded()) {
-            throw new PostgresException(what + " failed: " + result.commandLine() + " exited with status "
-                    + result.exitCode() + ":\n" + result.outputTail());
-        }
-        return result.output();
+        return outputOf(what, result);
     }
 
     /**
