@@ -9,6 +9,7 @@ import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.node.NodeMachine;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.ReplicaStatus;
 import io.pgpacer.core.cib.Role;
@@ -634,7 +635,7 @@ public final class Agent implements LocalAgent, AutoCloseable {
             CommandResult result = store.submit(commitsHang
                     ? new StoreCommand.ReportCommitsHang(config.nodeName(), reason, at)
                     : new ReportFailure(config.nodeName(), operation, rc, reason, at), STORE_TIMEOUT);
-            if (result.message().endsWith("lease released")) {
+            if (result.lease() == CommandResult.LeaseEffect.RELEASED) {
                 lease.forget();
             } else if (resources != null) {
                 resources.resumeLeaseBound();
@@ -788,23 +789,17 @@ public final class Agent implements LocalAgent, AutoCloseable {
             return new NodeReport(config.nodeName(), sequence, PgState.NO_DATA, 0, 0, Lsn.ZERO, Lsn.ZERO, null, false,
                     List.of(), "witness", null, reportedAt, false, 0, Map.of(), lease.commitGuard().report(false));
         }
-        PgState state;
+        PgState state = NodeMachine.reported(Executor.postgresOf(observed), Executor.dataOf(dataState),
+                executor.holdsDivergedData(), lastStepFailed);
         long timeline;
         Lsn lsn;
         if (!dataState.initialized()) {
-            state = dataState.problem() != null ? PgState.FAILED : PgState.NO_DATA;
             timeline = 0;
             lsn = Lsn.ZERO;
-        } else if (!observed.running()) {
-            state = executor.holdsDivergedData() ? PgState.DIVERGED : lastStepFailed ? PgState.FAILED : PgState.STOPPED;
-            timeline = dataState.timeline();
-            lsn = dataState.checkpointLsn();
-        } else if (!observed.reachable()) {
-            state = PgState.UNRESPONSIVE;
+        } else if (!observed.running() || !observed.reachable()) {
             timeline = dataState.timeline();
             lsn = dataState.checkpointLsn();
         } else {
-            state = observed.inRecovery() ? PgState.STANDBY : PgState.PRIMARY;
             timeline = observed.timeline();
             lsn = observed.inRecovery() ? Lsn.max(observed.receiveLsn(), observed.replayLsn()) : observed.currentLsn();
         }

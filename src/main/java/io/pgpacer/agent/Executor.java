@@ -19,6 +19,12 @@ import io.pgpacer.core.cib.FailedAction;
 import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.timeline.TimelineCheck;
+import io.pgpacer.core.node.Edge;
+import io.pgpacer.core.node.NodeDecision;
+import io.pgpacer.core.node.NodeMachine;
+import io.pgpacer.core.node.NodeMemory;
+import io.pgpacer.core.node.NodeStep;
+import io.pgpacer.core.node.NodeView;
 import java.nio.file.Path;
 import io.pgpacer.core.command.StoreCommand.RecordPromotion;
 import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
@@ -39,7 +45,6 @@ import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.OptionalLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -116,22 +121,16 @@ final class Executor {
     private final Runnable expectStop;
     private final FailsafePromise failsafe;
     private final Runnable releaseLeaseBound;
-    private String configuredUpstream;
-    /** Whether this agent made sure of the superuser's and the replication role's existence and passwords. */
-    private boolean rolesEnsured;
-    /** Since when this standby has not been streaming from its upstream (ms), or -1. */
-    private long notStreamingFrom = -1;
-    private String lastRewindAttempt;
+    /** What the node state machine remembers from this agent's earlier passes. */
+    private NodeMemory memory = NodeMemory.FRESH;
+    /** The decision the last pass ended with. */
+    private volatile NodeDecision lastDecision;
     private final DivergenceCheck divergence;
     /**
      * The DIVERGED failed action this executor recorded for the data directory as it is, so that it is recorded
      * once, and withdrawn if the same data later checks out; null once the data was rewound or replaced.
      */
     private FailedAction divergenceRecorded;
-    /** The operator's repair this executor carried out last (its request time), until the store clears it. */
-    private String repairDone;
-    /** Two of PostgreSQL's default WAL-retrieval retry intervals: a standby that merely reconnects streams by then. */
-    private static final long STUCK_MILLIS = 10_000;
     /** What this node's PostgreSQL waits for, as last applied; it waits for nobody after every (re)start. */
     private SyncPlanner.Waiting waiting = SyncPlanner.Waiting.NONE;
     private long waitingAppliedAt;
@@ -174,146 +173,343 @@ final class Executor {
         this.divergence = new DivergenceCheck(self, pg, store, STORE_TIMEOUT);
     }
 
+    /**
+     * One pass's step: asks the node state machine for the next step and carries it out; a look, a writer VIP found
+     * absent or a stop that looks again feed what they found back into the same pass.
+     */
     StepOutcome step(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
-        if (underway != null) {
-            return carryOn(goal);
-        }
-        if (goal == null) {
-            return StepOutcome.did("waiting for the controller to assign a role");
-        }
-        if (goal.role() != Role.STOPPED && !observed.running() && data.problem() != null && goal.repair() == null) {
-            return unusableData(data);
-        }
-        return switch (goal.role()) {
-            case PRIMARY -> primaryStep(cib, goal, observed, data);
-            case STANDBY -> towardsStandby(cib, goal, observed, data);
-            case STOPPED -> towardsStopped(observed);
-        };
-    }
-
-    // A step that failed because the lease ran out under it (a slow start on a loaded machine; fencing stops what it
-    // started) is no failure of this node's: counted, it would keep the node from the primary role by
-    // migration-threshold, even when it holds the cluster's only data (a bootstrap that never formed a cluster).
-    private StepOutcome primaryStep(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
+        Pass pass = new Pass(cib, goal, observed, data);
+        NodeView view = viewOf(pass, NodeView.Looked.NOTHING, writerVip.mayBeHere());
         boolean heldBefore = lease.held().isPresent();
         try {
-            return towardsPrimary(cib, goal, observed, data);
+            for (int decisions = 0; decisions < MAX_DECISIONS_PER_PASS; decisions++) {
+                NodeDecision decision = NodeMachine.next(view);
+                lastDecision = decision;
+                keepNotStreamingTimer(decision.edge(), view.nowMillis());
+                Carried carried = carryOut(pass, view, decision.step());
+                if (carried.outcome() != null) {
+                    return carried.outcome();
+                }
+                view = carried.view();
+            }
         } catch (PostgresException | IllegalStateException e) {
-            if (heldBefore && lease.held().isEmpty()) {
+            // A step that failed because the lease ran out under it (a slow start on a loaded machine; fencing stops
+            // what it started) is no failure of this node's: counted, it would keep the node from the primary role by
+            // migration-threshold, even when it holds the cluster's only data (a bootstrap that never formed a
+            // cluster).
+            if (goal != null && goal.role() == Role.PRIMARY && heldBefore && lease.held().isEmpty()) {
                 return StepOutcome.did("lost the primary lease during the step, so it stopped: " + e.getMessage());
             }
             throw e;
         }
+        throw new IllegalStateException("the node state machine did not settle on a step within "
+                + MAX_DECISIONS_PER_PASS + " decisions; the last: " + lastDecision);
     }
 
-    // --- primary --------------------------------------------------------------------------------------
+    // The stuck-standby timer runs from the first pass that finds the standby of its goal's upstream not streaming
+    // (not from an earlier upstream's end) and ends when it streams or was stopped to be checked.
+    private void keepNotStreamingTimer(Edge edge, long now) {
+        if (edge == Edge.NOT_STREAMING_YET && memory.notStreamingSinceMillis() < 0) {
+            memory = memory.withNotStreamingSince(now);
+        } else if (edge == Edge.STREAMING_AS_WANTED || edge == Edge.STOP_STUCK) {
+            memory = memory.withNotStreamingSince(-1);
+        }
+    }
 
-    private StepOutcome towardsPrimary(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
-        OptionalLong generation = lease.held();
-        if (generation.isEmpty()) {
-            if (observed.running() && observed.reachable() && !observed.inRecovery()) {
-                // why: a writable PostgreSQL without the lease must not keep running, not even for a moment.
-                stop(StopMode.IMMEDIATE);
-                return StepOutcome.did("stopped PostgreSQL: it was writable without holding the lease");
+    /** The decision the last pass ended with, for the agent's status. */
+    NodeDecision lastDecision() {
+        return lastDecision;
+    }
+
+    /** What one pass works on; the observation is renewed when a stop looks again. */
+    private static final class Pass {
+        final Cib cib;
+        final NodeGoal goal;
+        PgObservation observed;
+        DataDirState data;
+
+        Pass(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
+            this.cib = cib;
+            this.goal = goal;
+            this.observed = observed;
+            this.data = data;
+        }
+    }
+
+    /** A step's end: the pass's outcome, or (outcome null) the view the next decision of the same pass reads. */
+    private record Carried(StepOutcome outcome, NodeView view) {
+
+        static Carried ended(StepOutcome outcome) {
+            return new Carried(outcome, null);
+        }
+
+        static Carried goOn(NodeView view) {
+            return new Carried(null, view);
+        }
+    }
+
+    private NodeView viewOf(Pass pass, NodeView.Looked looked, boolean writerVipMayBeHere) {
+        PgObservation observed = pass.observed;
+        DataDirState data = pass.data;
+        Underway current = underway;
+        NodeView.LongStepKind longStep = current == null ? null : current.step().kind() == LongStep.Kind.CLONE
+                ? NodeView.LongStepKind.CLONE : NodeView.LongStepKind.REWIND;
+        return new NodeView(self, pass.cib, pass.goal, postgresOf(observed), dataOf(data),
+                lease.held().orElse(0), lease.commitGuard().primaryRefusal(), writerVipMayBeHere, longStep,
+                memory.withDiverged(divergence.diverged()), looked, millis.getAsLong());
+    }
+
+    static NodeView.Postgres postgresOf(PgObservation observed) {
+        return new NodeView.Postgres(observed.running(), observed.reachable(), observed.inRecovery(),
+                observed.streaming(), observed.error());
+    }
+
+    static NodeView.DataDirectory dataOf(DataDirState data) {
+        return new NodeView.DataDirectory(data.initialized(), data.problem(), data.standbySignal(), data.timeline());
+    }
+
+    private static final int MAX_DECISIONS_PER_PASS = 8;
+
+    // The step runner: each step's I/O, in the order the step names.
+    private Carried carryOut(Pass pass, NodeView view, NodeStep step) {
+        Cib cib = pass.cib;
+        NodeGoal goal = pass.goal;
+        if (step instanceof NodeStep.Wait wait) {
+            return Carried.ended(StepOutcome.did(wait.why()));
+        }
+        if (step instanceof NodeStep.Refuse refuse) {
+            return Carried.ended(new StepOutcome(refuse.why(), refuse.operation(),
+                    refuse.rc()));
+        }
+        if (step instanceof NodeStep.Look look) {
+            return Carried.goOn(view.withLooked(lookUp(look.what(), view.looked(), pass)));
+        }
+        if (step instanceof NodeStep.CarryOn carryOn) {
+            return Carried.ended(carryOn(goal));
+        }
+        if (step instanceof NodeStep.Stop stop) {
+            stop(stop.kind() == NodeStep.StopKind.IMMEDIATE ? StopMode.IMMEDIATE : StopMode.FAST);
+            if (!stop.lookAgain()) {
+                return Carried.ended(StepOutcome.did(stop.did()));
             }
-            // S3: a node that would be promoted is checked before it takes the lease; a diverged one never is.
-            if (!observed.running() && data.initialized() && recordedPrimary(cib, data)) {
-                // why: the recorded primary resuming its own timeline is on the history by definition.
+            return Carried.goOn(lookAgain(pass, view));
+        }
+        if (step instanceof NodeStep.ReleaseWriterVip release) {
+            String vip = writerVip.release();
+            return vip != null ? Carried.ended(StepOutcome.did(vip + ": " + release.because()))
+                    : Carried.goOn(view.withWriterVipGone());
+        }
+        if (step instanceof NodeStep.StepDown down) {
+            writerVip.release();
+            releaseLeaseBound.run();
+            stop(StopMode.FAST);
+            lease.release();
+            return Carried.ended(StepOutcome.did(down.did()));
+        }
+        if (step instanceof NodeStep.HandOver handOver) {
+            return Carried.ended(handOver(lease.held().getAsLong(), handOver.to()));
+        }
+        if (step instanceof NodeStep.AcquireLease acquire) {
+            return Carried.ended(acquireLease(acquire));
+        }
+        if (step instanceof NodeStep.InitCluster init) {
+            return Carried.ended(initCluster(cib));
+        }
+        if (step instanceof NodeStep.StartToPromote start) {
+            // why: only the recorded primary may resume its own timeline; any other node must be promoted
+            // (timeline + 1), or it would continue a timeline beside another primary's writes.
+            configure(upstreamOf(cib.node(NodeMachine.formerPrimary(view)).orElseThrow()));
+            pg.start();
+            return Carried.ended(StepOutcome.did("started PostgreSQL as a standby, to promote it"));
+        }
+        if (step instanceof NodeStep.StartPrimary start) {
+            configure(null);
+            pg.start();
+            lease.grantCommitGuard();
+            return Carried.ended(StepOutcome.did("started PostgreSQL as primary on its recorded timeline "
+                    + start.timeline()));
+        }
+        if (step instanceof NodeStep.Promote promote) {
+            return Carried.ended(promote(lease.held().getAsLong(), goal, promote.cause(),
+                    pass.observed));
+        }
+        if (step instanceof NodeStep.RecordInitialPrimary initial) {
+            PgObservation observed = pass.observed;
+            record(lease.held().getAsLong(), new PromotionRecord(self, observed.timeline(),
+                    observed.currentLsn(), observed.timeline(), wallClock(), "initial start (existing data)",
+                    true));
+            return Carried.ended(StepOutcome.did("recorded this node as the initial primary"));
+        }
+        if (step instanceof NodeStep.ServePrimary serve) {
+            return Carried.ended(servePrimary(cib, serve, pass.observed));
+        }
+        if (step instanceof NodeStep.ReportDiverged report) {
+            return Carried.ended(diverged(cib, report.upstream(),
+                    report.upstreamServes()));
+        }
+        if (step instanceof NodeStep.Clone clone) {
+            Upstream primary = upstreamNamed(cib, clone.source());
+            return Carried.ended(startLongStep(LongStep.Kind.CLONE, primary, goal,
+                    progress -> pg.baseBackupFrom(primary, progress), () -> {
+                        configure(primary);
+                        pg.start();
+                        return StepOutcome.did("cloned from " + primary.nodeName()
+                                + " with pg_basebackup and started as standby");
+                    }));
+        }
+        if (step instanceof NodeStep.Rewind rewind) {
+            return Carried.ended(rewindAtStart(cib, goal, rewind));
+        }
+        if (step instanceof NodeStep.StartStandby start) {
+            Upstream upstream = upstreamNamed(cib, start.upstream());
+            configure(upstream);
+            pg.start();
+            return Carried.ended(StepOutcome.did(start.formerPrimary() ? "rejoined as standby of "
+                    + upstream.nodeName() + " without a rewind: " + start.reason()
+                    : "started as standby of " + upstream.nodeName()));
+        }
+        if (step instanceof NodeStep.Follow follow) {
+            configure(upstreamNamed(cib, follow.upstream()));
+            pg.reload();
+            return Carried.ended(StepOutcome.did("now following " + follow.upstream()));
+        }
+        if (step instanceof NodeStep.StopDiverged diverged) {
+            stop(StopMode.FAST);
+            divergence.forget();
+            memory = memory.withConfiguredUpstream(null);
+            return Carried.ended(StepOutcome.did("stopped PostgreSQL instead of following " + diverged.upstream()
+                    + ": " + diverged.reason() + "; it is checked as a starting standby next"));
+        }
+        if (step instanceof NodeStep.StopStuck stuck) {
+            stop(StopMode.FAST);
+            if (!stuck.autoRewind()) {
+                // why: without auto-rewind the start-time check decides, on the next pass: DIVERGED, or start again.
+                memory = memory.withTriedUnstick(stuck.attempt());
                 divergence.forget();
-                withdrawFalseDivergence();
-            } else if (!observed.running() && data.initialized()) {
-                TimelineCheck.Verdict verdict;
+                return Carried.ended(StepOutcome.did("could not stream from " + stuck.attempt() + " for "
+                        + NodeMachine.STUCK_MILLIS / 1000 + " s: stopped PostgreSQL to check its WAL against the"
+                        + " timeline history"));
+            }
+            memory = memory.withUnstickAttempt(stuck.attempt());
+            return Carried.goOn(lookAgain(pass, view));
+        }
+        if (step instanceof NodeStep.RestartUnstuck restart) {
+            memory = memory.withoutUnstickAttempt();
+            return Carried.ended(restartUnstuck(upstreamNamed(cib, restart.source()), "could not stream from "
+                    + restart.attempt() + " for " + NodeMachine.STUCK_MILLIS / 1000 + " s: restarted without"
+                    + " pg_rewind (" + restart.reason() + ")"));
+        }
+        if (step instanceof NodeStep.RewindUnstuck rewind) {
+            memory = memory.withoutUnstickAttempt();
+            Upstream primary = upstreamNamed(cib, rewind.source());
+            // why a report only for a rewind: a standby that merely restarts discards nothing, and a report of it
+            // on every restart of a cluster would bury the reports of real rewinds in the history.
+            reportDiscards("pg_rewind", rewind.verdict(), rewind.why(), pass.data, primary);
+            return Carried.ended(startLongStep(LongStep.Kind.REWIND, primary, goal,
+                    progress -> pg.rewindFrom(primary, progress),
+                    () -> restartUnstuck(primary, "could not stream from " + rewind.attempt() + " for "
+                            + NodeMachine.STUCK_MILLIS / 1000 + " s: ran pg_rewind against "
+                            + primary.nodeName() + " and restarted")));
+        }
+        if (step instanceof NodeStep.RepairAlreadyDone done) {
+            return Carried.ended(completeRepair(goal.repair(), "already done"));
+        }
+        if (step instanceof NodeStep.Repair repair) {
+            return Carried.ended(repair(goal, repair, pass.data, upstreamNamed(cib,
+                    repair.source())));
+        }
+        throw new IllegalStateException("no runner for the step " + step);
+    }
+
+    // After a stop: PostgreSQL and its data directory as they are now; what was looked up this pass stays.
+    private NodeView lookAgain(Pass pass, NodeView view) {
+        pass.observed = pg.observe();
+        pass.data = pg.inspect();
+        return viewOf(pass, view.looked(), view.writerVipMayBeHere());
+    }
+
+    private NodeView.Looked lookUp(NodeStep.Look.What what, NodeView.Looked looked, Pass pass) {
+        return switch (what) {
+            case TIMELINE -> {
                 try {
-                    verdict = checkDivergence(data);
+                    yield looked.withTimeline(NodeView.Lookup.found(checkDivergence(pass.data)));
                 } catch (StoreUnavailableException e) {
-                    return waitingForHistory(e);
-                }
-                if (verdict.diverged()) {
-                    return diverged(cib, null, false);
+                    yield looked.withTimeline(NodeView.Lookup.none(e.getMessage()));
                 }
             }
-            if (lease.commitGuard().primaryRefusal() != null) {
-                return new StepOutcome(lease.commitGuard().primaryRefusal(), "start", 5);
+            case TIMELINE_TOLERANT -> {
+                try {
+                    yield looked.withTimeline(NodeView.Lookup.found(divergence.check(pass.data)));
+                } catch (StoreUnavailableException | PostgresException e) {
+                    yield looked.withTimeline(NodeView.Lookup.none(e.getMessage()));
+                }
             }
-            // why: every way to the lease (failover, switchover, forced promotion) passes here; a member that
-            // confirmed a failsafe ping promised the primary not to take it for a lease time (FailsafePromise).
-            String promised = failsafe.tryBeginAcquire();
-            if (promised != null) {
-                return StepOutcome.did(promised);
+            case RUNNING_TIMELINE -> {
+                try {
+                    yield looked.withRunningTimeline(NodeView.Lookup.found(divergence.checkRunning(pass.observed)));
+                } catch (StoreUnavailableException e) {
+                    yield looked.withRunningTimeline(NodeView.Lookup.none(e.getMessage()));
+                }
             }
-            long sentAt = millis.getAsLong();
-            CommandResult result;
-            try {
-                result = store.submit(new AcquireLease(self), STORE_TIMEOUT);
-            } finally {
-                failsafe.endAcquire();
-            }
-            if (!result.applied() && !"already held".equals(result.message())) {
-                return StepOutcome.did("waiting for the primary lease: " + result.message());
-            }
-            lease.hold(result.value(), sentAt);
-            promotions.leaseAcquired();
-            return StepOutcome.did("acquired the primary lease (generation " + result.value() + ")");
+            case SOURCE -> looked.withSource(currentPrimary());
+        };
+    }
+
+    private StepOutcome acquireLease(NodeStep.AcquireLease acquire) {
+        if (acquire.resumingOwnTimeline()) {
+            // why: the recorded primary resuming its own timeline is on the history by definition.
+            divergence.forget();
+            withdrawFalseDivergence();
         }
-        long gen = generation.getAsLong();
-        if (!data.initialized()) {
-            if (!cib.history().isEmpty()) {
-                return new StepOutcome("cannot run as primary: the data directory is empty but the cluster already"
-                        + " has a timeline history; another node must become primary", "start", 5);
-            }
-            pg.initdb();
-            pg.writeHba(cib.dataNodes().stream().map(NodeSpec::address).distinct().toList());
-            configure(null);
-            pg.start();
-            lease.grantCommitGuard();
-            pg.ensureRoles();
-            rolesEnsured = true;
-            PgObservation now = pg.observe();
-            record(gen, new PromotionRecord(self, 0, now.currentLsn(), Math.max(1, now.timeline()), wallClock(),
-                    "initial start (initdb)", true));
-            return StepOutcome.did("initialised a new cluster with initdb and started it as primary");
+        // why: every way to the lease (failover, switchover, forced promotion) passes here; a member that
+        // confirmed a failsafe ping promised the primary not to take it for a lease time (FailsafePromise).
+        String promised = failsafe.tryBeginAcquire();
+        if (promised != null) {
+            return StepOutcome.did(promised);
         }
-        if (!observed.running()) {
-            if (data.standbySignal() || !recordedPrimary(cib, data)) {
-                // why: only the recorded primary may resume its own timeline; any other node must be promoted
-                // (timeline + 1), or it would continue a timeline beside another primary's writes.
-                configure(formerUpstream(cib));
-                pg.start();
-                return StepOutcome.did("started PostgreSQL as a standby, to promote it");
-            }
-            configure(null);
-            pg.start();
-            lease.grantCommitGuard();
-            return StepOutcome.did("started PostgreSQL as primary on its recorded timeline " + data.timeline());
+        long sentAt = millis.getAsLong();
+        CommandResult result;
+        try {
+            result = store.submit(new AcquireLease(self), STORE_TIMEOUT);
+        } finally {
+            failsafe.endAcquire();
         }
-        if (!observed.reachable()) {
-            return StepOutcome.did("PostgreSQL runs but does not answer yet: " + observed.error());
+        if (!result.applied() && result.lease() != CommandResult.LeaseEffect.ALREADY_HELD) {
+            return StepOutcome.did("waiting for the primary lease: " + result.message());
         }
-        if (observed.inRecovery()) {
-            return promote(gen, goal, observed);
-        }
-        if (cib.history().isEmpty()) {
-            record(gen, new PromotionRecord(self, observed.timeline(), observed.currentLsn(), observed.timeline(),
-                    wallClock(), "initial start (existing data)", true));
-            return StepOutcome.did("recorded this node as the initial primary");
-        }
-        if (!rolesEnsured) {
+        lease.hold(result.value(), sentAt);
+        promotions.leaseAcquired();
+        return StepOutcome.did("acquired the primary lease (generation " + result.value() + ")");
+    }
+
+    private StepOutcome initCluster(Cib cib) {
+        long gen = lease.held().getAsLong();
+        pg.initdb();
+        pg.writeHba(cib.dataNodes().stream().map(NodeSpec::address).distinct().toList());
+        configure(null);
+        pg.start();
+        lease.grantCommitGuard();
+        pg.ensureRoles();
+        memory = memory.withRolesEnsured();
+        PgObservation now = pg.observe();
+        record(gen, new PromotionRecord(self, 0, now.currentLsn(), Math.max(1, now.timeline()), wallClock(),
+                "initial start (initdb)", true));
+        return StepOutcome.did("initialised a new cluster with initdb and started it as primary");
+    }
+
+    private StepOutcome servePrimary(Cib cib, NodeStep.ServePrimary serve, PgObservation observed) {
+        long gen = lease.held().getAsLong();
+        if (serve.ensureRoles()) {
             // why once per agent as primary: a bootstrap whose first start lost the lease before the roles existed
             // becomes primary by another path, and standbys cannot clone without the replication role.
             pg.ensureRoles();
-            rolesEnsured = true;
+            memory = memory.withRolesEnsured();
         }
         String vip = writerVip.claim(() -> lease.held().isPresent());
         promotions.recordWhenComplete();
         String sync = keepSyncStandbys(cib, gen, observed);
         return StepOutcome.did(sync != null ? sync : vip != null ? vip
                 : "primary on timeline " + observed.timeline() + " holding lease generation " + gen);
-    }
-
-    // Only the recorded primary may resume its own timeline; any other node must be promoted (timeline + 1).
-    private boolean recordedPrimary(Cib cib, DataDirState data) {
-        return cib.lastPromotion().filter(p -> p.confirmed() && p.node().equals(self)
-                && p.newTimeline() == data.timeline()).isPresent();
     }
 
     // The steps of the sync standby protocol (SyncPlanner) that are due now, one after the other, so that a
@@ -373,14 +569,10 @@ final class Executor {
                 .toList();
     }
 
-    private StepOutcome promote(long gen, NodeGoal goal, PgObservation observed) {
+    private StepOutcome promote(long gen, NodeGoal goal, String cause, PgObservation observed) {
         Lsn switchLsn = Lsn.max(observed.receiveLsn(), observed.replayLsn());
         long oldTimeline = observed.timeline();
-        String why = goal.reason() == null ? "" : goal.reason();
-        String reason = why.startsWith("initial start") ? "initial start" : why.startsWith("forced") ? "forced"
-                : why.startsWith("switchover") ? "switchover" : why.startsWith("recover-master") ? "recover-master"
-                : "failover";
-        record(gen, new PromotionRecord(self, oldTimeline, switchLsn, oldTimeline + 1, wallClock(), reason, false));
+        record(gen, new PromotionRecord(self, oldTimeline, switchLsn, oldTimeline + 1, wallClock(), cause, false));
         // why a grant before and after: a standby that has the extension takes it, so commits work from the first
         // moment; one promoted before the extension existed creates it once it is writable.
         lease.grantCommitGuard();
@@ -404,14 +596,6 @@ final class Executor {
                 + switchLsn + " (" + goal.reason() + ")" + (vip == null ? "" : "; " + vip));
     }
 
-    // A standby about to be promoted still needs an upstream to start; the last primary is the natural one.
-    private Upstream formerUpstream(Cib cib) {
-        String former = cib.lastPromotion().map(PromotionRecord::node).filter(n -> !n.equals(self))
-                .orElseGet(() -> cib.dataNodes().stream().map(NodeSpec::name).filter(n -> !n.equals(self))
-                        .findFirst().orElse(self));
-        return upstreamOf(cib.node(former).orElseThrow());
-    }
-
     private static Upstream upstreamOf(NodeSpec node) {
         return new Upstream(node.name(), node.address(), node.pgPort());
     }
@@ -424,15 +608,10 @@ final class Executor {
         }
     }
 
-    // A data directory that cannot be read, or that is gone although it held this node's cluster, fails every start
-    // (counted, retried after the back-off) and is never replaced without the operator (S5).
-    private StepOutcome unusableData(DataDirState data) {
-        String advice = data.initialized()
-                ? "; PostgreSQL's OS user must own the data directory (mode 0700 or 0750)"
-                : "; pgpacer does not copy over a lost data directory on its own: check the mount and the path (the"
-                        + " node recovers by itself once it is back), or run 'pgpacer rebuild " + self + "'";
-        return new StepOutcome("cannot start PostgreSQL: " + data.problem() + advice, "start",
-                data.initialized() ? 1 : 5);
+    /** The configured node named, as PostgreSQL connects to it. */
+    private static Upstream upstreamNamed(Cib cib, String node) {
+        return upstreamOf(cib.node(node).orElseThrow(() -> new IllegalStateException(node
+                + " is not a configured node")));
     }
 
     // --- long steps -----------------------------------------------------------------------------------
@@ -533,130 +712,22 @@ final class Executor {
 
     // --- standby --------------------------------------------------------------------------------------
 
-    private StepOutcome towardsStandby(Cib cib, NodeGoal goal, PgObservation observed, DataDirState data) {
-        OptionalLong held = lease.held();
-        if (held.isPresent()) {
-            Switchover planned = cib.switchover();
-            if (planned != null && planned.phase() == Switchover.Phase.HANDING_OVER && self.equals(planned.from())) {
-                return handOver(held.getAsLong(), planned);
-            }
-            writerVip.release();
-            releaseLeaseBound.run();
-            stop(StopMode.FAST);
-            lease.release();
-            return StepOutcome.did("stepped down: stopped the writer VIP and PostgreSQL, released the primary lease");
-        }
-        String vip = writerVip.release();
-        if (vip != null) {
-            return StepOutcome.did(vip + ": this node is not the primary");
-        }
-        if (observed.running() && observed.reachable() && !observed.inRecovery()) {
-            stop(StopMode.IMMEDIATE);
-            return StepOutcome.did("stopped PostgreSQL: it was writable but this node is not the primary");
-        }
-        NodeSpec upstreamNode = cib.node(goal.upstream()).orElse(null);
-        if (upstreamNode == null) {
-            return StepOutcome.did("waiting: upstream " + goal.upstream() + " is not a configured node");
-        }
-        Upstream upstream = upstreamOf(upstreamNode);
-        boolean upstreamServes = cib.report(upstreamNode.name()).map(NodeReport::pgState)
-                .filter(s -> s == PgState.PRIMARY).isPresent();
-        if (goal.repair() != null) {
-            return repair(goal, upstream, upstreamServes, observed);
-        }
-        if (!data.initialized()) {
-            if (!upstreamServes) {
-                return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary to clone it");
-            }
-            Source source = currentPrimary();
-            if (source.primary() == null) {
-                return StepOutcome.did("waiting to clone: " + source.missing());
-            }
-            Upstream primary = source.primary();
-            return startLongStep(LongStep.Kind.CLONE, primary, goal, progress -> pg.baseBackupFrom(primary, progress),
-                    () -> {
-                        configure(primary);
-                        pg.start();
-                        return StepOutcome.did("cloned from " + primary.nodeName()
-                                + " with pg_basebackup and started as standby");
-                    });
-        }
-        if (!observed.running()) {
-            boolean formerPrimary = !data.standbySignal();
-            // A former primary's WAL may go past the point where the new primary's timeline forked, which the
-            // history shows once the new primary confirmed its promotion.
-            if (formerPrimary && !upstreamServes) {
-                return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary to rejoin it");
-            }
-            return startAsStandby(cib, goal, upstream, upstreamServes, data, formerPrimary);
-        }
-        if (!upstream.nodeName().equals(configuredUpstream)) {
-            return follow(upstream, upstreamServes, observed);
-        }
-        if (observed.streaming()) {
-            notStreamingFrom = -1;
-            return StepOutcome.did("streaming from " + upstream.nodeName());
-        }
-        return unstick(cib, goal, upstream, upstreamServes);
-    }
-
-    // S3 for a running standby (issue 17.4): one that replayed WAL past the point where the new upstream's
-    // timeline forked cannot follow it by a reload (PostgreSQL loops on "forked off ... before current recovery point",
-    // and the WAL it keeps trying to stream leaves its data directory unreadable to the start-time check). It is stopped
-    // before it ever connects, and the start-time check rewinds it (with the lost-transaction report) or says DIVERGED,
-    // as for a standby that starts. The check needs the new upstream's promotion confirmed: it waits until it serves.
-    private StepOutcome follow(Upstream upstream, boolean upstreamServes, PgObservation observed) {
-        if (!upstreamServes) {
-            return StepOutcome.did("standby, waiting for " + upstream.nodeName() + " to run as primary to follow it");
-        }
-        TimelineCheck.Verdict verdict;
-        try {
-            verdict = divergence.checkRunning(observed);
-        } catch (StoreUnavailableException e) {
-            return waitingForHistory(e);
-        }
-        if (verdict.diverged()) {
-            stop(StopMode.FAST);
-            divergence.forget();
-            configuredUpstream = null;
-            return StepOutcome.did("stopped PostgreSQL instead of following " + upstream.nodeName() + ": "
-                    + verdict.reason() + "; it is checked as a starting standby next");
-        }
-        configure(upstream);
-        pg.reload();
-        return StepOutcome.did("now following " + upstream.nodeName());
-    }
-
     // The operator's repair (pg_rewind) or rebuild (a new copy; the old data directory kept aside unless the operator
-    // said otherwise, S5). The store clears the request once it is done; a failure is retried after the back-off.
-    private StepOutcome repair(NodeGoal goal, Upstream upstream, boolean upstreamServes, PgObservation observed) {
+    // said otherwise, S5), PostgreSQL stopped. The store clears the request once it is done; a failure is retried
+    // after the back-off.
+    private StepOutcome repair(NodeGoal goal, NodeStep.Repair step, DataDirState data, Upstream primary) {
         Repair repair = goal.repair();
-        if (repair.requestedAt().equals(repairDone)) {
-            return completeRepair(repair, "already done");
-        }
-        if (!upstreamServes) {
-            return StepOutcome.did("waiting for " + upstream.nodeName() + " to run as primary for the requested "
-                    + repair.describe());
-        }
-        Source source = currentPrimary();
-        if (source.primary() == null) {
-            return StepOutcome.did("waiting for the requested " + repair.describe() + ": " + source.missing());
-        }
-        Upstream primary = source.primary();
-        if (observed.running()) {
-            stop(StopMode.FAST);
-        }
         String action = repair.kind() == Repair.Kind.REWIND ? "repair"
                 : repair.discardOld() ? "rebuild --discard-old" : "rebuild";
-        Checked checked = checkStoppedData();
         // why a report even when nothing is rewound: the operator asked, and is told that nothing was lost.
-        DiscardReport report = reportDiscards(action, checked, primary);
-        if (repair.kind() == Repair.Kind.REWIND && checked != null && checked.nothingToRewind()) {
-            // why no pg_rewind: see Checked; the node restarts as a standby of the primary, as a rewind would leave it
-            return finishRepair(repair, primary, "repaired: nothing to rewind (" + checked.verdict().reason() + ")",
+        DiscardReport report = reportDiscards(action, step.verdict(), step.why(), data, primary);
+        if (step.way() == NodeStep.RepairWay.NOTHING_TO_REWIND) {
+            // why no pg_rewind: see NodeMachine's repair; the node restarts as a standby of the primary, as a rewind
+            // would leave it
+            return finishRepair(repair, primary, "repaired: nothing to rewind (" + step.verdict().reason() + ")",
                     null);
         }
-        if (repair.kind() == Repair.Kind.REWIND) {
+        if (step.way() == NodeStep.RepairWay.REWIND) {
             return startLongStep(LongStep.Kind.REWIND, primary, goal, progress -> pg.rewindFrom(primary, progress),
                     () -> finishRepair(repair, primary, "repaired: rewound onto " + primary.nodeName()
                             + " with pg_rewind", null));
@@ -683,40 +754,17 @@ final class Executor {
             pg.discardSetAside(aside);
             done += ", deleted as asked (--discard-old)";
         }
-        repairDone = repair.requestedAt();
+        memory = memory.withRepairDone(repair.requestedAt());
         return completeRepair(repair, done + "; started as standby of " + primary.nodeName());
     }
 
     /**
-     * The timeline check of a stopped node's data and the lost-transaction report made from it. A node whose WAL the
-     * check finds on the cluster's history has nothing to rewind, and pg_rewind must not run on it: PostgreSQL 15's
-     * pg_rewind takes the target's timeline from its last checkpoint, so a standby that followed a promotion and made
-     * no restartpoint on the new timeline yet is taken for diverged at the switch point, and pg_rewind fails reading
-     * WAL the node wrote to the new timeline's files ("could not find previous WAL record at SWITCH: invalid record
-     * length at SWITCH: wanted 24, got 0", issue 17.4).
+     * The lost-transaction report of what a rewind or a new copy is about to discard, before it does: from the timeline
+     * check's verdict on the stopped data (or why there is none); null for a directory without a cluster.
      */
-    private record Checked(TimelineCheck.Verdict verdict, String why) {
-        boolean nothingToRewind() {
-            return verdict != null && !verdict.diverged();
-        }
-    }
-
-    // The timeline check of the data directory as it is now, PostgreSQL just stopped; null for a directory without a
-    // cluster, which holds nothing to report.
-    private Checked checkStoppedData() {
-        DataDirState data = pg.inspect();
-        if (!data.initialized()) {
-            return null;
-        }
-        try {
-            return new Checked(divergence.check(data), null);
-        } catch (StoreUnavailableException | PostgresException e) {
-            return new Checked(null, "the timeline check failed: " + e.getMessage());
-        }
-    }
-
-    private DiscardReport reportDiscards(String action, Checked checked, Upstream primary) {
-        return checked == null ? null : discards.beforeDiscarding(action, checked.verdict(), checked.why(), primary);
+    private DiscardReport reportDiscards(String action, TimelineCheck.Verdict verdict, String why, DataDirState data,
+            Upstream primary) {
+        return data.initialized() ? discards.beforeDiscarding(action, verdict, why, primary) : null;
     }
 
     private StepOutcome completeRepair(Repair repair, String done) {
@@ -728,7 +776,7 @@ final class Executor {
     // Switchover: stop PostgreSQL cleanly while still holding the lease, so that nothing is written after the
     // shutdown checkpoint and the walsenders pass every record to the standbys before they exit; then give
     // the lease up, naming where the WAL ended.
-    private StepOutcome handOver(long gen, Switchover planned) {
+    private StepOutcome handOver(long gen, String to) {
         writerVip.release();
         releaseLeaseBound.run();
         stop(StopMode.FAST);
@@ -743,46 +791,23 @@ final class Executor {
                     + result.message());
         }
         lease.forget();
-        return StepOutcome.did("switchover to " + planned.to() + ": stopped writes, WAL ends at "
+        return StepOutcome.did("switchover to " + to + ": stopped writes, WAL ends at "
                 + stopped.checkpointLsn() + "; handed the lease over");
     }
 
-    // S3, the start-time check: a node whose WAL ends at or before the point where its timeline was forked streams
-    // the rest as it is. That includes an old primary shut down cleanly for a switchover: at a clean shutdown the
-    // WAL senders wait until connected standbys flushed all WAL, so the target's timeline forks at the end of the
-    // shutdown checkpoint, where the old primary's WAL ends. A node that went past the fork is rewound when
-    // auto-rewind allows and a primary serves; otherwise it stays DIVERGED, never started as a standby.
-    private StepOutcome startAsStandby(Cib cib, NodeGoal goal, Upstream upstream, boolean upstreamServes,
-            DataDirState data, boolean formerPrimary) {
-        TimelineCheck.Verdict verdict;
-        try {
-            verdict = checkDivergence(data);
-        } catch (StoreUnavailableException e) {
-            return waitingForHistory(e);
-        }
-        if (verdict.diverged()) {
-            if (!cib.settings().recovery().autoRewind() || !upstreamServes) {
-                return diverged(cib, upstream.nodeName(), upstreamServes);
-            }
-            Source source = currentPrimary();
-            if (source.primary() == null) {
-                return StepOutcome.did("waiting to rewind (" + verdict.reason() + "): " + source.missing());
-            }
-            Upstream primary = source.primary();
-            discards.beforeDiscarding("pg_rewind", verdict, null, primary);
-            return startLongStep(LongStep.Kind.REWIND, primary, goal, progress -> pg.rewindFrom(primary, progress),
-                    () -> {
-                        dataReplaced();
-                        configure(primary);
-                        pg.start();
-                        return StepOutcome.did("rejoined as standby of " + primary.nodeName() + " after pg_rewind: "
-                                + verdict.reason());
-                    });
-        }
-        configure(upstream);
-        pg.start();
-        return StepOutcome.did(formerPrimary ? "rejoined as standby of " + upstream.nodeName() + " without a rewind: "
-                + verdict.reason() : "started as standby of " + upstream.nodeName());
+    // S3: a stopped node whose WAL went past the fork, with auto-rewind on and a primary serving, is rewound onto it
+    // (the lost-transaction report first) and then started as its standby.
+    private StepOutcome rewindAtStart(Cib cib, NodeGoal goal, NodeStep.Rewind rewind) {
+        Upstream primary = upstreamNamed(cib, rewind.source());
+        discards.beforeDiscarding("pg_rewind", rewind.verdict(), null, primary);
+        return startLongStep(LongStep.Kind.REWIND, primary, goal, progress -> pg.rewindFrom(primary, progress),
+                () -> {
+                    dataReplaced();
+                    configure(primary);
+                    pg.start();
+                    return StepOutcome.did("rejoined as standby of " + primary.nodeName() + " after pg_rewind: "
+                            + rewind.verdict().reason());
+                });
     }
 
     // Not started: the report says DIVERGED with the fix, and the failed actions say so once, as the reference's
@@ -823,46 +848,36 @@ final class Executor {
         }
     }
 
-    private StepOutcome waitingForHistory(StoreUnavailableException e) {
-        return StepOutcome.did("waiting to check this node's WAL against the timeline history: the store's majority"
-                + " cannot be read now (" + e.getMessage() + ")");
-    }
-
     // The data directory was rewound or replaced: its old verdict and its DIVERGED record no longer describe it.
     private void dataReplaced() {
         divergence.forget();
         divergenceRecorded = null;
     }
 
-    /** The primary to rewind onto or copy from, or why there is none now. */
-    private record Source(Upstream primary, String missing) {
-    }
-
     // Read through the majority at the moment of the rewind or copy, never from this member's own copy: a stale copy
     // once named a standby as the source, and pg_rewind must take the primary's timeline (issue 12). The primary is
     // the lease holder that reports PRIMARY; while there is none, nothing is run and no failure is counted.
-    private Source currentPrimary() {
+    private NodeView.Lookup<String> currentPrimary() {
         Cib fresh;
         try {
             fresh = store.read(STORE_TIMEOUT);
         } catch (StoreUnavailableException e) {
-            return new Source(null, "the store's majority cannot be read to name the current primary ("
+            return NodeView.Lookup.none("the store's majority cannot be read to name the current primary ("
                     + e.getMessage() + ")");
         }
         String holder = fresh.lease().holder();
         if (holder == null) {
-            return new Source(null, "no node holds the primary lease now");
+            return NodeView.Lookup.none("no node holds the primary lease now");
         }
         if (holder.equals(self)) {
-            return new Source(null, "the store still names this node the lease holder (until its lease expires)");
+            return NodeView.Lookup.none("the store still names this node the lease holder (until its lease expires)");
         }
         boolean serving = fresh.report(holder).map(NodeReport::pgState).filter(s -> s == PgState.PRIMARY)
                 .isPresent();
-        NodeSpec node = fresh.node(holder).orElse(null);
-        if (!serving || node == null) {
-            return new Source(null, holder + " holds the primary lease but does not report PRIMARY yet");
+        if (!serving || fresh.node(holder).isEmpty()) {
+            return NodeView.Lookup.none(holder + " holds the primary lease but does not report PRIMARY yet");
         }
-        return new Source(upstreamOf(node), null);
+        return NodeView.Lookup.found(holder);
     }
 
     /** Whether this node's data diverged from the timeline history by its last check (its report says DIVERGED). */
@@ -870,75 +885,11 @@ final class Executor {
         return divergence.diverged();
     }
 
-    // A standby that cannot stream from a serving primary may have WAL past the point where that primary's
-    // timeline forked (an old primary kept streaming commits it never acknowledged). pg_rewind decides: it
-    // rewinds a diverged standby and changes nothing otherwise. Tried once per upstream timeline.
-    private StepOutcome unstick(Cib cib, NodeGoal goal, Upstream upstream, boolean upstreamServes) {
-        long now = millis.getAsLong();
-        if (notStreamingFrom < 0) {
-            notStreamingFrom = now;
-        }
-        long upstreamTimeline = cib.report(upstream.nodeName()).map(NodeReport::timeline).orElse(0L);
-        String attempt = upstream.nodeName() + " on timeline " + upstreamTimeline;
-        if (!upstreamServes || now - notStreamingFrom < STUCK_MILLIS || attempt.equals(lastRewindAttempt)) {
-            return StepOutcome.did("standby of " + upstream.nodeName() + ", not streaming yet");
-        }
-        boolean autoRewind = cib.settings().recovery().autoRewind();
-        Source source = autoRewind ? currentPrimary() : null;
-        if (source != null && source.primary() == null) {
-            return StepOutcome.did("standby of " + upstream.nodeName() + ", not streaming yet; no rewind now: "
-                    + source.missing());
-        }
-        lastRewindAttempt = attempt;
-        stop(StopMode.FAST);
-        if (!autoRewind) {
-            // why: without auto-rewind the start-time check decides, on the next pass: DIVERGED, or start again.
-            divergence.forget();
-            notStreamingFrom = -1;
-            return StepOutcome.did("could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
-                    + " s: stopped PostgreSQL to check its WAL against the timeline history");
-        }
-        Checked checked = checkStoppedData();
-        Upstream primary = source.primary();
-        if (checked != null && checked.nothingToRewind()) {
-            return restartUnstuck(primary, "could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
-                    + " s: restarted without pg_rewind (" + checked.verdict().reason() + ")");
-        }
-        // why a report only for a rewind: a standby that merely restarts discards nothing, and a report of it on every
-        // restart of a cluster would bury the reports of real rewinds in the history.
-        reportDiscards("pg_rewind", checked, primary);
-        return startLongStep(LongStep.Kind.REWIND, primary, goal, progress -> pg.rewindFrom(primary, progress),
-                () -> restartUnstuck(primary, "could not stream from " + attempt + " for " + STUCK_MILLIS / 1000
-                        + " s: ran pg_rewind against " + primary.nodeName() + " and restarted"));
-    }
-
     private StepOutcome restartUnstuck(Upstream primary, String done) {
         dataReplaced();
         configure(primary);
         pg.start();
-        notStreamingFrom = -1;
         return StepOutcome.did(done);
-    }
-
-    // --- stopped --------------------------------------------------------------------------------------
-
-    private StepOutcome towardsStopped(PgObservation observed) {
-        if (lease.held().isPresent()) {
-            writerVip.release();
-            releaseLeaseBound.run();
-            stop(StopMode.FAST);
-            lease.release();
-            return StepOutcome.did("stopped PostgreSQL and released the primary lease");
-        }
-        if (observed.running()) {
-            stop(StopMode.FAST);
-            return StepOutcome.did("stopped PostgreSQL");
-        }
-        String vip = writerVip.release();
-        if (vip != null) {
-            return StepOutcome.did(vip + ": this node is not the primary");
-        }
-        return StepOutcome.did("stopped, as assigned");
     }
 
     private void stop(StopMode mode) {
@@ -958,6 +909,7 @@ final class Executor {
             waiting = SyncPlanner.Waiting.NONE;
             notStreamingSince.clear();
         }
-        configuredUpstream = upstream == null ? null : upstream.nodeName();
+        // why the unstick attempt ends here too: PostgreSQL starts or follows anew, whatever the stop was for.
+        memory = memory.withConfiguredUpstream(upstream == null ? null : upstream.nodeName()).withoutUnstickAttempt();
     }
 }

@@ -29,6 +29,11 @@ final class WriterVip {
         added = listener;
     }
 
+    /** False once the address is known to be absent from this host (no release needed). */
+    boolean mayBeHere() {
+        return vip != null && mayBeHere;
+    }
+
     /** Adds the address if it is missing and the lease is valid; returns what it did, or null when nothing. */
     String claim(BooleanSupplier leaseValid) {
         if (vip == null || !leaseValid.getAsBoolean()) {

@@ -83,6 +83,7 @@ public final class CibJson {
         static final ObjectReader SNAPSHOT_READER = MAPPER.readerFor(Snapshot.class)
                 .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+        static final ObjectReader TREE_READER = MAPPER.readerFor(JsonNode.class);
         static final ObjectReader RESULT_READER = MAPPER.readerFor(CommandResult.class)
                 .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
@@ -145,7 +146,22 @@ public final class CibJson {
 
     /** @throws IllegalArgumentException naming what is wrong when the bytes are not a command result */
     public static CommandResult decodeResult(byte[] json) {
-        return read(Codecs.RESULT_READER, json, "command result");
+        JsonNode tree = read(Codecs.TREE_READER, json, "command result");
+        if (tree.isObject() && !tree.has("lease")) {
+            // why: a member of an older version names the lease effect only in its message (a rolling upgrade)
+            boolean applied = tree.path("applied").asBoolean();
+            String message = tree.path("message").asText("");
+            CommandResult.LeaseEffect lease = !applied && message.equals("already held")
+                    ? CommandResult.LeaseEffect.ALREADY_HELD
+                    : applied && message.endsWith("lease released") ? CommandResult.LeaseEffect.RELEASED
+                    : CommandResult.LeaseEffect.NONE;
+            ((ObjectNode) tree).put("lease", lease.name());
+        }
+        try {
+            return Codecs.RESULT_READER.readValue(tree);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a command result: " + e.getMessage(), e);
+        }
     }
 
     public static byte[] encode(Snapshot snapshot) {

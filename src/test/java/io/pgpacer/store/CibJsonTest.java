@@ -239,6 +239,20 @@ class CibJsonTest {
     }
 
     @Test
+    void aResultSaysItsLeaseEffectAndOneFromAnOlderMemberIsReadFromItsMessage() {
+        CommandResult held = new CommandResult(false, "already held", 9, 8, CommandResult.LeaseEffect.ALREADY_HELD);
+        assertEquals(held, CibJson.decodeResult(CibJson.encode(held)));
+        // why: during a rolling upgrade the store's leader may be of a version whose results carry no lease effect
+        assertEquals(CommandResult.LeaseEffect.ALREADY_HELD, CibJson.decodeResult(
+                "{\"applied\":false,\"message\":\"already held\",\"epoch\":9,\"value\":8}".getBytes(UTF_8)).lease());
+        assertEquals(CommandResult.LeaseEffect.RELEASED, CibJson.decodeResult(("{\"applied\":true,\"message\":"
+                + "\"fail-count 3 reached migration-threshold; lease released\",\"epoch\":9,\"value\":0}")
+                .getBytes(UTF_8)).lease());
+        assertEquals(CommandResult.LeaseEffect.NONE, CibJson.decodeResult(
+                "{\"applied\":true,\"message\":\"fail-count 1\",\"epoch\":9,\"value\":0}".getBytes(UTF_8)).lease());
+    }
+
+    @Test
     void badCommandsAreRefusedWithTheReason() {
         IllegalArgumentException unknownField = assertThrows(IllegalArgumentException.class, () -> CibJson
                 .decodeCommand("{\"type\":\"AcquireLease\",\"node\":\"node1\",\"force\":true}".getBytes(UTF_8)));

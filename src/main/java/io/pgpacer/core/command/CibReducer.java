@@ -227,7 +227,8 @@ public final class CibReducer {
     private static Outcome acquireLease(Cib cib, AcquireLease c) {
         Lease lease = cib.lease();
         if (lease.heldBy(c.node())) {
-            return new Outcome(cib, new CommandResult(false, "already held", cib.epoch(), lease.generation()));
+            return new Outcome(cib, new CommandResult(false, "already held", cib.epoch(), lease.generation(),
+                    CommandResult.LeaseEffect.ALREADY_HELD));
         }
         if (!lease.isFree()) {
             return refuse(cib, "the lease is held by " + lease.holder());
@@ -270,7 +271,7 @@ public final class CibReducer {
         if (!lease.heldBy(c.node()) || lease.generation() != c.generation()) {
             return refuse(cib, c.node() + " does not hold lease generation " + c.generation());
         }
-        return accept(cib.withLease(new Lease(null, lease.generation(), 0)), "lease released");
+        return Outcome.acceptReleasingLease(cib.withLease(new Lease(null, lease.generation(), 0)), "lease released");
     }
 
     private static Outcome reportFailure(Cib cib, ReportFailure c) {
@@ -283,7 +284,8 @@ public final class CibReducer {
         Cib next = cib.withFailCount(c.node(), count).withFailedActions(actions);
         if (next.lease().heldBy(c.node()) && !next.eligibleForPrimary(c.node())) {
             next = next.withLease(new Lease(null, next.lease().generation(), 0));
-            return accept(next, "fail-count " + count.count() + " reached migration-threshold; lease released");
+            return Outcome.acceptReleasingLease(next, "fail-count " + count.count()
+                    + " reached migration-threshold; lease released");
         }
         return accept(next, "fail-count " + count.count());
     }
@@ -308,7 +310,8 @@ public final class CibReducer {
         actions.add(new FailedAction(c.node(), failure.operation(), failure.rc(), c.exitReason(), c.at()));
         Cib next = cib.withFailCount(c.node(), count).withFailedActions(actions)
                 .withLease(new Lease(null, cib.lease().generation(), 0));
-        return accept(next, "commits hang and " + takeover.get() + " streams: fail-count " + count.count()
+        return Outcome.acceptReleasingLease(next, "commits hang and " + takeover.get() + " streams: fail-count "
+                + count.count()
                 + " (migration-threshold " + threshold + "); lease released");
     }
 

@@ -14,6 +14,13 @@ public record Outcome(Cib cib, CommandResult result) {
         return new Outcome(stamped, CommandResult.applied(stamped.epoch(), message));
     }
 
+    /** The command changed the CIB and released the sender's lease, which the sender must stop counting on. */
+    static Outcome acceptReleasingLease(Cib next, String message) {
+        Cib stamped = next.withEpoch(next.epoch() + 1);
+        return new Outcome(stamped, new CommandResult(true, message, stamped.epoch(), 0,
+                CommandResult.LeaseEffect.RELEASED));
+    }
+
     /** The command was refused: the CIB as it was, and why. */
     static Outcome refuse(Cib cib, String message) {
         return new Outcome(cib, CommandResult.rejected(cib.epoch(), message));

@@ -94,7 +94,7 @@ final class SwitchoverReducer {
         }
         Cib next = cib.withLease(new Lease(null, cib.lease().generation(), 0))
                 .withSwitchover(planned.handedOver(c.endOfWal()));
-        return accept(next, c.node() + " handed over at " + c.endOfWal() + "; lease released");
+        return Outcome.acceptReleasingLease(next, c.node() + " handed over at " + c.endOfWal() + "; lease released");
     }
 
     static Outcome abort(Cib cib, AbortSwitchover c) {

@@ -146,10 +146,15 @@ class CibReducerTest {
     void failureAtTheMigrationThresholdReleasesTheHoldersLease() {
         run(new AssignGoals(0, Map.of("n1", NodeGoal.primary("a"))));
         run(new AcquireLease("n1"));
-        assertEquals("fail-count 1", run(new ReportFailure("n1", "monitor", 7, "not running", "t1")).message());
+        assertEquals(CommandResult.LeaseEffect.ALREADY_HELD, run(new AcquireLease("n1")).lease(),
+                "the holder asking again (an agent restarted under its lease) may go on holding it");
+        CommandResult counted = run(new ReportFailure("n1", "monitor", 7, "not running", "t1"));
+        assertEquals(List.of("fail-count 1", CommandResult.LeaseEffect.NONE), List.of(counted.message(),
+                counted.lease()));
         assertTrue(cib.lease().heldBy("n1"));
-        assertEquals("fail-count 2 reached migration-threshold; lease released",
-                run(new ReportFailure("n1", "monitor", 7, "not running", "t2")).message());
+        CommandResult released = run(new ReportFailure("n1", "monitor", 7, "not running", "t2"));
+        assertEquals(List.of("fail-count 2 reached migration-threshold; lease released",
+                CommandResult.LeaseEffect.RELEASED), List.of(released.message(), released.lease()));
         assertTrue(cib.lease().isFree());
         assertEquals(2, cib.failedActions().size());
         run(new CleanupFailures("n1"));
