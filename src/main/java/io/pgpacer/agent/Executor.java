@@ -6,6 +6,7 @@ import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.PromotionCause;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.command.CommandResult;
@@ -569,10 +570,11 @@ final class Executor {
                 .toList();
     }
 
-    private StepOutcome promote(long gen, NodeGoal goal, String cause, PgObservation observed) {
+    private StepOutcome promote(long gen, NodeGoal goal, PromotionCause cause, PgObservation observed) {
         Lsn switchLsn = Lsn.max(observed.receiveLsn(), observed.replayLsn());
         long oldTimeline = observed.timeline();
-        record(gen, new PromotionRecord(self, oldTimeline, switchLsn, oldTimeline + 1, wallClock(), cause, false));
+        record(gen, new PromotionRecord(self, oldTimeline, switchLsn, oldTimeline + 1, wallClock(), cause.words(),
+                false));
         // why a grant before and after: a standby that has the extension takes it, so commits work from the first
         // moment; one promoted before the extension existed creates it once it is writable.
         lease.grantCommitGuard();

@@ -4,6 +4,7 @@ import static io.pgpacer.core.command.Outcome.accept;
 import static io.pgpacer.core.command.Outcome.refuse;
 
 import io.pgpacer.core.model.Hint;
+import io.pgpacer.core.cib.PromotionCause;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.CommitsHangPolicy;
 import io.pgpacer.core.cib.FailCount;
@@ -403,7 +404,8 @@ public final class CibReducer {
             return refuse(cib, c.node() + " diverged from the timeline history: promoting it would lose the"
                     + " timeline's later commits; run '" + Hint.repair(c.node()) + "' first");
         }
-        Cib next = RepairReducer.makePrimary(cib, c.node(), "forced by the operator: " + c.operatorNote(),
+        Cib next = RepairReducer.makePrimary(cib, c.node(),
+                PromotionCause.FORCED.words() + " by the operator: " + c.operatorNote(),
                 "follow the forced primary " + c.node());
         return accept(next, c.node() + " will be promoted; acknowledged commits it lacks are lost");
     }

@@ -4,6 +4,7 @@ import io.pgpacer.core.model.Hint;
 import static io.pgpacer.core.command.Outcome.accept;
 import static io.pgpacer.core.command.Outcome.refuse;
 
+import io.pgpacer.core.cib.PromotionCause;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.FailCount;
 import io.pgpacer.core.cib.NodeGoal;
@@ -112,7 +113,7 @@ final class RepairReducer {
         if (diverged(cib, c.node())) {
             return refuse(cib, c.node() + " diverged from the timeline history; repair or rebuild it first");
         }
-        return accept(makePrimary(cib, c.node(), "recover-master: " + c.reason(),
+        return accept(makePrimary(cib, c.node(), PromotionCause.RECOVER_MASTER.words() + ": " + c.reason(),
                 "follow the recovered primary " + c.node()), "the recorded primary is cleared; " + c.node()
                         + " will be primary: " + c.reason());
     }

@@ -2,6 +2,7 @@ package io.pgpacer.core.decide;
 
 import static io.pgpacer.core.model.Durations.seconds;
 
+import io.pgpacer.core.cib.PromotionCause;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ControllerActivity;
 import io.pgpacer.core.cib.FailedAction;
@@ -31,6 +32,10 @@ import java.util.Optional;
  * its input.
  */
 public final class Scheduler {
+
+    /** The heads of the primary goals' reasons this scheduler gives (the cause the history records). */
+    private static final String INITIAL_START = PromotionCause.INITIAL_START.words() + ": ";
+    private static final String FAILOVER = PromotionCause.FAILOVER.words() + ": ";
 
     private Scheduler() {
     }
@@ -256,20 +261,20 @@ public final class Scheduler {
         long waited = snapshot.sinceControllerStart();
         long wait = cib.settings().bootstrapWaitMillis();
         if (!silent.isEmpty() && waited < wait) {
-            return new PrimaryChoice(null, "initial start: waiting for " + String.join(", ", silent)
+            return new PrimaryChoice(null, INITIAL_START + "waiting for " + String.join(", ", silent)
                     + " to report (bootstrap-wait " + seconds(wait) + ", " + seconds(wait - waited) + " left)", false);
         }
         CandidateRanking.Ranking ranking = CandidateRanking.initialCandidates(snapshot);
         if (ranking.best().isEmpty()) {
-            return new PrimaryChoice(null, "initial start: no node can start the cluster: " + ranking.excludedText(),
+            return new PrimaryChoice(null, INITIAL_START + "no node can start the cluster: " + ranking.excludedText(),
                     false);
         }
         String best = ranking.best().get();
         NodeReport report = cib.reports().get(best);
         String why = report.hasData()
-                ? "initial start: " + best + " has the most advanced WAL (timeline " + report.timeline() + ", "
+                ? INITIAL_START + best + " has the most advanced WAL (timeline " + report.timeline() + ", "
                         + report.lsn() + ")"
-                : "initial start: no node has data; " + best + " is first in the configured order and runs initdb";
+                : INITIAL_START + "no node has data; " + best + " is first in the configured order and runs initdb";
         return new PrimaryChoice(best, why, true);
     }
 
@@ -292,7 +297,7 @@ public final class Scheduler {
         }
         String best = ranking.best().get();
         NodeReport report = cib.reports().get(best);
-        return new PrimaryChoice(best, "failover: " + lost + "; " + best + " is the most advanced standby ("
+        return new PrimaryChoice(best, FAILOVER + lost + "; " + best + " is the most advanced standby ("
                 + report.lsn() + ")", true);
     }
 

@@ -1,5 +1,6 @@
 package io.pgpacer.core.decide;
 
+import io.pgpacer.core.cib.PromotionCause;
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
@@ -88,8 +89,9 @@ final class SwitchoverPlanner {
             return Optional.of(Plan.note("switchover: waiting for " + target + " to receive WAL up to "
                     + planned.handoverLsn() + (report == null ? "" : " (it has " + report.lsn() + ")")));
         }
-        Map<String, NodeGoal> goals = cib.goalsWithPrimary(target, "switchover from " + planned.from() + ": " + target
-                + " received all WAL up to " + planned.handoverLsn(), "follow the new primary " + target);
+        Map<String, NodeGoal> goals = cib.goalsWithPrimary(target, PromotionCause.SWITCHOVER.words() + " from "
+                + planned.from() + ": " + target + " received all WAL up to " + planned.handoverLsn(),
+                "follow the new primary " + target);
         return step(new AssignGoals(cib.goalsVersion(), goals), "switchover " + planned.from() + " -> " + target
                 + ": " + target + " received " + report.lsn() + ", past the hand-over at " + planned.handoverLsn());
     }

@@ -4,6 +4,7 @@ import io.pgpacer.core.cib.NodeGoal;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
+import io.pgpacer.core.cib.PromotionCause;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.cib.Role;
@@ -161,7 +162,7 @@ public final class NodeMachine {
                         + view.postgres().error()));
             }
             case PROMOTING -> {
-                return decide(state, Edge.PROMOTE, new NodeStep.Promote(promotionCause(view.goal())));
+                return decide(state, Edge.PROMOTE, new NodeStep.Promote(PromotionCause.of(view.goal())));
             }
             default -> {
                 if (view.cib().history().isEmpty()) {
@@ -178,13 +179,6 @@ public final class NodeMachine {
                 && p.newTimeline() == view.data().timeline()).isPresent();
     }
 
-    /** The cause the timeline history gives a promotion, from the goal's reason as the controller worded it. */
-    static String promotionCause(NodeGoal goal) {
-        String why = goal.reason() == null ? "" : goal.reason();
-        return why.startsWith("initial start") ? "initial start" : why.startsWith("forced") ? "forced"
-                : why.startsWith("switchover") ? "switchover" : why.startsWith("recover-master") ? "recover-master"
-                : "failover";
-    }
 
     // --- standby ----------------------------------------------------------------------------------------
 
@@ -293,8 +287,8 @@ public final class NodeMachine {
 
     // S3 for a running standby (issue 17.4): one that replayed WAL past the point where the new upstream's
     // timeline forked cannot follow it by a reload (PostgreSQL loops on "forked off ... before current recovery
-    // point"). It is stopped before it ever connects, and the start-time check rewinds it or says DIVERGED. The check needs the
-    // new upstream's promotion confirmed: it waits until it serves.
+    // point"). It is stopped before it ever connects, and the start-time check rewinds it or says DIVERGED. The check
+    // needs the new upstream's promotion confirmed: it waits until it serves.
     private static NodeDecision follow(NodeView view, NodeState state, String upstream, boolean upstreamServes) {
         if (!upstreamServes) {
             return decide(state, Edge.WAIT_FOR_PRIMARY, new NodeStep.Wait("standby, waiting for " + upstream

@@ -1,5 +1,6 @@
 package io.pgpacer.core.node;
 
+import io.pgpacer.core.cib.PromotionCause;
 import io.pgpacer.core.timeline.TimelineCheck;
 
 /**
@@ -82,8 +83,8 @@ public sealed interface NodeStep {
     record StartToPromote() implements NodeStep {
     }
 
-    /** Records the promotion in the timeline history, then promotes; {@code cause} as the history names it. */
-    record Promote(String cause) implements NodeStep {
+    /** Records the promotion in the timeline history, then promotes. */
+    record Promote(PromotionCause cause) implements NodeStep {
     }
 
     /** Records this already writable node as the cluster's initial primary (existing data, empty history). */

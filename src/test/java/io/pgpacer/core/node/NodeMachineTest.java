@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.PromotionCause;
 import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.node.NodeStep.Look;
 import io.pgpacer.core.node.NodeView.Lookup;
@@ -85,10 +86,11 @@ class NodeMachineTest {
                     Edge.ACQUIRE_LEASE_TO_PROMOTE, new NodeStep.AcquireLease(false)),
             new Row("a standby holding the lease is promoted, the cause from the goal",
                     holding(view(AFTER_FAILOVER, PRIMARY, STREAMING, STANDBY_DATA)), NodeState.PROMOTING,
-                    Edge.PROMOTE, new NodeStep.Promote("failover")),
+                    Edge.PROMOTE, new NodeStep.Promote(PromotionCause.FAILOVER)),
             new Row("a switchover's promotion is recorded as one",
                     holding(view(AFTER_FAILOVER, NodeGoal.primary("switchover from n1"), NOT_STREAMING,
-                            STANDBY_DATA)), NodeState.PROMOTING, Edge.PROMOTE, new NodeStep.Promote("switchover")),
+                            STANDBY_DATA)), NodeState.PROMOTING, Edge.PROMOTE,
+                    new NodeStep.Promote(PromotionCause.SWITCHOVER)),
             new Row("a stopped standby under the lease starts in recovery, to be promoted",
                     holding(view(AFTER_FAILOVER, PRIMARY, STOPPED, STANDBY_DATA)), NodeState.STOPPED,
                     Edge.START_TO_PROMOTE, new NodeStep.StartToPromote()),
