@@ -845,18 +845,7 @@ public final class Agent implements LocalAgent, AutoCloseable {
         if (cib.lease().isFree() || lastReport == null) {
             return false;
         }
-        NodeGoal goal = cib.goals().get(config.nodeName());
-        if (goal == null) {
-            return false;
-        }
-        return switch (goal.role()) {
-            // A primary whose recorded sync standby stopped streaming watches closely: writes may be waiting.
-            case PRIMARY -> lastReport.pgState() == PgState.PRIMARY && cib.syncSet().standbys().stream()
-                    .allMatch(n -> lastReport.replicas().stream()
-                            .anyMatch(r -> r.name().equals(n) && "streaming".equals(r.state())));
-            case STANDBY -> lastReport.streaming() && goal.upstream().equals(lastReport.upstream());
-            case STOPPED -> lastReport.pgState() == PgState.STOPPED;
-        };
+        return NodeMachine.goalReached(cib.goals().get(config.nodeName()), lastReport, cib.syncSet());
     }
 
     /** Set by fencing, cleared by a pass that reached the store: no-quorum-policy applies while it is set. */

@@ -539,7 +539,7 @@ final class Executor {
         List<ReplicaStatus> replicas = replicaStatuses(observed);
         List<String> candidates = cib.dataNodes().stream().map(NodeSpec::name).filter(n -> !n.equals(self)).toList();
         for (String candidate : candidates) {
-            if (replicas.stream().anyMatch(r -> r.name().equals(candidate) && "streaming".equals(r.state()))) {
+            if (replicas.stream().anyMatch(r -> r.name().equals(candidate) && r.streaming())) {
                 notStreamingSince.remove(candidate);
             } else {
                 notStreamingSince.putIfAbsent(candidate, now);

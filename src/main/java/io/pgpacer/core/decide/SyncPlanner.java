@@ -108,7 +108,7 @@ public final class SyncPlanner {
     }
 
     private static boolean streaming(Input in, String name) {
-        return in.replicas().stream().anyMatch(r -> r.name().equals(name) && "streaming".equals(r.state()));
+        return in.replicas().stream().anyMatch(r -> r.name().equals(name) && r.streaming());
     }
 
     private static boolean withinGrace(Input in, String name) {

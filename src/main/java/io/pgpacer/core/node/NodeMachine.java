@@ -9,6 +9,7 @@ import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.cib.Switchover;
+import io.pgpacer.core.cib.SyncSet;
 import io.pgpacer.core.node.NodeStep.Look;
 import io.pgpacer.core.node.NodeStep.RepairWay;
 import io.pgpacer.core.node.NodeStep.StopKind;
@@ -72,6 +73,23 @@ public final class NodeMachine {
             return PgState.UNRESPONSIVE;
         }
         return pg.inRecovery() ? PgState.STANDBY : PgState.PRIMARY;
+    }
+
+    /**
+     * Whether the node's last report shows it where its goal wants it (the agent then looks at the monitor interval
+     * instead of closely). A primary whose recorded sync standby stopped streaming is not: writes may be waiting.
+     */
+    public static boolean goalReached(NodeGoal goal, NodeReport report, SyncSet syncSet) {
+        if (goal == null || report == null) {
+            return false;
+        }
+        return switch (goal.role()) {
+            case PRIMARY -> report.pgState() == PgState.PRIMARY && syncSet.standbys().stream()
+                    .allMatch(n -> report.replicas().stream()
+                            .anyMatch(r -> r.name().equals(n) && r.streaming()));
+            case STANDBY -> report.streaming() && goal.upstream().equals(report.upstream());
+            case STOPPED -> report.pgState() == PgState.STOPPED;
+        };
     }
 
     /** The next step towards the node's goal. */

@@ -20,13 +20,21 @@ import static io.pgpacer.core.node.NodeViews.withHistory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.pgpacer.core.cib.Cib;
+import io.pgpacer.core.cib.CommitGuardReport;
 import io.pgpacer.core.cib.NodeGoal;
+import io.pgpacer.core.cib.NodeReport;
+import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.PromotionCause;
 import io.pgpacer.core.cib.Repair;
+import io.pgpacer.core.cib.ReplicaStatus;
+import io.pgpacer.core.cib.Role;
+import io.pgpacer.core.cib.SyncSet;
+import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.node.NodeStep.Look;
 import io.pgpacer.core.node.NodeView.Lookup;
 import io.pgpacer.core.timeline.TimelineCheck;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +48,7 @@ class NodeMachineTest {
     private static final Cib AFTER_FAILOVER = withHistory(serving(cluster(), "n1", 3), "n1", 3);
     private static final NodeGoal PRIMARY = NodeGoal.primary("Promote n2 (standby -> primary): n1 lease expired");
     private static final NodeGoal STANDBY = NodeGoal.standbyOf("n1", "n1 is primary");
-    private static final NodeGoal STOP = new NodeGoal(io.pgpacer.core.cib.Role.STOPPED, null, "standby mode");
+    private static final NodeGoal STOP = new NodeGoal(Role.STOPPED, null, "standby mode");
     private static final TimelineCheck.Verdict CLEAN = new TimelineCheck.Verdict(false, "WAL ends before the fork");
     private static final TimelineCheck.Verdict PAST_FORK = new TimelineCheck.Verdict(true, "WAL goes past the fork");
 
@@ -249,18 +257,50 @@ class NodeMachineTest {
         }
     }
 
+    private static NodeReport report(PgState state, boolean streaming,
+            String upstream, List<ReplicaStatus> replicas) {
+        return new NodeReport(SELF, 1, state, 100, 3, Lsn.ZERO,
+                Lsn.ZERO, upstream, streaming, replicas, null, null, null, false, 0,
+                Map.of(), CommitGuardReport.UNKNOWN);
+    }
+
+    @Test
+    void theGoalIsReachedWhenTheReportShowsTheNodeWhereTheGoalWantsIt() {
+        SyncSet none = SyncSet.NONE;
+        SyncSet syncN3 = new SyncSet(List.of("n3"), 1, 1);
+        ReplicaStatus n3 = new ReplicaStatus("n3", "streaming", "sync",
+                Lsn.ZERO, Lsn.ZERO);
+        ReplicaStatus n3CatchingUp = new ReplicaStatus("n3", "catchup",
+                "async", Lsn.ZERO, Lsn.ZERO);
+        PgState primary = PgState.PRIMARY;
+        assertEquals(List.of(true, true, false, false, true, false, true, false, false),
+                List.of(NodeMachine.goalReached(PRIMARY, report(primary, false, null, List.of()), none),
+                        NodeMachine.goalReached(PRIMARY, report(primary, false, null, List.of(n3)), syncN3),
+                        NodeMachine.goalReached(PRIMARY, report(primary, false, null, List.of(n3CatchingUp)), syncN3),
+                        NodeMachine.goalReached(PRIMARY, report(PgState.STANDBY, true, "n1",
+                                List.of()), none),
+                        NodeMachine.goalReached(STANDBY, report(PgState.STANDBY, true, "n1",
+                                List.of()), none),
+                        NodeMachine.goalReached(STANDBY, report(PgState.STANDBY, true, "n3",
+                                List.of()), none),
+                        NodeMachine.goalReached(STOP, report(PgState.STOPPED, false, null,
+                                List.of()), none),
+                        NodeMachine.goalReached(null, report(primary, false, null, List.of()), none),
+                        NodeMachine.goalReached(STANDBY, null, none)));
+    }
+
     @Test
     void theReportedStateIsPostgresqlsSideOfTheNodeState() {
-        assertEquals(io.pgpacer.core.cib.PgState.NO_DATA, NodeMachine.reported(STOPPED, EMPTY, false, true));
-        assertEquals(io.pgpacer.core.cib.PgState.FAILED, NodeMachine.reported(STOPPED, LOST, false, false));
-        assertEquals(io.pgpacer.core.cib.PgState.DIVERGED, NodeMachine.reported(STOPPED, PRIMARY_DATA, true, true));
-        assertEquals(io.pgpacer.core.cib.PgState.FAILED, NodeMachine.reported(STOPPED, PRIMARY_DATA, false, true));
-        assertEquals(io.pgpacer.core.cib.PgState.STOPPED, NodeMachine.reported(STOPPED, PRIMARY_DATA, false, false));
-        assertEquals(io.pgpacer.core.cib.PgState.UNRESPONSIVE, NodeMachine.reported(STARTING, PRIMARY_DATA, false,
+        assertEquals(PgState.NO_DATA, NodeMachine.reported(STOPPED, EMPTY, false, true));
+        assertEquals(PgState.FAILED, NodeMachine.reported(STOPPED, LOST, false, false));
+        assertEquals(PgState.DIVERGED, NodeMachine.reported(STOPPED, PRIMARY_DATA, true, true));
+        assertEquals(PgState.FAILED, NodeMachine.reported(STOPPED, PRIMARY_DATA, false, true));
+        assertEquals(PgState.STOPPED, NodeMachine.reported(STOPPED, PRIMARY_DATA, false, false));
+        assertEquals(PgState.UNRESPONSIVE, NodeMachine.reported(STARTING, PRIMARY_DATA, false,
                 false));
-        assertEquals(io.pgpacer.core.cib.PgState.STANDBY, NodeMachine.reported(NOT_STREAMING, STANDBY_DATA, false,
+        assertEquals(PgState.STANDBY, NodeMachine.reported(NOT_STREAMING, STANDBY_DATA, false,
                 false));
-        assertEquals(io.pgpacer.core.cib.PgState.PRIMARY, NodeMachine.reported(WRITABLE, PRIMARY_DATA, false,
+        assertEquals(PgState.PRIMARY, NodeMachine.reported(WRITABLE, PRIMARY_DATA, false,
                 false));
     }
 }
