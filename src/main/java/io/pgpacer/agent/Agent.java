@@ -478,7 +478,7 @@ public final class Agent implements LocalAgent, AutoCloseable {
         // why not while pg_rewind runs: it rewrites the data directory in place (the control file last); the report
         // keeps the last look until it ended. A clone copies beside the directory, which stays empty: looked at, so
         // that a node being rebuilt reports that it holds no usable data and is no failover candidate meanwhile.
-        if ((dataStale || !observed.running()) && !executor.rewindUnderway()) {
+        if ((dataStale || !observed.running()) && !executor.longSteps().rewindUnderway()) {
             data = pg.inspect();
             dataStale = false;
         }
@@ -499,13 +499,13 @@ public final class Agent implements LocalAgent, AutoCloseable {
         if (inMaintenance) {
             activity = nodeInMaintenance ? "maintenance: observing only, not acting"
                     : PostgresClone.ID + " is unmanaged: observing PostgreSQL only, not acting";
-            String cancelled = executor.cancelClone(nodeInMaintenance ? "the node was put into maintenance"
+            String cancelled = executor.longSteps().cancelClone(nodeInMaintenance ? "the node was put into maintenance"
                     : PostgresClone.ID + " was made unmanaged");
             if (cancelled != null) {
                 events.add("agent", cancelled);
                 LOG.info(cancelled);
             }
-            String stillRunning = executor.longStepActivity();
+            String stillRunning = executor.longSteps().activity();
             if (stillRunning != null) {
                 // why: a rewind is not cancelled (see Executor.carryOn); it ends, and is followed up after maintenance.
                 activity += "; " + stillRunning;
@@ -918,7 +918,7 @@ public final class Agent implements LocalAgent, AutoCloseable {
         wake();
         if (pg != null) {
             // why first: a clone or a rewind holds PostgreSQL's lifecycle until it ends, which may take hours.
-            String cancelled = executor.stopLongSteps("the agent is stopping");
+            String cancelled = executor.longSteps().stopAll("the agent is stopping");
             if (cancelled != null) {
                 events.add("agent", cancelled);
                 LOG.info(cancelled);

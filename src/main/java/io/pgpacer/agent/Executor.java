@@ -47,7 +47,6 @@ import io.pgpacer.store.StoreUnavailableException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 
 /**
  * The PostgreSQL resource agent's reconcile step: given the node's goal and what it observes, take the one
@@ -74,40 +73,6 @@ final class Executor {
 
         static StepOutcome underway(LongStep step) {
             return new StepOutcome(step.summary(), null, 0, step.activity());
-        }
-    }
-
-    /** A long step under way, the goal it serves, and what follows it on the loop once it succeeded. */
-    private record Underway(LongStep step, Wanted wanted, Supplier<StepOutcome> then) {
-    }
-
-    /**
-     * The goal a long step serves: this node a standby of {@code upstream}, for the operator's repair requested at
-     * {@code repairRequestedAt} (null: none).
-     */
-    record Wanted(String upstream, String repairRequestedAt) {
-
-        static Wanted by(NodeGoal goal) {
-            return new Wanted(goal.upstream(), goal.repair() == null ? null : goal.repair().requestedAt());
-        }
-
-        /** Why {@code goal} no longer wants the step, or null while it does. */
-        String unwantedBecause(NodeGoal goal) {
-            if (goal == null) {
-                return "this node has no goal any more";
-            }
-            if (goal.role() != Role.STANDBY) {
-                return "this node's goal is now " + goal.role().name().toLowerCase(java.util.Locale.ROOT)
-                        + (goal.reason() == null ? "" : " (" + goal.reason() + ")");
-            }
-            if (!goal.upstream().equals(upstream)) {
-                return "this node's upstream is now " + goal.upstream();
-            }
-            if (repairRequestedAt != null
-                    && (goal.repair() == null || !repairRequestedAt.equals(goal.repair().requestedAt()))) {
-                return "the operator's request it served was withdrawn or replaced";
-            }
-            return null;
         }
     }
 
@@ -138,12 +103,8 @@ final class Executor {
     private final Map<String, Long> notStreamingSince = new HashMap<>();
     private final DiscardReporter discards;
     private final PromotionTiming promotions;
-    /** The long step under way (a clone, a rewind), until the loop took its end; volatile for the agent's stop. */
-    private volatile Underway underway;
-    /** Guards {@link #stopping} against a step that starts on the loop while the agent stops on another thread. */
-    private final Object longStepStart = new Object();
-    /** Set once the agent stops: no long step starts after that. */
-    private boolean stopping;
+    /** The clone or rewind under way, off the loop. */
+    private final LongSteps longSteps = new LongSteps();
 
     /** An executor whose lost-transaction reports and promotion phases go to the CIB only (no events, no files). */
     Executor(String self, ClusterStore store, PostgresInstance pg, LeaseKeeper lease, WriterVip writerVip,
@@ -217,6 +178,11 @@ final class Executor {
         }
     }
 
+    /** The clone or rewind under way, for the loop's look and the agent's stop. */
+    LongSteps longSteps() {
+        return longSteps;
+    }
+
     /** The decision the last pass ended with, for the agent's status. */
     NodeDecision lastDecision() {
         return lastDecision;
@@ -252,9 +218,7 @@ final class Executor {
     private NodeView viewOf(Pass pass, NodeView.Looked looked, boolean writerVipMayBeHere) {
         PgObservation observed = pass.observed;
         DataDirState data = pass.data;
-        Underway current = underway;
-        NodeView.LongStepKind longStep = current == null ? null : current.step().kind() == LongStep.Kind.CLONE
-                ? NodeView.LongStepKind.CLONE : NodeView.LongStepKind.REWIND;
+        NodeView.LongStepKind longStep = longSteps.kind();
         return new NodeView(self, pass.cib, pass.goal, postgresOf(observed), dataOf(data),
                 lease.held().orElse(0), lease.commitGuard().primaryRefusal(), writerVipMayBeHere, longStep,
                 memory.withDiverged(divergence.diverged()), looked, millis.getAsLong());
@@ -286,7 +250,7 @@ final class Executor {
             return Carried.goOn(view.withLooked(lookUp(look.what(), view.looked(), pass)));
         }
         if (step instanceof NodeStep.CarryOn carryOn) {
-            return Carried.ended(carryOn(goal));
+            return Carried.ended(longSteps.carryOn(goal, this::dataReplaced));
         }
         if (step instanceof NodeStep.Stop stop) {
             stop(stop.kind() == NodeStep.StopKind.IMMEDIATE ? StopMode.IMMEDIATE : StopMode.FAST);
@@ -350,7 +314,7 @@ final class Executor {
         }
         if (step instanceof NodeStep.Clone clone) {
             Upstream primary = upstreamNamed(cib, clone.source());
-            return Carried.ended(startLongStep(LongStep.Kind.CLONE, primary, goal,
+            return Carried.ended(longSteps.start(LongStep.Kind.CLONE, primary, goal,
                     progress -> pg.baseBackupFrom(primary, progress), () -> {
                         configure(primary);
                         pg.start();
@@ -406,7 +370,7 @@ final class Executor {
             // why a report only for a rewind: a standby that merely restarts discards nothing, and a report of it
             // on every restart of a cluster would bury the reports of real rewinds in the history.
             reportDiscards("pg_rewind", rewind.verdict(), rewind.why(), pass.data, primary);
-            return Carried.ended(startLongStep(LongStep.Kind.REWIND, primary, goal,
+            return Carried.ended(longSteps.start(LongStep.Kind.REWIND, primary, goal,
                     progress -> pg.rewindFrom(primary, progress),
                     () -> restartUnstuck(primary, "could not stream from " + rewind.attempt() + " for "
                             + NodeMachine.STUCK_MILLIS / 1000 + " s: ran pg_rewind against "
@@ -616,102 +580,6 @@ final class Executor {
                 + " is not a configured node")));
     }
 
-    // --- long steps -----------------------------------------------------------------------------------
-
-    // Off the loop, so that the node keeps reporting while it copies; the first pass says what started.
-    private StepOutcome startLongStep(LongStep.Kind kind, Upstream source, NodeGoal goal, LongStep.Work work,
-            Supplier<StepOutcome> then) {
-        synchronized (longStepStart) {
-            if (stopping) {
-                return StepOutcome.did("not starting " + kind.program() + ": the agent is stopping");
-            }
-            LongStep step = LongStep.start(kind, source.nodeName(), work);
-            underway = new Underway(step, Wanted.by(goal), then);
-            return StepOutcome.did(step.summary());
-        }
-    }
-
-    /** Whether a rewind runs, or ended and the loop has not taken its end yet: the data directory is its own then. */
-    boolean rewindUnderway() {
-        Underway current = underway;
-        return current != null && current.step().kind() == LongStep.Kind.REWIND;
-    }
-
-    // A long step under way: its progress while the goal still wants it, its cancellation once the goal changed, and
-    // once it ended, what follows it on the loop (exactly as when it ran there) or its failure, thrown as it was. A
-    // rewind is never cancelled for a goal (a killed pg_rewind leaves the data directory to be rewound again or
-    // rebuilt), only by the agent's stop. Every end takes one pass: the next one looks at the data directory afresh.
-    private StepOutcome carryOn(NodeGoal goal) {
-        Underway current = underway;
-        LongStep step = current.step();
-        String unwanted = current.wanted().unwantedBecause(goal);
-        LongStep.State state = step.state();
-        if (state instanceof LongStep.Running) {
-            if (unwanted == null || step.kind() == LongStep.Kind.REWIND) {
-                return StepOutcome.underway(step);
-            }
-            state = step.cancel(unwanted);
-            if (state instanceof LongStep.Running) {
-                return new StepOutcome(step.cancelled(unwanted) + "; " + step.program() + " has not ended after "
-                        + LongStep.CANCEL_WAIT.toMinutes() + " min", null, 0, step.activity());
-            }
-        }
-        underway = null;
-        if (state instanceof LongStep.Failed failed) {
-            throw failed.error();
-        }
-        if (state instanceof LongStep.Cancelled cancelled) {
-            return StepOutcome.did(step.cancelled(cancelled.why()));
-        }
-        if (unwanted != null) {
-            // why not go on: what follows the step was for the old goal; the next pass acts on the new one.
-            dataReplaced();
-            return StepOutcome.did(step.notFollowedUp(unwanted));
-        }
-        return current.then().get();
-    }
-
-    /**
-     * Cancels the clone under way (never a rewind, see {@link #carryOn}), waiting until its program is gone; returns the
-     * sentence for the event feed, or null when none was cancelled. On the loop's thread.
-     */
-    String cancelClone(String why) {
-        Underway current = underway;
-        return current == null || current.step().kind() != LongStep.Kind.CLONE ? null : cancel(current, why);
-    }
-
-    /**
-     * The agent stops: cancels the clone or rewind under way, waiting until its program is gone, and starts none after
-     * this; returns the sentence for the event feed, or null when none was cancelled. On the thread that stops the
-     * agent, while the loop may still finish its pass.
-     */
-    String stopLongSteps(String why) {
-        Underway current;
-        synchronized (longStepStart) {
-            stopping = true;
-            current = underway;
-        }
-        return current == null ? null : cancel(current, why);
-    }
-
-    private String cancel(Underway current, String why) {
-        if (!(current.step().state() instanceof LongStep.Running)) {
-            return null;
-        }
-        LongStep.State state = current.step().cancel(why);
-        if (!(state instanceof LongStep.Cancelled)) {
-            return null;
-        }
-        underway = null;
-        return current.step().cancelled(why);
-    }
-
-    /** What the long step under way does now, or null when none runs. */
-    String longStepActivity() {
-        Underway current = underway;
-        return current == null ? null : current.step().activity();
-    }
-
     // --- standby --------------------------------------------------------------------------------------
 
     // The operator's repair (pg_rewind) or rebuild (a new copy; the old data directory kept aside unless the operator
@@ -730,7 +598,7 @@ final class Executor {
                     null);
         }
         if (step.way() == NodeStep.RepairWay.REWIND) {
-            return startLongStep(LongStep.Kind.REWIND, primary, goal, progress -> pg.rewindFrom(primary, progress),
+            return longSteps.start(LongStep.Kind.REWIND, primary, goal, progress -> pg.rewindFrom(primary, progress),
                     () -> finishRepair(repair, primary, "repaired: rewound onto " + primary.nodeName()
                             + " with pg_rewind", null));
         }
@@ -739,7 +607,7 @@ final class Executor {
         if (aside != null && report != null) {
             discards.keepWith(report, aside);
         }
-        return startLongStep(LongStep.Kind.CLONE, primary, goal, progress -> pg.baseBackupFrom(primary, progress),
+        return longSteps.start(LongStep.Kind.CLONE, primary, goal, progress -> pg.baseBackupFrom(primary, progress),
                 () -> finishRepair(repair, primary, "rebuilt: a new copy of " + primary.nodeName()
                         + " with pg_basebackup" + (aside == null ? "" : "; the old data directory is " + aside),
                         aside));
@@ -802,7 +670,7 @@ final class Executor {
     private StepOutcome rewindAtStart(Cib cib, NodeGoal goal, NodeStep.Rewind rewind) {
         Upstream primary = upstreamNamed(cib, rewind.source());
         discards.beforeDiscarding("pg_rewind", rewind.verdict(), null, primary);
-        return startLongStep(LongStep.Kind.REWIND, primary, goal, progress -> pg.rewindFrom(primary, progress),
+        return longSteps.start(LongStep.Kind.REWIND, primary, goal, progress -> pg.rewindFrom(primary, progress),
                 () -> {
                     dataReplaced();
                     configure(primary);

@@ -1,4 +1,4 @@
-package io.pgpacer.agent;
+package io.pgpacer.core.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -8,11 +8,11 @@ import io.pgpacer.core.cib.Role;
 import org.junit.jupiter.api.Test;
 
 /** When a node's goal still wants the clone or rewind under way, and in which words it does not (the cancel event). */
-class LongStepWantedTest {
+class LongStepPurposeTest {
     private static final Repair REBUILD = new Repair(Repair.Kind.REBUILD, false, "2026-12-07T12:00:00Z");
 
-    private final Executor.Wanted clone = Executor.Wanted.by(NodeGoal.standbyOf("node1", "standby of the primary"));
-    private final Executor.Wanted rebuild = Executor.Wanted.by(NodeGoal.standbyOf("node1", "standby of the primary")
+    private final LongStepPurpose clone = LongStepPurpose.of(NodeGoal.standbyOf("node1", "standby of the primary"));
+    private final LongStepPurpose rebuild = LongStepPurpose.of(NodeGoal.standbyOf("node1", "standby of the primary")
             .withRepair(REBUILD));
 
     @Test
