@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 /** {@link VipLabTest} with synchronous replication: every scenario also loses no acknowledged write. */
-class SyncVipLabTest extends VipLabTest {
+class SyncVipLabTest extends VipLabEveryFault {
 
     @Override
     boolean sync() {

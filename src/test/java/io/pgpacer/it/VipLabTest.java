@@ -118,9 +118,10 @@ abstract class VipLabTest {
         s.assertSafe("postmaster kill on " + s.old(), o, sync());
     }
 
-    @Test
-    @Order(4)
-    void aKilledAgentLeavesItsVipUntilItRestartsButNoWritesThere() throws Exception {
+    // The steps below (an agent kill, a freeze, isolations) are tests of VipLabEveryFault's: the synchronous suite
+    // runs them all; the asynchronous one runs them in bench/soak only, since their failover path is the same.
+
+    void killedAgentLeavesItsVipButNoWritesThere() throws Exception {
         LabScenario s = LabScenario.begin(cluster, "vip_agent_kill");
         String promoted = s.awaitFailoverAfter(() -> cluster.kill9Agent(s.old()));
         s.awaitVipAlsoOn(promoted);
@@ -149,9 +150,7 @@ abstract class VipLabTest {
                         + " new primary, until the agent restarts: " + s.timeline()));
     }
 
-    @Test
-    @Order(5)
-    void aFrozenPrimaryLosesItsVipAndFencesOnThawThenRejoins() throws Exception {
+    void frozenPrimaryLosesItsVipAndFencesOnThaw() throws Exception {
         LabScenario s = LabScenario.begin(cluster, "vip_freeze");
         long thawedAt;
         String promoted;
@@ -221,21 +220,9 @@ abstract class VipLabTest {
                         + " primary, until it thaws: " + s.timeline()));
     }
 
-    @Test
-    @Order(6)
-    void aPrimaryCutOffByDroppedPacketsFencesItselfAndRejoinsAfterTheHeal() throws Exception {
-        isolatedPrimary(LabFault.ISOLATE_DROP, "vip_isolate_drop");
-    }
-
-    @Test
-    @Order(7)
-    void aPrimaryCutOffByRejectedPacketsFencesItselfAndRejoinsAfterTheHeal() throws Exception {
-        isolatedPrimary(LabFault.ISOLATE_REJECT, "vip_isolate_reject");
-    }
-
     // Isolated, the primary cannot renew its lease: it must drop the VIP and stop PostgreSQL on its own, before
     // the majority promotes another node; healed, it rejoins as a standby (rewound if its WAL diverged).
-    private void isolatedPrimary(LabFault fault, String name) throws Exception {
+    void isolatedPrimary(LabFault fault, String name) throws Exception {
         Instant since = Instant.now();
         LabScenario s = LabScenario.begin(cluster, name);
         String promoted = fault.run(s);
