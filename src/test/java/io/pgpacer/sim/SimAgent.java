@@ -577,6 +577,7 @@ final class SimAgent {
             if (step.record() != null) {
                 CommandResult result = sim.submit(host, new StoreCommand.SetSyncStandbys(self, gen,
                         cib.syncSet().version(), step.record().standbys(), step.record().minAcks()));
+                sim.trace.say(sim.now, self, "sync set recorded " + step.record().standbys() + ": ", step.reason());
                 done = step.reason();
                 if (!result.applied()) {
                     return "sync set unchanged (" + result.message() + "): " + step.reason();
@@ -588,6 +589,8 @@ final class SimAgent {
                 waitingAppliedAt = now;
                 pg.waitingFor = waiting.names();
                 pg.waitingK = waiting.k();
+                sim.trace.say(sim.now, self, "PostgreSQL waits for any " + waiting.k() + " of " + waiting.names()
+                        + ": ", step.reason());
                 done = step.reason();
                 continue;
             }
