@@ -12,7 +12,7 @@ import java.util.Random;
 final class FaultSchedule {
 
     enum Kind {
-        CRASH, FREEZE, PARTITION, SPLIT, FLAP, AGENT_KILL, LEADER_LOSS, SKEW, SWITCHOVER
+        CRASH, FREEZE, PARTITION, SPLIT, FLAP, AGENT_KILL, LEADER_LOSS, SKEW, SWITCHOVER, LINK_CUT
     }
 
     private final Simulation sim;
@@ -106,6 +106,19 @@ final class FaultSchedule {
                 sim.at(start, null, () -> (atPrimary ? primaryOr(drawn) : drawn).killAgent(pgSurvives, restartAfter));
             }
             case LEADER_LOSS -> sim.at(start, null, sim.store::loseLeader);
+            case LINK_CUT -> {
+                SimHost other = sim.hosts.get((sim.hosts.indexOf(drawn) + 1 + random.nextInt(sim.hosts.size() - 1))
+                        % sim.hosts.size());
+                String link = Simulation.link(drawn, other);
+                sim.at(start, null, () -> {
+                    sim.cutLinks.add(link);
+                    sim.trace.say(sim.now, "net", "link cut: " + link);
+                });
+                sim.at(start + length, null, () -> {
+                    sim.cutLinks.remove(link);
+                    sim.trace.say(sim.now, "net", "link healed: " + link);
+                });
+            }
             case SKEW -> {
                 double rate = 0.97 + random.nextDouble() * 0.06;
                 sim.at(start, null, () -> {

@@ -211,8 +211,15 @@ final class Simulation {
 
     // --- the network ------------------------------------------------------------------------------------------
 
+    /** Links cut one by one (a non-transitive partition: a reaches b and b reaches c, but a not c). */
+    final java.util.Set<String> cutLinks = new java.util.HashSet<>();
+
     boolean connected(SimHost a, SimHost b) {
-        return a == b || a.group == b.group;
+        return a == b || a.group == b.group && (cutLinks.isEmpty() || !cutLinks.contains(link(a, b)));
+    }
+
+    static String link(SimHost a, SimHost b) {
+        return a.name.compareTo(b.name) < 0 ? a.name + "-" + b.name : b.name + "-" + a.name;
     }
 
     // --- replication and the client ---------------------------------------------------------------------------
