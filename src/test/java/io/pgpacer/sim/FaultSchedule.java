@@ -49,6 +49,7 @@ final class FaultSchedule {
         SimHost drawn = anyHost();
         boolean atPrimary = random.nextBoolean();
         long length = 500 + random.nextInt(8_000);
+        sim.faultKinds.add(kind);
         sim.faults.add(kind + " at " + start + " ms for " + length + " ms" + (atPrimary ? " on the primary" : " on "
                 + drawn.name));
         switch (kind) {

@@ -36,6 +36,8 @@ import java.util.OptionalLong;
 final class SimAgent {
 
     private static final int MAX_DECISIONS_PER_PASS = 8;
+    /** The shutdown checkpoint record a clean stop of a primary writes last. */
+    private static final long SHUTDOWN_CHECKPOINT_BYTES = 104;
 
     private final SimHost host;
     private final Simulation sim;
@@ -256,6 +258,7 @@ final class SimAgent {
         for (int decisions = 0; decisions < MAX_DECISIONS_PER_PASS; decisions++) {
             decision = NodeMachine.next(view);
             keepNotStreamingTimer(decision.edge(), view.nowMillis());
+            sim.edgesTaken.add(decision.edge());
             if (decision.edge() != lastTracedEdge || !(decision.step() instanceof NodeStep.Wait)) {
                 lastTracedEdge = decision.edge();
                 sim.trace.say(sim.now, self, decision.state() + " -" + decision.edge() + "-> ", decision.step());
@@ -389,13 +392,13 @@ final class SimAgent {
             writerVip = false;
             long gen = host.generation;
             stopPg();
-            CommandResult result = sim.submit(host, new StoreCommand.HandOver(self, gen, new Lsn(pg.end())));
+            CommandResult result = sim.submit(host, new StoreCommand.HandOver(self, gen, new Lsn(pg.checkpointLsn)));
             if (!result.applied()) {
                 return "stopped PostgreSQL for the switchover, but the store refused the hand-over: "
                         + result.message();
             }
             host.forget();
-            return "switchover to " + handOver.to() + ": handed the lease over at " + pg.end();
+            return "switchover to " + handOver.to() + ": handed the lease over, WAL ends at " + pg.checkpointLsn;
         }
         if (step instanceof NodeStep.AcquireLease acquire) {
             if (acquire.resumingOwnTimeline()) {
@@ -667,7 +670,9 @@ final class SimAgent {
 
     // A stop the agent expects (no unexpected exit); a fast stop of a primary hands its WAL to connected standbys.
     private void stopPg() {
+        pg.checkpointLsn = pg.end();
         if (pg.running && !pg.inRecovery) {
+            pg.write(SHUTDOWN_CHECKPOINT_BYTES);
             sim.flushToStandbys(host);
         }
         pg.stop();

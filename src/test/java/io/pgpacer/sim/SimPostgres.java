@@ -36,6 +36,8 @@ final class SimPostgres {
     boolean streaming;
     List<Segment> wal = List.of();
     long pid;
+    /** Where the last checkpoint record starts (pg_controldata's "Latest checkpoint location"). */
+    long checkpointLsn;
     /** ANY k (names), as synchronous_standby_names says. */
     List<String> waitingFor = List.of();
     int waitingK;

@@ -94,6 +94,10 @@ final class Simulation {
     private String servingChecked = "";
     private List<PromotionRecord> historySeen = List.of();
     final List<String> faults = new ArrayList<>();
+    /** What the run covered: the faults drawn and the node state machine's edges taken. */
+    final List<FaultSchedule.Kind> faultKinds = new ArrayList<>();
+    final java.util.EnumSet<io.pgpacer.core.node.Edge> edgesTaken = java.util.EnumSet.noneOf(
+            io.pgpacer.core.node.Edge.class);
     long events;
 
     private record Event(long at, long seq, SimHost host, int incarnation, Runnable action)
@@ -264,10 +268,18 @@ final class Simulation {
     private void acknowledgePending(SimHost primary) {
         SimPostgres pg = primary.pg;
         List<SimPostgres.Commit> done = new ArrayList<>();
+        if (pg.waitingK == 0 || pg.waitingFor.isEmpty()) {
+            // why not kept for S2: PostgreSQL stopped waiting (the sync set fell back to asynchronous after
+            // sync-timeout, strict off): the commits that waited are released without a standby holding them
+            asyncAcks += pg.pending.size();
+            pg.pending.clear();
+            return;
+        }
         for (SimPostgres.Commit commit : pg.pending) {
-            if (syncAcks(primary, commit) >= pg.waitingK) {
-                done.add(new SimPostgres.Commit(commit.branch(), commit.lsn(), now, primary.name));
+            if (syncAcks(primary, commit) < pg.waitingK) {
+                break;
             }
+            done.add(new SimPostgres.Commit(commit.branch(), commit.lsn(), now, primary.name));
         }
         if (!done.isEmpty()) {
             pg.pending.subList(0, done.size()).clear();
@@ -385,7 +397,8 @@ final class Simulation {
         }
     }
 
-    // Liveness: one node serves as primary under the lease and every other data node streams from it.
+    // Liveness: one node serves as primary under the lease, every other data node streams from it, and no switchover
+    // is under way.
     private boolean healthy() {
         Cib cib = store.cib;
         String holder = cib.lease().holder();
@@ -404,7 +417,8 @@ final class Simulation {
                 return false;
             }
         }
-        return cib.goalPrimary().filter(holder::equals).isPresent();
+        // why the switchover too: an operator's switchover ends (done or given up) within the bound as well
+        return cib.switchover() == null && cib.goalPrimary().filter(holder::equals).isPresent();
     }
 
     String state() {

@@ -3,6 +3,12 @@ package io.pgpacer.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.pgpacer.core.node.Edge;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,12 +41,18 @@ class SimulationTest {
         long started = System.nanoTime();
         long events = 0;
         long slowestSettle = 0;
+        Map<FaultSchedule.Kind, Integer> faults = new EnumMap<>(FaultSchedule.Kind.class);
+        Map<String, Integer> promotions = new TreeMap<>();
+        Set<Edge> edges = EnumSet.noneOf(Edge.class);
         for (long seed = first; seed < first + schedules; seed++) {
             Simulation sim = new Simulation(Simulation.Setup.of(seed));
             try {
                 Simulation.Result result = sim.run();
                 events += result.events();
                 slowestSettle = Math.max(slowestSettle, result.settleMillis());
+                sim.faultKinds.forEach(kind -> faults.merge(kind, 1, Integer::sum));
+                sim.store.cib.history().forEach(p -> promotions.merge(p.reason(), 1, Integer::sum));
+                edges.addAll(sim.edgesTaken);
             } catch (Simulation.SimulationFailure e) {
                 fail(e.getMessage());
             }
@@ -53,6 +65,10 @@ class SimulationTest {
         System.out.printf("simulation: %d schedules (seeds %d..%d) in %.1f s, %.0f schedules/s, %d events; slowest"
                 + " settle after the last fault %d ms; S1, S2 (sync runs), S3 and liveness held%n", schedules, first,
                 first + schedules - 1, seconds, schedules / seconds, events, slowestSettle);
+        Set<Edge> untaken = EnumSet.complementOf(EnumSet.copyOf(edges));
+        System.out.println("simulation: faults drawn " + faults + "; timeline history entries by cause " + promotions
+                + "; node state machine edges taken " + edges.size() + " of " + Edge.values().length
+                + " (not taken: " + untaken + ")");
     }
 
     @Test
