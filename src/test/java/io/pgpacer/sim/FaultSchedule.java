@@ -1,5 +1,8 @@
 package io.pgpacer.sim;
 
+import io.pgpacer.core.cib.Repair;
+import io.pgpacer.core.command.CommandResult;
+import io.pgpacer.core.command.StoreCommand;
 import java.util.List;
 import java.util.Random;
 
@@ -12,7 +15,7 @@ import java.util.Random;
 final class FaultSchedule {
 
     enum Kind {
-        CRASH, FREEZE, PARTITION, SPLIT, FLAP, AGENT_KILL, LEADER_LOSS, SKEW, SWITCHOVER, LINK_CUT
+        CRASH, FREEZE, PARTITION, SPLIT, FLAP, AGENT_KILL, LEADER_LOSS, SKEW, SWITCHOVER, LINK_CUT, REPAIR, NODE_STANDBY
     }
 
     private final Simulation sim;
@@ -107,6 +110,21 @@ final class FaultSchedule {
                 sim.at(start, null, () -> (atPrimary ? primaryOr(drawn) : drawn).killAgent(pgSurvives, restartAfter));
             }
             case LEADER_LOSS -> sim.at(start, null, sim.store::loseLeader);
+            case REPAIR -> {
+                Repair.Kind way = random.nextBoolean() ? Repair.Kind.REWIND : Repair.Kind.REBUILD;
+                boolean discardOld = random.nextBoolean();
+                sim.at(start, null, () -> operator(drawn, new StoreCommand.RequestRepair(drawn.name,
+                        new Repair(way, discardOld, sim.wallClock())), () -> { }));
+                length = 0;
+            }
+            case NODE_STANDBY -> {
+                long off = length;
+                sim.at(start, null, () -> {
+                    SimHost host = atPrimary ? primaryOr(drawn) : drawn;
+                    operator(host, new StoreCommand.SetStandby(host.name, true), () -> sim.at(off, null,
+                            () -> operator(host, new StoreCommand.SetStandby(host.name, false), () -> { })));
+                });
+            }
             case LINK_CUT -> {
                 SimHost other = sim.hosts.get((sim.hosts.indexOf(drawn) + 1 + random.nextInt(sim.hosts.size() - 1))
                         % sim.hosts.size());
@@ -159,6 +177,24 @@ final class FaultSchedule {
         return text.toString().trim();
     }
 
+    // An operator's command ('pgpacer repair|rebuild NODE', 'pgpacer node standby|unstandby NODE') through the API of
+    // the first node that reaches the store; while none does, the operator tries again a second later, and goes on
+    // ({@code then}) once it was answered.
+    private void operator(SimHost about, StoreCommand command, Runnable then) {
+        for (SimHost via : sim.hosts) {
+            try {
+                CommandResult result = sim.submit(via, command);
+                sim.trace.say(sim.now, about.name, "operator: " + command.getClass().getSimpleName() + ": ",
+                        result.message());
+                then.run();
+                return;
+            } catch (SimStore.Unavailable e) {
+                // the next node's API
+            }
+        }
+        sim.at(1_000, null, () -> operator(about, command, then));
+    }
+
     // The operator's 'pgpacer switchover [--to NODE]', through the API of a node that reaches the store.
     private void requestSwitchover(int pick) {
         String holder = sim.store.cib.lease().holder();
@@ -171,7 +207,7 @@ final class FaultSchedule {
         }
         for (SimHost via : sim.hosts) {
             try {
-                var result = sim.submit(via, new io.pgpacer.core.command.StoreCommand.RequestSwitchover(holder, to, 0,
+                CommandResult result = sim.submit(via, new StoreCommand.RequestSwitchover(holder, to, 0,
                         sim.wallClock(), 0));
                 sim.trace.say(sim.now, via.name, "operator: switchover " + holder + " -> " + to + ": "
                         + result.message());

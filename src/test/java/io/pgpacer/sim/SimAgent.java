@@ -8,6 +8,7 @@ import io.pgpacer.core.cib.NodeSpec;
 import io.pgpacer.core.cib.PgState;
 import io.pgpacer.core.cib.PromotionRecord;
 import io.pgpacer.core.cib.ReplicaStatus;
+import io.pgpacer.core.cib.Repair;
 import io.pgpacer.core.cib.Role;
 import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.command.CommandResult;
@@ -517,7 +518,41 @@ final class SimAgent {
                 startPg();
             });
         }
+        if (step instanceof NodeStep.RepairAlreadyDone) {
+            return completeRepair(goal.repair(), "already done");
+        }
+        if (step instanceof NodeStep.Repair repair) {
+            return repair(goal, repair);
+        }
         throw new IllegalStateException("the simulator has no runner for the step " + step);
+    }
+
+    // Executor.repair: nothing to rewind (restart as a standby), pg_rewind, or a new copy; then CompleteRepair.
+    private String repair(NodeGoal goal, NodeStep.Repair step) {
+        Repair repair = goal.repair();
+        String source = step.source();
+        Runnable finish = () -> {
+            forgetVerdict();
+            configure(source);
+            pg.standbySignal = true;
+            startPg();
+            memory = memory.withRepairDone(repair.requestedAt());
+            completeRepair(repair, "repaired from " + source);
+        };
+        if (step.way() == NodeStep.RepairWay.NOTHING_TO_REWIND) {
+            finish.run();
+            return "repaired: nothing to rewind; started as standby of " + source;
+        }
+        return startLongStep(step.way() == NodeStep.RepairWay.REWIND ? NodeView.LongStepKind.REWIND
+                : NodeView.LongStepKind.CLONE, source, goal, () -> {
+                    copyFrom(source);
+                    finish.run();
+                });
+    }
+
+    private String completeRepair(Repair repair, String done) {
+        CommandResult result = sim.submit(host, new StoreCommand.CompleteRepair(self, repair.requestedAt()));
+        return result.applied() ? done : done + " (the request stays: " + result.message() + ")";
     }
 
     private long heldGeneration() {

@@ -85,6 +85,13 @@ final class Simulation {
     /** Commits acknowledged after a sync standby held them: S2 says none is ever lost. */
     final List<SimPostgres.Commit> acked = new ArrayList<>();
     long asyncAcks;
+    /**
+     * Sync mode: commits acknowledged without any standby within sync-timeout of their primary's promotion, when no
+     * sync standby ever stopped streaming for sync-timeout (a finding reported to the lead, not an invariant of the
+     * product as it is: SyncPlanner's grace covers only the standbys PostgreSQL already waits for).
+     */
+    long earlyAsyncAcks;
+    private long servingSince;
     final ClusterSettings settings;
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private long sequence;
@@ -313,6 +320,13 @@ final class Simulation {
                 // why not kept for S2: acknowledged without waiting for a standby, asynchronously by definition
                 // (asynchronous mode, or the sync set fell back to empty); a failover may lose it
                 asyncAcks++;
+                if (setup.sync() && pg.wal.size() > 1 && now - servingSince < settings.sync().syncTimeoutMillis()) {
+                    if (earlyAsyncAcks == 0) {
+                        trace.say(now, host.name, "acknowledges a commit without a sync standby "
+                                + (now - servingSince) + " ms after it began to accept writes");
+                    }
+                    earlyAsyncAcks++;
+                }
             } else {
                 pg.pending.add(commit);
             }
@@ -347,6 +361,7 @@ final class Simulation {
             String serving = writer.name + "/" + writer.pg.last().branch();
             if (!serving.equals(servingChecked)) {
                 servingChecked = serving;
+                servingSince = now;
                 trace.say(now, writer.name, "accepts writes on timeline " + writer.pg.timeline() + " (branch "
                         + writer.pg.last().branch() + ") at " + writer.pg.end());
                 checkServing(writer);
