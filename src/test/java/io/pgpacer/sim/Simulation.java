@@ -91,6 +91,11 @@ final class Simulation {
      * product as it is: SyncPlanner's grace covers only the standbys PostgreSQL already waits for).
      */
     long earlyAsyncAcks;
+    /**
+     * {@code -Dsim.s2=strict}: S2 also holds those early commits to their promise (sync mode: no acknowledged commit
+     * lost), to find the schedules where the finding loses one.
+     */
+    static final boolean STRICT_S2 = "strict".equals(System.getProperty("sim.s2"));
     private long servingSince;
     final ClusterSettings settings;
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
@@ -326,6 +331,9 @@ final class Simulation {
                                 + (now - servingSince) + " ms after it began to accept writes");
                     }
                     earlyAsyncAcks++;
+                    if (STRICT_S2) {
+                        acked.add(commit);
+                    }
                 }
             } else {
                 pg.pending.add(commit);
@@ -497,8 +505,10 @@ final class Simulation {
 
         SimulationFailure(Setup setup, String what, long at, String trace, List<String> faults) {
             super("seed " + setup.seed() + " (" + setup.describe() + "): " + what + "\nfaults: " + faults
-                    + "\nreplay: mvn -B -ntp -o -q verify -Dtest=SimulationTest -Dsim.seed=" + setup.seed()
-                    + " -Dsurefire.failIfNoSpecifiedTests=false\ntrace (virtual time, host, what happened):\n"
+                    + "\nreplay: mvn -B -ntp -o -q test -Dtest='SimulationTest#everyScheduleKeepsTheInvariants' -Dsim.seed="
+                    + setup.seed() + (STRICT_S2 ? " -Dsim.s2=strict" : "") + " -Dsurefire.failIfNoSpecifiedTests=false"
+                    + " (the trace is in target/surefire-reports/io.pgpacer.sim.SimulationTest-output.txt)"
+                    + "\ntrace (virtual time, host, what happened):\n"
                     + trace);
             this.setup = setup;
         }
