@@ -295,8 +295,7 @@ final class Executor {
                     + start.timeline()));
         }
         if (step instanceof NodeStep.Promote promote) {
-            return Carried.ended(promote(lease.held().getAsLong(), goal, promote.cause(),
-                    pass.observed));
+            return Carried.ended(promote(lease.held().getAsLong(), goal, promote.cause(), pass.observed));
         }
         if (step instanceof NodeStep.RecordInitialPrimary initial) {
             PgObservation observed = pass.observed;
@@ -527,6 +526,27 @@ final class Executor {
         return null;
     }
 
+    // S2: PostgreSQL takes writes the moment it is promoted, so in sync modes it waits for the other data nodes before
+    // (SyncPlanner.atPromotion), recorded first; the sync steps of the next passes narrow or, past sync-timeout, drop
+    // the wait. A record the store refuses leaves the wait to those steps, as before.
+    private void waitFromTheFirstCommit(long gen) {
+        Cib cib = store.localCopy();
+        List<String> candidates = cib.dataNodes().stream().map(NodeSpec::name).filter(n -> !n.equals(self)).toList();
+        SyncPlanner.AtPromotion first = SyncPlanner.atPromotion(cib.settings().sync(), cib.syncSet(), candidates);
+        if (first.waiting().names().isEmpty()) {
+            return;
+        }
+        if (first.record() != null && !store.submit(new SetSyncStandbys(self, gen, first.record().version(),
+                first.record().standbys(), first.record().minAcks()), STORE_TIMEOUT).applied()) {
+            return;
+        }
+        pg.waitForStandbys(first.waiting().names(), first.waiting().k());
+        waiting = first.waiting();
+        waitingAppliedAt = millis.getAsLong();
+        notStreamingSince.clear();
+        candidates.forEach(candidate -> notStreamingSince.put(candidate, waitingAppliedAt));
+    }
+
     /** The primary's replication rows as the CIB records them. */
     static List<ReplicaStatus> replicaStatuses(PgObservation observed) {
         return observed.replicas().stream()
@@ -539,6 +559,7 @@ final class Executor {
         long oldTimeline = observed.timeline();
         record(gen, new PromotionRecord(self, oldTimeline, switchLsn, oldTimeline + 1, wallClock(), cause.words(),
                 false));
+        waitFromTheFirstCommit(gen);
         // why a grant before and after: a standby that has the extension takes it, so commits work from the first
         // moment; one promoted before the extension existed creates it once it is writable.
         lease.grantCommitGuard();

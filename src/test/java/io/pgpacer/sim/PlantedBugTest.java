@@ -28,11 +28,12 @@ class PlantedBugTest {
         String holder = cib.lease().holder();
         long heard = snapshot.lastHeard().getOrDefault(holder == null ? "" : holder, Long.MIN_VALUE / 2);
         if (holder != null && snapshot.leaseAge() >= EARLY_MILLIS && snapshot.now() - heard >= EARLY_MILLIS) {
-            // why the sync set first: the store lets only a recorded sync standby take the lease in sync mode
-            String standby = cib.syncSet().standbys().stream().filter(n -> !n.equals(holder)).findFirst()
+            // why the sync set first: the store lets only a recorded sync standby take the lease in sync mode; why
+            // streaming: the planted bug is the early promotion, not the choice of a standby that cannot serve
+            String standby = cib.syncSet().standbys().stream().filter(n -> !n.equals(holder))
+                    .filter(n -> streamingStandby(cib, n)).findFirst()
                     .orElseGet(() -> cib.dataNodes().stream().map(n -> n.name()).filter(n -> !n.equals(holder))
-                            .filter(n -> cib.report(n).filter(r -> r.pgState() == PgState.STANDBY).isPresent())
-                            .findFirst().orElse(null));
+                            .filter(n -> streamingStandby(cib, n)).findFirst().orElse(null));
             if (standby != null) {
                 return new Plan(List.of(
                         new Plan.Step(new StoreCommand.ExpireLease(holder, cib.lease().generation(),
@@ -43,6 +44,10 @@ class PlantedBugTest {
             }
         }
         return Scheduler.decide(snapshot);
+    }
+
+    private static boolean streamingStandby(Cib cib, String node) {
+        return cib.report(node).filter(r -> r.pgState() == PgState.STANDBY && r.streaming()).isPresent();
     }
 
     @Test

@@ -440,7 +440,7 @@ final class SimAgent {
             return "started PostgreSQL as primary on its recorded timeline";
         }
         if (step instanceof NodeStep.Promote promote) {
-            return promote(heldGeneration(), promote.cause());
+            return promote(heldGeneration(), promote.cause().words());
         }
         if (step instanceof NodeStep.RecordInitialPrimary) {
             record(heldGeneration(), new PromotionRecord(self, pg.timeline(), new Lsn(pg.end()), pg.timeline(),
@@ -568,6 +568,7 @@ final class SimAgent {
         long switchLsn = pg.end();
         record(gen, new PromotionRecord(self, oldTimeline, new Lsn(switchLsn), oldTimeline + 1, sim.wallClock(),
                 cause, false));
+        waitFromTheFirstCommit(gen);
         host.grantCommitGuard();
         List<SimPostgres.Segment> wal = new ArrayList<>(pg.wal);
         wal.add(new SimPostgres.Segment(sim.newBranch(), oldTimeline + 1, switchLsn, switchLsn));
@@ -584,6 +585,29 @@ final class SimAgent {
         }
         writerVip = host.holdsLease();
         return "promoted to primary: timeline " + oldTimeline + " -> " + (oldTimeline + 1) + " at " + switchLsn;
+    }
+
+    // As Executor.waitFromTheFirstCommit: in sync modes the new primary waits for the other data nodes from its first
+    // commit, recorded first.
+    private void waitFromTheFirstCommit(long gen) {
+        Cib cib = host.copy;
+        List<String> candidates = cib.dataNodes().stream().map(NodeSpec::name).filter(n -> !n.equals(self)).toList();
+        SyncPlanner.AtPromotion first = SyncPlanner.atPromotion(cib.settings().sync(), cib.syncSet(), candidates);
+        if (first.waiting().names().isEmpty()) {
+            return;
+        }
+        if (first.record() != null && !sim.submit(host, new StoreCommand.SetSyncStandbys(self, gen,
+                first.record().version(), first.record().standbys(), first.record().minAcks())).applied()) {
+            return;
+        }
+        waiting = first.waiting();
+        waitingAppliedAt = host.clock();
+        pg.waitingFor = waiting.names();
+        pg.waitingK = waiting.k();
+        notStreamingSince.clear();
+        candidates.forEach(candidate -> notStreamingSince.put(candidate, waitingAppliedAt));
+        sim.trace.say(sim.now, self, "PostgreSQL waits for any " + waiting.k() + " of " + waiting.names()
+                + " from its first commit as primary");
     }
 
     private void record(long gen, PromotionRecord entry) {

@@ -54,16 +54,47 @@ public final class SyncPlanner {
     private SyncPlanner() {
     }
 
+    /**
+     * What a standby about to be promoted does before it is: the record to make first (null when the record already
+     * names every standby waited for), and what PostgreSQL then waits for from its first commit as primary.
+     */
+    public record AtPromotion(SyncSet record, Waiting waiting) {
+    }
+
+    /**
+     * A new primary in a sync mode waits for any k of the other data nodes from its first commit, until the sync steps
+     * that follow narrow the wait to the standbys that stream (or, not strict, fall back to asynchronous replication
+     * once none streamed for sync-timeout). PostgreSQL takes writes the moment it is promoted; waiting for nobody until
+     * the first sync step would acknowledge commits that no standby holds, and a failover then would lose them (the
+     * simulator's seed 901). As in every step, the record names them before PostgreSQL waits for them.
+     */
+    public static AtPromotion atPromotion(SyncPolicy policy, SyncSet recorded, List<String> candidates) {
+        if (policy.mode() == ReplicationMode.ASYNC || candidates.isEmpty()) {
+            return new AtPromotion(null, Waiting.NONE);
+        }
+        Waiting wait = new Waiting(candidates, Math.min(acksNeeded(policy), candidates.size()));
+        List<String> current = recorded.standbys().stream().filter(candidates::contains).toList();
+        if (current.containsAll(candidates) && current.size() == recorded.standbys().size()
+                && recorded.minAcks() <= wait.k()) {
+            return new AtPromotion(null, wait);
+        }
+        int acks = current.isEmpty() ? wait.k() : Math.min(recorded.minAcks(), wait.k());
+        return new AtPromotion(new SyncSet(union(current, candidates), acks, recorded.version()), wait);
+    }
+
+    private static int acksNeeded(SyncPolicy policy) {
+        return policy.mode() == ReplicationMode.SYNC ? 1 : Math.max(1, policy.quorum());
+    }
+
     public static Step next(Input in) {
         if (in.policy().mode() == ReplicationMode.ASYNC) {
             return towards(in, Waiting.NONE, "asynchronous replication is configured");
         }
-        int k = in.policy().mode() == ReplicationMode.SYNC ? 1 : Math.max(1, in.policy().quorum());
+        int k = acksNeeded(in.policy());
         List<String> healthy = in.candidates().stream().filter(n -> streaming(in, n)).toList();
         List<String> keep = in.waiting().names().stream().filter(n -> withinGrace(in, n) && in.candidates().contains(n))
                 .toList();
-        List<String> desired = in.policy().mode() == ReplicationMode.SYNC
-                ? (keep.isEmpty() ? best(in, healthy, 1) : List.of(keep.get(0)))
+        List<String> desired = in.policy().mode() == ReplicationMode.SYNC ? syncStandby(in, keep, healthy)
                 : union(keep, healthy);
         if (desired.size() < k) {
             if (in.policy().strict()) {
@@ -75,6 +106,19 @@ public final class SyncPlanner {
                     + " sync standbys available");
         }
         return towards(in, new Waiting(desired, k), "sync standbys " + desired);
+    }
+
+    // Sync mode's one standby: the one waited for while it is within its grace; of several waited for (a new primary
+    // waits for any of the others), the best that streams, or all of them until one streams or their grace ends.
+    private static List<String> syncStandby(Input in, List<String> keep, List<String> healthy) {
+        if (keep.isEmpty()) {
+            return best(in, healthy, 1);
+        }
+        if (keep.size() == 1) {
+            return keep;
+        }
+        List<String> keptStreaming = keep.stream().filter(n -> streaming(in, n)).toList();
+        return keptStreaming.isEmpty() ? keep : best(in, keptStreaming, 1);
     }
 
     // The ordered steps from what is recorded and configured now towards {@code target}.

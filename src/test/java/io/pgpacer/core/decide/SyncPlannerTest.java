@@ -48,6 +48,44 @@ class SyncPlannerTest {
     }
 
     @Test
+    void aNewPrimaryWaitsForAnyOtherNodeFromItsFirstCommitRecordedFirst() {
+        // the predecessor recorded this node (n1) as its sync standby
+        SyncPlanner.AtPromotion first = SyncPlanner.atPromotion(SYNC, new SyncSet(List.of("n1"), 1, 7),
+                List.of("n2", "n3", "n4"));
+        assertEquals(new SyncSet(List.of("n2", "n3", "n4"), 1, 7), first.record(), "recorded before it waits");
+        assertEquals(new Waiting(List.of("n2", "n3", "n4"), 1), first.waiting());
+        assertEquals(new Waiting(List.of("n2", "n3", "n4"), 2),
+                SyncPlanner.atPromotion(QUORUM_2, SyncSet.NONE, List.of("n2", "n3", "n4")).waiting());
+        SyncPlanner.AtPromotion recordedAlready = SyncPlanner.atPromotion(SYNC,
+                new SyncSet(List.of("n2", "n3", "n4"), 1, 8), List.of("n2", "n3", "n4"));
+        assertEquals(null, recordedAlready.record());
+        assertEquals(new SyncPlanner.AtPromotion(null, Waiting.NONE), SyncPlanner.atPromotion(
+                new SyncPolicy(ReplicationMode.ASYNC, 0, 5_000, false), new SyncSet(List.of("n1"), 1, 7),
+                List.of("n2", "n3", "n4")));
+    }
+
+    @Test
+    void afterThePromotionTheWaitNarrowsToTheBestThatStreamsOrFallsBackOnlyAfterSyncTimeout() {
+        recorded = new SyncSet(List.of("n2", "n3", "n4"), 1, 8);
+        waiting = new Waiting(List.of("n2", "n3", "n4"), 1);
+        appliedAt = NOW - 500;
+        List.of("n2", "n3", "n4").forEach(n -> notStreamingSince.put(n, NOW - 500));
+        assertEquals("none: sync standbys [n2, n3, n4]", next(), "nobody streams yet: commits wait for any of them");
+        streams("n3", "0/600");
+        assertEquals("postgres ANY 1 [n3]", next());
+        assertEquals("none: sync standbys [n3]", next(), "the new setting reaches every backend first");
+        appliedAt = NOW - SyncPlanner.SETTLE_MILLIS;
+        assertEquals("record [n3] k=1", next(), "the others leave the record once PostgreSQL no longer waits for them");
+
+        replicas.clear();
+        recorded = new SyncSet(List.of("n2", "n3", "n4"), 1, 8);
+        waiting = new Waiting(List.of("n2", "n3", "n4"), 1);
+        List.of("n2", "n3", "n4").forEach(n -> notStreamingSince.put(n, NOW - 5_000));
+        assertEquals("record [] k=0", next(), "none streamed for sync-timeout: asynchronous, the record cleared first");
+        assertEquals("postgres ANY 0 []", next());
+    }
+
+    @Test
     void aNewSyncStandbyIsRecordedBeforePostgresWaitsForIt() {
         streams("n2", "0/500");
         streams("n3", "0/600");
