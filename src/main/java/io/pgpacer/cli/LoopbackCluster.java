@@ -17,7 +17,8 @@ public final class LoopbackCluster implements AutoCloseable {
 
     /**
      * JVM options for an agent: a small heap that gives memory back, the serial collector and the client
-     * compiler keep it near 100 MB resident. bin/pgpacer uses the same options.
+     * compiler keep it near 100 MB resident. The launcher (src/packaging/bin/pgpacer, which bin/pgpacer runs) gives
+     * 'pgpacer agent' the same options.
      */
     public static final List<String> AGENT_JVM_OPTIONS = List.of("-Xms16m", "-Xmx48m", "-XX:+UseSerialGC",
             "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:TieredStopAtLevel=1", "-Xss512k");

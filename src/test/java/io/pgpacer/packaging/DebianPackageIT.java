@@ -75,8 +75,10 @@ class DebianPackageIT {
         for (String dependency : List.of("java17-runtime-headless", "postgresql (>= 12)", "iproute2", "iputils-arping")) {
             assertTrue(fields.contains(dependency), "Depends lacks " + dependency + ":\n" + fields);
         }
-        assertTrue(run("dpkg-deb", "--info", DEB.toString()).assertSucceeded("dpkg-deb --info").output()
-                .contains("postinst"), "the package enables its unit in postinst");
+        String info = run("dpkg-deb", "--info", DEB.toString()).assertSucceeded("dpkg-deb --info").output();
+        assertTrue(info.contains("postinst"), "the package enables its unit in postinst");
+        assertTrue(info.contains("triggers"), "a JVM changed under /usr/lib/jvm makes postinst remake the CLI's"
+                + " class-data sharing archive");
     }
 
     @Test
@@ -104,8 +106,12 @@ class DebianPackageIT {
             run("apt-get", "install", "-y", "-q", "--no-install-recommends", DEB.toString())
                     .assertSucceeded("apt-get install " + DEB);
             assertTrue(installed(), "dpkg knows the package after the installation");
-            String version = run("/usr/bin/pgpacer", "--version").assertSucceeded("pgpacer --version").output().strip();
-            assertEquals("pgpacer " + VERSION, version);
+            String version = run("/usr/bin/pgpacer", "--version").assertSucceeded("pgpacer --version").output();
+            assertEquals("pgpacer " + VERSION + "\n", version, "the version and nothing else (no JVM warning)");
+            assertTrue(Files.isRegularFile(Path.of("/var/cache/pgpacer/cli.jsa")),
+                    "postinst made the CLI's class-data sharing archive");
+            assertTrue(run("env", "JAVA_TOOL_OPTIONS=-Xlog:class+load", "/usr/bin/pgpacer", "--version").output()
+                    .contains("io.pgpacer.cli.Main source: shared objects file (top)"), "the command starts from it");
             assertEquals(INSTALLED, leaves(Arrays.stream(run("dpkg", "-L", "pgpacer").assertSucceeded("dpkg -L")
                     .output().split("\n")).map(String::strip).filter(p -> !p.equals("/.")).collect(Collectors.toSet())),
                     "what dpkg says it installed");
@@ -122,7 +128,8 @@ class DebianPackageIT {
             run("apt-get", "purge", "-y", "-q", "pgpacer").assertSucceeded("apt-get purge pgpacer");
             assertFalse(installed(), "purged");
             for (String path : List.of("/usr/bin/pgpacer", "/usr/share/pgpacer", "/lib/systemd/system/pgpacer.service",
-                    "/usr/share/doc/pgpacer", "/etc/systemd/system/multi-user.target.wants/pgpacer.service")) {
+                    "/usr/share/doc/pgpacer", "/etc/systemd/system/multi-user.target.wants/pgpacer.service",
+                    "/var/cache/pgpacer")) {
                 assertFalse(Files.exists(Path.of(path), java.nio.file.LinkOption.NOFOLLOW_LINKS), path + " after purge");
             }
             assertEquals("15\n", Files.readString(data.resolve("PG_VERSION")), "purge keeps a data directory (S5)");
@@ -152,8 +159,10 @@ class DebianPackageIT {
                     "extension/pgpacer_guard/pgpacer_guard.c", "extension/pgpacer_guard/pgpacer_guard.control")),
                     listed);
         }
-        assertEquals("pgpacer " + VERSION, run(home.resolve("bin/pgpacer").toString(), "--version")
-                .assertSucceeded("bin/pgpacer --version from the tarball").output().strip());
+        assertEquals("pgpacer " + VERSION + "\n", run(home.resolve("bin/pgpacer").toString(), "--version")
+                .assertSucceeded("bin/pgpacer --version from the tarball").output());
+        assertTrue(Files.isRegularFile(home.resolve("lib/pgpacer.jsa")), "the first command made the CLI's class-data"
+                + " sharing archive beside the jar");
     }
 
     private static boolean installed() throws IOException, InterruptedException {
