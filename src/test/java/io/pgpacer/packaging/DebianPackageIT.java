@@ -38,6 +38,7 @@ class DebianPackageIT {
             "/usr/bin/pgpacer",
             "/usr/share/doc/pgpacer/README.md",
             "/usr/share/doc/pgpacer/dashboard.png",
+            "/usr/share/doc/pgpacer/node-state-machine.md",
             "/usr/share/doc/pgpacer/resource-agents.md",
             "/usr/share/pgpacer/examples/pgpacer.yaml",
             "/usr/share/pgpacer/extension/pgpacer_guard/Makefile",
@@ -154,7 +155,8 @@ class DebianPackageIT {
             Set<String> listed = files.filter(Files::isRegularFile).map(p -> home.relativize(p).toString())
                     .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(new TreeSet<>(List.of("bin/pgpacer", "lib/pgpacer.jar", "systemd/pgpacer.service",
-                    "examples/pgpacer.yaml", "docs/README.md", "docs/dashboard.png", "docs/resource-agents.md",
+                    "examples/pgpacer.yaml", "docs/README.md", "docs/dashboard.png", "docs/node-state-machine.md",
+                    "docs/resource-agents.md",
                     "extension/pgpacer_guard/Makefile", "extension/pgpacer_guard/pgpacer_guard--1.0.sql",
                     "extension/pgpacer_guard/pgpacer_guard.c", "extension/pgpacer_guard/pgpacer_guard.control")),
                     listed);
