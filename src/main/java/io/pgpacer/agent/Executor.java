@@ -28,6 +28,7 @@ import io.pgpacer.core.node.NodeStep;
 import io.pgpacer.core.node.NodeView;
 import java.nio.file.Path;
 import io.pgpacer.core.command.StoreCommand.RecordPromotion;
+import io.pgpacer.core.command.StoreCommand.RenewLease;
 import io.pgpacer.core.command.StoreCommand.SetSyncStandbys;
 import io.pgpacer.core.cib.ReplicaStatus;
 import io.pgpacer.core.decide.SyncPlanner;
@@ -440,6 +441,17 @@ final class Executor {
         }
         if (!result.applied() && result.lease() != CommandResult.LeaseEffect.ALREADY_HELD) {
             return StepOutcome.did("waiting for the primary lease: " + result.message());
+        }
+        if (result.lease() == CommandResult.LeaseEffect.ALREADY_HELD) {
+            // why a renewal (S1): the store still names this node (an agent restarted, or fenced while the store was
+            // away), but its renewals stopped; held again from now without one, its deadline would be later than the
+            // controller's, which counts the lease from the last renewal it saw. A renewal moves both.
+            sentAt = millis.getAsLong();
+            CommandResult renewed = store.submit(new RenewLease(self, result.value()), STORE_TIMEOUT);
+            if (!renewed.applied()) {
+                return StepOutcome.did("waiting for the primary lease: still named its holder, but not renewed: "
+                        + renewed.message());
+            }
         }
         lease.hold(result.value(), sentAt);
         promotions.leaseAcquired();

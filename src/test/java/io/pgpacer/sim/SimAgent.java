@@ -410,6 +410,15 @@ final class SimAgent {
             if (!result.applied() && result.lease() != CommandResult.LeaseEffect.ALREADY_HELD) {
                 return "waiting for the primary lease: " + result.message();
             }
+            if (result.lease() == CommandResult.LeaseEffect.ALREADY_HELD) {
+                // as Executor.acquireLease: held again only through a renewal the controller sees
+                sentAt = host.clock();
+                CommandResult renewed = sim.submit(host, new StoreCommand.RenewLease(self, result.value()));
+                if (!renewed.applied()) {
+                    return "waiting for the primary lease: still named its holder, but not renewed: "
+                            + renewed.message();
+                }
+            }
             host.hold(result.value(), sentAt);
             return "acquired the primary lease (generation " + result.value() + ")";
         }
