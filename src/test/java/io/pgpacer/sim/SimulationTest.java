@@ -81,7 +81,8 @@ class SimulationTest {
                 + " (not taken: " + untaken + ")");
         System.out.println("simulation: finding: in sync mode " + early + " commits in " + earlySchedules
                 + " schedules were acknowledged without any standby within sync-timeout of their primary's"
-                + " promotion (first seed " + firstEarly + "; held to S2" + (Simulation.STRICT_S2 ? "" : ", but not with -Dsim.s2=lenient") + ")");
+                + " promotion (first seed " + firstEarly + "; held to S2"
+                + (Simulation.STRICT_S2 ? "" : ", but not with -Dsim.s2=lenient") + ")");
     }
 
     @Test
