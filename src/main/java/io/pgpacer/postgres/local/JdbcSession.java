@@ -114,6 +114,7 @@ final class JdbcSession implements AutoCloseable {
                             + " primary and replicate to the standbys");
                 }
             }
+            noSyncWait(connection);
             boolean exists;
             try (PreparedStatement statement = connection.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
                 statement.setString(1, replicationUser);
@@ -348,9 +349,20 @@ final class JdbcSession implements AutoCloseable {
             }
         }
         try (Statement statement = connection.createStatement()) {
+            noSyncWait(connection);
             statement.execute("CREATE EXTENSION IF NOT EXISTS pgpacer_guard");
         }
         return true;
+    }
+
+    // why: the agent's own writes (its roles, the guard's extension) must not wait for sync standbys. A new primary
+    // waits for them from its first commit (SyncPlanner.atPromotion), and the loop that would narrow or drop that wait
+    // would hang in its own commit. What they write is made again by whichever node is primary, so losing it in a
+    // failover costs nothing.
+    private static void noSyncWait(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SET synchronous_commit = local");
+        }
     }
 
     private static CommitGuardState guardState(Connection connection) throws SQLException {
