@@ -90,8 +90,8 @@ final class Executor {
     private final Runnable releaseLeaseBound;
     /** What the node state machine remembers from this agent's earlier passes. */
     private NodeMemory memory = NodeMemory.FRESH;
-    /** The decision the last pass ended with. */
-    private volatile NodeDecision lastDecision;
+    /** The decision the pass took last, for the failure that says a pass did not settle on a step. */
+    private NodeDecision lastDecision;
     private final DivergenceCheck divergence;
     /**
      * The DIVERGED failed action this executor recorded for the data directory as it is, so that it is recorded
@@ -182,11 +182,6 @@ final class Executor {
     /** The clone or rewind under way, for the loop's look and the agent's stop. */
     LongSteps longSteps() {
         return longSteps;
-    }
-
-    /** The decision the last pass ended with, for the agent's status. */
-    NodeDecision lastDecision() {
-        return lastDecision;
     }
 
     /** What one pass works on; the observation is renewed when a stop looks again. */
