@@ -471,24 +471,10 @@ final class SimAgent {
             return "DIVERGED: " + (verdict == null ? "?" : verdict.reason());
         }
         if (step instanceof NodeStep.Clone clone) {
-            String source = clone.source();
-            return startLongStep(NodeView.LongStepKind.CLONE, source, goal, () -> {
-                copyFrom(source);
-                forgetVerdict();
-                configure(source);
-                pg.standbySignal = true;
-                startPg();
-            });
+            return copyThenFollow(NodeView.LongStepKind.CLONE, clone.source(), goal);
         }
         if (step instanceof NodeStep.Rewind rewind) {
-            String source = rewind.source();
-            return startLongStep(NodeView.LongStepKind.REWIND, source, goal, () -> {
-                copyFrom(source);
-                forgetVerdict();
-                configure(source);
-                pg.standbySignal = true;
-                startPg();
-            });
+            return copyThenFollow(NodeView.LongStepKind.REWIND, rewind.source(), goal);
         }
         if (step instanceof NodeStep.StartStandby start) {
             configure(start.upstream());
@@ -518,14 +504,7 @@ final class SimAgent {
         }
         if (step instanceof NodeStep.RewindUnstuck rewind) {
             memory = memory.withoutUnstickAttempt();
-            String source = rewind.source();
-            return startLongStep(NodeView.LongStepKind.REWIND, source, goal, () -> {
-                copyFrom(source);
-                forgetVerdict();
-                configure(source);
-                pg.standbySignal = true;
-                startPg();
-            });
+            return copyThenFollow(NodeView.LongStepKind.REWIND, rewind.source(), goal);
         }
         if (step instanceof NodeStep.RepairAlreadyDone) {
             return completeRepair(goal.repair(), "already done");
@@ -680,6 +659,17 @@ final class SimAgent {
             }
         }
         return replicas;
+    }
+
+    // A clone or a rewind: the source's WAL copied (both end as its copy here), then started as its standby.
+    private String copyThenFollow(NodeView.LongStepKind kind, String source, NodeGoal goal) {
+        return startLongStep(kind, source, goal, () -> {
+            copyFrom(source);
+            forgetVerdict();
+            configure(source);
+            pg.standbySignal = true;
+            startPg();
+        });
     }
 
     private String startLongStep(NodeView.LongStepKind kind, String source, NodeGoal goal, Runnable then) {

@@ -15,6 +15,7 @@ import io.pgpacer.core.node.NodeStep.RepairWay;
 import io.pgpacer.core.node.NodeStep.StopKind;
 import io.pgpacer.core.node.NodeView.Lookup;
 import io.pgpacer.core.timeline.TimelineCheck;
+import java.util.function.Function;
 
 /**
  * The node state machine (issue 16): given everything a node knows ({@link NodeView}), the one next step towards its
@@ -266,7 +267,7 @@ public final class NodeMachine {
 
     /** The decision once the current primary is known: {@code then} with its name, a wait, or a look first. */
     private static NodeDecision withSource(NodeView view, NodeState state, String waiting,
-            java.util.function.Function<String, NodeDecision> then) {
+            Function<String, NodeDecision> then) {
         Lookup<String> source = view.looked().source();
         if (source == null) {
             return decide(state, Edge.LOOK_UP_SOURCE, new Look(Look.What.SOURCE));

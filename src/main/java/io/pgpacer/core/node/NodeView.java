@@ -29,11 +29,6 @@ public record NodeView(String self, Cib cib, NodeGoal goal, Postgres postgres, D
     public record Postgres(boolean running, boolean reachable, boolean inRecovery, boolean streaming, String error) {
 
         public static final Postgres NOT_RUNNING = new Postgres(false, false, false, false, null);
-
-        /** Running and answering out of recovery: it accepts writes. */
-        public boolean writable() {
-            return running && reachable && !inRecovery;
-        }
     }
 
     /**
@@ -100,11 +95,6 @@ public record NodeView(String self, Cib cib, NodeGoal goal, Postgres postgres, D
 
     public boolean holdsLease() {
         return leaseGeneration > 0;
-    }
-
-    public NodeView withPostgres(Postgres now, DataDirectory inspected) {
-        return new NodeView(self, cib, goal, now, inspected, leaseGeneration, commitGuardRefusal, writerVipMayBeHere,
-                longStep, memory, looked, nowMillis);
     }
 
     public NodeView withLooked(Looked now) {
