@@ -292,7 +292,9 @@ public final class LocalPostgresInstance implements PostgresInstance {
                     .filter(h -> last(h.getValue()).parent() == on && !last(h.getValue()).switchpoint().isAfter(to)
                             && !from.isAfter(last(h.getValue()).switchpoint()))
                     .max(Map.Entry.comparingByKey()).orElse(null);
-            if (child == null) {
+            // why stay on the parent without a segment: a standby writes a new timeline's history file when it
+            // first hears of it, before any of that timeline's WAL arrives; its WAL still ends on the parent.
+            if (child == null || !hasSegmentFrom(child.getKey(), last(child.getValue()).switchpoint(), segmentBytes)) {
                 break;
             }
             timeline = child.getKey();
@@ -308,17 +310,26 @@ public final class LocalPostgresInstance implements PostgresInstance {
 
     private Map<Long, List<TimelineFork>> timelineHistories() {
         Map<Long, List<TimelineFork>> histories = new java.util.TreeMap<>();
-        try (java.util.stream.Stream<Path> files = Files.list(dataDir.resolve("pg_wal"))) {
-            for (Path file : files.toList()) {
-                long timeline = TimelineHistoryFile.timelineOf(file.getFileName().toString());
-                if (timeline > 0) {
-                    histories.put(timeline, timelineHistory(timeline));
-                }
+        for (String name : walFileNames("reading the timeline histories of " + dataDir)) {
+            long timeline = TimelineHistoryFile.timelineOf(name);
+            if (timeline > 0) {
+                histories.put(timeline, timelineHistory(timeline));
             }
-        } catch (IOException e) {
-            throw new PostgresException("listing " + dataDir.resolve("pg_wal") + " failed: " + e, e);
         }
         return histories;
+    }
+
+    private boolean hasSegmentFrom(long timeline, Lsn start, long segmentBytes) {
+        return WalFileNames.lastSegment(walFileNames("reading where the WAL of " + dataDir + " ends"), timeline,
+                WalFileNames.segmentOf(timeline, start, segmentBytes)).isPresent();
+    }
+
+    private List<String> walFileNames(String what) {
+        try (java.util.stream.Stream<Path> files = Files.list(dataDir.resolve("pg_wal"))) {
+            return files.map(f -> f.getFileName().toString()).toList();
+        } catch (IOException e) {
+            throw new PostgresException(what + " failed: cannot list " + dataDir.resolve("pg_wal") + ": " + e, e);
+        }
     }
 
     // pg_waldump reads from a record start to the first invalid record and says where that was. Its start and end
@@ -326,13 +337,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
     // first, and a recycled or pre-allocated all-zero segment then makes it fail.
     private Lsn walEnd(long timeline, Lsn start, long segmentBytes) {
         String first = WalFileNames.segmentOf(timeline, start, segmentBytes);
-        List<String> names;
-        try (java.util.stream.Stream<Path> files = Files.list(dataDir.resolve("pg_wal"))) {
-            names = files.map(f -> f.getFileName().toString()).toList();
-        } catch (IOException e) {
-            throw new PostgresException("reading where the WAL of " + dataDir + " ends failed: cannot list "
-                    + dataDir.resolve("pg_wal") + ": " + e, e);
-        }
+        List<String> names = walFileNames("reading where the WAL of " + dataDir + " ends");
         String last = WalFileNames.lastSegment(names, timeline, first).orElseThrow(() -> new PostgresException(
                 "reading where the WAL of " + dataDir + " ends failed: " + dataDir.resolve("pg_wal") + " has no"
                         + " segment file from " + first + " on (timeline " + timeline + ", " + start + ")"));
@@ -360,12 +365,7 @@ public final class LocalPostgresInstance implements PostgresInstance {
         Lsn segmentStart = new Lsn(from.value() - from.value() % segmentBytes);
         String first = WalFileNames.segmentOf(timeline, segmentStart, segmentBytes);
         String what = "reading the WAL of " + dataDir + " past " + from + " on timeline " + timeline;
-        List<String> names;
-        try (java.util.stream.Stream<Path> files = Files.list(dataDir.resolve("pg_wal"))) {
-            names = files.map(f -> f.getFileName().toString()).toList();
-        } catch (IOException e) {
-            throw new PostgresException(what + " failed: cannot list " + dataDir.resolve("pg_wal") + ": " + e, e);
-        }
+        List<String> names = walFileNames(what);
         String last = WalFileNames.lastSegment(names, timeline, first).orElseThrow(() -> new PostgresException(
                 what + " failed: " + dataDir.resolve("pg_wal") + " has no segment file from " + first + " on"));
         // why TZ: pg_waldump prints commit times in its own time zone, and the parser reads them as UTC

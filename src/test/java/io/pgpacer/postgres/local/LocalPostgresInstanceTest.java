@@ -152,6 +152,39 @@ class LocalPostgresInstanceTest {
         assertEquals(rewoundWal, node1.localWal(), "zero-filled segments before and after the WAL");
     }
 
+    @Test
+    void aStoppedNodeThatHeardOfItsSuccessorsTimelineButGotNoneOfItsWalEndsOnItsOwn() throws Exception {
+        // Given node1, a primary streaming to node2
+        LocalPostgresInstance node1 = nodes.instance(nodes.settings("node1"));
+        LocalPostgresInstance node2 = nodes.instance(nodes.settings("node2"));
+        node1.initdb();
+        node1.writeHba(List.of("127.0.0.1"));
+        node1.configure(null);
+        node1.start();
+        node1.ensureRoles();
+        Upstream fromNode1 = new Upstream("node1", "127.0.0.1", node1.settings().port());
+        node2.baseBackupFrom(fromNode1);
+        node2.configure(fromNode1);
+        node2.start();
+        Eventually.await("node2 streaming from node1", REPLICATION_DEADLINE, node2::observe, PgObservation::streaming);
+        Sql.execute(node1.settings().port(), "CREATE TABLE events (id int PRIMARY KEY, origin text)");
+
+        // When node1 shuts down (its standby gets every record first) and node2 is promoted
+        node1.stop(StopMode.FAST);
+        LocalWal stopped = node1.localWal();
+        node2.promote();
+        TimelineFork fork = node2.timelineHistory(2).get(0);
+        assertEquals(stopped.end(), fork.switchpoint(), "a switchover's fork is where the old primary stopped");
+
+        // and node1 gets timeline 2's history file, as a walreceiver writes it before any of that timeline's WAL
+        java.nio.file.Path history = java.nio.file.Path.of("00000002.history");
+        java.nio.file.Files.copy(node2.settings().dataDir().resolve("pg_wal").resolve(history),
+                node1.settings().dataDir().resolve("pg_wal").resolve(history));
+
+        // Then its WAL still ends on timeline 1 at the fork: it can follow node2 without a rewind
+        assertEquals(stopped, node1.localWal());
+    }
+
     private static List<String> origins(int port) {
         return Sql.column(port, "SELECT origin FROM events ORDER BY id");
     }
