@@ -35,6 +35,8 @@ class SlowClientsClusterTest {
     private static final Duration ANSWER_BOUND = Duration.ofSeconds(2);
     // The agent's request deadline (10 s) and then some for a loaded machine.
     private static final Duration CLOSED_WITHIN = Duration.ofSeconds(20);
+    // Before the request deadline, less a sweep of it: no connection can have reached its deadline by then.
+    private static final Duration HELD_BEFORE_THE_DEADLINE = Duration.ofSeconds(9);
 
     private ClusterHarness cluster;
 
@@ -66,17 +68,24 @@ class SlowClientsClusterTest {
 
         try (Slowloris attack = Slowloris.open(node.address(), node.apiPort(), SLOW_CONNECTIONS, 5)) {
             List<Slowloris.Polled> answers = attack.poll(polled, POLL_FOR, ANSWER_BOUND);
+            List<Slowloris.Held> held = attack.heldWithin(HELD_BEFORE_THE_DEADLINE);
             long open = attack.stillOpen();
             System.out.println("slowloris against " + primary + "'s agent (" + node.address() + ":" + node.apiPort()
                     + "), " + SLOW_CONNECTIONS + " trickling connections + 5 lying POSTs:");
             answers.forEach(a -> System.out.println(a.summary()));
-            System.out.println("trickling connections still open after the polling: " + open);
+            System.out.println("trickling connections open at each trickle round before the deadline: " + held
+                    + "; after the polling: " + open);
 
             answers.forEach(a -> assertTrue(a.failures().isEmpty(), a.request() + ": answers that did not come within "
                     + ANSWER_BOUND.toMillis() + " ms: " + a.failures()));
             answers.forEach(a -> assertTrue(a.micros().size() >= 10, a.request() + " polled only "
                     + a.micros().size() + " times"));
-            assertEquals(SLOW_CONNECTIONS, open, "the slow connections were held open during the polling");
+            // why not count after the polling: on a loaded machine it may end after the agent's deadline has
+            // rightly closed some of them
+            assertTrue(held.size() >= 2, "the polling ran at least two trickle rounds while no deadline could have"
+                    + " closed a connection; rounds: " + held);
+            held.forEach(h -> assertEquals(SLOW_CONNECTIONS, h.open(),
+                    "the slow connections were held open during the polling; rounds: " + held));
             Eventually.await("the agent to close every slow connection", CLOSED_WITHIN, attack::notClosedByServer,
                     remaining -> remaining == 0);
         }

@@ -40,7 +40,13 @@ public final class Slowloris implements AutoCloseable {
     private final int port;
     private final List<Socket> trickling = new ArrayList<>();
     private final List<Socket> lying = new ArrayList<>();
+    private final long openedNanos = System.nanoTime();
+    private final List<Held> held = new ArrayList<>();
     private int round;
+
+    /** How many trickling connections were open at a trickle round that ended {@code afterOpening} the attack. */
+    public record Held(Duration afterOpening, long open) {
+    }
 
     private Slowloris(String host, int port) {
         this.host = host;
@@ -116,6 +122,16 @@ public final class Slowloris implements AutoCloseable {
                 // closed by the server: counted by stillOpen()
             }
         }
+        long open = stillOpen();
+        held.add(new Held(Duration.ofNanos(System.nanoTime() - openedNanos), open));
+    }
+
+    /**
+     * The trickle rounds that ended within {@code within} of the attack's opening. A server that closes unfinished
+     * requests after a deadline longer than that cannot have closed any connection by then, however slow the machine.
+     */
+    public List<Held> heldWithin(Duration within) {
+        return held.stream().filter(h -> h.afterOpening().compareTo(within) < 0).toList();
     }
 
     /** How many of the trickling connections the server has not closed. */
