@@ -93,7 +93,8 @@ final class Simulation {
     long earlyAsyncAcks;
     /** {@code -Dsim.s2=lenient}: S2 lets those early commits go (to study a change that brings them back). */
     static final boolean STRICT_S2 = !"lenient".equals(System.getProperty("sim.s2"));
-    private long servingSince;
+    // why the writer's own clock: sync-timeout runs on the host that falls back, whose clock may run fast
+    private long servingSinceByItsClock;
     final ClusterSettings settings;
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private long sequence;
@@ -322,10 +323,11 @@ final class Simulation {
                 // why not kept for S2: acknowledged without waiting for a standby, asynchronously by definition
                 // (asynchronous mode, or the sync set fell back to empty); a failover may lose it
                 asyncAcks++;
-                if (setup.sync() && pg.wal.size() > 1 && now - servingSince < settings.sync().syncTimeoutMillis()) {
+                long serving = host.clock() - servingSinceByItsClock;
+                if (setup.sync() && pg.wal.size() > 1 && serving < settings.sync().syncTimeoutMillis()) {
                     if (earlyAsyncAcks == 0) {
-                        trace.say(now, host.name, "acknowledges a commit without a sync standby "
-                                + (now - servingSince) + " ms after it began to accept writes");
+                        trace.say(now, host.name, "acknowledges a commit without a sync standby " + serving
+                                + " ms (by its clock) after it began to accept writes");
                     }
                     earlyAsyncAcks++;
                     if (STRICT_S2) {
@@ -366,7 +368,7 @@ final class Simulation {
             String serving = writer.name + "/" + writer.pg.last().branch();
             if (!serving.equals(servingChecked)) {
                 servingChecked = serving;
-                servingSince = now;
+                servingSinceByItsClock = writer.clock();
                 trace.say(now, writer.name, "accepts writes on timeline " + writer.pg.timeline() + " (branch "
                         + writer.pg.last().branch() + ") at " + writer.pg.end());
                 checkServing(writer);
