@@ -63,6 +63,7 @@ public final class Agent implements LocalAgent, AutoCloseable {
     private static final Duration STORE_TIMEOUT = Duration.ofSeconds(2);
     /** How often a node reports while the cluster is changing (no lease holder, or its goal not reached). */
     private static final long FAST_MILLIS = 200;
+    private static final long DATA_REREAD_MILLIS = 10_000;
 
     private final AgentConfig config;
     private final ClusterStore store;
@@ -99,7 +100,9 @@ public final class Agent implements LocalAgent, AutoCloseable {
     private long lastReportAt = Long.MIN_VALUE / 2;
     private NodeReport lastReport;
     private DataDirState data;
-    private boolean dataStale = true;
+    /** The PostgreSQL the data directory was last read under (null: read it next pass), and when. */
+    private RunningAs dataReadUnder;
+    private long dataReadAt;
     private String activity = "starting";
     private String lastError;
     private long backoffUntil;
@@ -478,9 +481,10 @@ public final class Agent implements LocalAgent, AutoCloseable {
         // why not while pg_rewind runs: it rewrites the data directory in place (the control file last); the report
         // keeps the last look until it ended. A clone copies beside the directory, which stays empty: looked at, so
         // that a node being rebuilt reports that it holds no usable data and is no failover candidate meanwhile.
-        if ((dataStale || !observed.running()) && !executor.longSteps().rewindUnderway()) {
+        if (dataToBeRead(observed) && !executor.longSteps().rewindUnderway()) {
             data = pg.inspect();
-            dataStale = false;
+            dataReadUnder = RunningAs.of(observed);
+            dataReadAt = millis.getAsLong();
         }
         followReaderVip(cib, observed);
         report(cib, observed, data);
@@ -532,8 +536,6 @@ public final class Agent implements LocalAgent, AutoCloseable {
         } catch (VipException e) {
             // Pacemaker's IPaddr2 failing counts against the node like a PostgreSQL failure: clients cannot reach it.
             outcome = new Executor.StepOutcome(e.getMessage(), "writer-vip", 1);
-        } finally {
-            dataStale = true;
         }
         if (outcome.failedOperation() != null) {
             fail(outcome.failedOperation(), outcome.rc(), outcome.text());
@@ -577,7 +579,6 @@ public final class Agent implements LocalAgent, AutoCloseable {
         }
         expectingStop.set(true);
         pg.stop(StopMode.FAST);
-        dataStale = true;
         String done = "restarting PostgreSQL as an operator asked (resource restart " + PostgresClone.ID + ")";
         events.add("agent", done);
         LOG.info(done);
@@ -668,7 +669,6 @@ public final class Agent implements LocalAgent, AutoCloseable {
             LOG.error("gray failure: could not stop PostgreSQL: " + e.getMessage());
         }
         fail("monitor", 1, gray.reason(), gray.commitsHang());
-        dataStale = true;
         return "failed: " + gray.reason();
     }
 
@@ -755,6 +755,24 @@ public final class Agent implements LocalAgent, AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error(why + ": could not remove the reader VIP: " + e.getMessage());
         }
+    }
+
+    /** A running, answering PostgreSQL as far as its data directory's reading depends on it. */
+    private record RunningAs(long pid, boolean inRecovery, long timeline) {
+        static RunningAs of(PgObservation observed) {
+            return observed.running() && observed.reachable()
+                    ? new RunningAs(observed.pid(), observed.inRecovery(), observed.timeline()) : null;
+        }
+    }
+
+    // Reading the data directory runs pg_controldata, three processes. While the same PostgreSQL runs and answers in
+    // the same role and timeline, nothing but an accident changes what the reading says (the decisions read it only
+    // while PostgreSQL does not run): it is read again after a start, stop, promotion or restart, and every
+    // DATA_REREAD_MILLIS, so that a directory lost under a running server still shows.
+    private boolean dataToBeRead(PgObservation observed) {
+        RunningAs now = RunningAs.of(observed);
+        return data == null || now == null || !now.equals(dataReadUnder)
+                || millis.getAsLong() - dataReadAt >= DATA_REREAD_MILLIS;
     }
 
     private void report(Cib cib, PgObservation observed, DataDirState dataState) {

@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The idle footprint of a healthy cluster (issue 18 point 3): per agent, the share of a core it uses and its resident
- * memory over a window after a settle, and what the cluster store commits per second. Run by bench/idle-footprint.
+ * The idle footprint of a healthy cluster (issue 18 point 3): per agent, the share of a core it uses (and that of the
+ * programs it ran, such as pg_controldata) and its resident memory over a window after a settle, and what the cluster
+ * store commits per second. Run by bench/idle-footprint.
  *
  * <p>Arguments: {@code [DATA_NODES [WINDOW_SECONDS [SETTLE_SECONDS]]]}, default 3, 60 and 20.
  */
@@ -34,8 +35,11 @@ public final class IdleBench {
             Thread.sleep(settle * 1000);
             List<String> names = cluster.cluster().nodes();
             long[] ticksBefore = new long[names.size()];
+            long[] childTicksBefore = new long[names.size()];
             for (int i = 0; i < names.size(); i++) {
-                ticksBefore[i] = cpuTicks(cluster.cluster().agent(names.get(i)).pid());
+                long pid = cluster.cluster().agent(names.get(i)).pid();
+                ticksBefore[i] = cpuTicks(pid, OWN);
+                childTicksBefore[i] = cpuTicks(pid, CHILDREN);
             }
             String scraped = names.get(0);
             double appliedBefore = metric(cluster, scraped, "pgpacer_raft_applied_index");
@@ -45,14 +49,17 @@ public final class IdleBench {
             for (int i = 0; i < names.size(); i++) {
                 String node = names.get(i);
                 long pid = cluster.cluster().agent(node).pid();
-                double cpu = (cpuTicks(pid) - ticksBefore[i]) / 100.0 / window * 100;
+                double cpu = (cpuTicks(pid, OWN) - ticksBefore[i]) / 100.0 / window * 100;
+                double children = (cpuTicks(pid, CHILDREN) - childTicksBefore[i]) / 100.0 / window * 100;
                 boolean leader = metric(cluster, node, "pgpacer_raft_is_leader") == 1;
-                rows.add(String.format(Locale.ROOT, "  %-6s %-8s %7.2f %% %7d MB %8d", node,
-                        leader ? "leader" : "", cpu, status(pid, "VmRSS:") / 1024, status(pid, "Threads:")));
+                rows.add(String.format(Locale.ROOT, "  %-6s %-8s %7.2f %% %9.2f %% %7d MB %8d", node,
+                        leader ? "leader" : "", cpu, children, status(pid, "VmRSS:") / 1024,
+                        status(pid, "Threads:")));
             }
             System.out.printf(Locale.ROOT, "idle over %d s after a %d s settle, load average %s%n", window, settle,
                     Files.readString(Path.of("/proc/loadavg")).strip());
-            System.out.println("  node   store    CPU/core      RSS  threads");
+            // why the children: the programs an agent runs (pg_controldata and the like) are its cost too
+            System.out.println("  node   store    CPU/core  +children      RSS  threads");
             rows.forEach(System.out::println);
             System.out.printf(Locale.ROOT, "store commits: %.2f per second%n", applied / window);
         }
@@ -64,10 +71,14 @@ public final class IdleBench {
                 .orElseThrow(() -> new IllegalStateException(node + "'s /metrics has no " + name));
     }
 
-    private static long cpuTicks(long pid) throws IOException {
+    // Fields of /proc/PID/stat after the command name: utime and stime, then the same for the children it waited for.
+    private static final int OWN = 11;
+    private static final int CHILDREN = 13;
+
+    private static long cpuTicks(long pid, int firstField) throws IOException {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, in clock ticks (100 Hz)
+        return Long.parseLong(f[firstField]) + Long.parseLong(f[firstField + 1]); // in clock ticks (100 Hz)
     }
 
     private static long status(long pid, String field) throws IOException {
