@@ -349,6 +349,10 @@ public final class RatisClusterStore implements ClusterStore {
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, threshold);
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+        // Ratis writes the commit index into the log after each commit by default ("metadata entries"): more than
+        // half of an idle cluster's log, each an append and a sync on every member. It serves only to apply the
+        // local log at start without a leader; a member learns the commit index from the leader's next heartbeat.
+        RaftServerConfigKeys.Log.setLogMetadataEnabled(properties, false);
         RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.min(threshold, Integer.MAX_VALUE));
         // A log segment holds about a quarter of a snapshot interval (at up to 1 KB per command), so that
         // each purge deletes whole closed segments.
