@@ -5,6 +5,7 @@ import io.pgpacer.core.probe.ProbeVerdict;
 import io.pgpacer.postgres.PostgresInstance;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
@@ -29,6 +30,8 @@ final class WriteProbe implements AutoCloseable {
     private volatile long intervalMillis = 1_000;
     private volatile long timeoutMillis = 5_000;
     private volatile ProbeProgress latest;
+    /** The probe's ticks while a primary is watched; touched by the loop's thread only. */
+    private ScheduledFuture<?> ticking;
     private long attempts;
     private long lastStartedAt = Long.MIN_VALUE / 2;
 
@@ -41,7 +44,6 @@ final class WriteProbe implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        thread.scheduleWithFixedDelay(this::probeIfDue, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -52,6 +54,13 @@ final class WriteProbe implements AutoCloseable {
         intervalMillis = monitorIntervalMillis;
         timeoutMillis = probeTimeoutMillis;
         primaryPid = primaryPostmasterPid;
+        // why only while there is a primary to probe: a standby's agent would otherwise wake ten times a second
+        if (primaryPostmasterPid != 0 && ticking == null) {
+            ticking = thread.scheduleWithFixedDelay(this::probeIfDue, 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        } else if (primaryPostmasterPid == 0 && ticking != null) {
+            ticking.cancel(false);
+            ticking = null;
+        }
     }
 
     /** Calls {@code listener} with each committed probe's latency, on the probe's thread. */
