@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,16 +47,35 @@ public final class WalDumpTransactions {
      *     the fork and committed after it has its rows counted (those before the start of the output are not)
      */
     public static List<DiscardedTransaction> after(String output, Lsn from) {
-        Map<Long, Accumulated> byXid = new LinkedHashMap<>();
-        Map<Long, Long> topOf = new HashMap<>();
-        for (String line : output.lines().toList()) {
+        Reader reader = new Reader(from);
+        output.lines().forEach(reader);
+        return reader.transactions();
+    }
+
+    /**
+     * {@link #after} a line at a time, as pg_waldump prints them: its output from a segment's start runs to tens of
+     * megabytes, more than an agent's heap. A transaction that ended before {@code from} is forgotten at its end.
+     */
+    public static final class Reader implements Consumer<String> {
+        private final Lsn from;
+        private final Map<Long, Accumulated> byXid = new LinkedHashMap<>();
+        private final Map<Long, Long> topOf = new HashMap<>();
+        private long records;
+
+        public Reader(Lsn from) {
+            this.from = from;
+        }
+
+        @Override
+        public void accept(String line) {
             Matcher record = RECORD.matcher(line);
             if (!record.find()) {
-                continue;
+                return;
             }
+            records++;
             long xid = Long.parseLong(record.group(2));
             if (xid == 0) {
-                continue;
+                return;
             }
             String rmgr = record.group(1);
             Lsn lsn = Lsn.parse(record.group(3));
@@ -65,28 +85,58 @@ public final class WalDumpTransactions {
             tx.last = lsn;
             if (rmgr.equals("Transaction")) {
                 readTransactionRecord(tx, type, desc, topOf);
+                if (tx.outcome != Outcome.UNFINISHED && from.isAfter(lsn)) {
+                    forget(tx.xid, desc);
+                }
             } else if (rmgr.equals("Heap") || rmgr.equals("Heap2")) {
                 readHeapRecord(tx, type.replace("+INIT", ""), desc);
             }
         }
-        // Fold subtransactions into the transaction that committed them.
-        for (Map.Entry<Long, Long> sub : topOf.entrySet()) {
-            Accumulated child = byXid.remove(sub.getKey());
-            Accumulated top = byXid.get(sub.getValue());
-            if (child != null && top != null) {
-                top.absorb(child);
-            } else if (child != null) {
-                byXid.put(sub.getKey(), child);
+
+        // Ended before the fork: neither it nor the subtransactions its end record lists can have a record past it.
+        private void forget(long xid, String desc) {
+            byXid.remove(xid);
+            Matcher subxacts = SUBXACTS.matcher(desc);
+            if (subxacts.find()) {
+                for (String sub : subxacts.group(1).trim().split(" +")) {
+                    byXid.remove(Long.parseLong(sub));
+                    topOf.remove(Long.parseLong(sub));
+                }
             }
         }
-        List<DiscardedTransaction> past = new ArrayList<>();
-        for (Accumulated tx : byXid.values()) {
-            // why the last record: a transaction with any record at or after the fork did not end before it
-            if (!from.isAfter(tx.last)) {
-                past.add(tx.toTransaction());
-            }
+
+        /** How many transactions it keeps now: those that did not end before the point. */
+        int kept() {
+            return byXid.size();
         }
-        return past;
+
+        /** How many record lines were read. */
+        public long records() {
+            return records;
+        }
+
+        /** The transactions with a record at or after the point, as {@link #after} gives them. */
+        public List<DiscardedTransaction> transactions() {
+            Map<Long, Accumulated> folded = new LinkedHashMap<>(byXid);
+            // Fold subtransactions into the transaction that committed them.
+            for (Map.Entry<Long, Long> sub : topOf.entrySet()) {
+                Accumulated child = folded.remove(sub.getKey());
+                Accumulated top = folded.get(sub.getValue());
+                if (child != null && top != null) {
+                    top.absorb(child);
+                } else if (child != null) {
+                    folded.put(sub.getKey(), child);
+                }
+            }
+            List<DiscardedTransaction> past = new ArrayList<>();
+            for (Accumulated tx : folded.values()) {
+                // why the last record: a transaction with any record at or after the fork did not end before it
+                if (!from.isAfter(tx.last)) {
+                    past.add(tx.toTransaction());
+                }
+            }
+            return past;
+        }
     }
 
     private static void readTransactionRecord(Accumulated tx, String type, String desc, Map<Long, Long> topOf) {

@@ -369,16 +369,17 @@ public final class LocalPostgresInstance implements PostgresInstance {
         String last = WalFileNames.lastSegment(names, timeline, first).orElseThrow(() -> new PostgresException(
                 what + " failed: " + dataDir.resolve("pg_wal") + " has no segment file from " + first + " on"));
         // why TZ: pg_waldump prints commit times in its own time zone, and the parser reads them as UTC
-        ProgramRunner.Result result = command.run(what, List.of(binaries.program("pg_waldump"),
+        WalDumpTransactions.Reader reader = new WalDumpTransactions.Reader(from);
+        ProgramRunner.Result result = command.runStreaming(what, List.of(binaries.program("pg_waldump"),
                         "--path=" + dataDir.resolve("pg_wal"), "--start=" + segmentStart,
                         "--limit=" + DISCARD_REPORT_MAX_RECORDS, first, last),
-                Map.of("LC_ALL", "C", "TZ", "UTC"), LONG_OPERATION_TIMEOUT);
+                Map.of("LC_ALL", "C", "TZ", "UTC"), LONG_OPERATION_TIMEOUT, reader);
         // why a failure is no failure here: pg_waldump always ends with an error at the end of WAL never archived
-        if (!result.succeeded() && result.output().lines().noneMatch(line -> line.startsWith("rmgr: "))) {
+        if (!result.succeeded() && reader.records() == 0) {
             throw new PostgresException(what + " failed: " + result.commandLine() + " read no record:\n"
                     + result.outputTail());
         }
-        return WalDumpTransactions.after(result.output(), from);
+        return reader.transactions();
     }
 
     @Override

@@ -71,14 +71,21 @@ final class OsCommand {
      */
     String checkStreaming(String what, List<String> program, Map<String, String> environment, Duration timeout,
             Consumer<String> lines) {
-        ProgramRunner.Result result;
+        return outputOf(what, runStreaming(what, program, environment, timeout, lines));
+    }
+
+    /**
+     * As {@link #run}, handing every output line to {@code lines} as the program prints it (on another thread, in
+     * order, all of them before it returns); the result keeps the output's last part only.
+     */
+    ProgramRunner.Result runStreaming(String what, List<String> program, Map<String, String> environment,
+            Duration timeout, Consumer<String> lines) {
         try {
-            result = ProgramRunner.runStreaming(what, withCredentials(program), describe(program), environment,
+            return ProgramRunner.runStreaming(what, withCredentials(program), describe(program), environment,
                     timeout, lines);
         } catch (ProgramException e) {
             throw new PostgresException(e.getMessage(), e.getCause());
         }
-        return outputOf(what, result);
     }
 
     /**

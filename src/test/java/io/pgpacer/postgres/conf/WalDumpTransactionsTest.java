@@ -93,6 +93,39 @@ class WalDumpTransactionsTest {
                 .collect(Collectors.joining(" ")), situation);
     }
 
+    @Test
+    void aReaderForgetsEveryTransactionThatEndedBeforeThePointAsItReads() {
+        // Given pg_waldump's lines from a segment's start: 100,000 transactions that committed before the fork, one
+        // that began before it and committed after it, and one after it that never finished
+        WalDumpTransactions.Reader reader = new WalDumpTransactions.Reader(new Lsn(0x1_000_000L));
+        long lsn = 0x100;
+        for (long xid = 1000; xid < 101_000; xid++) {
+            reader.accept(heapInsert(xid, lsn += 0x40));
+            reader.accept(commit(xid, lsn += 0x40));
+        }
+        reader.accept(heapInsert(200_000, lsn + 0x40));
+        reader.accept(commit(200_000, 0x1_000_100L));
+        reader.accept(heapInsert(200_001, 0x1_000_200L));
+
+        // Then it keeps only the two that reach past the fork, and reports them
+        assertEquals(2, reader.kept());
+        assertEquals(200_003, reader.records());
+        List<DiscardedTransaction> past = reader.transactions();
+        assertEquals(List.of(200_000L, 200_001L), past.stream().map(DiscardedTransaction::xid).toList());
+        assertEquals(List.of(Outcome.COMMITTED, Outcome.UNFINISHED),
+                past.stream().map(DiscardedTransaction::outcome).toList());
+    }
+
+    private static String heapInsert(long xid, long lsn) {
+        return String.format("rmgr: Heap        len (rec/tot):     61/    61, tx: %10d, lsn: %s, prev 0/00000100, desc:"
+                + " INSERT off 2 flags 0x00, blkref #0: rel 1663/5/16384 blk 0", xid, new Lsn(lsn));
+    }
+
+    private static String commit(long xid, long lsn) {
+        return String.format("rmgr: Transaction len (rec/tot):     34/    34, tx: %10d, lsn: %s, prev 0/00000100, desc:"
+                + " COMMIT 2026-12-07 10:00:00.000000 UTC", xid, new Lsn(lsn));
+    }
+
     private static String render(List<DiscardedTransaction> transactions) {
         return transactions.stream().map(t -> t.xid() + " " + t.outcome() + " " + t.endedAt() + " " + t.lsn() + " "
                 + t.changes().stream().map(WalDumpTransactionsTest::render).collect(Collectors.joining(" ")) + "\n")
