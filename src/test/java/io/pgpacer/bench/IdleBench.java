@@ -13,7 +13,7 @@ import java.util.Locale;
 /**
  * The idle footprint of a healthy cluster (issue 18 point 3): per agent, the share of a core it uses (and that of the
  * programs it ran, such as pg_controldata) and its resident memory over a window after a settle, and what the cluster
- * store commits per second. Run by bench/idle-footprint.
+ * store appends to its log per second. Run by bench/idle-footprint.
  *
  * <p>Arguments: {@code [DATA_NODES [WINDOW_SECONDS [SETTLE_SECONDS]]]}, default 3, 60 and 20.
  */
@@ -61,7 +61,7 @@ public final class IdleBench {
             // why the children: the programs an agent runs (pg_controldata and the like) are its cost too
             System.out.println("  node   store    CPU/core  +children      RSS  threads");
             rows.forEach(System.out::println);
-            System.out.printf(Locale.ROOT, "store commits: %.2f per second%n", applied / window);
+            System.out.printf(Locale.ROOT, "store log entries: %.2f per second%n", applied / window);
         }
     }
 
