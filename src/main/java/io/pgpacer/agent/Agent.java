@@ -20,6 +20,7 @@ import io.pgpacer.core.command.StoreCommand.InitializeCluster;
 import io.pgpacer.core.command.StoreCommand.ReportFailure;
 import io.pgpacer.core.command.StoreCommand.ReportStatus;
 import io.pgpacer.core.decide.ClusterSnapshot;
+import io.pgpacer.core.decide.Observations;
 import io.pgpacer.core.model.Lsn;
 import io.pgpacer.core.resource.PostgresClone;
 import io.pgpacer.core.resource.Primitive;
@@ -133,7 +134,7 @@ public final class Agent implements LocalAgent, AutoCloseable {
         this.pg = pg;
         this.millis = monotonicMillis;
         this.events = events;
-        this.observations = new Observations(monotonicMillis);
+        this.observations = new Observations(monotonicMillis, System::currentTimeMillis);
         this.sequence = System.currentTimeMillis();
         this.failsafe = new FailsafePromise(monotonicMillis);
         this.lease = new LeaseKeeper(config.nodeName(), store, config.timings(), this::fence, monotonicMillis,

@@ -7,6 +7,7 @@ import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand.RecordFailedAction;
 import io.pgpacer.core.command.StoreCommand.SetControllerActivity;
 import io.pgpacer.core.decide.ClusterSnapshot;
+import io.pgpacer.core.decide.Observations;
 import io.pgpacer.core.decide.Plan;
 import io.pgpacer.core.decide.PlanInvariants;
 import io.pgpacer.core.decide.Scheduler;

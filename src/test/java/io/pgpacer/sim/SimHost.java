@@ -2,23 +2,19 @@ package io.pgpacer.sim;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.Lease;
-import io.pgpacer.core.cib.NodeReport;
-import io.pgpacer.core.cib.Switchover;
 import io.pgpacer.core.command.CommandResult;
 import io.pgpacer.core.command.StoreCommand;
-import io.pgpacer.core.decide.ClusterSnapshot;
+import io.pgpacer.core.decide.Observations;
 import io.pgpacer.core.decide.Plan;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
  * One simulated host: its monotonic clock (a rate that may be skewed, read in true time), its place in the network
  * (hosts in the same group reach each other), whether it is frozen, its PostgreSQL (none on a witness), and the agent
  * process with its store member, lease keeper (renewal and fencing as LeaseKeeper does them), controller (the real
- * scheduler while this member leads the store) and observations (as the agent's Observations keeps them).
+ * scheduler while this member leads the store) and observations (the agent's own Observations).
  */
 final class SimHost {
 
@@ -48,14 +44,8 @@ final class SimHost {
     // the controller
     private long leaderSince = -1;
 
-    // the observations
-    private final Map<String, Long> lastSequence = new HashMap<>();
-    private final Map<String, Long> lastHeard = new HashMap<>();
-    private Lease lastLease;
-    private long leaseSeenAt;
-    private long lastAppliedAt;
-    private Switchover lastSwitchover;
-    private long switchoverSeenAt;
+    /** The store member's observations, the agent's own class; a new agent starts with none. */
+    private Observations observations;
 
     SimHost(Simulation sim, String name, boolean witness, int index) {
         this.sim = sim;
@@ -63,6 +53,11 @@ final class SimHost {
         this.witness = witness;
         this.pg = witness ? null : new SimPostgres();
         this.clockOffset = 1_000_000L * (index + 1) + sim.random.nextInt(100_000);
+        this.observations = newObservations();
+    }
+
+    private Observations newObservations() {
+        return new Observations(this::clock, () -> Simulation.EPOCH_MILLIS + sim.now);
     }
 
     long clock() {
@@ -105,13 +100,7 @@ final class SimHost {
             incarnation++;
             generation = -1;
             leaderSince = -1;
-            lastSequence.clear();
-            lastHeard.clear();
-            lastLease = null;
-            leaseSeenAt = clock();
-            lastAppliedAt = clock();
-            lastSwitchover = null;
-            switchoverSeenAt = clock();
+            observations = newObservations();
             sim.trace.say(sim.now, name, "agent starts");
             if (pg != null) {
                 agent = new SimAgent(this);
@@ -155,28 +144,12 @@ final class SimHost {
         }
     }
 
-    // --- the store member's observations (agent/Observations) ---------------------------------------------------
+    // --- the store member's observations ---------------------------------------------------------------------------
 
     void applied(Cib cib) {
         Cib before = copy;
         copy = cib;
-        long now = clock();
-        for (NodeReport report : cib.reports().values()) {
-            Long previous = lastSequence.put(report.node(), report.sequence());
-            if (previous != null && previous != report.sequence()) {
-                lastHeard.put(report.node(), now);
-            }
-        }
-        long gap = Math.max(cib.settings().leaseMillis(), cib.settings().nodeTimeoutMillis());
-        if (!cib.lease().equals(lastLease) || now - lastAppliedAt >= gap) {
-            lastLease = cib.lease();
-            leaseSeenAt = now;
-        }
-        lastAppliedAt = now;
-        if (!Objects.equals(cib.switchover(), lastSwitchover)) {
-            lastSwitchover = cib.switchover();
-            switchoverSeenAt = now;
-        }
+        observations.record(cib);
         if (agent != null && agentAlive && decisionsChanged(before, cib)) {
             agent.wake();
         }
@@ -186,15 +159,6 @@ final class SimHost {
         return before == null || before.goalsVersion() != after.goalsVersion()
                 || !before.lease().holding().equals(after.lease().holding())
                 || !Objects.equals(before.switchover(), after.switchover());
-    }
-
-    private ClusterSnapshot snapshot(Cib cib, long controllerSince) {
-        long now = clock();
-        long gap = Math.max(cib.settings().leaseMillis(), cib.settings().nodeTimeoutMillis());
-        long leaseSince = cib.lease().equals(lastLease) && now - lastAppliedAt < gap ? leaseSeenAt : now;
-        long switchoverSince = Objects.equals(cib.switchover(), lastSwitchover) ? switchoverSeenAt : now;
-        return new ClusterSnapshot(cib, now, lastHeard, leaseSince, controllerSince, switchoverSince,
-                Simulation.EPOCH_MILLIS + sim.now);
     }
 
     // --- the controller (agent/Controller) -----------------------------------------------------------------------
@@ -210,7 +174,7 @@ final class SimHost {
             sim.trace.say(sim.now, name, "becomes the controller");
         }
         Cib cib = copy;
-        Plan plan = sim.setup.decider().apply(snapshot(cib, leaderSince));
+        Plan plan = sim.setup.decider().apply(observations.snapshot(cib, leaderSince));
         try {
             for (Plan.Step step : plan.steps()) {
                 CommandResult result = sim.submit(this, step.command());

@@ -1,4 +1,4 @@
-package io.pgpacer.agent;
+package io.pgpacer.core.decide;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -6,7 +6,6 @@ import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.ClusterSettings;
 import io.pgpacer.core.cib.Lease;
 import io.pgpacer.core.cib.NodeSpec;
-import io.pgpacer.core.decide.Scheduler;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -20,7 +19,7 @@ class ObservationsTest {
 
     private static final ClusterSettings SETTINGS = new ClusterSettings(1, 3_000, 3_000, 30_000);
     private final AtomicLong clock = new AtomicLong(1_000);
-    private final Observations observations = new Observations(clock::get);
+    private final Observations observations = new Observations(clock::get, clock::get);
     private final Cib cib = Cib.EMPTY.initializedAs("pgc", List.of(
             new NodeSpec("n1", "127.0.0.1", 8001, 9001, 5401, false),
             new NodeSpec("n2", "127.0.0.1", 8002, 9002, 5402, false)), SETTINGS)

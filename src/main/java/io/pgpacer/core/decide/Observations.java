@@ -1,10 +1,9 @@
-package io.pgpacer.agent;
+package io.pgpacer.core.decide;
 
 import io.pgpacer.core.cib.Cib;
 import io.pgpacer.core.cib.Lease;
 import io.pgpacer.core.cib.NodeReport;
 import io.pgpacer.core.cib.Switchover;
-import io.pgpacer.core.decide.ClusterSnapshot;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -25,9 +24,10 @@ import java.util.function.LongSupplier;
  * that simply never reached a working store). Starting the clock later only ever delays an expiry, so it
  * keeps S1: the holder's own deadline stays earlier than the controller's.
  */
-final class Observations {
+public final class Observations {
 
     private final LongSupplier millis;
+    private final LongSupplier wallMillis;
     private final long since;
     private final Map<String, Long> lastSequence = new HashMap<>();
     private final Map<String, Long> lastHeard = new HashMap<>();
@@ -37,19 +37,21 @@ final class Observations {
     private Switchover lastSwitchover;
     private long switchoverSeenAt;
 
-    Observations(LongSupplier monotonicMillis) {
+    /** From now on, by {@code monotonicMillis}; {@code wallMillis} dates the snapshots for their readers. */
+    public Observations(LongSupplier monotonicMillis, LongSupplier wallMillis) {
         this.millis = monotonicMillis;
+        this.wallMillis = wallMillis;
         this.since = monotonicMillis.getAsLong();
         this.leaseSeenAt = since;
         this.lastAppliedAt = since;
     }
 
     /** How long no command may apply before the lease clock starts again: the lease time and the node timeout. */
-    static long gapMillis(Cib cib) {
+    public static long gapMillis(Cib cib) {
         return Math.max(cib.settings().leaseMillis(), cib.settings().nodeTimeoutMillis());
     }
 
-    synchronized void record(Cib cib) {
+    public synchronized void record(Cib cib) {
         long now = millis.getAsLong();
         for (NodeReport report : cib.reports().values()) {
             Long previous = lastSequence.put(report.node(), report.sequence());
@@ -70,21 +72,21 @@ final class Observations {
         }
     }
 
-    synchronized ClusterSnapshot snapshot(Cib cib, long controllerSince) {
+    public synchronized ClusterSnapshot snapshot(Cib cib, long controllerSince) {
         long now = millis.getAsLong();
         // why: during a gap nothing could renew the lease; its age counts from when the store applies again.
         long leaseSince = cib.lease().equals(lastLease) && now - lastAppliedAt < gapMillis(cib) ? leaseSeenAt : now;
         long switchoverSince = Objects.equals(cib.switchover(), lastSwitchover) ? switchoverSeenAt : now;
         return new ClusterSnapshot(cib, now, Map.copyOf(lastHeard), leaseSince, controllerSince, switchoverSince,
-                System.currentTimeMillis());
+                wallMillis.getAsLong());
     }
 
-    synchronized boolean online(String node, long nodeTimeoutMillis) {
+    public synchronized boolean online(String node, long nodeTimeoutMillis) {
         Long heard = lastHeard.get(node);
         return heard != null && millis.getAsLong() - heard < nodeTimeoutMillis;
     }
 
-    long now() {
+    public long now() {
         return millis.getAsLong();
     }
 }
