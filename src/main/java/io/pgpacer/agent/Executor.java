@@ -41,6 +41,7 @@ import io.pgpacer.postgres.DataDirState;
 import io.pgpacer.postgres.PgObservation;
 import io.pgpacer.postgres.PostgresException;
 import io.pgpacer.postgres.PostgresInstance;
+import io.pgpacer.postgres.RewindFailedException;
 import io.pgpacer.postgres.StopMode;
 import io.pgpacer.postgres.Upstream;
 import io.pgpacer.store.ClusterStore;
@@ -246,7 +247,12 @@ final class Executor {
             return Carried.goOn(view.withLooked(lookUp(look.what(), view.looked(), pass)));
         }
         if (step instanceof NodeStep.CarryOn carryOn) {
-            return Carried.ended(longSteps.carryOn(goal, this::dataReplaced));
+            try {
+                return Carried.ended(longSteps.carryOn(goal, this::dataReplaced));
+            } catch (RewindFailedException e) {
+                memory = memory.withRewindFailed(true);
+                throw e;
+            }
         }
         if (step instanceof NodeStep.Stop stop) {
             stop(stop.kind() == NodeStep.StopKind.IMMEDIATE ? StopMode.IMMEDIATE : StopMode.FAST);
@@ -319,6 +325,9 @@ final class Executor {
         }
         if (step instanceof NodeStep.Rewind rewind) {
             return Carried.ended(rewindAtStart(cib, goal, rewind));
+        }
+        if (step instanceof NodeStep.RebuildAfterFailedRewind rebuild) {
+            return Carried.ended(rebuildAfterFailedRewind(cib, goal, rebuild, pass.data));
         }
         if (step instanceof NodeStep.StartStandby start) {
             Upstream upstream = upstreamNamed(cib, start.upstream());
@@ -630,8 +639,7 @@ final class Executor {
                     () -> finishRepair(repair, primary, "repaired: rewound onto " + primary.nodeName()
                             + " with pg_rewind", null));
         }
-        String stamp = repair.requestedAt().replaceAll("\\.\\d+", "").replaceAll("[^0-9TZ]", "");
-        Path aside = pg.setAsideDataDirectory(stamp);
+        Path aside = pg.setAsideDataDirectory(asideStamp(repair.requestedAt()));
         if (aside != null && report != null) {
             discards.keepWith(report, aside);
         }
@@ -639,6 +647,11 @@ final class Executor {
                 () -> finishRepair(repair, primary, "rebuilt: a new copy of " + primary.nodeName()
                         + " with pg_basebackup" + (aside == null ? "" : "; the old data directory is " + aside),
                         aside));
+    }
+
+    // The name a set-aside data directory gets from an ISO instant: 2026-12-07T21:40:00.123Z -> 20261207T214000Z.
+    private static String asideStamp(String instant) {
+        return instant.replaceAll("\\.\\d+", "").replaceAll("[^0-9TZ]", "");
     }
 
     // What follows the operator's repair or rebuild once the data is in place: the node starts as a standby of the
@@ -708,6 +721,28 @@ final class Executor {
                 });
     }
 
+    // pg_rewind failed on this data directory after its source answered, and would fail the same way again: a new copy
+    // replaces it, the old one kept aside under a new name (S5), the lost-transaction report beside it.
+    private StepOutcome rebuildAfterFailedRewind(Cib cib, NodeGoal goal, NodeStep.RebuildAfterFailedRewind rebuild,
+            DataDirState data) {
+        Upstream primary = upstreamNamed(cib, rebuild.source());
+        DiscardReport report = reportDiscards("rebuild after a failed pg_rewind", rebuild.verdict(), null, data,
+                primary);
+        Path aside = pg.setAsideDataDirectory(asideStamp(wallClock()));
+        if (aside != null && report != null) {
+            discards.keepWith(report, aside);
+        }
+        dataReplaced();
+        return longSteps.start(LongStep.Kind.CLONE, primary, goal, progress -> pg.baseBackupFrom(primary, progress),
+                () -> {
+                    configure(primary);
+                    pg.start();
+                    return StepOutcome.did("rebuilt from " + primary.nodeName() + " with pg_basebackup after"
+                            + " pg_rewind failed (" + rebuild.verdict().reason() + "); the old data directory is "
+                            + aside + ", delete it once it is no longer needed");
+                });
+    }
+
     // Not started: the report says DIVERGED with the fix, and the failed actions say so once, as the reference's
     // refusal to start ("My data may be inconsistent") did.
     private StepOutcome diverged(Cib cib, String upstream, boolean upstreamServes) {
@@ -750,6 +785,7 @@ final class Executor {
     private void dataReplaced() {
         divergence.forget();
         divergenceRecorded = null;
+        memory = memory.withRewindFailed(false);
     }
 
     // Read through the majority at the moment of the rewind or copy, never from this member's own copy: a stale copy

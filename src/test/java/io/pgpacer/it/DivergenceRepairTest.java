@@ -120,6 +120,41 @@ class DivergenceRepairTest {
         });
     }
 
+    // pg_rewind fails for real on the old primary: a DBA's ALTER SYSTEM turned wal_log_hints off there, which its crash
+    // recovery writes into the control file, and pg_rewind refuses such a target. Retrying would fail the same way;
+    // the agent rebuilds the node from the new primary instead and keeps the old data directory, renamed (S5).
+    @Test
+    void whenPgRewindFailsOnTheOldPrimaryItIsRebuiltAndItsOldDataKeptAside() throws Exception {
+        inCluster("rewind-fails", "", () -> {
+            String primary = ClusterHarness.primary(cluster.awaitHealthy(CONVERGE));
+            try (Connection c = cluster.connect(primary); Statement s = c.createStatement()) {
+                s.execute("ALTER SYSTEM SET wal_log_hints = off");
+            }
+            Divergence d = divergeThePrimary();
+            assertEquals(primary, d.oldPrimary);
+            cluster.awaitStatus(d.oldPrimary + " back as a standby of " + d.newPrimary, CONVERGE,
+                    s -> ClusterHarness.healthy(s) && d.newPrimary.equals(ClusterHarness.primary(s)));
+            ClusterStatus status = cluster.api().status();
+            List<String> rewindFailures = status.failedActions().stream()
+                    .filter(a -> a.node().equals(d.oldPrimary) && a.exitReason().contains("pg_rewind of "))
+                    .map(a -> a.exitReason()).toList();
+            System.out.println("pg_rewind's failure on " + d.oldPrimary + ": " + rewindFailures);
+            assertEquals(1, rewindFailures.size(), "pg_rewind is tried once, not again: " + rewindFailures);
+            assertTrue(rewindFailures.get(0).contains("\"wal_log_hints = on\"")
+                    && rewindFailures.get(0).contains("the target's control file: "), rewindFailures.get(0));
+            // why not the final event: should the first copy fail (the new primary restarting, say), the empty data
+            // directory is cloned like a new node's, which says so in its own words.
+            JsonNode events = cluster.apiOf(d.oldPrimary).call("GET", "/events");
+            assertTrue(events.toString().contains(d.oldPrimary + " (rebuild after a failed pg_rewind) discards"),
+                    "the lost-transaction report comes before the rebuild: " + events);
+            List<Path> kept = setAside(d.oldPrimary);
+            assertEquals(1, kept.size(), "the old data directory is kept next to the new one: " + kept);
+            assertTrue(Files.exists(kept.get(0).resolve("PG_VERSION")), kept.get(0) + " still holds the old cluster");
+            write(d.newPrimary, "after the failover");
+            awaitStreamingWithTheNewPrimarysData(d);
+        });
+    }
+
     private record Divergence(String oldPrimary, String newPrimary) {
     }
 

@@ -476,6 +476,9 @@ final class SimAgent {
         if (step instanceof NodeStep.Rewind rewind) {
             return copyThenFollow(NodeView.LongStepKind.REWIND, rewind.source(), goal);
         }
+        if (step instanceof NodeStep.RebuildAfterFailedRewind rebuild) {
+            return copyThenFollow(NodeView.LongStepKind.CLONE, rebuild.source(), goal);
+        }
         if (step instanceof NodeStep.StartStandby start) {
             configure(start.upstream());
             pg.standbySignal = true;

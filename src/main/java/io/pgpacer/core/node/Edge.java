@@ -136,6 +136,11 @@ public enum Edge {
     REWIND(EnumSet.of(DIVERGED), Scope.STANDBY, REWINDING,
             "the WAL went past the fork, auto-rewind is on and a primary serves",
             "pg_rewind brings a diverged node back onto the history; the lost-transaction report is written first"),
+    REBUILD_AFTER_FAILED_REWIND(EnumSet.of(DIVERGED), Scope.STANDBY, CLONING,
+            "the WAL went past the fork, auto-rewind is on, a primary serves, and pg_rewind failed on this data"
+                    + " directory after its source answered",
+            "a second pg_rewind would fail the same way; a new copy brings the node back, the old data directory"
+                    + " kept aside under a new name (S5) and the lost-transaction report written first"),
     START_STANDBY(EnumSet.of(STOPPED), Scope.STANDBY, CATCHING_UP, "stopped, and the WAL is on the history",
             "a node whose WAL ends at or before its fork streams the rest as it is"),
     RESTART_UNSTUCK(EnumSet.of(STOPPED), Scope.STANDBY, CATCHING_UP,

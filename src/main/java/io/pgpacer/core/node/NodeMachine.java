@@ -282,7 +282,8 @@ public final class NodeMachine {
     // the rest as it is. That includes an old primary shut down cleanly for a switchover: at a clean shutdown the
     // WAL senders wait until connected standbys flushed all WAL, so the target's timeline forks at the end of the
     // shutdown checkpoint, where the old primary's WAL ends. A node that went past the fork is rewound when
-    // auto-rewind allows and a primary serves; otherwise it stays DIVERGED, never started as a standby.
+    // auto-rewind allows and a primary serves, and rebuilt once pg_rewind failed on it; otherwise it stays DIVERGED,
+    // never started as a standby.
     private static NodeDecision startAsStandby(NodeView view, NodeState state, String upstream,
             boolean upstreamServes, boolean formerPrimary) {
         Lookup<TimelineCheck.Verdict> looked = view.looked().timeline();
@@ -296,6 +297,11 @@ public final class NodeMachine {
         if (verdict.diverged()) {
             if (!view.cib().settings().recovery().autoRewind() || !upstreamServes) {
                 return decide(state, Edge.STAY_DIVERGED, new NodeStep.ReportDiverged(upstream, upstreamServes));
+            }
+            if (view.memory().rewindFailed()) {
+                return withSource(view, state, "waiting to rebuild after a failed pg_rewind (" + verdict.reason()
+                        + "): ", source -> decide(state, Edge.REBUILD_AFTER_FAILED_REWIND,
+                                new NodeStep.RebuildAfterFailedRewind(source, verdict)));
             }
             return withSource(view, state, "waiting to rewind (" + verdict.reason() + "): ",
                     source -> decide(state, Edge.REWIND, new NodeStep.Rewind(source, verdict)));

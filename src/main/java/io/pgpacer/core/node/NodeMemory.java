@@ -13,42 +13,45 @@ package io.pgpacer.core.node;
  * @param unstickAttempt set while a stuck standby was stopped for a recheck and is not started again yet
  * @param notStreamingSinceMillis since when this running standby has not streamed (monotonic ms), or -1
  * @param diverged whether the last start-time check found the data diverged and nothing rewound or replaced it since
+ * @param rewindFailed whether pg_rewind failed on this data directory after its source answered, and nothing replaced
+ *     the data since: a second pg_rewind would fail the same way
  */
 public record NodeMemory(String configuredUpstream, boolean rolesEnsured, String repairDone,
-        String lastUnstickAttempt, String unstickAttempt, long notStreamingSinceMillis, boolean diverged) {
+        String lastUnstickAttempt, String unstickAttempt, long notStreamingSinceMillis, boolean diverged,
+        boolean rewindFailed) {
 
-    public static final NodeMemory FRESH = new NodeMemory(null, false, null, null, null, -1, false);
+    public static final NodeMemory FRESH = new NodeMemory(null, false, null, null, null, -1, false, false);
 
     public NodeMemory withConfiguredUpstream(String upstream) {
         return new NodeMemory(upstream, rolesEnsured, repairDone, lastUnstickAttempt, unstickAttempt,
-                notStreamingSinceMillis, diverged);
+                notStreamingSinceMillis, diverged, rewindFailed);
     }
 
     public NodeMemory withRolesEnsured() {
         return new NodeMemory(configuredUpstream, true, repairDone, lastUnstickAttempt, unstickAttempt,
-                notStreamingSinceMillis, diverged);
+                notStreamingSinceMillis, diverged, rewindFailed);
     }
 
     public NodeMemory withRepairDone(String requestedAt) {
         return new NodeMemory(configuredUpstream, rolesEnsured, requestedAt, lastUnstickAttempt, unstickAttempt,
-                notStreamingSinceMillis, diverged);
+                notStreamingSinceMillis, diverged, rewindFailed);
     }
 
     /** Stopped for a recheck after not streaming: remembered so that the same upstream timeline is tried once. */
     public NodeMemory withUnstickAttempt(String attempt) {
         return new NodeMemory(configuredUpstream, rolesEnsured, repairDone, attempt, attempt,
-                notStreamingSinceMillis, diverged);
+                notStreamingSinceMillis, diverged, rewindFailed);
     }
 
     /** Stopped after not streaming, without a recheck to follow (auto-rewind off): tried once all the same. */
     public NodeMemory withTriedUnstick(String attempt) {
         return new NodeMemory(configuredUpstream, rolesEnsured, repairDone, attempt, unstickAttempt,
-                notStreamingSinceMillis, diverged);
+                notStreamingSinceMillis, diverged, rewindFailed);
     }
 
     public NodeMemory withoutUnstickAttempt() {
         return new NodeMemory(configuredUpstream, rolesEnsured, repairDone, lastUnstickAttempt, null,
-                notStreamingSinceMillis, diverged);
+                notStreamingSinceMillis, diverged, rewindFailed);
     }
 
     /**
@@ -57,11 +60,17 @@ public record NodeMemory(String configuredUpstream, boolean rolesEnsured, String
      */
     public NodeMemory withNotStreamingSince(long sinceMillis) {
         return new NodeMemory(configuredUpstream, rolesEnsured, repairDone, lastUnstickAttempt, unstickAttempt,
-                sinceMillis, diverged);
+                sinceMillis, diverged, rewindFailed);
     }
 
     public NodeMemory withDiverged(boolean divergedNow) {
         return new NodeMemory(configuredUpstream, rolesEnsured, repairDone, lastUnstickAttempt, unstickAttempt,
-                notStreamingSinceMillis, divergedNow);
+                notStreamingSinceMillis, divergedNow, rewindFailed);
+    }
+
+    /** pg_rewind failed on this data directory (true), or the data was rewound or replaced since (false). */
+    public NodeMemory withRewindFailed(boolean failed) {
+        return new NodeMemory(configuredUpstream, rolesEnsured, repairDone, lastUnstickAttempt, unstickAttempt,
+                notStreamingSinceMillis, diverged, failed);
     }
 }

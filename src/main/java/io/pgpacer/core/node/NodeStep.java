@@ -115,6 +115,14 @@ public sealed interface NodeStep {
     record Rewind(String source, TimelineCheck.Verdict verdict) implements NodeStep {
     }
 
+    /**
+     * pg_rewind failed on this diverged node after its source answered: a new copy of {@code source} with pg_basebackup
+     * (off the loop) replaces the data directory, which is kept aside under a new name (S5), then it starts as a
+     * standby.
+     */
+    record RebuildAfterFailedRewind(String source, TimelineCheck.Verdict verdict) implements NodeStep {
+    }
+
     /** Starts as a standby of {@code upstream}; the verdict of the start-time check said it may. */
     record StartStandby(String upstream, boolean formerPrimary, String reason) implements NodeStep {
     }

@@ -15,6 +15,7 @@ import io.pgpacer.postgres.PostgresInstance;
 import io.pgpacer.postgres.PostgresSettings;
 import io.pgpacer.postgres.PostmasterAlreadyRunningException;
 import io.pgpacer.postgres.RelationName;
+import io.pgpacer.postgres.RewindFailedException;
 import io.pgpacer.postgres.StopMode;
 import io.pgpacer.postgres.Upstream;
 import io.pgpacer.postgres.conf.AutoConf;
@@ -243,6 +244,14 @@ public final class LocalPostgresInstance implements PostgresInstance {
                 Files.move(dataDir, aside, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
                 throw new PostgresException("could not rename " + dataDir + " to " + aside + ": " + e, e);
+            }
+            // why forget: the directory is gone on purpose, so an empty one is no lost mount; a copy that fails after
+            // this is retried like a new node's, instead of being refused as a data directory that vanished.
+            try {
+                Files.deleteIfExists(seenClusterFile());
+            } catch (IOException e) {
+                throw new PostgresException(dataDir + " was set aside as " + aside + ", but " + seenClusterFile()
+                        + " could not be deleted: " + e, e);
             }
             LOG.log(System.Logger.Level.INFO, "set the data directory aside: " + dataDir + " is now " + aside);
             return aside;
@@ -623,21 +632,45 @@ public final class LocalPostgresInstance implements PostgresInstance {
                     settings.superuserPassword())) {
                 sourceSql.prepareAsRewindSource(source.nodeName());
             }
-            if (!state.cleanlyShutDown() && state.standbySignal()) {
-                finishStandbyRecovery(what);
-            } else if (!state.cleanlyShutDown()) {
-                finishCrashRecovery(what);
+            String output;
+            try {
+                if (!state.cleanlyShutDown() && state.standbySignal()) {
+                    finishStandbyRecovery(what);
+                } else if (!state.cleanlyShutDown()) {
+                    finishCrashRecovery(what);
+                }
+                String conninfo = Conninfo.rewindSource(source.host(), source.port(), settings.superuser(),
+                        passfile().toString());
+                output = command.checkStreaming(what, List.of(binaries.program("pg_rewind"),
+                        "--target-pgdata=" + dataDir, "--progress", "--source-server=" + conninfo),
+                        Map.of("PGPASSFILE", passfile().toString()), LONG_OPERATION_TIMEOUT,
+                        line -> ProgressLine.parse(line).ifPresent(progress));
+            } catch (PostgresException e) {
+                // why typed: the source answered above, so this failure is the data directory's own and a second
+                // pg_rewind meets it again; the agent rebuilds the node instead (NodeMachine, auto-rewind).
+                throw new RewindFailedException(e.getMessage() + "\n" + rewindTargetSummary(), e);
             }
-            String conninfo = Conninfo.rewindSource(source.host(), source.port(), settings.superuser(),
-                    passfile().toString());
-            String output = command.checkStreaming(what, List.of(binaries.program("pg_rewind"),
-                    "--target-pgdata=" + dataDir, "--progress", "--source-server=" + conninfo),
-                    Map.of("PGPASSFILE", passfile().toString()), LONG_OPERATION_TIMEOUT,
-                    line -> ProgressLine.parse(line).ifPresent(progress));
             // why without the progress lines: the log keeps what pg_rewind found and did, not its once-a-second counts.
             LOG.log(System.Logger.Level.INFO, what + ": " + output.lines()
                     .filter(line -> ProgressLine.parse(line).isEmpty()).collect(Collectors.joining("\n")).strip());
             dropSourceNodeSettings(what);
+        }
+    }
+
+    // What pg_rewind read of the target before it gave up: its control file's positions and the timeline history
+    // files in its pg_wal, which decide where pg_rewind looks for the fork.
+    private String rewindTargetSummary() {
+        try {
+            ControlData control = controlData();
+            List<String> histories = walFileNames("listing " + dataDir.resolve("pg_wal")).stream()
+                    .filter(name -> TimelineHistoryFile.timelineOf(name) > 0).sorted().toList();
+            return "the target's control file: " + control.clusterState() + ", latest checkpoint " + control
+                    .checkpointLsn() + " on timeline " + control.checkpointTimeline() + ", minimum recovery ending"
+                    + " location " + control.minRecoveryEnd() + " on timeline "
+                    + control.fields().getOrDefault("Min recovery ending loc's timeline", "?") + "; timeline histories in pg_wal: "
+                    + (histories.isEmpty() ? "none" : String.join(", ", histories));
+        } catch (PostgresException e) {
+            return "the target's control file could not be read: " + e.getMessage();
         }
     }
 

@@ -61,7 +61,8 @@ class NodeMachineEdgesTest {
         return List.of(NodeMemory.FRESH, NodeMemory.FRESH.withConfiguredUpstream("n1").withNotStreamingSince(0),
                 NodeMemory.FRESH.withConfiguredUpstream("n3").withRolesEnsured(),
                 NodeMemory.FRESH.withUnstickAttempt("n1 on timeline 3"),
-                NodeMemory.FRESH.withRepairDone("t1").withTriedUnstick("n1 on timeline 3"));
+                NodeMemory.FRESH.withRepairDone("t1").withTriedUnstick("n1 on timeline 3"),
+                NodeMemory.FRESH.withRewindFailed(true));
     }
 
     @Test
