@@ -293,15 +293,7 @@ public final class Agent implements LocalAgent, AutoCloseable {
         Cib before = store.localCopy();
         long leaseMillis = before.settings().leaseMillis();
         boolean on = before.settings().recovery().failsafe();
-        boolean reachable = false;
-        if (on) {
-            try {
-                store.read(Duration.ofMillis(failsafeStoreCheckMillis(leaseMillis)));
-                reachable = true;
-            } catch (StoreUnavailableException e) {
-                reachable = false;
-            }
-        }
+        boolean reachable = on && store.reachesMajority(Duration.ofMillis(failsafeStoreCheckMillis(leaseMillis)));
         Cib cib = store.localCopy();
         ObservedAt observed = latestObservation;
         FailsafeCheck.Facts facts = new FailsafeCheck.Facts(config.nodeName(), primary, generation, on,

@@ -29,6 +29,19 @@ public interface ClusterStore extends AutoCloseable {
      */
     Cib read(Duration timeout);
 
+    /**
+     * Whether this member reaches a majority of the store now: a {@link #read} that succeeds within {@code timeout}.
+     * Asked by a member that is to vouch for being cut off (failsafe), where a wrong "yes" only withholds a promise.
+     */
+    default boolean reachesMajority(Duration timeout) {
+        try {
+            read(timeout);
+            return true;
+        } catch (StoreUnavailableException e) {
+            return false;
+        }
+    }
+
     /** The CIB as this member last applied it: no network, may lag behind the majority. */
     Cib localCopy();
 

@@ -168,6 +168,28 @@ class RatisClusterStoreTest {
         }
     }
 
+    // Failsafe asks a member whether it reaches the store; a leader left alone may answer reads until it steps down.
+    @Test
+    void aLeaderWhoseFollowersAreGoneSaysItReachesNoMajority() {
+        group = new LocalRatisGroup(3, RatisStoreConfig.DEFAULT_SNAPSHOT_THRESHOLD).start();
+        initialize("node1");
+        String leader = group.awaitLeader(TIMEOUT);
+        RatisClusterStore store = group.store(leader);
+        Duration probe = Duration.ofMillis(150);
+        Eventually.await("the leader reaching its followers", TIMEOUT, () -> store.reachesMajority(probe));
+        long stoppedAt = System.nanoTime();
+        for (String member : group.members()) {
+            if (!member.equals(leader)) {
+                group.stop(member);
+            }
+        }
+        long stopped = System.nanoTime();
+        Eventually.await(leader + " saying it reaches no majority", TIMEOUT, () -> !store.reachesMajority(probe));
+        System.out.printf("a leader left alone said it reaches no majority %d ms after its followers stopped (%d ms"
+                + " after they began to)%n", (System.nanoTime() - stopped) / 1_000_000,
+                (System.nanoTime() - stoppedAt) / 1_000_000);
+    }
+
     @Test
     void whenTheLeaderDiesTheSurvivorsElectANewOne() {
         group = new LocalRatisGroup(3, RatisStoreConfig.DEFAULT_SNAPSHOT_THRESHOLD).start();
