@@ -46,6 +46,14 @@ final class LeaseKeeper implements AutoCloseable {
     static final long REFUSED_RETRY_MILLIS = 150;
     /** How often a primary with failsafe on reaches the members without asking, to keep its client warm. */
     private static final long WARM_UP_MILLIS = 20_000;
+    /**
+     * How many renewals may be under way at once. A renewal may wait until the deadline (see {@link #renew}); one sent
+     * into a partition waits on a connection whose packets were dropped, and after the heal it may not land before
+     * the deadline while a fresh one would in milliseconds (seen in FailsafeLabTest: fenced 1.3 s after the heal,
+     * while the other members already reached the store again). So the next renewal is sent a renew interval later
+     * even while the last one is still under way.
+     */
+    static final int RENEWALS_UNDER_WAY = 3;
 
     private final String node;
     private final ClusterStore store;
@@ -60,7 +68,9 @@ final class LeaseKeeper implements AutoCloseable {
     private final Consumer<String> notice;
     private final Thread failsafeThread;
     private final CommitGuard guard;
+    private final java.util.concurrent.ExecutorService renewals;
     private volatile boolean running = true;
+    private int renewalsUnderWay;
 
     private long generation = -1;
     private long deadline;
@@ -72,7 +82,8 @@ final class LeaseKeeper implements AutoCloseable {
     private String lastRefusal;
 
     /**
-     * @param fence stops PostgreSQL from accepting writes; called with the reason, on this keeper's thread
+     * @param fence stops PostgreSQL from accepting writes; called with the reason, on this keeper's thread (or, for a
+     *     renewal the store refused, on the renewal's)
      */
     LeaseKeeper(String node, ClusterStore store, Timings timings, Consumer<String> fence, LongSupplier monotonicMillis) {
         this(node, store, timings, fence, monotonicMillis, FailsafePeers.NONE, () -> false, text -> { });
@@ -105,6 +116,11 @@ final class LeaseKeeper implements AutoCloseable {
         this.millis = monotonicMillis;
         this.thread = new Thread(this::run, "pgpacer-lease");
         this.thread.setDaemon(true);
+        this.renewals = java.util.concurrent.Executors.newFixedThreadPool(RENEWALS_UNDER_WAY, task -> {
+            Thread renewal = new Thread(task, "pgpacer-lease-renewal");
+            renewal.setDaemon(true);
+            return renewal;
+        });
         this.failsafeThread = peers == FailsafePeers.NONE ? null : new Thread(this::runFailsafe, "pgpacer-failsafe");
         if (failsafeThread != null) {
             failsafeThread.setDaemon(true);
@@ -194,7 +210,7 @@ final class LeaseKeeper implements AutoCloseable {
                 }
                 long wait = generation < 0 ? renewMillis : Math.min(renewMillis, deadline - now);
                 waitQuietly(wait);
-                if (generation < 0 || !running) {
+                if (generation < 0 || !running || renewalsUnderWay >= RENEWALS_UNDER_WAY) {
                     continue;
                 }
                 gen = generation;
@@ -202,9 +218,24 @@ final class LeaseKeeper implements AutoCloseable {
                 if (sendAt >= deadline) {
                     continue;
                 }
+                renewalsUnderWay++;
             }
-            renew(gen, sendAt);
+            try {
+                renewals.execute(() -> {
+                    try {
+                        renew(gen, sendAt);
+                    } finally {
+                        renewalDone();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                renewalDone();
+            }
         }
+    }
+
+    private synchronized void renewalDone() {
+        renewalsUnderWay--;
     }
 
     // A renewal may take until the fencing deadline: a slow commit (a disk stalled by a base backup) that
@@ -374,6 +405,7 @@ final class LeaseKeeper implements AutoCloseable {
             notifyAll();
         }
         thread.interrupt();
+        renewals.shutdownNow();
         if (failsafeThread != null) {
             failsafeThread.interrupt();
         }
