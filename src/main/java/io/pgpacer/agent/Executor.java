@@ -639,14 +639,20 @@ final class Executor {
                     () -> finishRepair(repair, primary, "repaired: rewound onto " + primary.nodeName()
                             + " with pg_rewind", null));
         }
-        Path aside = pg.setAsideDataDirectory(asideStamp(repair.requestedAt()));
-        if (aside != null && report != null) {
-            discards.keepWith(report, aside);
-        }
+        Path aside = setAside(asideStamp(repair.requestedAt()), report);
         return longSteps.start(LongStep.Kind.CLONE, primary, goal, progress -> pg.baseBackupFrom(primary, progress),
                 () -> finishRepair(repair, primary, "rebuilt: a new copy of " + primary.nodeName()
                         + " with pg_basebackup" + (aside == null ? "" : "; the old data directory is " + aside),
                         aside));
+    }
+
+    // The data directory renamed aside (null when it held nothing), the lost-transaction report written into it.
+    private Path setAside(String stamp, DiscardReport report) {
+        Path aside = pg.setAsideDataDirectory(stamp);
+        if (aside != null && report != null) {
+            discards.keepWith(report, aside);
+        }
+        return aside;
     }
 
     // The name a set-aside data directory gets from an ISO instant: 2026-12-07T21:40:00.123Z -> 20261207T214000Z.
@@ -728,10 +734,7 @@ final class Executor {
         Upstream primary = upstreamNamed(cib, rebuild.source());
         DiscardReport report = reportDiscards("rebuild after a failed pg_rewind", rebuild.verdict(), null, data,
                 primary);
-        Path aside = pg.setAsideDataDirectory(asideStamp(wallClock()));
-        if (aside != null && report != null) {
-            discards.keepWith(report, aside);
-        }
+        Path aside = setAside(asideStamp(wallClock()), report);
         dataReplaced();
         return longSteps.start(LongStep.Kind.CLONE, primary, goal, progress -> pg.baseBackupFrom(primary, progress),
                 () -> {

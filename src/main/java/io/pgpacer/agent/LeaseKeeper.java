@@ -8,6 +8,9 @@ import io.pgpacer.store.ClusterStore;
 import io.pgpacer.store.StoreUnavailableException;
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -68,7 +71,7 @@ final class LeaseKeeper implements AutoCloseable {
     private final Consumer<String> notice;
     private final Thread failsafeThread;
     private final CommitGuard guard;
-    private final java.util.concurrent.ExecutorService renewals;
+    private final ExecutorService renewals;
     private volatile boolean running = true;
     private int renewalsUnderWay;
 
@@ -116,7 +119,7 @@ final class LeaseKeeper implements AutoCloseable {
         this.millis = monotonicMillis;
         this.thread = new Thread(this::run, "pgpacer-lease");
         this.thread.setDaemon(true);
-        this.renewals = java.util.concurrent.Executors.newFixedThreadPool(RENEWALS_UNDER_WAY, task -> {
+        this.renewals = Executors.newFixedThreadPool(RENEWALS_UNDER_WAY, task -> {
             Thread renewal = new Thread(task, "pgpacer-lease-renewal");
             renewal.setDaemon(true);
             return renewal;
@@ -228,7 +231,7 @@ final class LeaseKeeper implements AutoCloseable {
                         renewalDone();
                     }
                 });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 renewalDone();
             }
         }

@@ -12,4 +12,9 @@ public record ControlData(String systemIdentifier, String clusterState, Lsn chec
     public ControlData {
         fields = Map.copyOf(fields);
     }
+
+    /** The timeline of {@link #minRecoveryEnd} as pg_controldata printed it (0 when none), or "?" if it did not. */
+    public String minRecoveryEndTimeline() {
+        return fields.getOrDefault(ControlDataParser.MIN_RECOVERY_END_TIMELINE, "?");
+    }
 }

@@ -11,6 +11,7 @@ public final class ControlDataParser {
     static final String CHECKPOINT_LOCATION = "Latest checkpoint location";
     static final String CHECKPOINT_TIMELINE = "Latest checkpoint's TimeLineID";
     static final String MIN_RECOVERY_END = "Minimum recovery ending location";
+    static final String MIN_RECOVERY_END_TIMELINE = "Min recovery ending loc's timeline";
 
     private ControlDataParser() {
     }

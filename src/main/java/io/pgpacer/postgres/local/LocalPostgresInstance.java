@@ -664,10 +664,10 @@ public final class LocalPostgresInstance implements PostgresInstance {
             ControlData control = controlData();
             List<String> histories = walFileNames("listing " + dataDir.resolve("pg_wal")).stream()
                     .filter(name -> TimelineHistoryFile.timelineOf(name) > 0).sorted().toList();
-            String minRecoveryTimeline = control.fields().getOrDefault("Min recovery ending loc's timeline", "?");
             return "the target's control file: " + control.clusterState() + ", latest checkpoint "
                     + control.checkpointLsn() + " on timeline " + control.checkpointTimeline() + ", minimum recovery"
-                    + " ending location " + control.minRecoveryEnd() + " on timeline " + minRecoveryTimeline
+                    + " ending location " + control.minRecoveryEnd() + " on timeline "
+                    + control.minRecoveryEndTimeline()
                     + "; timeline histories in pg_wal: "
                     + (histories.isEmpty() ? "none" : String.join(", ", histories));
         } catch (PostgresException e) {

@@ -38,6 +38,7 @@ class ControlDataParserTest {
         assertEquals("shut down in recovery", control.clusterState());
         assertEquals(2, control.checkpointTimeline());
         assertTrue(control.minRecoveryEnd().isAfter(Lsn.ZERO), "min recovery end: " + control.minRecoveryEnd());
+        assertEquals("2", control.minRecoveryEndTimeline());
     }
 
     @Test
