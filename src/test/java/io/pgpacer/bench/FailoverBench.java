@@ -5,8 +5,6 @@ import io.pgpacer.testkit.ClusterHarness;
 import io.pgpacer.testkit.Eventually;
 import io.pgpacer.testkit.Workload;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +47,7 @@ public final class FailoverBench {
     }
 
     /** What happens to the primary in a round. */
-    private enum Fault {
+    enum Fault {
         POSTMASTER_KILL("postmaster kill -9"),
         AGENT_KILL("agent kill -9"),
         SWITCHOVER("switchover");
@@ -62,7 +60,7 @@ public final class FailoverBench {
     }
 
     // One fault on the current primary; returns ms from the fault to the first write acknowledged by the new one.
-    private static long round(ClusterHarness cluster, Workload workload, Fault fault) throws IOException {
+    static long round(ClusterHarness cluster, Workload workload, Fault fault) throws IOException {
         ClusterStatus before = cluster.awaitHealthy(CONVERGE);
         String old = ClusterHarness.primary(before);
         boolean killAgent = fault == Fault.AGENT_KILL;
@@ -91,30 +89,10 @@ public final class FailoverBench {
     // Idle cost of each agent JVM: resident memory, and CPU over 30 s of a healthy, quiet cluster.
     private static void idle(ClusterHarness cluster) throws IOException, InterruptedException {
         Thread.sleep(10_000); // let start-up work (JIT, base backups) settle before measuring idle
-        List<String> nodes = cluster.cluster().nodes();
-        long[] before = new long[nodes.size()];
-        for (int i = 0; i < nodes.size(); i++) {
-            before[i] = cpuTicks(cluster.cluster().agent(nodes.get(i)).pid());
+        for (IdleBench.Agent agent : IdleBench.measure(cluster, 30).agents()) {
+            System.out.printf(Locale.ROOT, "idle agent %s: RSS %d MB, CPU %.2f %% of a core%n", agent.node(),
+                    agent.rssMb(), agent.cpuPercent());
         }
-        long window = 30;
-        Thread.sleep(window * 1000); // the measurement window itself
-        for (int i = 0; i < nodes.size(); i++) {
-            long pid = cluster.cluster().agent(nodes.get(i)).pid();
-            double cpu = (cpuTicks(pid) - before[i]) / 100.0 / window * 100;
-            System.out.printf(Locale.ROOT, "idle agent %s: RSS %d MB, CPU %.2f %% of a core%n", nodes.get(i),
-                    rssKb(pid) / 1024, cpu);
-        }
-    }
-
-    private static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, in clock ticks (100 Hz)
-    }
-
-    private static long rssKb(long pid) throws IOException {
-        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
-                .filter(l -> l.startsWith("VmRSS:")).mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).sum();
     }
 
     private static String row(String fault, List<Long> millis) {

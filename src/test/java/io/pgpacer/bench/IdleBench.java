@@ -33,36 +33,52 @@ public final class IdleBench {
                     (System.nanoTime() - bootStarted) / 1e9, ClusterHarness.primary(healthy));
             // why a fixed wait: the window must start after the start-up work (JIT, clones, first checkpoints)
             Thread.sleep(settle * 1000);
-            List<String> names = cluster.cluster().nodes();
-            long[] ticksBefore = new long[names.size()];
-            long[] childTicksBefore = new long[names.size()];
-            for (int i = 0; i < names.size(); i++) {
-                long pid = cluster.cluster().agent(names.get(i)).pid();
-                ticksBefore[i] = cpuTicks(pid, OWN);
-                childTicksBefore[i] = cpuTicks(pid, CHILDREN);
-            }
-            String scraped = names.get(0);
-            double appliedBefore = metric(cluster, scraped, "pgpacer_raft_applied_index");
-            Thread.sleep(window * 1000); // the measurement window itself: the agents are left alone
-            double applied = metric(cluster, scraped, "pgpacer_raft_applied_index") - appliedBefore;
-            List<String> rows = new ArrayList<>();
-            for (int i = 0; i < names.size(); i++) {
-                String node = names.get(i);
-                long pid = cluster.cluster().agent(node).pid();
-                double cpu = (cpuTicks(pid, OWN) - ticksBefore[i]) / 100.0 / window * 100;
-                double children = (cpuTicks(pid, CHILDREN) - childTicksBefore[i]) / 100.0 / window * 100;
-                boolean leader = metric(cluster, node, "pgpacer_raft_is_leader") == 1;
-                rows.add(String.format(Locale.ROOT, "  %-6s %-8s %7.2f %% %9.2f %% %7d MB %8d", node,
-                        leader ? "leader" : "", cpu, children, status(pid, "VmRSS:") / 1024,
-                        status(pid, "Threads:")));
-            }
+            Footprint footprint = measure(cluster, window);
             System.out.printf(Locale.ROOT, "idle over %d s after a %d s settle, load average %s%n", window, settle,
-                    Files.readString(Path.of("/proc/loadavg")).strip());
+                    footprint.load());
             // why the children: the programs an agent runs (pg_controldata and the like) are its cost too
             System.out.println("  node   store    CPU/core  +children      RSS  threads");
-            rows.forEach(System.out::println);
-            System.out.printf(Locale.ROOT, "store log entries: %.2f per second%n", applied / window);
+            for (Agent agent : footprint.agents()) {
+                System.out.printf(Locale.ROOT, "  %-6s %-8s %7.2f %% %9.2f %% %7d MB %8d%n", agent.node(),
+                        agent.leader() ? "leader" : "", agent.cpuPercent(), agent.childrenPercent(), agent.rssMb(),
+                        agent.threads());
+            }
+            System.out.printf(Locale.ROOT, "store log entries: %.2f per second%n", footprint.entriesPerSecond());
         }
+    }
+
+    /** One agent's idle cost over a window: shares of a core (its own, its programs'), resident memory, threads. */
+    record Agent(String node, boolean leader, double cpuPercent, double childrenPercent, long rssMb, long threads) {
+    }
+
+    /** Every agent's idle cost over a window, the store's log entries per second, and the load at its end. */
+    record Footprint(List<Agent> agents, double entriesPerSecond, String load) {
+    }
+
+    /** Leaves {@code cluster} alone for {@code window} seconds and measures what its agents cost meanwhile. */
+    static Footprint measure(ClusterHarness cluster, long window) throws IOException, InterruptedException {
+        List<String> names = cluster.cluster().nodes();
+        long[] ticksBefore = new long[names.size()];
+        long[] childTicksBefore = new long[names.size()];
+        for (int i = 0; i < names.size(); i++) {
+            long pid = cluster.cluster().agent(names.get(i)).pid();
+            ticksBefore[i] = cpuTicks(pid, OWN);
+            childTicksBefore[i] = cpuTicks(pid, CHILDREN);
+        }
+        String scraped = names.get(0);
+        double appliedBefore = metric(cluster, scraped, "pgpacer_raft_applied_index");
+        Thread.sleep(window * 1000); // the measurement window itself: the agents are left alone
+        double applied = metric(cluster, scraped, "pgpacer_raft_applied_index") - appliedBefore;
+        List<Agent> agents = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            String node = names.get(i);
+            long pid = cluster.cluster().agent(node).pid();
+            agents.add(new Agent(node, metric(cluster, node, "pgpacer_raft_is_leader") == 1,
+                    (cpuTicks(pid, OWN) - ticksBefore[i]) / 100.0 / window * 100,
+                    (cpuTicks(pid, CHILDREN) - childTicksBefore[i]) / 100.0 / window * 100,
+                    status(pid, "VmRSS:") / 1024, status(pid, "Threads:")));
+        }
+        return new Footprint(agents, applied / window, Files.readString(Path.of("/proc/loadavg")).strip());
     }
 
     private static double metric(ClusterHarness cluster, String node, String name) {
