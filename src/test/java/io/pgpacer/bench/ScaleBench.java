@@ -31,15 +31,21 @@ public final class ScaleBench {
     /** A cluster size: data nodes and witnesses. */
     record Size(int dataNodes, int witnesses) {
 
-        /** Reads {@code 5} or {@code 2+1}. */
+        /** Reads {@code 5} or {@code 2+1}: at least 2 data nodes, and 3 members, so that a failover can happen. */
         static Size parse(String text) {
             String[] parts = text.strip().split("\\+");
+            Size size;
             try {
-                return new Size(Integer.parseInt(parts[0]), parts.length > 1 ? Integer.parseInt(parts[1]) : 0);
+                size = new Size(Integer.parseInt(parts[0]), parts.length > 1 ? Integer.parseInt(parts[1]) : 0);
             } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
-                throw new IllegalArgumentException("'" + text + "' is not a cluster size; give data nodes and"
-                        + " optionally witnesses, such as 5 or 2+1");
+                size = null;
             }
+            if (parts.length > 2 || size == null || size.dataNodes() < 2 || size.witnesses() < 0
+                    || size.dataNodes() + size.witnesses() < 3) {
+                throw new IllegalArgumentException("'" + text + "' is not a cluster size that can fail over; give at"
+                        + " least 2 data nodes and 3 members in all, such as 5 or 2+1");
+            }
+            return size;
         }
 
         @Override
@@ -55,12 +61,22 @@ public final class ScaleBench {
 
     public static void main(String[] args) throws Exception {
         List<Size> sizes = new ArrayList<>();
-        for (String size : (args.length > 0 ? args[0] : "3,5,7,2+1").split(",")) {
-            sizes.add(Size.parse(size));
+        int rounds;
+        long settle;
+        long window;
+        try {
+            for (String size : (args.length > 0 ? args[0] : "3,5,7,2+1").split(",")) {
+                sizes.add(Size.parse(size));
+            }
+            rounds = positive(args, 1, "ROUNDS", 3);
+            settle = positive(args, 2, "SETTLE", 60);
+            window = positive(args, 3, "WINDOW", 60);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench/scale: " + e.getMessage() + " (usage: bench/scale [SIZES [ROUNDS [SETTLE"
+                    + " [WINDOW]]]], e.g. bench/scale 3,5,7,2+1 3 60 60)");
+            System.exit(2);
+            return;
         }
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        long settle = args.length > 2 ? Long.parseLong(args[2]) : 60;
-        long window = args.length > 3 ? Long.parseLong(args[3]) : 60;
         List<Result> results = new ArrayList<>();
         for (Size size : sizes) {
             Result result = measure(size, rounds, settle, window);
@@ -74,6 +90,22 @@ public final class ScaleBench {
                 + " primaries | load at idle |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         results.forEach(r -> System.out.println(tableRow(r)));
+    }
+
+    private static int positive(String[] args, int index, String name, int otherwise) {
+        if (args.length <= index) {
+            return otherwise;
+        }
+        try {
+            int value = Integer.parseInt(args[index]);
+            if (value > 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(name + " must be a whole number above 0, such as " + otherwise + "; got '"
+                + args[index] + "'");
     }
 
     private static Result measure(Size size, int rounds, long settle, long window) throws Exception {
