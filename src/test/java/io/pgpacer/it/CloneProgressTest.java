@@ -88,7 +88,10 @@ class CloneProgressTest {
         CliRun status = cluster.cli("status", "--full");
         assertTrue(status.out().contains("pgpacer-activity") && status.out().contains("cloning from " + primary + ": "),
                 status.out());
-        assertFalse(status.out().contains("OFFLINE"), status.out());
+        // why the standby's name only: on a loaded machine another member (the witness) may miss a report for the
+        // node timeout while the copy runs; what must not happen is the cloning node shown offline.
+        assertFalse(status.out().lines().anyMatch(line -> line.startsWith("OFFLINE:") && line.contains(" " + standby
+                + " ")), status.out());
         long copying = Eventually.awaitPresent("pg_basebackup copying into " + standby + "'s staging directory",
                 WITHIN, () -> pgBasebackupOf(standby));
         Path staging = stagingOf(standby);
