@@ -42,9 +42,14 @@ public final class ClusterHarness implements AutoCloseable {
         this.cluster = cluster;
         AgentConfig config = ConfigLoader.loadCluster(cluster.config());
         config.nodes().forEach(n -> specs.put(n.name(), n));
-        // The operator's view: the token and CA as the CLI finds them in the configuration.
-        this.api = new ApiClient(config.nodes().stream().map(n -> URI.create(ApiCredentials.scheme(config) + "://"
-                + n.address() + ":" + n.apiPort())).toList(), ApiCredentials.forCli(config, Map.of()));
+        this.api = operatorApi(cluster.config());
+    }
+
+    /** The operator's view of the cluster configured in {@code config}: the token and CA as the CLI finds them. */
+    public static ApiClient operatorApi(Path config) {
+        AgentConfig cluster = ConfigLoader.loadCluster(config);
+        return new ApiClient(cluster.nodes().stream().map(n -> URI.create(ApiCredentials.scheme(cluster) + "://"
+                + n.address() + ":" + n.apiPort())).toList(), ApiCredentials.forCli(cluster, Map.of()));
     }
 
     /** Writes a configuration for {@code nodes} data nodes under target/it and starts every agent. */
