@@ -69,7 +69,8 @@ class DemoCtrlCTest {
             assertEquals(130, second.awaitExit(STOPS), second.output());
             System.out.println("second demo:\n" + second.output());
             // Checked last, after the restart proved healthy: the first stop was clean, so the second start had no
-            // fail-count to clear. A PostgreSQL that got the terminal's SIGINT itself would have left one.
+            // fail-count to clear but those from before that stop. A PostgreSQL that got the terminal's SIGINT
+            // itself would have left one more.
             List<String> cleared = second.output().lines().filter(l -> l.contains("cleared the fail-counts")).toList();
             assertEquals(failedBeforeStop.isEmpty() ? List.of() : List.of("pgpacer demo: cleared the fail-counts of the"
                     + " previous run: " + failedBeforeStop), cleared,
